@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Exception handling: every CPU exception is fatal for now and ends in a
+ * panic record naming the vector, error code, faulting instruction (with
+ * its symbol), CR2 and registers. A #DF whose CR2 lies in a stack guard
+ * page is reported as the stack overflow it is.
+ */
+#include <arch/cpu.h>
+#include <arch/trap.h>
+#include <kernel/ksym.h>
+#include <kernel/panic.h>
+#include <kernel/sections.h>
+
+static const char *const vector_names[32] = {
+	"#DE divide error",
+	"#DB debug",
+	"NMI",
+	"#BP breakpoint",
+	"#OF overflow",
+	"#BR bound range",
+	"#UD invalid opcode",
+	"#NM device not available",
+	"#DF double fault",
+	"coprocessor segment overrun",
+	"#TS invalid TSS",
+	"#NP segment not present",
+	"#SS stack fault",
+	"#GP general protection",
+	"#PF page fault",
+	"reserved 15",
+	"#MF x87 floating point",
+	"#AC alignment check",
+	"#MC machine check",
+	"#XM SIMD floating point",
+	"#VE virtualization",
+	"#CP control protection",
+	"reserved 22",
+	"reserved 23",
+	"reserved 24",
+	"reserved 25",
+	"reserved 26",
+	"reserved 27",
+	"#HV hypervisor injection",
+	"#VC VMM communication",
+	"#SX security",
+	"reserved 31",
+};
+
+static int in_guard(uint64_t addr)
+{
+	uintptr_t g = (uintptr_t)boot_stack_guard;
+
+	return addr >= g && addr < g + 4096;
+}
+
+static void field_sym(const char *key, uint64_t addr)
+{
+	const char *name;
+	uintptr_t off;
+
+	if (ksym_lookup(addr, &name, &off) == 0)
+		panic_field("%s=0x%016lx <%s+%#lx>", key, addr, name, off);
+	else
+		panic_field("%s=0x%016lx", key, addr);
+}
+
+static void print_regs(const struct trap_frame *tf)
+{
+	panic_field("rax=0x%016lx rbx=0x%016lx rcx=0x%016lx rdx=0x%016lx",
+		    tf->rax, tf->rbx, tf->rcx, tf->rdx);
+	panic_field("rsi=0x%016lx rdi=0x%016lx rbp=0x%016lx rsp=0x%016lx",
+		    tf->rsi, tf->rdi, tf->rbp, tf->rsp);
+	panic_field("r8=0x%016lx r9=0x%016lx r10=0x%016lx r11=0x%016lx", tf->r8,
+		    tf->r9, tf->r10, tf->r11);
+	panic_field("r12=0x%016lx r13=0x%016lx r14=0x%016lx r15=0x%016lx",
+		    tf->r12, tf->r13, tf->r14, tf->r15);
+	panic_field("rflags=%#lx cs=%#lx ss=%#lx cr3=%#lx", tf->rflags,
+		    tf->cs, tf->ss, cpu_read_cr3());
+}
+
+void trap_dispatch(struct trap_frame *tf)
+{
+	uint64_t vec = tf->vector & 31;
+	uint64_t cr2 = cpu_read_cr2();
+
+	if (vec == 8 && in_guard(cr2))
+		panic_begin("stack overflow: boot stack hit its guard page");
+	else if (vec == 14 && cr2 < 4096)
+		panic_begin("NULL pointer dereference (%s)", vector_names[vec]);
+	else
+		panic_begin("CPU exception %s", vector_names[vec]);
+	panic_field("vector=%lu name=\"%s\" error=%#lx", vec,
+		    vector_names[vec], tf->error);
+	field_sym("rip", tf->rip);
+	panic_field("cr2=0x%016lx", cr2);
+	print_regs(tf);
+	panic_backtrace(tf->rip, tf->rbp);
+	panic_end();
+}

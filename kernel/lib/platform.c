@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* Machine facts from boot_info for code that cannot see boot/. */
+#include <boot/boot_info.h>
+#include <kernel/arch.h>
+#include <kernel/platform.h>
+
+static const struct boot_info *boot_info;
+
+void platform_init(const struct boot_info *bi)
+{
+	boot_info = bi;
+}
+
+bool platform_has_legacy_bios(void)
+{
+	return boot_info && boot_info->firmware == BOOT_FIRMWARE_BIOS;
+}
+
+bool platform_is_virtual(void)
+{
+	return arch_is_hypervisor();
+}
+
+uint64_t platform_rsdp(void)
+{
+	return boot_info ? boot_info->rsdp : 0;
+}

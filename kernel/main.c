@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kernel_main(): from the normalised boot hand-off to the application's
+ * main() and back out through kernel_exit(). Order: CPU tables, consoles,
+ * command line (so a bad option is refused before anything else runs),
+ * the remaining initcalls, then the one application entry.
+ */
+#include <boot/boot_info.h>
+#include <kernel/app.h>
+#include <kernel/arch.h>
+#include <kernel/cmdline.h>
+#include <kernel/errno.h>
+#include <kernel/init.h>
+#include <kernel/log.h>
+#include <kernel/panic.h>
+#include <kernel/param.h>
+#include <kernel/platform.h>
+#include <kernel/power.h>
+#include <kernel/sections.h>
+#include <kernel/string.h>
+
+extern const app_entry_fn __kentry_start[], __kentry_end[];
+
+static char cmdline_buf[BOOT_CMDLINE_MAX];
+static struct cmdline cmdline;
+
+static void refuse(const char *fmt, const char *arg)
+{
+	printk(fmt, arg);
+	kernel_exit_raw(KERNEL_EXIT_BADCONF);
+}
+
+static void apply_options(const struct cmdline *cl)
+{
+	char known[256];
+	int i, rc;
+
+	for (i = 0; i < cl->cl_optc; i++) {
+		const struct cmdline_opt *o = &cl->cl_opts[i];
+
+		rc = kparam_apply(o->co_name, o->co_value);
+		if (rc == -ENOENT) {
+			kparam_list(known, sizeof(known));
+			printk("mosaic: unknown option 'mosaic.%s' (known: %s)\n",
+			       o->co_name, known);
+			kernel_exit_raw(KERNEL_EXIT_BADCONF);
+		}
+		if (rc)
+			refuse("mosaic: bad value for option 'mosaic.%s'\n",
+			       o->co_name);
+	}
+}
+
+static void parse_cmdline(const struct boot_info *bi)
+{
+	int rc;
+
+	if (bi->cmdline_truncated)
+		refuse("mosaic: command line longer than %s bytes\n", "1023");
+	kstrlcpy(cmdline_buf, bi->cmdline, sizeof(cmdline_buf));
+	rc = cmdline_parse(cmdline_buf, (char *)mosaic_app_name, &cmdline);
+	if (rc == -E2BIG)
+		refuse("mosaic: command line has too many words%s\n", "");
+	if (rc)
+		refuse("mosaic: command line has an unterminated quote%s\n",
+		       "");
+	apply_options(&cmdline);
+}
+
+static void log_boot_info(const struct boot_info *bi)
+{
+	static const char *const loaders[] = { "?", "multiboot1",
+					       "multiboot2", "pvh" };
+	uint32_t i;
+
+	log_info("mosaic: booted by %s (%s), image %#lx-%#lx, rsdp %#lx\n",
+		 loaders[bi->loader <= 3 ? bi->loader : 0], bi->loader_name,
+		 bi->image_start, bi->image_end, bi->rsdp);
+	for (i = 0; i < bi->mmap_count && log_enabled(LOG_DEBUG); i++)
+		log_debug("mosaic: mem 0x%016lx-0x%016lx type %u\n",
+			  bi->mmap[i].base,
+			  bi->mmap[i].base + bi->mmap[i].length,
+			  bi->mmap[i].type);
+}
+
+void kernel_main(const struct boot_info *bi)
+{
+	int status;
+
+	arch_early_init();
+	platform_init(bi);
+	initcalls_run("console");
+	if (bi->version != BOOT_INFO_VERSION)
+		PANIC("boot_info version %u, kernel expects %u", bi->version,
+		      BOOT_INFO_VERSION);
+	if (bi->error[0])
+		PANIC("boot: %s", bi->error);
+	parse_cmdline(bi);
+	log_boot_info(bi);
+	initcalls_run("core");
+	initcalls_run("device");
+	initcalls_run("late");
+
+	if (__kentry_end - __kentry_start != 1)
+		PANIC("image has %ld application entries, needs exactly one",
+		      (long)(__kentry_end - __kentry_start));
+	panic_set_task_name("main");
+	status = __kentry_start[0](cmdline.cl_argc, cmdline.cl_argv,
+				   cmdline.cl_envp);
+	kernel_exit(status);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* exit, _Exit, abort and atexit over the kernel's kernel_exit()/panic(). */
+#include <stdlib.h>
+
+#include <kernel/panic.h>
+#include <kernel/power.h>
+
+#include "libc_impl.h"
+
+#define ATEXIT_MAX 32
+
+/* [o] main task only until pthreads arrive (#5). */
+static void (*atexit_fns[ATEXIT_MAX])(void);
+static int atexit_count;
+
+int atexit(void (*fn)(void))
+{
+	if (atexit_count == ATEXIT_MAX)
+		return -1;
+	atexit_fns[atexit_count++] = fn;
+	return 0;
+}
+
+void exit(int status)
+{
+	while (atexit_count > 0)
+		atexit_fns[--atexit_count]();
+	libc_stdio_flush_all();
+	kernel_exit(status);
+}
+
+void _Exit(int status)
+{
+	kernel_exit(status);
+}
+
+void abort(void)
+{
+	libc_stdio_flush_all();
+	panic("abort() called");
+}
+
+int abs(int v)
+{
+	return v < 0 ? -v : v;
+}
+
+long labs(long v)
+{
+	return v < 0 ? -v : v;
+}

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * FILE streams over the console and the printf family. Formatting is the
+ * kernel's fmt engine for now (integers, strings, pointers); the libc issue
+ * (#5) brings floating point, files and input.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <kernel/console.h>
+#include <kernel/fmt.h>
+
+#include "libc_impl.h"
+
+struct mosaic_file {
+	int f_fd;
+	int f_mode; /* _IOFBF, _IOLBF or _IONBF */
+	int f_error;
+	size_t f_len;
+	size_t f_cap;
+	char *f_buf;
+};
+
+static char stdout_buf[BUFSIZ];
+
+/* [o] one task writes each stream until pthreads and locking arrive (#5). */
+static struct mosaic_file files[3] = {
+	{ .f_fd = 0, .f_mode = _IONBF },
+	{ .f_fd = 1, .f_mode = _IOLBF, .f_cap = BUFSIZ, .f_buf = stdout_buf },
+	{ .f_fd = 2, .f_mode = _IONBF },
+};
+
+FILE *const stdin = &files[0];
+FILE *const stdout = &files[1];
+FILE *const stderr = &files[2];
+
+static int file_sink(FILE *f, const char *s, size_t len)
+{
+	if (f->f_fd != 1 && f->f_fd != 2) {
+		f->f_error = 1;
+		return EOF;
+	}
+	console_write(s, len);
+	return 0;
+}
+
+int fflush(FILE *f)
+{
+	int rc = 0;
+
+	if (!f) {
+		libc_stdio_flush_all();
+		return 0;
+	}
+	if (f->f_len)
+		rc = file_sink(f, f->f_buf, f->f_len);
+	f->f_len = 0;
+	return rc;
+}
+
+void libc_stdio_flush_all(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+}
+
+static int file_put(FILE *f, const char *s, size_t len)
+{
+	if (f->f_mode == _IONBF || !f->f_buf)
+		return file_sink(f, s, len);
+	while (len) {
+		size_t n = f->f_cap - f->f_len;
+
+		if (n > len)
+			n = len;
+		memcpy(f->f_buf + f->f_len, s, n);
+		f->f_len += n;
+		s += n;
+		len -= n;
+		if (f->f_len == f->f_cap && fflush(f))
+			return EOF;
+	}
+	if (f->f_mode == _IOLBF && f->f_len &&
+	    memchr(f->f_buf, '\n', f->f_len))
+		return fflush(f);
+	return 0;
+}
+
+size_t fwrite(const void *buf, size_t size, size_t n, FILE *f)
+{
+	if (!size || !n)
+		return 0;
+	return file_put(f, buf, size * n) ? 0 : n;
+}
+
+int fputc(int c, FILE *f)
+{
+	char ch = (char)c;
+
+	return file_put(f, &ch, 1) ? EOF : (unsigned char)c;
+}
+
+int putc(int c, FILE *f)
+{
+	return fputc(c, f);
+}
+
+int putchar(int c)
+{
+	return fputc(c, stdout);
+}
+
+int fputs(const char *s, FILE *f)
+{
+	return file_put(f, s, strlen(s)) ? EOF : 0;
+}
+
+int puts(const char *s)
+{
+	if (fputs(s, stdout) == EOF)
+		return EOF;
+	return fputc('\n', stdout) == EOF ? EOF : 0;
+}
+
+int ferror(FILE *f)
+{
+	return f->f_error;
+}
+
+void clearerr(FILE *f)
+{
+	f->f_error = 0;
+}
+
+int setvbuf(FILE *f, char *buf, int mode, size_t size)
+{
+	if (mode != _IOFBF && mode != _IOLBF && mode != _IONBF)
+		return -1;
+	fflush(f);
+	f->f_mode = mode;
+	if (buf && size) {
+		f->f_buf = buf;
+		f->f_cap = size;
+	}
+	return 0;
+}
+
+static void file_emit(void *ctx, const char *s, size_t len)
+{
+	file_put(ctx, s, len);
+}
+
+int vfprintf(FILE *f, const char *fmt, va_list ap)
+{
+	int n = fmt_vformat(file_emit, f, fmt, ap);
+
+	return f->f_error ? -1 : n;
+}
+
+int fprintf(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vfprintf(f, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int vprintf(const char *fmt, va_list ap)
+{
+	return vfprintf(stdout, fmt, ap);
+}
+
+int printf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	return fmt_vsnprintf(buf, size, fmt, ap);
+}
+
+int snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = fmt_vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int vsprintf(char *buf, const char *fmt, va_list ap)
+{
+	return fmt_vsnprintf(buf, (size_t)-1 >> 1, fmt, ap);
+}
+
+int sprintf(char *buf, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsprintf(buf, fmt, ap);
+	va_end(ap);
+	return n;
+}

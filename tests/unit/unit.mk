@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: MIT
+#
+# Host unit tests (cmocka, ASan + UBSan), included by the top-level
+# Makefile, which defines BUILD, HOSTCC and Q (empty or @) first. Each test
+# links the real sources under test with fakes from tests/unit/fakes/ into
+# $(BUILD)/unit/<name>; `make test-unit` builds and runs them all and ends
+# with "N passed, N failed" (cmocka test cases, see tests/unit/run-unit).
+#
+# To add a test, add one line at the end of this file:
+#   $(eval $(call unit_test,NAME,TEST_SOURCE REAL_SOURCES...))
+# UNIT_CFLAGS_NAME, if set, adds flags for that test alone.
+
+UNIT_DIR := $(BUILD)/unit
+UNIT_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer \
+	-Wall -Wextra -Werror \
+	-Ikernel/include -Iboot/include -Itests/unit/fakes
+UNIT_LDLIBS := -lcmocka
+
+# Names of all registered tests; the binaries are $(UNIT_DIR)/<name>.
+UNIT_TESTS :=
+
+# Print a short "  WHAT  target" line when the build is quiet.
+unit_quiet = $(if $(Q),@printf '  %-8s %s\n' '$(1)' '$(2)';)
+
+# unit_test(name, sources): builds $(UNIT_DIR)/name from sources. Each
+# test has its own object directory, $(UNIT_DIR)/obj/name/, so a source
+# shared between tests may be compiled with different flags.
+define unit_test
+UNIT_TESTS += $(1)
+UNIT_OBJS_$(1) := $$(patsubst %.c,$$(UNIT_DIR)/obj/$(1)/%.o,$(2))
+
+$$(UNIT_DIR)/obj/$(1)/%.o: %.c
+	$$(call unit_quiet,HOSTCC,$$@)mkdir -p $$(@D)
+	$(Q)$$(HOSTCC) $$(UNIT_CFLAGS) $$(UNIT_CFLAGS_$(1)) -MD -MP \
+		-c $$< -o $$@
+
+$$(UNIT_DIR)/$(1): $$(UNIT_OBJS_$(1))
+	$$(call unit_quiet,HOSTLD,$$@)$$(HOSTCC) $$(UNIT_CFLAGS) \
+		$$(UNIT_CFLAGS_$(1)) -o $$@ $$^ $$(UNIT_LDLIBS)
+
+test-unit: $$(UNIT_DIR)/$(1)
+
+-include $$(UNIT_OBJS_$(1):.o=.d)
+endef
+
+# Runs every test, whatever the order in which they were registered.
+.PHONY: test-unit
+test-unit:
+	$(Q)sh tests/unit/run-unit $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
+
+$(eval $(call unit_test,fmt,tests/unit/kernel/fmt_test.c kernel/lib/fmt.c))
+$(eval $(call unit_test,cmdline,tests/unit/kernel/cmdline_test.c kernel/lib/cmdline.c kernel/lib/string.c))
