@@ -3,7 +3,8 @@
  * Normalises the multiboot1, multiboot2 and PVH hand-offs into struct
  * boot_info. Every loader field is bounds-checked: a malformed structure
  * gives an error string, never a wild read past what the loader declared.
- * Specs: Multiboot 0.6.96 §3.3, Multiboot2 1.6 §3.6, Xen arch-x86/hvm/start_info.h.
+ * Specs: Multiboot 0.6.96 §3.3, Multiboot2 1.6 §3.6, Xen
+ * arch-x86/hvm/start_info.h.
  */
 #include "bootinfo.h"
 
@@ -86,6 +87,8 @@ _Static_assert(sizeof(struct pvh_memmap) == 24, "PVH memmap layout");
  * on one CPU, so a static scratch area is enough. */
 static struct boot_mem_range raw[RAW_MAX];
 static uint32_t raw_count;
+/* multiboot2 basic memory information (KiB), a fallback for no map. */
+static uint32_t basic_lower, basic_upper;
 
 static const void *phys(uintptr_t base, uint64_t pa)
 {
@@ -200,7 +203,8 @@ static void emit_range(struct boot_info *bi, uint64_t a, uint64_t b,
 		bi->mmap_truncated = 1;
 		return;
 	}
-	bi->mmap[bi->mmap_count++] = (struct boot_mem_range){ a, b - a, type, 0 };
+	bi->mmap[bi->mmap_count++] =
+		(struct boot_mem_range){ a, b - a, type, 0 };
 }
 
 static void sort_points(uint64_t *p, uint32_t n)
@@ -244,6 +248,16 @@ static void begin(struct boot_info *bi, uint32_t loader)
 	bi->version = BOOT_INFO_VERSION;
 	bi->loader = loader;
 	raw_count = 0;
+	basic_lower = basic_upper = 0;
+}
+
+/* The multiboot "basic memory" pair: KiB below 640 KiB and above 1 MiB. */
+static void add_lower_upper(struct boot_info *bi, uint32_t lower_kib,
+			    uint32_t upper_kib)
+{
+	bootinfo_mmap_add(bi, 0, (uint64_t)lower_kib << 10, BOOT_MEM_USABLE);
+	bootinfo_mmap_add(bi, 1 << 20, (uint64_t)upper_kib << 10,
+			  BOOT_MEM_USABLE);
 }
 
 static void mb1_mmap(struct boot_info *bi, uintptr_t base,
@@ -254,8 +268,10 @@ static void mb1_mmap(struct boot_info *bi, uintptr_t base,
 	while (off + sizeof(struct mb1_mmap) <= mi->mmap_length) {
 		const struct mb1_mmap *e = phys(base, mi->mmap_addr + off);
 
-		if (e->size < 20)
-			break; /* malformed: an entry must hold base/len/type */
+		/* Malformed: an entry must hold base/len/type and end
+		 * inside the map (a huge size would wrap `off`). */
+		if (e->size < 20 || e->size > mi->mmap_length - off - 4)
+			break;
 		bootinfo_mmap_add(bi, e->base, e->length, e->type);
 		off += e->size + 4;
 	}
@@ -284,10 +300,7 @@ int bootinfo_from_mb1(struct boot_info *bi, uintptr_t base, uint32_t info)
 	if (mi->flags & MB1_INFO_MMAP) {
 		mb1_mmap(bi, base, mi);
 	} else if (mi->flags & MB1_INFO_MEM) {
-		bootinfo_mmap_add(bi, 0, (uint64_t)mi->mem_lower << 10,
-				  BOOT_MEM_USABLE);
-		bootinfo_mmap_add(bi, 1 << 20, (uint64_t)mi->mem_upper << 10,
-				  BOOT_MEM_USABLE);
+		add_lower_upper(bi, mi->mem_lower, mi->mem_upper);
 	}
 	bootinfo_mmap_normalise(bi);
 	if (bi->mmap_count == 0) {
@@ -305,9 +318,12 @@ static void mb2_mmap(struct boot_info *bi, const struct mb2_mmap *t)
 	if (t->entry_size < 20)
 		return;
 	for (; p + t->entry_size <= end; p += t->entry_size) {
-		const struct pvh_memmap *e = (const void *)p; /* same layout */
+		struct pvh_memmap e; /* same layout as a multiboot2 entry */
 
-		bootinfo_mmap_add(bi, e->addr, e->size, e->type);
+		/* Copied: an entry size that is not a multiple of 8 (the spec
+		 * says it is) would make a direct read misaligned. */
+		__builtin_memcpy(&e, p, 20);
+		bootinfo_mmap_add(bi, e.addr, e.size, e.type);
 	}
 }
 
@@ -324,6 +340,23 @@ static void mb2_acpi(struct boot_info *bi, const struct mb2_tag *t)
 	for (i = 0; i < len; i++)
 		bi->rsdp_copy[i] = src[i];
 	bi->rsdp = (uintptr_t)bi->rsdp_copy;
+}
+
+static bool is_string_tag(uint32_t type)
+{
+	return type == MB2_TAG_CMDLINE || type == MB2_TAG_LOADER ||
+	       type == MB2_TAG_MODULE;
+}
+
+static void mb2_basic_mem(const struct mb2_tag *t)
+{
+	const uint32_t *mem = (const uint32_t *)(t + 1);
+
+	/* Used only when the loader gives no memory map tag. */
+	if (t->size >= sizeof(*t) + 8) {
+		basic_lower = mem[0];
+		basic_upper = mem[1];
+	}
 }
 
 static void mb2_tag(struct boot_info *bi, const struct mb2_tag *t)
@@ -345,6 +378,9 @@ static void mb2_tag(struct boot_info *bi, const struct mb2_tag *t)
 	case MB2_TAG_MMAP:
 		if (t->size >= sizeof(struct mb2_mmap))
 			mb2_mmap(bi, (const void *)t);
+		break;
+	case MB2_TAG_BASIC_MEM:
+		mb2_basic_mem(t);
 		break;
 	case MB2_TAG_EFI32:
 	case MB2_TAG_EFI64:
@@ -379,18 +415,22 @@ int bootinfo_from_mb2(struct boot_info *bi, uintptr_t base, uint32_t info)
 		/* A tag must hold its header and stay inside the block;
 		 * strings must end inside their tag. */
 		if (t->size < sizeof(*t) || t->size > total - off) {
-			set_error(bi, "multiboot2 tag overruns the information");
+			set_error(bi,
+				  "multiboot2 tag overruns the information");
 			return -BOOT_EINVAL;
 		}
-		if ((t->type == MB2_TAG_CMDLINE || t->type == MB2_TAG_LOADER ||
-		     t->type == MB2_TAG_MODULE) &&
-		    start[off + t->size - 1] != '\0') {
-			set_error(bi, "multiboot2 string tag is not terminated");
+		if (is_string_tag(t->type) &&
+		    (t->size <= sizeof(*t) ||
+		     start[off + t->size - 1] != '\0')) {
+			set_error(bi,
+				  "multiboot2 string tag is not terminated");
 			return -BOOT_EINVAL;
 		}
 		mb2_tag(bi, t);
 		off += (t->size + 7) & ~7u;
 	}
+	if (raw_count == 0)
+		add_lower_upper(bi, basic_lower, basic_upper);
 	bootinfo_mmap_normalise(bi);
 	if (bi->mmap_count == 0) {
 		set_error(bi, "multiboot2 loader gave no memory map");
@@ -416,13 +456,16 @@ int bootinfo_from_pvh(struct boot_info *bi, uintptr_t base, uint32_t info)
 		set_cmdline(bi, phys(base, si->cmdline_paddr), false);
 	bi->rsdp = si->rsdp_paddr;
 	mod = phys(base, si->modlist_paddr);
-	for (i = 0; si->modlist_paddr && i < si->nr_modules &&
-		    i < BOOT_MODULES_MAX; i++)
+	for (i = 0;
+	     si->modlist_paddr && i < si->nr_modules && i < BOOT_MODULES_MAX;
+	     i++)
 		add_module(bi, mod[i].paddr, mod[i].paddr + mod[i].size,
 			   mod[i].cmdline_paddr
 				   ? phys(base, mod[i].cmdline_paddr)
 				   : NULL);
 	if (si->version >= 1 && si->memmap_paddr) {
+		if (si->memmap_entries > RAW_MAX)
+			bi->mmap_truncated = 1;
 		mm = phys(base, si->memmap_paddr);
 		for (i = 0; i < si->memmap_entries && i < RAW_MAX; i++)
 			bootinfo_mmap_add(bi, mm[i].addr, mm[i].size,

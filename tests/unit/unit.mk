@@ -50,4 +50,8 @@ test-unit:
 	$(Q)sh tests/unit/run-unit $(addprefix $(UNIT_DIR)/,$(UNIT_TESTS))
 
 $(eval $(call unit_test,fmt,tests/unit/kernel/fmt_test.c kernel/lib/fmt.c))
-$(eval $(call unit_test,cmdline,tests/unit/kernel/cmdline_test.c kernel/lib/cmdline.c kernel/lib/string.c))
+$(eval $(call unit_test,cmdline,tests/unit/kernel/cmdline_test.c \
+	kernel/lib/cmdline.c kernel/lib/string.c))
+UNIT_CFLAGS_bootinfo := -Iboot
+$(eval $(call unit_test,bootinfo,tests/unit/boot/bootinfo_test.c boot/bootinfo.c))
+$(eval $(call unit_test,ksym,tests/unit/kernel/ksym_test.c kernel/lib/ksym.c))

@@ -501,16 +501,22 @@ static const char *const fuzz_tokens[] = {
 
 #define FUZZ_WORD_TOKENS 7
 #define FUZZ_OPTION_TOKENS 8
-#define FUZZ_ALL_TOKENS (sizeof(fuzz_tokens) / sizeof(fuzz_tokens[0]))
+#define FUZZ_ALL_TOKENS ARRAY_SIZE(fuzz_tokens)
+
+/* How many leading tokens a line draws from: half the lines use them all. */
+static const uint32_t fuzz_alphabets[] = {
+	FUZZ_WORD_TOKENS,
+	FUZZ_OPTION_TOKENS,
+	FUZZ_ALL_TOKENS,
+	FUZZ_ALL_TOKENS,
+};
 
 /* Writes a random line of up to FUZZ_TOKENS_MAX tokens into line. */
 static void fuzz_line(uint32_t *seed, char *line)
 {
 	uint32_t n = lcg_next(seed) % (FUZZ_TOKENS_MAX + 1);
-	uint32_t pick = lcg_next(seed) % 4;
-	uint32_t alphabet = pick == 0	? FUZZ_WORD_TOKENS
-			    : pick == 1 ? FUZZ_OPTION_TOKENS
-					: FUZZ_ALL_TOKENS;
+	uint32_t alphabet =
+		fuzz_alphabets[lcg_next(seed) % ARRAY_SIZE(fuzz_alphabets)];
 	size_t len = 0;
 
 	while (n--) {

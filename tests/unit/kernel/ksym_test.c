@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for kernel/lib/ksym.c: ksym_lookup_in() over tables laid out as
+ * tools/mksyms writes them, edge addresses, and a random table vs an oracle.
+ */
+
+#include <kernel/errno.h>
+#include <kernel/ksym.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define RANDOM_SYMBOLS 1000
+#define RANDOM_GAP_MAX 64
+#define NAME_BYTES 16
+
+/* ksym_lookup() reads the image's table; an empty one lets ksym.c link. */
+const struct ksym_table ksym_table = { 0 };
+
+/* A symbol as the tests describe it, before it is laid out. */
+struct sym {
+	uint32_t addr;
+	const char *name;
+};
+
+/* Lays out a table (header, entries, then names) in one heap block, as
+ * tools/mksyms does. Free the result with free(). */
+static struct ksym_table *table_build(const struct sym *syms, uint32_t n,
+				      uint32_t text_end)
+{
+	size_t head = sizeof(struct ksym_table) + n * sizeof(struct ksym_entry);
+	size_t names = 0;
+	struct ksym_table *t;
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		names += strlen(syms[i].name) + 1;
+	t = malloc(head + names);
+	assert_non_null(t);
+	t->kt_count = n;
+	t->kt_names = (uint32_t)head;
+	t->kt_text_end = text_end;
+	t->kt_reserved = 0;
+	names = 0;
+	for (i = 0; i < n; i++) {
+		t->kt_entries[i].ke_addr = syms[i].addr;
+		t->kt_entries[i].ke_name = (uint32_t)names;
+		memcpy((char *)t + head + names, syms[i].name,
+		       strlen(syms[i].name) + 1);
+		names += strlen(syms[i].name) + 1;
+	}
+	return t;
+}
+
+/* Three functions; the text section ends 0x80 bytes after the last. */
+static const struct sym small_syms[] = {
+	{ 0x1000, "alpha" },
+	{ 0x1040, "beta" },
+	{ 0x1100, "gamma_long_name" },
+};
+
+#define SMALL_TEXT_END 0x1180
+
+static int setup_small(void **state)
+{
+	*state = table_build(small_syms, 3, SMALL_TEXT_END);
+	return 0;
+}
+
+static int teardown_table(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+static void check_found(const struct ksym_table *t, uintptr_t addr,
+			const char *name, uintptr_t offset)
+{
+	const char *got_name = NULL;
+	uintptr_t got_offset = ~(uintptr_t)0;
+
+	assert_int_equal(ksym_lookup_in(t, addr, &got_name, &got_offset), 0);
+	assert_non_null(got_name);
+	assert_string_equal(got_name, name);
+	assert_int_equal(got_offset, offset);
+}
+
+static void check_not_found(const struct ksym_table *t, uintptr_t addr)
+{
+	const char *name = NULL;
+	uintptr_t offset = 0;
+
+	assert_int_equal(ksym_lookup_in(t, addr, &name, &offset), -ENOENT);
+}
+
+static void test_empty_table_is_enoent(void **state)
+{
+	struct ksym_table *t = table_build(NULL, 0, 0x2000);
+
+	(void)state;
+	check_not_found(t, 0);
+	check_not_found(t, 0x1000);
+	free(t);
+}
+
+static void test_image_table_lookup_uses_ksym_table(void **state)
+{
+	const char *name = NULL;
+	uintptr_t offset = 0;
+
+	(void)state;
+	/* The dummy image table above is empty. */
+	assert_int_equal(ksym_lookup(0x1000, &name, &offset), -ENOENT);
+}
+
+static void test_address_below_first_symbol_is_enoent(void **state)
+{
+	const struct ksym_table *t = *state;
+
+	check_not_found(t, 0);
+	check_not_found(t, 0xfff);
+}
+
+static void test_symbol_start_has_offset_0(void **state)
+{
+	const struct ksym_table *t = *state;
+
+	check_found(t, 0x1000, "alpha", 0);
+	check_found(t, 0x1040, "beta", 0);
+	check_found(t, 0x1100, "gamma_long_name", 0);
+}
+
+static void test_address_between_symbols_names_preceding(void **state)
+{
+	const struct ksym_table *t = *state;
+
+	check_found(t, 0x1001, "alpha", 1);
+	check_found(t, 0x103f, "alpha", 0x3f);
+	check_found(t, 0x1041, "beta", 1);
+	check_found(t, 0x10ff, "beta", 0xbf);
+}
+
+static void test_last_symbol_runs_to_text_end(void **state)
+{
+	const struct ksym_table *t = *state;
+
+	check_found(t, 0x1101, "gamma_long_name", 1);
+	check_found(t, SMALL_TEXT_END - 1, "gamma_long_name",
+		    SMALL_TEXT_END - 1 - 0x1100);
+}
+
+static void test_text_end_and_beyond_is_enoent(void **state)
+{
+	const struct ksym_table *t = *state;
+
+	check_not_found(t, SMALL_TEXT_END);
+	check_not_found(t, SMALL_TEXT_END + 1);
+	check_not_found(t, 0xffffffffu);
+	check_not_found(t, (uintptr_t)0x100001000ull);
+	check_not_found(t, UINTPTR_MAX);
+}
+
+static void test_single_symbol_table(void **state)
+{
+	static const struct sym one[] = { { 0x200000, "only" } };
+	struct ksym_table *t = table_build(one, 1, 0x200010);
+
+	(void)state;
+	check_not_found(t, 0x1fffff);
+	check_found(t, 0x200000, "only", 0);
+	check_found(t, 0x20000f, "only", 0xf);
+	check_not_found(t, 0x200010);
+	free(t);
+}
+
+static void test_symbols_near_4gib(void **state)
+{
+	static const struct sym high[] = {
+		{ 0xfffff000u, "high_a" },
+		{ 0xffffff00u, "high_b" },
+	};
+	struct ksym_table *t = table_build(high, 2, 0xffffffffu);
+
+	(void)state;
+	check_found(t, 0xfffffeffu, "high_a", 0xeff);
+	check_found(t, 0xfffffffeu, "high_b", 0xfe);
+	check_not_found(t, 0xffffffffu);
+	free(t);
+}
+
+/* Numerical Recipes LCG: deterministic across hosts. */
+static uint32_t lcg_next(uint32_t *seed)
+{
+	*seed = *seed * 1664525u + 1013904223u;
+	return *seed >> 8;
+}
+
+/* The index of the last symbol starting at or before addr, or -1. */
+static long oracle(const struct sym *syms, uint32_t n, uint32_t text_end,
+		   uintptr_t addr)
+{
+	long found = -1;
+	uint32_t i;
+
+	if (addr >= text_end)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (syms[i].addr <= addr)
+			found = i;
+	}
+	return found;
+}
+
+static void test_random_table_matches_oracle(void **state)
+{
+	static char names[RANDOM_SYMBOLS][NAME_BYTES];
+	static struct sym syms[RANDOM_SYMBOLS];
+	uint32_t seed = 0x6b73796d, addr = 0x100000 + 0x1234;
+	uint32_t text_end, i;
+	struct ksym_table *t;
+	uintptr_t a;
+
+	(void)state;
+	for (i = 0; i < RANDOM_SYMBOLS; i++) {
+		snprintf(names[i], sizeof(names[i]), "fn_%u", i);
+		syms[i].addr = addr;
+		syms[i].name = names[i];
+		addr += 1 + lcg_next(&seed) % RANDOM_GAP_MAX;
+	}
+	text_end = addr + lcg_next(&seed) % RANDOM_GAP_MAX;
+	t = table_build(syms, RANDOM_SYMBOLS, text_end);
+	for (a = syms[0].addr - 16; a < text_end + 16; a++) {
+		long want = oracle(syms, RANDOM_SYMBOLS, text_end, a);
+
+		if (want < 0)
+			check_not_found(t, a);
+		else
+			check_found(t, a, syms[want].name, a - syms[want].addr);
+	}
+	free(t);
+}
+
+#define SMALL_CASE(name)                                                       \
+	cmocka_unit_test_setup_teardown(name, setup_small, teardown_table)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_empty_table_is_enoent),
+		cmocka_unit_test(test_image_table_lookup_uses_ksym_table),
+		SMALL_CASE(test_address_below_first_symbol_is_enoent),
+		SMALL_CASE(test_symbol_start_has_offset_0),
+		SMALL_CASE(test_address_between_symbols_names_preceding),
+		SMALL_CASE(test_last_symbol_runs_to_text_end),
+		SMALL_CASE(test_text_end_and_beyond_is_enoent),
+		cmocka_unit_test(test_single_symbol_table),
+		cmocka_unit_test(test_symbols_near_4gib),
+		cmocka_unit_test(test_random_table_matches_oracle),
+	};
+
+	return cmocka_run_group_tests_name("ksym", tests, NULL, NULL);
+}
