@@ -149,10 +149,13 @@ all: $(APP_IMAGE)
 image: $(APP_IMAGE) $(APP_IMAGE:.elf=.stripped.elf)
 
 deps:
-	$(Q)tools/deps
+	$(Q)tools/deps all
 
-run: deps $(APP_IMAGE)
-	tools/run $(RUNFLAGS) $(APP_IMAGE)
+# `make run` needs only the build and run packages; RUNFLAGS go to tools/run.
+run:
+	$(Q)tools/deps build && tools/deps run
+	$(Q)$(MAKE) --no-print-directory $(APP_IMAGE)
+	$(Q)tools/run $(RUNFLAGS) $(APP_IMAGE)
 
 iso: $(BUILD)/$(APP_NAME).iso
 $(BUILD)/$(APP_NAME).iso: $(APP_IMAGE) tools/mkiso

@@ -62,8 +62,13 @@ static struct console vga_console = {
 
 static int vga_console_init(void)
 {
+	volatile uint16_t *fb = (volatile uint16_t *)VGA_TEXT;
+	unsigned int i;
+
 	if (!platform_has_legacy_bios())
 		return 0;
+	for (i = 0; i < VGA_COLS * VGA_ROWS; i++)
+		fb[i] = VGA_ATTR | ' ';
 	console_register(&vga_console);
 	return 0;
 }

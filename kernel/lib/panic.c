@@ -64,7 +64,7 @@ static void backtrace_line(int n, uintptr_t pc)
 	uintptr_t off;
 
 	if (ksym_lookup(pc, &name, &off) == 0)
-		panic_field("bt %d 0x%016lx <%s+%#lx>", n, pc, name, off);
+		panic_field("bt %d 0x%016lx <%s+0x%lx>", n, pc, name, off);
 	else
 		panic_field("bt %d 0x%016lx", n, pc);
 }
@@ -77,13 +77,15 @@ static bool frame_ok(uintptr_t fp, uintptr_t prev)
 	       (!prev || (fp > prev && fp - prev < FRAME_SPAN_MAX));
 }
 
-void panic_backtrace(uintptr_t pc, uintptr_t fp)
+void panic_backtrace(uintptr_t pc, uintptr_t ret, uintptr_t fp)
 {
 	uintptr_t prev = 0;
-	int n;
+	int n = 1;
 
 	backtrace_line(0, pc);
-	for (n = 1; n < BACKTRACE_MAX && frame_ok(fp, prev); n++) {
+	if (ret)
+		backtrace_line(n++, ret - 1);
+	for (; n < BACKTRACE_MAX && frame_ok(fp, prev); n++) {
 		const uintptr_t *frame = (const uintptr_t *)fp;
 
 		if (!frame[1])
@@ -110,6 +112,6 @@ void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	panic_vbegin(fmt, ap);
 	va_end(ap);
-	panic_backtrace(frame[1] - 1, frame[0]);
+	panic_backtrace(frame[1] - 1, 0, frame[0]);
 	panic_end();
 }

@@ -59,7 +59,7 @@ static void field_sym(const char *key, uint64_t addr)
 	uintptr_t off;
 
 	if (ksym_lookup(addr, &name, &off) == 0)
-		panic_field("%s=0x%016lx <%s+%#lx>", key, addr, name, off);
+		panic_field("%s=0x%016lx <%s+0x%lx>", key, addr, name, off);
 	else
 		panic_field("%s=0x%016lx", key, addr);
 }
@@ -78,6 +78,26 @@ static void print_regs(const struct trap_frame *tf)
 		    tf->cs, tf->ss, cpu_read_cr3());
 }
 
+/*
+ * A fault on a function's first instruction, or right after its
+ * `push %rbp`, comes before the function links its frame: rbp still names
+ * the caller's frame, and the return address into the caller sits on the
+ * stack top. Returns it, or 0 when the frame is linked or rsp is unsafe.
+ */
+static uint64_t unlinked_return(const struct trap_frame *tf)
+{
+	const uint64_t *sp = (const uint64_t *)tf->rsp;
+	const char *name;
+	uintptr_t off;
+
+	if (ksym_lookup(tf->rip, &name, &off) || off > 1 || (tf->rsp & 7) ||
+	    tf->rsp < 0x10000 || in_guard(tf->rsp) || in_guard(tf->rsp + 8))
+		return 0;
+	if (off == 0)
+		return sp[0];
+	return *(const uint8_t *)(tf->rip - 1) == 0x55 ? sp[1] : 0;
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
 	uint64_t vec = tf->vector & 31;
@@ -94,6 +114,6 @@ void trap_dispatch(struct trap_frame *tf)
 	field_sym("rip", tf->rip);
 	panic_field("cr2=0x%016lx", cr2);
 	print_regs(tf);
-	panic_backtrace(tf->rip, tf->rbp);
+	panic_backtrace(tf->rip, unlinked_return(tf), tf->rbp);
 	panic_end();
 }

@@ -27,7 +27,12 @@ void panic(const char *fmt, ...) __noreturn __printf(1, 2);
  */
 void panic_begin(const char *fmt, ...) __printf(1, 2);
 void panic_field(const char *fmt, ...) __printf(1, 2);
-void panic_backtrace(uintptr_t pc, uintptr_t fp);
+/*
+ * Prints `bt` lines: pc, then `ret` when non-zero (a return address whose
+ * frame is not linked yet, see trap.c), then the frame-pointer chain
+ * from fp. Stops at 16 frames or at the first implausible frame pointer.
+ */
+void panic_backtrace(uintptr_t pc, uintptr_t ret, uintptr_t fp);
 void panic_end(void) __noreturn;
 
 /* Names the running context in records ("kernel" until the app starts). */
