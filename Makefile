@@ -144,7 +144,7 @@ $(foreach t,$(ITESTS),$(eval $(call image_rules,$(BUILD)/tests/$(t).elf,\
 include tests/unit/unit.mk
 
 .PHONY: all image run test test-unit test-integration iso check clean deps \
-	check-includes check-headers
+	check-includes check-headers bench
 all: $(APP_IMAGE)
 image: $(APP_IMAGE) $(APP_IMAGE:.elf=.stripped.elf)
 
@@ -194,6 +194,12 @@ test: deps
 check: check-includes
 	$(Q)tools/check-format
 	$(Q)$(MAKE) --no-print-directory test
+
+# Side-by-side figures (boot time against a trivial kernel, size, RAM);
+# not part of `make test`. Issue #10 grows this into the full report.
+bench: $(APP_IMAGE)
+	$(Q)tools/deps all
+	$(Q)$(PYTHON) bench/boot.py $(APP_IMAGE)
 
 clean:
 	rm -rf $(BUILD)

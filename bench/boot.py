@@ -27,8 +27,8 @@ def build_floor(tmp):
     return elf
 
 
-def boot(image, machine, mem="64M", extra=()):
-    cmd = [RUN, "--quiet", "--tcg", "--timeout", "60", "-M", machine,
+def boot(image, machine, mem="64M", extra=(), timeout=60):
+    cmd = [RUN, "--quiet", "--tcg", "--timeout", str(timeout), "-M", machine,
            "--mem", mem, *extra, image]
     t = time.perf_counter()
     rc = subprocess.run(cmd, stdout=subprocess.DEVNULL,
@@ -38,7 +38,7 @@ def boot(image, machine, mem="64M", extra=()):
 
 def smallest_mem(image):
     for mib in range(1, 65):
-        if boot(image, "pc", f"{mib}M")[1] == 0:
+        if boot(image, "pc", f"{mib}M", timeout=10)[1] == 0:
             return mib
     return None
 

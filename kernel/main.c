@@ -69,8 +69,8 @@ static void parse_cmdline(const struct boot_info *bi)
 
 static void log_boot_info(const struct boot_info *bi)
 {
-	static const char *const loaders[] = { "?", "multiboot1",
-					       "multiboot2", "pvh" };
+	static const char *const loaders[] = { "?", "multiboot1", "multiboot2",
+					       "pvh" };
 	uint32_t i;
 
 	log_info("mosaic: booted by %s (%s), image %#lx-%#lx, rsdp %#lx\n",

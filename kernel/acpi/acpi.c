@@ -151,14 +151,14 @@ static bool s5_types(const struct acpi_sdt_header *dsdt, uint32_t *a,
 	for (p = start + 1; p + 7 <= end; p++) {
 		if (memcmp(p, "_S5_", 4) != 0)
 			continue;
-		if (p[-1] != 0x08 && !(p[-1] == '\\' && p > start + 1 &&
-				       p[-2] == 0x08))
+		if (p[-1] != 0x08 &&
+		    !(p[-1] == '\\' && p > start + 1 && p[-2] == 0x08))
 			continue;
 		q = p + 4;
 		if (*q++ != 0x12) /* PackageOp */
 			continue;
 		q += 1 + (*q >> 6); /* PkgLength: lead byte + 0-3 bytes */
-		q++;		    /* NumElements */
+		q++; /* NumElements */
 		if (aml_int(&q, end, a) && aml_int(&q, end, b))
 			return true;
 	}

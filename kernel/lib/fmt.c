@@ -345,7 +345,8 @@ static void fmt_string(struct fmt_out *out, const struct fmt_spec *spec,
 	const char *s = va_arg(*ap, const char *);
 	size_t max = spec->prec < 0 ? SIZE_MAX : (size_t)spec->prec;
 
-	/* glibc prints "(null)" whole or, if the precision cuts it, not at all. */
+	/* glibc prints "(null)" whole or, if the precision cuts it, not at all.
+	 */
 	if (s == NULL)
 		s = max >= 6 ? "(null)" : "";
 	fmt_padded(out, spec, s, fmt_strnlen(s, max));

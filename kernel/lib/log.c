@@ -80,8 +80,7 @@ void log_printf(enum log_level level, const char *fmt, ...)
 
 static int log_set_level(const char *value)
 {
-	static const char *const names[] = { "error", "warn", "info",
-					     "debug" };
+	static const char *const names[] = { "error", "warn", "info", "debug" };
 	unsigned int i;
 
 	for (i = 0; value && i < sizeof(names) / sizeof(names[0]); i++) {

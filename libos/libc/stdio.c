@@ -80,8 +80,7 @@ static int file_put(FILE *f, const char *s, size_t len)
 		if (f->f_len == f->f_cap && fflush(f))
 			return EOF;
 	}
-	if (f->f_mode == _IOLBF && f->f_len &&
-	    memchr(f->f_buf, '\n', f->f_len))
+	if (f->f_mode == _IOLBF && f->f_len && memchr(f->f_buf, '\n', f->f_len))
 		return fflush(f);
 	return 0;
 }

@@ -24,9 +24,9 @@
 /* What firmware ran before the loader, when the loader says. */
 enum boot_firmware {
 	BOOT_FIRMWARE_UNKNOWN = 0,
-	BOOT_FIRMWARE_BIOS = 1,	/* legacy PC: VGA text and the BDA exist */
+	BOOT_FIRMWARE_BIOS = 1, /* legacy PC: VGA text and the BDA exist */
 	BOOT_FIRMWARE_UEFI = 2,
-	BOOT_FIRMWARE_NONE = 3,	/* direct boot by a monitor (PVH) */
+	BOOT_FIRMWARE_NONE = 3, /* direct boot by a monitor (PVH) */
 };
 
 /* Memory map entry types, as in the ACPI/E820 map. */
@@ -47,8 +47,8 @@ struct boot_mem_range {
 
 struct boot_module {
 	uint64_t start; /* physical address of the first byte */
-	uint64_t end;   /* physical address one past the last byte */
-	char name[64];  /* loader's string for it, truncated, NUL-terminated */
+	uint64_t end; /* physical address one past the last byte */
+	char name[64]; /* loader's string for it, truncated, NUL-terminated */
 };
 
 /*
@@ -63,21 +63,22 @@ struct boot_module {
  */
 struct boot_info {
 	uint32_t version; /* BOOT_INFO_VERSION */
-	uint32_t loader;  /* BOOT_LOADER_* */
+	uint32_t loader; /* BOOT_LOADER_* */
 	uint32_t mmap_count;
 	uint32_t module_count;
 	struct boot_mem_range mmap[BOOT_MMAP_MAX];
 	struct boot_module modules[BOOT_MODULES_MAX];
 	uint64_t rsdp; /* physical address of the ACPI RSDP, 0 if unknown */
 	uint8_t rsdp_copy[40]; /* multiboot2 passes a copy; rsdp points here */
-	uint32_t firmware;     /* enum boot_firmware */
+	uint32_t firmware; /* enum boot_firmware */
 	uint64_t image_start; /* physical range of the loaded image incl. bss */
 	uint64_t image_end;
 	uint32_t cmdline_truncated; /* 1 if the loader's line did not fit */
-	uint32_t mmap_truncated;    /* 1 if entries were dropped */
+	uint32_t mmap_truncated; /* 1 if entries were dropped */
 	char cmdline[BOOT_CMDLINE_MAX];
 	char loader_name[32]; /* e.g. "GRUB 2.06", "qemu", empty if unknown */
-	char error[96]; /* non-empty: boot/ could not make sense of the loader */
+	char error[96]; /* non-empty: boot/ could not make sense of the loader
+			 */
 };
 
 /*

@@ -35,8 +35,8 @@ static uint64_t gdt[5] = {
 	0,
 	0x00af9a000000ffff, /* 0x08: 64-bit code, DPL 0 */
 	0x00cf92000000ffff, /* 0x10: data, DPL 0 */
-	0,		    /* 0x18: TSS, low half */
-	0,		    /* TSS, high half */
+	0, /* 0x18: TSS, low half */
+	0, /* TSS, high half */
 };
 
 #define GDT_TSS 0x18

@@ -74,8 +74,8 @@ static void print_regs(const struct trap_frame *tf)
 		    tf->r9, tf->r10, tf->r11);
 	panic_field("r12=0x%016lx r13=0x%016lx r14=0x%016lx r15=0x%016lx",
 		    tf->r12, tf->r13, tf->r14, tf->r15);
-	panic_field("rflags=%#lx cs=%#lx ss=%#lx cr3=%#lx", tf->rflags,
-		    tf->cs, tf->ss, cpu_read_cr3());
+	panic_field("rflags=%#lx cs=%#lx ss=%#lx cr3=%#lx", tf->rflags, tf->cs,
+		    tf->ss, cpu_read_cr3());
 }
 
 /*
@@ -109,8 +109,8 @@ void trap_dispatch(struct trap_frame *tf)
 		panic_begin("NULL pointer dereference (%s)", vector_names[vec]);
 	else
 		panic_begin("CPU exception %s", vector_names[vec]);
-	panic_field("vector=%lu name=\"%s\" error=%#lx", vec,
-		    vector_names[vec], tf->error);
+	panic_field("vector=%lu name=\"%s\" error=%#lx", vec, vector_names[vec],
+		    tf->error);
 	field_sym("rip", tf->rip);
 	panic_field("cr2=0x%016lx", cr2);
 	print_regs(tf);

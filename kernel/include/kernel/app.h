@@ -12,8 +12,8 @@
 /* argv and envp are NULL-terminated and live as long as the image. */
 typedef int (*app_entry_fn)(int argc, char **argv, char **envp);
 
-#define KERNEL_APP_ENTRY(fn)                                              \
-	static const app_entry_fn __kentry_##fn __used __section(".kentry") \
+#define KERNEL_APP_ENTRY(fn)                                                   \
+	static const app_entry_fn __kentry_##fn __used __section(".kentry")    \
 		__aligned(8) = fn
 
 #endif /* KERNEL_APP_H */

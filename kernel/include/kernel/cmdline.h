@@ -19,7 +19,7 @@
 #define CMDLINE_OPTS_MAX 32
 
 struct cmdline_opt {
-	char *co_name;	/* after "mosaic.", before '=' */
+	char *co_name; /* after "mosaic.", before '=' */
 	char *co_value; /* after '=', or NULL when there was none */
 };
 

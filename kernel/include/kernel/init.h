@@ -33,11 +33,10 @@ struct initcall {
  * Registers fn to run at `level` (one of the names above). A failing
  * initcall is logged with its name and boot goes on.
  */
-#define INITCALL(level, fn)                                              \
-	static const struct initcall __initcall_##fn __used               \
-		__section(".initcall." INIT_LEVEL_##level) __aligned(8) = { \
-			fn, #fn, #level                                  \
-		}
+#define INITCALL(level, fn)                                                    \
+	static const struct initcall __initcall_##fn __used __section(         \
+		".initcall." INIT_LEVEL_##level)                               \
+		__aligned(8) = { fn, #fn, #level }
 
 /*
  * Runs every initcall of `level` ("console", "core", ...). Called by

@@ -15,9 +15,9 @@ struct ksym_entry {
 };
 
 struct ksym_table {
-	uint32_t kt_count;	/* entries, sorted by ke_addr */
-	uint32_t kt_names;	/* offset of the name area from the table */
-	uint32_t kt_text_end;	/* end of text: the last symbol ends here */
+	uint32_t kt_count; /* entries, sorted by ke_addr */
+	uint32_t kt_names; /* offset of the name area from the table */
+	uint32_t kt_text_end; /* end of text: the last symbol ends here */
 	uint32_t kt_reserved;
 	struct ksym_entry kt_entries[];
 };

@@ -19,9 +19,9 @@ struct kparam {
 	const char *kp_help; /* short form of the accepted values */
 };
 
-#define KERNEL_PARAM(name, set, help)                                \
-	static const struct kparam __kparam_##set __used             \
-		__section(".kparam") __aligned(8) = { name, set, help }
+#define KERNEL_PARAM(name, set, help)                                          \
+	static const struct kparam __kparam_##set __used __section(".kparam")  \
+		__aligned(8) = { name, set, help }
 
 /*
  * Applies option `name` (without "mosaic.") with `value` (may be NULL).

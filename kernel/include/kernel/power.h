@@ -14,7 +14,7 @@
 /* Statuses 0..125 are the application's; these two are reserved. */
 #define KERNEL_EXIT_MAX_APP 125
 #define KERNEL_EXIT_BADCONF 126 /* the image refused its configuration */
-#define KERNEL_EXIT_PANIC 127	/* a panic record was printed */
+#define KERNEL_EXIT_PANIC 127 /* a panic record was printed */
 
 /*
  * Ends the image with `status`. Values outside 0..125 that the

@@ -21,8 +21,8 @@ __attribute__((noinline, noipa)) static int crash_null(volatile int *p)
 
 /* Recurses until `limit` (argv-controlled, so the compiler cannot prove the
  * recursion infinite); with a huge limit it runs into the guard page. */
-__attribute__((noinline, noipa)) static int recurse(volatile char *prev, int depth,
-					     int limit)
+__attribute__((noinline, noipa)) static int recurse(volatile char *prev,
+						    int depth, int limit)
 {
 	volatile char frame[256];
 

@@ -211,14 +211,14 @@ static void check_odd(const char *fmt, ...)
 }
 
 /* check() with (nstars) leading int arguments (s1, s2) before (val). */
-#define CHECK_STARS(fmt, nstars, s1, s2, val)            \
-	do {                                             \
-		if ((nstars) == 0)                       \
-			check((fmt), (val));             \
-		else if ((nstars) == 1)                  \
-			check((fmt), (s1), (val));       \
-		else                                     \
-			check((fmt), (s1), (s2), (val)); \
+#define CHECK_STARS(fmt, nstars, s1, s2, val)                                  \
+	do {                                                                   \
+		if ((nstars) == 0)                                             \
+			check((fmt), (val));                                   \
+		else if ((nstars) == 1)                                        \
+			check((fmt), (s1), (val));                             \
+		else                                                           \
+			check((fmt), (s1), (s2), (val));                       \
 	} while (0)
 
 /* Checks (fmt), passing (v) as type (t) after (nstars) '*' values. */
@@ -338,8 +338,8 @@ static void test_length_modifiers(void **state)
 	for (size_t l = 0; l < ARRAY_SIZE(lengths); l++)
 		for (size_t c = 0; c < 6; c++)
 			for (size_t s = 0; s < ARRAY_SIZE(specs); s++) {
-				enum arg_type t = c < 2 ? lengths[l].sarg :
-							  lengths[l].uarg;
+				enum arg_type t = c < 2 ? lengths[l].sarg
+							: lengths[l].uarg;
 
 				snprintf(fmt, sizeof(fmt), "<%%%s%s%c>",
 					 specs[s], lengths[l].text, convs[c]);
@@ -465,11 +465,11 @@ static void test_star(void **state)
 	for (size_t f = 0; f < ARRAY_SIZE(fmts); f++) {
 		const char *fmt = fmts[f];
 		int nstars = strstr(fmt, "*.*") ? 2 : 1;
-		enum arg_type t = strchr(fmt, 's')  ? ARG_STR :
-				  strchr(fmt, 'p')  ? ARG_PTR :
-				  strstr(fmt, "ll") ? ARG_LLONG :
-				  strchr(fmt, 'z')  ? ARG_SIZE :
-						      ARG_INT;
+		enum arg_type t = strchr(fmt, 's')    ? ARG_STR
+				  : strchr(fmt, 'p')  ? ARG_PTR
+				  : strstr(fmt, "ll") ? ARG_LLONG
+				  : strchr(fmt, 'z')  ? ARG_SIZE
+						      : ARG_INT;
 
 		for (size_t a = 0; a < ARRAY_SIZE(stars); a++)
 			for (size_t b = 0; b < ARRAY_SIZE(stars); b++)
