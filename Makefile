@@ -13,6 +13,7 @@ CONFIG_DEBUG ?= 1
 CC := $(CROSS_COMPILE)gcc
 LD := $(CROSS_COMPILE)ld
 NM := $(CROSS_COMPILE)nm
+OBJCOPY := $(CROSS_COMPILE)objcopy
 STRIP := $(CROSS_COMPILE)strip
 HOSTCC ?= cc
 PYTHON ?= python3
@@ -69,7 +70,9 @@ SRCS-libos :=
 include boot/module.mk kernel/module.mk drivers/module.mk libos/module.mk
 
 obj = $(patsubst %,$(BUILD)/obj/%.o,$(basename $(1)))
-OBJS-os := $(call obj,$(SRCS-boot) $(SRCS-kernel) $(SRCS-drivers) $(SRCS-libos))
+OBJS-kernel := $(call obj,$(SRCS-boot) $(SRCS-kernel) $(SRCS-drivers))
+OBJS-libos := $(call obj,$(SRCS-libos))
+OBJS-os := $(BUILD)/os.o
 
 # Compile rules, one per layer; apps and integration tests are "apps".
 define layer_rules
@@ -89,6 +92,20 @@ $(eval $(call layer_rules,drivers,drivers))
 $(eval $(call layer_rules,libos,libos))
 $(eval $(call layer_rules,apps,apps))
 $(eval $(call layer_rules,tests/integration,apps))
+
+# Layers are linked with `ld -r` and localized to their exports (STYLE.md
+# §2): libos reaches only kernel/exports.txt, an app only libos/exports.txt,
+# and nobody collides with another layer's internal names.
+$(BUILD)/kernel.o: $(OBJS-kernel) kernel/exports.txt
+	$(call msg,LD,$@)
+	$(Q)$(LD) -r -o $@.all $(OBJS-kernel)
+	$(Q)$(OBJCOPY) --keep-global-symbols=kernel/exports.txt $@.all $@
+$(BUILD)/os.o: $(BUILD)/kernel.o $(OBJS-libos) libos/exports.txt \
+		kernel/exports-image.txt
+	$(call msg,LD,$@)
+	$(Q)$(LD) -r -o $@.all $(BUILD)/kernel.o $(OBJS-libos)
+	$(Q)$(OBJCOPY) --keep-global-symbols=libos/exports.txt \
+		--keep-global-symbols=kernel/exports-image.txt $@.all $@
 
 $(BUILD)/config.h: Makefile
 	@mkdir -p $(@D)

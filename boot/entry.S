@@ -277,3 +277,5 @@ boot_loader_kind:
 	.skip	4
 boot_loader_info:
 	.skip	4
+
+	.section .note.GNU-stack, "", @progbits
