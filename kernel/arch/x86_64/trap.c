@@ -98,17 +98,42 @@ static uint64_t unlinked_return(const struct trap_frame *tf)
 	return *(const uint8_t *)(tf->rip - 1) == 0x55 ? sp[1] : 0;
 }
 
+#define PF_PRESENT 0x1
+#define PF_WRITE 0x2
+#define PF_FETCH 0x10
+
+/* What a page fault was, from its error code (Intel SDM vol. 3 §4.7). */
+static const char *pf_kind(uint64_t error)
+{
+	if (error & PF_FETCH)
+		return error & PF_PRESENT ? "instruction fetch from a "
+					    "non-executable page"
+					  : "instruction fetch from an "
+					    "unmapped address";
+	if (error & PF_WRITE)
+		return error & PF_PRESENT ? "write to a read-only page"
+					  : "write to an unmapped address";
+	return "read of an unmapped address";
+}
+
+static void trap_reason(uint64_t vec, uint64_t error, uint64_t cr2)
+{
+	if (vec == 8 && in_guard(cr2))
+		panic_begin("stack overflow: boot stack hit its guard page");
+	else if (vec == 14 && cr2 < 4096)
+		panic_begin("NULL pointer dereference: %s", pf_kind(error));
+	else if (vec == 14)
+		panic_begin("page fault: %s at 0x%lx", pf_kind(error), cr2);
+	else
+		panic_begin("CPU exception %s", vector_names[vec]);
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
 	uint64_t vec = tf->vector & 31;
 	uint64_t cr2 = cpu_read_cr2();
 
-	if (vec == 8 && in_guard(cr2))
-		panic_begin("stack overflow: boot stack hit its guard page");
-	else if (vec == 14 && cr2 < 4096)
-		panic_begin("NULL pointer dereference (%s)", vector_names[vec]);
-	else
-		panic_begin("CPU exception %s", vector_names[vec]);
+	trap_reason(vec, tf->error, cr2);
 	panic_field("vector=%lu name=\"%s\" error=%#lx", vec, vector_names[vec],
 		    tf->error);
 	field_sym("rip", tf->rip);
