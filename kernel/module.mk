@@ -7,4 +7,5 @@ SRCS-kernel += kernel/main.c kernel/acpi/acpi.c \
 	kernel/lib/console.c kernel/lib/log.c kernel/lib/fmt.c \
 	kernel/lib/panic.c kernel/lib/ksym.c kernel/lib/cmdline.c \
 	kernel/lib/param.c kernel/lib/initcall.c kernel/lib/power.c \
-	kernel/lib/platform.c kernel/lib/string.c
+	kernel/lib/platform.c kernel/lib/string.c kernel/lib/chacha20.c \
+	kernel/lib/random.c kernel/arch/x86_64/rdrand.c

@@ -25,6 +25,14 @@ bool arch_is_hypervisor(void)
 	return r[2] & (1u << 31);
 }
 
+uint64_t arch_cycles(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
 void arch_cpu_relax(void)
 {
 	__asm__ volatile("pause");

@@ -18,6 +18,10 @@ void arch_early_init(void);
 /* True when CPUID says we run under a hypervisor. */
 bool arch_is_hypervisor(void);
 
+/* A free-running cycle counter (the TSC): for seeding and measurements,
+ * not for time (issue #4 calibrates it). */
+uint64_t arch_cycles(void);
+
 /* A spin-wait hint (PAUSE). */
 void arch_cpu_relax(void);
 
@@ -26,5 +30,17 @@ void arch_halt(void) __noreturn;
 
 /* A byte store to device memory (ACPI hardware-reduced sleep register). */
 void arch_mmio_write8(uintptr_t addr, uint8_t v);
+
+/*
+ * Reads one 64-bit value from the CPU's random number generator (RDRAND),
+ * health-checked as kernel/arch/x86_64/rdrand.c describes. The raw source
+ * for <kernel/random.h>; everyone else calls random_bytes().
+ *   out: receives the value on success, untouched otherwise
+ * Returns 0; -ENODEV when the CPU has no RDRAND; -EIO when RDRAND kept
+ * failing (10 tries) or returned a stuck value; after -EIO the source
+ * stays failed and every later call returns -EIO. Not reentrant: callers
+ * serialise ([G random lock]). Does not yield; any context.
+ */
+int arch_hw_random(uint64_t *out);
 
 #endif /* KERNEL_ARCH_H */
