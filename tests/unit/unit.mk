@@ -55,3 +55,4 @@ $(eval $(call unit_test,cmdline,tests/unit/kernel/cmdline_test.c \
 UNIT_CFLAGS_bootinfo := -Iboot
 $(eval $(call unit_test,bootinfo,tests/unit/boot/bootinfo_test.c boot/bootinfo.c))
 $(eval $(call unit_test,ksym,tests/unit/kernel/ksym_test.c kernel/lib/ksym.c))
+$(eval $(call unit_test,random,tests/unit/kernel/random_test.c kernel/lib/random.c kernel/lib/chacha20.c))
