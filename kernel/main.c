@@ -3,7 +3,7 @@
  * kernel_main(): from the normalised boot hand-off to the application's
  * main() and back out through kernel_exit(). Order: CPU tables, consoles,
  * command line (so a bad option is refused before anything else runs),
- * the remaining initcalls, then the one application entry.
+ * memory, the remaining initcalls, then the one application entry.
  */
 #include <boot/boot_info.h>
 #include <kernel/app.h>
@@ -12,6 +12,7 @@
 #include <kernel/errno.h>
 #include <kernel/init.h>
 #include <kernel/log.h>
+#include <kernel/mm.h>
 #include <kernel/panic.h>
 #include <kernel/param.h>
 #include <kernel/platform.h>
@@ -85,6 +86,7 @@ static void log_boot_info(const struct boot_info *bi)
 
 void kernel_main(const struct boot_info *bi)
 {
+	uint64_t t0 = arch_cycles();
 	int status;
 
 	arch_early_init();
@@ -97,6 +99,7 @@ void kernel_main(const struct boot_info *bi)
 		PANIC("boot: %s", bi->error);
 	parse_cmdline(bi);
 	log_boot_info(bi);
+	mm_init(bi);
 	initcalls_run("core");
 	initcalls_run("device");
 	initcalls_run("late");
@@ -104,6 +107,10 @@ void kernel_main(const struct boot_info *bi)
 	if (__kentry_end - __kentry_start != 1)
 		PANIC("image has %ld application entries, needs exactly one",
 		      (long)(__kentry_end - __kentry_start));
+	/* Under QEMU -icount shift=0 the TSC counts guest instructions, so
+	 * this line is the deterministic cost of booting (bench/). */
+	log_info("mosaic: entering main at tsc %lu (kernel_main at %lu)\n",
+		 arch_cycles(), t0);
 	panic_set_task_name("main");
 	status = __kentry_start[0](cmdline.cl_argc, cmdline.cl_argv,
 				   cmdline.cl_envp);

@@ -8,4 +8,6 @@ SRCS-kernel += kernel/main.c kernel/acpi/acpi.c \
 	kernel/lib/panic.c kernel/lib/ksym.c kernel/lib/cmdline.c \
 	kernel/lib/param.c kernel/lib/initcall.c kernel/lib/power.c \
 	kernel/lib/platform.c kernel/lib/string.c kernel/lib/chacha20.c \
-	kernel/lib/random.c kernel/arch/x86_64/rdrand.c
+	kernel/lib/random.c kernel/arch/x86_64/rdrand.c \
+	kernel/mm/mm.c kernel/mm/pmm.c kernel/mm/vm.c kernel/mm/heap.c \
+	kernel/mm/heap_report.c

@@ -10,12 +10,12 @@
 #include <kernel/acpi.h>
 #include <kernel/arch.h>
 #include <kernel/io.h>
+#include <kernel/mm.h>
 #include <kernel/log.h>
 #include <kernel/platform.h>
 #include <kernel/string.h>
 
 #define TABLE_MAX_BYTES (4u << 20)
-#define MAPPED_LIMIT (1ull << 32) /* what the boot identity map covers */
 
 #define FADT_DSDT 40
 #define FADT_SMI_CMD 48
@@ -58,11 +58,11 @@ static const struct acpi_sdt_header *table_at(uint64_t pa)
 {
 	const struct acpi_sdt_header *h;
 
-	if (!pa || pa + sizeof(*h) > MAPPED_LIMIT)
+	if (!pa || !mm_is_mapped(pa, sizeof(*h)))
 		return NULL;
 	h = (const void *)(uintptr_t)pa;
 	if (h->length < sizeof(*h) || h->length > TABLE_MAX_BYTES ||
-	    pa + h->length > MAPPED_LIMIT || sum_bytes(h, h->length) != 0)
+	    !mm_is_mapped(pa, h->length) || sum_bytes(h, h->length) != 0)
 		return NULL;
 	return h;
 }
@@ -73,7 +73,7 @@ static const struct acpi_sdt_header *root_table(unsigned int *width)
 	const struct acpi_rsdp *r;
 	uint64_t pa = platform_rsdp();
 
-	if (!pa || pa + sizeof(*r) > MAPPED_LIMIT)
+	if (!pa || !mm_is_mapped(pa, sizeof(*r)))
 		return NULL;
 	r = (const void *)(uintptr_t)pa;
 	if (memcmp(r->signature, "RSD PTR ", 8) || sum_bytes(r, 20))
@@ -173,7 +173,7 @@ static void gas_write8(const struct acpi_sdt_header *fadt, uint8_t v)
 	if (fadt->length < FADT_SLEEP_CONTROL + 12)
 		return;
 	memcpy(&addr, gas + 4, 8);
-	if (gas[0] == 0 && addr && addr < MAPPED_LIMIT)
+	if (gas[0] == 0 && addr && mm_map_mmio(addr, 1) == 0)
 		arch_mmio_write8(addr, v);
 	else if (gas[0] == 1 && addr && addr <= 0xffff)
 		io_outb(addr, v);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The start of <stdlib.h>: process exit. The libc issue (#5) completes it;
- * the heap arrives with the memory issue (#3).
+ * The start of <stdlib.h>: memory and process exit. The libc issue (#5)
+ * completes it.
  */
 #ifndef MOSAIC_STDLIB_H
 #define MOSAIC_STDLIB_H
@@ -20,6 +20,21 @@ void _Exit(int status) __attribute__((noreturn));
 void abort(void) __attribute__((noreturn));
 /* Registers fn for exit(); returns 0, or -1 when 32 are registered. */
 int atexit(void (*fn)(void));
+
+/*
+ * The heap: 16-byte aligned blocks; a double free, a free of a pointer the
+ * heap never returned or corrupted heap metadata ends the image with a
+ * panic record naming the violation.
+ */
+void *malloc(size_t size);
+void free(void *p);
+void *calloc(size_t n, size_t size);
+void *realloc(void *p, size_t size);
+/* align must be a power of two; NULL otherwise. */
+void *aligned_alloc(size_t align, size_t size);
+/* 0, EINVAL (align not a power-of-two multiple of sizeof(void *)) or
+ * ENOMEM; *out is set only on success. */
+int posix_memalign(void **out, size_t align, size_t size);
 
 int abs(int v);
 long labs(long v);

@@ -56,3 +56,6 @@ UNIT_CFLAGS_bootinfo := -Iboot
 $(eval $(call unit_test,bootinfo,tests/unit/boot/bootinfo_test.c boot/bootinfo.c))
 $(eval $(call unit_test,ksym,tests/unit/kernel/ksym_test.c kernel/lib/ksym.c))
 $(eval $(call unit_test,random,tests/unit/kernel/random_test.c kernel/lib/random.c kernel/lib/chacha20.c))
+$(eval $(call unit_test,pmm,tests/unit/kernel/pmm_test.c kernel/mm/pmm.c))
+$(eval $(call unit_test,heap,tests/unit/kernel/heap_test.c kernel/mm/heap.c))
+$(eval $(call unit_test,vm,tests/unit/kernel/vm_test.c kernel/mm/vm.c))

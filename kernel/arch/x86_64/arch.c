@@ -33,6 +33,36 @@ uint64_t arch_cycles(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+void arch_set_page_root(uint64_t root)
+{
+	__asm__ volatile("mov %0, %%cr3" : : "r"(root) : "memory");
+}
+
+#define TLB_FLUSH_PAGES_MAX 64 /* beyond this a CR3 reload is cheaper */
+
+void arch_tlb_flush(uintptr_t va, size_t len)
+{
+	size_t off;
+
+	if (len > TLB_FLUSH_PAGES_MAX * 4096) {
+		arch_set_page_root(cpu_read_cr3());
+		return;
+	}
+	for (off = 0; off < len; off += 4096)
+		__asm__ volatile("invlpg (%0)" : : "r"(va + off) : "memory");
+}
+
+bool arch_has_1g_pages(void)
+{
+	uint32_t r[4];
+
+	cpu_cpuid(0x80000000, 0, r);
+	if (r[0] < 0x80000001)
+		return false;
+	cpu_cpuid(0x80000001, 0, r);
+	return r[3] & (1u << 26);
+}
+
 void arch_cpu_relax(void)
 {
 	__asm__ volatile("pause");

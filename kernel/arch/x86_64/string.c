@@ -6,15 +6,22 @@
  */
 #include <kernel/string.h>
 
+#include <stdint.h>
+
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
-	void *ret = dst;
+	size_t words = n / 8, tail = n % 8;
+	void *d = dst;
 
-	__asm__ volatile("rep movsb"
-			 : "+D"(dst), "+S"(src), "+c"(n)
+	__asm__ volatile("rep movsq"
+			 : "+D"(d), "+S"(src), "+c"(words)
 			 :
 			 : "memory");
-	return ret;
+	__asm__ volatile("rep movsb"
+			 : "+D"(d), "+S"(src), "+c"(tail)
+			 :
+			 : "memory");
+	return dst;
 }
 
 void *memmove(void *dst, const void *src, size_t n)
@@ -33,10 +40,21 @@ void *memmove(void *dst, const void *src, size_t n)
 
 void *memset(void *dst, int c, size_t n)
 {
-	void *ret = dst;
+	uint64_t pattern = 0x0101010101010101ull * (uint8_t)c;
+	size_t words = n / 8, tail = n % 8;
+	void *p = dst;
 
-	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
-	return ret;
+	/* Quadwords first: an eighth of the iterations of `rep stosb`
+	 * wherever ERMSB does not already make bytes as fast. */
+	__asm__ volatile("rep stosq"
+			 : "+D"(p), "+c"(words)
+			 : "a"(pattern)
+			 : "memory");
+	__asm__ volatile("rep stosb"
+			 : "+D"(p), "+c"(tail)
+			 : "a"(pattern)
+			 : "memory");
+	return dst;
 }
 
 int memcmp(const void *a, const void *b, size_t n)

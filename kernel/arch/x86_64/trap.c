@@ -5,11 +5,17 @@
  * its symbol), CR2 and registers. A #DF whose CR2 lies in a stack guard
  * page is reported as the stack overflow it is.
  */
+#include <stdbool.h>
+
 #include <arch/cpu.h>
 #include <arch/trap.h>
 #include <kernel/ksym.h>
 #include <kernel/panic.h>
 #include <kernel/sections.h>
+
+#define PF_PRESENT 0x1
+#define PF_WRITE 0x2
+#define PF_FETCH 0x10
 
 static const char *const vector_names[32] = {
 	"#DE divide error",
@@ -82,25 +88,24 @@ static void print_regs(const struct trap_frame *tf)
  * A fault on a function's first instruction, or right after its
  * `push %rbp`, comes before the function links its frame: rbp still names
  * the caller's frame, and the return address into the caller sits on the
- * stack top. Returns it, or 0 when the frame is linked or rsp is unsafe.
+ * stack top. So does a fetch fault after a call to a bad address. Returns
+ * that return address, or 0 when the frame is linked or rsp is unsafe.
  */
-static uint64_t unlinked_return(const struct trap_frame *tf)
+static uint64_t unlinked_return(const struct trap_frame *tf, bool fetch)
 {
 	const uint64_t *sp = (const uint64_t *)tf->rsp;
 	const char *name;
-	uintptr_t off;
+	uintptr_t off = 0;
 
-	if (ksym_lookup(tf->rip, &name, &off) || off > 1 || (tf->rsp & 7) ||
-	    tf->rsp < 0x10000 || in_guard(tf->rsp) || in_guard(tf->rsp + 8))
+	if ((tf->rsp & 7) || tf->rsp < 0x10000 || in_guard(tf->rsp) ||
+	    in_guard(tf->rsp + 8))
+		return 0;
+	if (!fetch && (ksym_lookup(tf->rip, &name, &off) || off > 1))
 		return 0;
 	if (off == 0)
 		return sp[0];
 	return *(const uint8_t *)(tf->rip - 1) == 0x55 ? sp[1] : 0;
 }
-
-#define PF_PRESENT 0x1
-#define PF_WRITE 0x2
-#define PF_FETCH 0x10
 
 /* What a page fault was, from its error code (Intel SDM vol. 3 §4.7). */
 static const char *pf_kind(uint64_t error)
@@ -139,6 +144,9 @@ void trap_dispatch(struct trap_frame *tf)
 	field_sym("rip", tf->rip);
 	panic_field("cr2=0x%016lx", cr2);
 	print_regs(tf);
-	panic_backtrace(tf->rip, unlinked_return(tf), tf->rbp);
+	panic_backtrace(
+		tf->rip,
+		unlinked_return(tf, vec == 14 && (tf->error & PF_FETCH)),
+		tf->rbp);
 	panic_end();
 }

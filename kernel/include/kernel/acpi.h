@@ -23,7 +23,8 @@ struct acpi_sdt_header {
 
 /*
  * Returns the first table with `sig` (4 characters) whose length and
- * checksum are valid, or NULL. Reads through the boot identity map.
+ * checksum are valid, or NULL. Reads through the direct map; a table
+ * outside mapped memory is treated as absent.
  */
 const struct acpi_sdt_header *acpi_find_table(const char *sig);
 

@@ -8,6 +8,7 @@
 #define KERNEL_ARCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <kernel/compiler.h>
@@ -21,6 +22,16 @@ bool arch_is_hypervisor(void);
 /* A free-running cycle counter (the TSC): for seeding and measurements,
  * not for time (issue #4 calibrates it). */
 uint64_t arch_cycles(void);
+
+/* Loads `root` (physical address of a PML4) as this CPU's page table. */
+void arch_set_page_root(uint64_t root);
+
+/* Drops TLB entries for [va, va + len) on this CPU (a full flush for
+ * large ranges). The SMP work (issue #4) adds the shootdown. */
+void arch_tlb_flush(uintptr_t va, size_t len);
+
+/* True when the CPU supports 1 GiB pages (CPUID pdpe1gb). */
+bool arch_has_1g_pages(void);
 
 /* A spin-wait hint (PAUSE). */
 void arch_cpu_relax(void);

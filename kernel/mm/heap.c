@@ -1,0 +1,874 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel heap (<kernel/heap.h>). Size classes live in slabs of one page
+ * (classes up to 1 KiB) or two (1280..2048); each CPU caches up to two
+ * batches of free objects per class in front of them (struct heap_mag),
+ * and larger requests get their own page run. Who owns a pointer is decided
+ * only from descriptors in a side table keyed by page number, never from
+ * memory next to the object.
+ *
+ * Free objects hold one link, stored mangled: *slot = next ^ key ^ slot
+ * (slot is the object's own address, next the following free object or 0).
+ * A link is unmangled and checked before it is followed: on a slab list it
+ * must name a free object of the same slab; on a CPU cache, a free object
+ * of a slab of the same class. Corruption is thus caught at the allocation
+ * that would have returned the bad pointer, before any access through it.
+ *
+ * Memory: a slab descriptor is 80 bytes and a table entry 16 (the table
+ * is kept at most half full), about 3% of a one-page slab; a CPU cache
+ * holds at most two batches of about 2 KiB per class. Descriptor pages are
+ * kept for reuse; one empty slab per class is kept, further ones go back
+ * to the page allocator. Cross-CPU frees are not handled: an object joins
+ * the cache of the CPU that frees it.
+ */
+#include <kernel/heap.h>
+
+#include <kernel/compiler.h>
+#include <kernel/errno.h>
+#include <kernel/page.h>
+#include <kernel/string.h>
+
+/* TODO(smp): size by CONFIG_MAX_CPUS and use the real CPU id #4 */
+#define HEAP_MAX_CPUS 1
+
+#define SLAB_MAX_OBJS 256 /* 16-byte objects in one page */
+#define SLAB_BITMAP_WORDS (SLAB_MAX_OBJS / 64)
+#define DESC_LARGE 0xff /* d_class of a large allocation */
+#define SLABS_EMPTY_KEPT 1 /* per class, beyond that return pages */
+#define TABLE_MIN_ENTRIES 256 /* one page */
+#define LARGE_MAX_BYTES (1ull << 43) /* 2^31 pages */
+#define GOLDEN 0x9e3779b97f4a7c15ull /* 2^64 / phi, odd */
+#define POISON_WORD (0x0101010101010101ull * HEAP_POISON)
+
+struct heap_class_info {
+	uint32_t ci_recip; /* ceil(2^32 / ci_size): offset to index */
+	uint16_t ci_size; /* object size, a multiple of 16 */
+	uint16_t ci_nobj; /* objects per slab */
+	uint8_t ci_pages; /* pages per slab */
+	uint8_t ci_batch; /* per-CPU cache list: about 2 KiB, 1..16 objects */
+};
+
+#define BATCH(s) (2048 / (s) > 16 ? 16 : 2048 / (s))
+#define CLASS(s, pages)                                                        \
+	{                                                                      \
+		.ci_recip = (uint32_t)(((1ull << 32) + (s)-1) / (s)),          \
+		.ci_size = (s), .ci_nobj = (pages)*PAGE_SIZE / (s),            \
+		.ci_pages = (pages), .ci_batch = BATCH(s),                     \
+	}
+
+/* Two-page slabs keep the tail waste of the largest classes under 13%. */
+static const struct heap_class_info heap_classes[] = {
+	CLASS(16, 1),	CLASS(32, 1),	CLASS(48, 1),	CLASS(64, 1),
+	CLASS(80, 1),	CLASS(96, 1),	CLASS(112, 1),	CLASS(128, 1),
+	CLASS(160, 1),	CLASS(192, 1),	CLASS(224, 1),	CLASS(256, 1),
+	CLASS(320, 1),	CLASS(384, 1),	CLASS(448, 1),	CLASS(512, 1),
+	CLASS(640, 1),	CLASS(768, 1),	CLASS(896, 1),	CLASS(1024, 1),
+	CLASS(1280, 2), CLASS(1536, 2), CLASS(1792, 2), CLASS(2048, 2),
+};
+BUILD_ASSERT(ARRAY_SIZE(heap_classes) == HEAP_NCLASSES);
+BUILD_ASSERT(PAGE_SIZE / 16 <= SLAB_MAX_OBJS);
+
+/*
+ * One slab or large allocation, found through the table. Locking: [I] set
+ * before the descriptor enters the table and kept until it leaves
+ * [a] atomic ops only  [G] heap lock.
+ */
+struct heap_desc {
+	uintptr_t d_base; /* [I] slab: first object; large: the pointer */
+	uint64_t d_check; /* [I] desc_check() of the [I] fields */
+	uint32_t d_pages; /* [I] slab pages, or the large run's pages */
+	uint8_t d_class; /* [I] size class, or DESC_LARGE */
+	uint16_t d_nlist; /* [G] objects on d_list */
+	uintptr_t d_list; /* [G] slab free list, 0 when empty */
+	struct heap_desc *d_next; /* [G] class partial list; free descs */
+	struct heap_desc *d_prev; /* [G] */
+	union {
+		/* [a] slab: bit set when the object is not allocated */
+		uint64_t d_free[SLAB_BITMAP_WORDS];
+		uintptr_t d_run; /* [I] large: the run alloc_pages() gave */
+	};
+};
+BUILD_ASSERT(sizeof(struct heap_desc) == 80);
+
+/* Free objects linked through their first word. Locking: [c] only. */
+struct heap_list {
+	uintptr_t l_head; /* [c] most recently freed, or 0 */
+	struct heap_desc *l_head_desc; /* [c] slab of l_head */
+	uint32_t l_head_idx; /* [c] index of l_head in it */
+	uint32_t l_count; /* [c] objects on the list */
+};
+
+/*
+ * One CPU's cache for one class (Bonwick's magazines): frees fill m_cur;
+ * when it holds a batch it becomes m_full, whose older objects first go
+ * back to their slabs. Allocations empty m_cur, then take m_full whole,
+ * then a batch from a slab. So at most two batches sit here, and the
+ * objects returned to the slabs are the coldest. Locking: [c] only.
+ */
+struct heap_mag {
+	struct heap_list m_cur; /* [c] */
+	struct heap_list m_full; /* [c] empty or a full batch */
+	uint64_t m_allocs; /* [c] for heap_get_stats() */
+	uint64_t m_frees; /* [c] */
+};
+
+struct heap_entry {
+	uintptr_t e_pfn; /* page number */
+	struct heap_desc *e_desc; /* NULL: slot is empty */
+};
+BUILD_ASSERT(PAGE_SIZE % sizeof(struct heap_entry) == 0);
+
+struct heap_class {
+	struct heap_desc *c_partial; /* [G] slabs with objects on d_list */
+	uint32_t c_slabs; /* [G] */
+	uint32_t c_empty; /* [G] slabs with all objects listed */
+};
+
+/*
+ * Locking: [I] set by heap_init()  [c] owning CPU only  [G] heap lock,
+ * which does not exist yet (one CPU, TODO(smp) #4). h_table is also read
+ * without it on the fast paths, so under SMP a grown table must not be
+ * freed while another CPU may still be probing it.
+ */
+struct heap {
+	struct heap_page_ops h_ops; /* [I] */
+	uint64_t h_key; /* [I] */
+	bool h_poison; /* [I] */
+	uint8_t h_size_class[HEAP_SMALL_MAX / 16 + 1]; /* [I] by size / 16 */
+
+	struct heap_entry *h_table; /* [G] open addressing */
+	size_t h_table_mask; /* [G] capacity - 1 */
+	size_t h_table_used; /* [G] */
+	struct heap_desc *h_desc_free; /* [G] */
+	struct heap_class h_class[HEAP_NCLASSES]; /* [G] */
+	uint64_t h_large_allocs; /* [G] */
+	uint64_t h_large_frees; /* [G] */
+	uint64_t h_large_pages; /* [G] */
+	uint64_t h_pages; /* [G] */
+
+	struct heap_mag h_mag[HEAP_MAX_CPUS][HEAP_NCLASSES]; /* [c] */
+};
+
+static struct heap heap;
+/* Capacity 1 and empty: lookups before the first insert find nothing. */
+static struct heap_entry heap_no_table[1];
+
+/* What a pointer is being used for, and what can be wrong with it. */
+enum heap_use { USE_FREE, USE_QUERY };
+enum heap_bad_ptr { BAD_FOREIGN, BAD_MISALIGNED, BAD_FREED };
+
+static const char *const bad_ptr_msg[2][3] = {
+	[USE_FREE] = {
+		[BAD_FOREIGN] = HEAP_VIOLATION_FOREIGN_FREE,
+		[BAD_MISALIGNED] = HEAP_VIOLATION_MISALIGNED_FREE,
+		[BAD_FREED] = HEAP_VIOLATION_DOUBLE_FREE,
+	},
+	[USE_QUERY] = {
+		[BAD_FOREIGN] = HEAP_VIOLATION_FOREIGN_USE,
+		[BAD_MISALIGNED] = HEAP_VIOLATION_MISALIGNED_USE,
+		[BAD_FREED] = HEAP_VIOLATION_USE_AFTER_FREE,
+	},
+};
+
+static unsigned int heap_cpu_id(void)
+{
+	return 0; /* TODO(smp): this CPU's index #4 */
+}
+
+static uintptr_t link_mangle(uintptr_t next, uintptr_t slot)
+{
+	return next ^ heap.h_key ^ slot;
+}
+
+static uintptr_t link_read(uintptr_t slot)
+{
+	return *(const uintptr_t *)slot ^ heap.h_key ^ slot;
+}
+
+static void link_write(uintptr_t slot, uintptr_t next)
+{
+	*(uintptr_t *)slot = link_mangle(next, slot);
+}
+
+/* --- Page allocator and descriptors ----------------------------------- */
+
+static int pages_alloc(size_t npages, uintptr_t *va)
+{
+	int err;
+
+	if (!heap.h_ops.alloc_pages)
+		return -ENOMEM; /* before heap_init() */
+	err = heap.h_ops.alloc_pages(heap.h_ops.ctx, npages, va);
+	if (err)
+		return err;
+	heap.h_pages += npages;
+	return 0;
+}
+
+static void pages_free(uintptr_t va, size_t npages)
+{
+	heap.h_ops.free_pages(heap.h_ops.ctx, va, npages);
+	heap.h_pages -= npages;
+}
+
+static uint64_t desc_check(const struct heap_desc *d)
+{
+	uint64_t h = d->d_base ^ ((uint64_t)d->d_pages << 8 | d->d_class);
+
+	if (d->d_class == DESC_LARGE)
+		h = (h * GOLDEN) ^ d->d_run;
+	return (h * GOLDEN) ^ heap.h_key;
+}
+
+/* Checks a descriptor the table gave before trusting its fields. */
+static void desc_verify(const struct heap_desc *d, const void *p)
+{
+	if (likely(d->d_check == desc_check(d) &&
+		   (d->d_class < HEAP_NCLASSES || d->d_class == DESC_LARGE)))
+		return;
+	heap_violation(d->d_class == DESC_LARGE ? HEAP_VIOLATION_BAD_LARGE
+						: HEAP_VIOLATION_BAD_SLAB,
+		       p);
+}
+
+/* Descriptor pages are never returned; a page holds 51. Caller holds G. */
+static struct heap_desc *desc_get(void)
+{
+	struct heap_desc *d;
+	uintptr_t va;
+	size_t i;
+
+	if (!heap.h_desc_free) {
+		if (pages_alloc(1, &va) < 0)
+			return NULL;
+		d = (struct heap_desc *)va;
+		for (i = 0; i < PAGE_SIZE / sizeof(*d); i++) {
+			d[i].d_next = heap.h_desc_free;
+			heap.h_desc_free = &d[i];
+		}
+	}
+	d = heap.h_desc_free;
+	heap.h_desc_free = d->d_next;
+	memset(d, 0, sizeof(*d));
+	return d;
+}
+
+static void desc_put(struct heap_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->d_next = heap.h_desc_free;
+	heap.h_desc_free = d;
+}
+
+/* --- Page table: page number -> descriptor ---------------------------- */
+
+static size_t table_home(uintptr_t pfn)
+{
+	return (size_t)((pfn * GOLDEN) >> 32) & heap.h_table_mask;
+}
+
+static struct heap_desc *table_find(uintptr_t addr)
+{
+	uintptr_t pfn = addr >> PAGE_SHIFT;
+	size_t i = table_home(pfn);
+	const struct heap_entry *e;
+
+	for (;; i = (i + 1) & heap.h_table_mask) {
+		e = &heap.h_table[i];
+		if (!e->e_desc || e->e_pfn == pfn)
+			return e->e_desc;
+	}
+}
+
+/* Caller holds G and made room with table_reserve(). */
+static void table_insert(uintptr_t pfn, struct heap_desc *d)
+{
+	size_t i = table_home(pfn);
+
+	while (heap.h_table[i].e_desc)
+		i = (i + 1) & heap.h_table_mask;
+	heap.h_table[i].e_pfn = pfn;
+	heap.h_table[i].e_desc = d;
+	heap.h_table_used++;
+}
+
+/* Backward-shift deletion keeps probe chains whole without tombstones. */
+static void table_remove(uintptr_t pfn)
+{
+	struct heap_entry *t = heap.h_table;
+	size_t mask = heap.h_table_mask, i = table_home(pfn), j, home;
+
+	while (t[i].e_desc && t[i].e_pfn != pfn)
+		i = (i + 1) & mask;
+	if (!t[i].e_desc)
+		return;
+	for (j = (i + 1) & mask; t[j].e_desc; j = (j + 1) & mask) {
+		home = table_home(t[j].e_pfn);
+		/* t[j] may fill the hole unless its home lies in (i, j]. */
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			t[i] = t[j];
+			i = j;
+		}
+	}
+	t[i].e_desc = NULL;
+	t[i].e_pfn = 0;
+	heap.h_table_used--;
+}
+
+/* Grows the table so that `n` more entries keep it at most half full. */
+static int table_reserve(size_t n)
+{
+	struct heap_entry *old = heap.h_table;
+	size_t old_cap = heap.h_table_mask + 1, cap = old_cap, i;
+	uintptr_t va;
+
+	if ((heap.h_table_used + n) * 2 <= cap)
+		return 0;
+	cap = cap < TABLE_MIN_ENTRIES ? TABLE_MIN_ENTRIES : cap;
+	while ((heap.h_table_used + n) * 2 > cap)
+		cap *= 2;
+	if (pages_alloc(cap * sizeof(*old) / PAGE_SIZE, &va) < 0)
+		return -ENOMEM;
+	memset((void *)va, 0, cap * sizeof(*old));
+	heap.h_table = (struct heap_entry *)va;
+	heap.h_table_mask = cap - 1;
+	heap.h_table_used = 0;
+	for (i = 0; i < old_cap; i++)
+		if (old[i].e_desc)
+			table_insert(old[i].e_pfn, old[i].e_desc);
+	/* TODO(smp): defer this free until no CPU can be probing old #4 */
+	if (old != heap_no_table)
+		pages_free((uintptr_t)old, old_cap * sizeof(*old) / PAGE_SIZE);
+	return 0;
+}
+
+/* --- Slabs ------------------------------------------------------------- */
+
+/* Index of the object starting at addr in slab d, or -1. */
+static int slab_index(const struct heap_desc *d, uintptr_t addr)
+{
+	const struct heap_class_info *ci = &heap_classes[d->d_class];
+	uintptr_t off = addr - d->d_base;
+	uint32_t idx;
+
+	if (off >= (uintptr_t)ci->ci_nobj * ci->ci_size)
+		return -1;
+	idx = (uint32_t)((off * ci->ci_recip) >> 32);
+	if ((uintptr_t)idx * ci->ci_size != off)
+		return -1;
+	return (int)idx;
+}
+
+static bool obj_is_free(const struct heap_desc *d, unsigned int idx)
+{
+	uint64_t w = __atomic_load_n(&d->d_free[idx / 64], __ATOMIC_RELAXED);
+
+	return w & (1ull << (idx % 64));
+}
+
+/* Marks the object free; returns whether it already was. */
+static bool obj_test_and_free(struct heap_desc *d, unsigned int idx)
+{
+	uint64_t bit = 1ull << (idx % 64);
+
+	return __atomic_fetch_or(&d->d_free[idx / 64], bit, __ATOMIC_RELAXED) &
+	       bit;
+}
+
+static void obj_mark_allocated(struct heap_desc *d, unsigned int idx)
+{
+	__atomic_fetch_and(&d->d_free[idx / 64], ~(1ull << (idx % 64)),
+			   __ATOMIC_RELAXED);
+}
+
+static void partial_add(struct heap_class *hc, struct heap_desc *d)
+{
+	d->d_prev = NULL;
+	d->d_next = hc->c_partial;
+	if (hc->c_partial)
+		hc->c_partial->d_prev = d;
+	hc->c_partial = d;
+}
+
+static void partial_remove(struct heap_class *hc, struct heap_desc *d)
+{
+	if (d->d_prev)
+		d->d_prev->d_next = d->d_next;
+	else
+		hc->c_partial = d->d_next;
+	if (d->d_next)
+		d->d_next->d_prev = d->d_prev;
+	d->d_next = d->d_prev = NULL;
+}
+
+/* Fills in a new slab at va: all objects free and listed in order. */
+static void slab_format(struct heap_desc *d, unsigned int c, uintptr_t va)
+{
+	const struct heap_class_info *ci = &heap_classes[c];
+	unsigned int i;
+
+	d->d_base = va;
+	d->d_pages = ci->ci_pages;
+	d->d_class = (uint8_t)c;
+	d->d_check = desc_check(d);
+	if (heap.h_poison)
+		memset((void *)va, HEAP_POISON, ci->ci_pages * PAGE_SIZE);
+	for (i = 0; i < ci->ci_nobj; i++)
+		d->d_free[i / 64] |= 1ull << (i % 64);
+	d->d_list = 0;
+	for (i = ci->ci_nobj; i-- > 0;) {
+		link_write(va + i * ci->ci_size, d->d_list);
+		d->d_list = va + i * ci->ci_size;
+	}
+	d->d_nlist = ci->ci_nobj;
+}
+
+/* Caller holds G. Returns 0 with the slab on the partial list, or -ENOMEM. */
+static int slab_create(unsigned int c)
+{
+	const struct heap_class_info *ci = &heap_classes[c];
+	struct heap_class *hc = &heap.h_class[c];
+	struct heap_desc *d;
+	uintptr_t va;
+	unsigned int i;
+
+	if (table_reserve(ci->ci_pages) < 0)
+		return -ENOMEM;
+	d = desc_get();
+	if (!d)
+		return -ENOMEM;
+	if (pages_alloc(ci->ci_pages, &va) < 0)
+		goto err_put_desc;
+	slab_format(d, c, va);
+	for (i = 0; i < ci->ci_pages; i++)
+		table_insert((va >> PAGE_SHIFT) + i, d);
+	partial_add(hc, d);
+	hc->c_slabs++;
+	hc->c_empty++;
+	return 0;
+
+err_put_desc:
+	desc_put(d);
+	return -ENOMEM;
+}
+
+/* Caller holds G; every object of d is on its list. */
+static void slab_destroy(struct heap_desc *d)
+{
+	struct heap_class *hc = &heap.h_class[d->d_class];
+	unsigned int i;
+
+	partial_remove(hc, d);
+	for (i = 0; i < d->d_pages; i++)
+		table_remove((d->d_base >> PAGE_SHIFT) + i);
+	pages_free(d->d_base, d->d_pages);
+	hc->c_slabs--;
+	desc_put(d);
+}
+
+/* Unlinks the first listed object of d, after checking its link. */
+static uintptr_t slab_pop(struct heap_desc *d, unsigned int *idx)
+{
+	uintptr_t obj = d->d_list, next = link_read(obj);
+	int next_idx = next ? slab_index(d, next) : -1;
+
+	if (d->d_nlist > 1 ? next_idx < 0 || !obj_is_free(d, next_idx) : next)
+		heap_violation(HEAP_VIOLATION_BAD_LINK, (void *)obj);
+	if (d->d_nlist == heap_classes[d->d_class].ci_nobj)
+		heap.h_class[d->d_class].c_empty--;
+	*idx = (unsigned int)slab_index(d, obj);
+	d->d_list = next;
+	d->d_nlist--;
+	return obj;
+}
+
+/* Lists a free object on its slab again; may return the slab's pages. */
+static void slab_push(struct heap_desc *d, uintptr_t obj)
+{
+	struct heap_class *hc = &heap.h_class[d->d_class];
+
+	link_write(obj, d->d_list);
+	d->d_list = obj;
+	if (d->d_nlist++ == 0)
+		partial_add(hc, d);
+	if (d->d_nlist < heap_classes[d->d_class].ci_nobj)
+		return;
+	if (hc->c_empty >= SLABS_EMPTY_KEPT)
+		slab_destroy(d);
+	else
+		hc->c_empty++;
+}
+
+/* --- Per-CPU caches ----------------------------------------------------- */
+
+static void list_push(struct heap_list *l, struct heap_desc *d, uintptr_t obj,
+		      unsigned int idx)
+{
+	link_write(obj, l->l_head);
+	l->l_head = obj;
+	l->l_head_desc = d;
+	l->l_head_idx = idx;
+	l->l_count++;
+}
+
+/*
+ * The slab of `next`, the link read from the head of class c's list l, or
+ * a violation. Most links stay in the head's slab, which needs no lookup.
+ */
+static struct heap_desc *list_link_desc(const struct heap_list *l,
+					uintptr_t next, unsigned int c,
+					int *idx)
+{
+	struct heap_desc *d = l->l_head_desc;
+	void *from = (void *)l->l_head;
+
+	if (next - d->d_base >= d->d_pages * PAGE_SIZE) {
+		d = table_find(next);
+		if (unlikely(!d || d->d_class != c))
+			heap_violation(HEAP_VIOLATION_BAD_LINK, from);
+		desc_verify(d, from);
+	}
+	*idx = slab_index(d, next);
+	if (unlikely(*idx < 0 || !obj_is_free(d, *idx)))
+		heap_violation(HEAP_VIOLATION_BAD_LINK, from);
+	return d;
+}
+
+/* Unlinks the head of l (not empty), after checking the link it holds. */
+static uintptr_t list_take(struct heap_list *l, unsigned int c,
+			   struct heap_desc **d, unsigned int *idx)
+{
+	uintptr_t obj = l->l_head, next = link_read(obj);
+	struct heap_desc *next_desc = NULL;
+	int next_idx = 0;
+
+	if (l->l_count > 1)
+		next_desc = list_link_desc(l, next, c, &next_idx);
+	else if (unlikely(next))
+		heap_violation(HEAP_VIOLATION_BAD_LINK, (void *)obj);
+	*d = l->l_head_desc;
+	*idx = l->l_head_idx;
+	l->l_head = next;
+	l->l_head_desc = next_desc;
+	l->l_head_idx = (uint32_t)next_idx;
+	l->l_count--;
+	return obj;
+}
+
+/* Gives m an object to hand out: the full list, else a slab's objects. */
+static int mag_reload(struct heap_mag *m, unsigned int c)
+{
+	struct heap_class *hc = &heap.h_class[c];
+	struct heap_desc *d;
+	unsigned int idx;
+	uintptr_t obj;
+
+	if (m->m_full.l_count) {
+		m->m_cur = m->m_full;
+		m->m_full.l_count = 0;
+		return 0;
+	}
+	/* TODO(smp): take the heap lock #4 */
+	if (!hc->c_partial && slab_create(c) < 0)
+		return -ENOMEM;
+	d = hc->c_partial;
+	desc_verify(d, (void *)d->d_base);
+	while (m->m_cur.l_count < heap_classes[c].ci_batch && d->d_nlist) {
+		obj = slab_pop(d, &idx);
+		list_push(&m->m_cur, d, obj, idx);
+	}
+	if (!d->d_nlist)
+		partial_remove(hc, d);
+	return 0;
+}
+
+/* Makes room in m's full m_cur: the older full list goes to the slabs. */
+static void mag_rotate(struct heap_mag *m, unsigned int c)
+{
+	struct heap_desc *d;
+	unsigned int idx;
+	uintptr_t obj;
+
+	/* TODO(smp): take the heap lock #4 */
+	while (m->m_full.l_count) {
+		obj = list_take(&m->m_full, c, &d, &idx);
+		slab_push(d, obj);
+	}
+	m->m_full = m->m_cur;
+	m->m_cur.l_head = 0;
+	m->m_cur.l_count = 0;
+}
+
+static void poison_check(uintptr_t obj, size_t size)
+{
+	const uint64_t *w = (const uint64_t *)obj;
+	size_t i;
+
+	/* Word 0 holds the link. */
+	for (i = 1; i < size / sizeof(*w); i++)
+		if (unlikely(w[i] != POISON_WORD))
+			heap_violation(HEAP_VIOLATION_WRITE_AFTER_FREE, w);
+}
+
+static void *small_alloc(unsigned int c)
+{
+	struct heap_mag *m = &heap.h_mag[heap_cpu_id()][c];
+	struct heap_desc *d;
+	unsigned int idx;
+	uintptr_t obj;
+
+	if (unlikely(!m->m_cur.l_count) && mag_reload(m, c) < 0)
+		return NULL;
+	if (heap.h_poison)
+		poison_check(m->m_cur.l_head, heap_classes[c].ci_size);
+	obj = list_take(&m->m_cur, c, &d, &idx);
+	obj_mark_allocated(d, idx);
+	/* The stale link would tell the app key ^ obj ^ next. */
+	*(uintptr_t *)obj = 0;
+	m->m_allocs++;
+	return (void *)obj;
+}
+
+static void small_free(struct heap_desc *d, unsigned int idx, void *p)
+{
+	unsigned int c = d->d_class;
+	struct heap_mag *m = &heap.h_mag[heap_cpu_id()][c];
+
+	if (unlikely(m->m_cur.l_count >= heap_classes[c].ci_batch))
+		mag_rotate(m, c);
+	if (unlikely(obj_test_and_free(d, idx)))
+		heap_violation(HEAP_VIOLATION_DOUBLE_FREE, p);
+	if (heap.h_poison)
+		memset(p, HEAP_POISON, heap_classes[c].ci_size);
+	list_push(&m->m_cur, d, (uintptr_t)p, idx);
+	m->m_frees++;
+}
+
+/* --- Large allocations ---------------------------------------------------- */
+
+/* `align` is a power of two >= PAGE_SIZE. */
+static void *large_alloc(size_t size, size_t align)
+{
+	size_t extra = align / PAGE_SIZE - 1, pages;
+	struct heap_desc *d;
+	uintptr_t va;
+
+	/* Keeps d_pages within 32 bits. */
+	if (size > LARGE_MAX_BYTES || align > LARGE_MAX_BYTES)
+		return NULL;
+	/* Size 0 still needs a page for the pointer to point into. */
+	pages = (PAGE_ALIGN_UP(size ? size : 1) >> PAGE_SHIFT) + extra;
+	/* TODO(smp): take the heap lock #4 */
+	if (table_reserve(1) < 0)
+		return NULL;
+	d = desc_get();
+	if (!d)
+		return NULL;
+	if (pages_alloc(pages, &va) < 0)
+		goto err_put_desc;
+	d->d_run = va;
+	d->d_base = (va + align - 1) & ~(align - 1);
+	d->d_pages = (uint32_t)pages;
+	d->d_class = DESC_LARGE;
+	d->d_check = desc_check(d);
+	table_insert(d->d_base >> PAGE_SHIFT, d);
+	heap.h_large_allocs++;
+	heap.h_large_pages += pages;
+	return (void *)d->d_base;
+
+err_put_desc:
+	desc_put(d);
+	return NULL;
+}
+
+static void large_free(struct heap_desc *d)
+{
+	/* TODO(smp): take the heap lock #4 */
+	table_remove(d->d_base >> PAGE_SHIFT);
+	if (heap.h_poison)
+		memset((void *)d->d_run, HEAP_POISON, d->d_pages * PAGE_SIZE);
+	pages_free(d->d_run, d->d_pages);
+	heap.h_large_frees++;
+	heap.h_large_pages -= d->d_pages;
+	desc_put(d);
+}
+
+/*
+ * The descriptor owning p, which must start a live object or large
+ * allocation (*idx is then its slab index, or -1 for large).
+ */
+static struct heap_desc *owner_find(const void *p, enum heap_use use, int *idx)
+{
+	struct heap_desc *d = table_find((uintptr_t)p);
+
+	if (unlikely(!d))
+		heap_violation(bad_ptr_msg[use][BAD_FOREIGN], p);
+	desc_verify(d, p);
+	if (d->d_class == DESC_LARGE) {
+		if (unlikely((uintptr_t)p != d->d_base))
+			heap_violation(bad_ptr_msg[use][BAD_MISALIGNED], p);
+		*idx = -1;
+		return d;
+	}
+	*idx = slab_index(d, (uintptr_t)p);
+	if (unlikely(*idx < 0))
+		heap_violation(bad_ptr_msg[use][BAD_MISALIGNED], p);
+	/* heap_free() finds double frees atomically, in small_free(). */
+	if (use == USE_QUERY && unlikely(obj_is_free(d, *idx)))
+		heap_violation(bad_ptr_msg[use][BAD_FREED], p);
+	return d;
+}
+
+static size_t usable_size(const struct heap_desc *d)
+{
+	if (d->d_class == DESC_LARGE)
+		return d->d_run + d->d_pages * PAGE_SIZE - d->d_base;
+	return heap_classes[d->d_class].ci_size;
+}
+
+static unsigned int size_class(size_t size)
+{
+	return heap.h_size_class[(size + 15) >> 4];
+}
+
+/* --- Public interface ----------------------------------------------------- */
+
+int heap_init(const struct heap_config *cfg)
+{
+	unsigned int c = 0;
+	size_t i;
+
+	if (!cfg || !cfg->ops || !cfg->ops->alloc_pages ||
+	    !cfg->ops->free_pages || !cfg->key)
+		return -EINVAL;
+	memset(&heap, 0, sizeof(heap));
+	heap.h_ops = *cfg->ops;
+	heap.h_key = cfg->key;
+	heap.h_poison = cfg->poison;
+	heap.h_table = heap_no_table;
+	for (i = 0; i < ARRAY_SIZE(heap.h_size_class); i++) {
+		while (heap_classes[c].ci_size < i * 16)
+			c++;
+		heap.h_size_class[i] = (uint8_t)c;
+	}
+	return 0;
+}
+
+void *heap_alloc(size_t size)
+{
+	if (likely(size <= HEAP_SMALL_MAX))
+		return small_alloc(size_class(size));
+	return large_alloc(size, PAGE_SIZE);
+}
+
+void *heap_alloc_aligned(size_t align, size_t size)
+{
+	unsigned int c;
+
+	if (!align || (align & (align - 1)))
+		return NULL;
+	if (align <= HEAP_MIN_ALIGN)
+		return heap_alloc(size);
+	if (size <= HEAP_SMALL_MAX) {
+		/* Slabs are page-aligned: size % align == 0 aligns them all. */
+		for (c = size_class(size); c < HEAP_NCLASSES; c++)
+			if (heap_classes[c].ci_size % align == 0)
+				return small_alloc(c);
+	}
+	return large_alloc(size, align > PAGE_SIZE ? align : PAGE_SIZE);
+}
+
+void *heap_calloc(size_t n, size_t size)
+{
+	size_t bytes;
+	void *p;
+
+	if (__builtin_mul_overflow(n, size, &bytes))
+		return NULL;
+	p = heap_alloc(bytes);
+	if (p)
+		memset(p, 0, bytes);
+	return p;
+}
+
+/* Whether heap_realloc() may keep d's allocation for `size` bytes. */
+static bool realloc_fits(const struct heap_desc *d, size_t size)
+{
+	size_t usable = usable_size(d);
+
+	if (size > usable)
+		return false;
+	if (d->d_class == DESC_LARGE)
+		return size > HEAP_SMALL_MAX && size > usable / 2;
+	return size_class(size) == d->d_class;
+}
+
+void *heap_realloc(void *p, size_t size)
+{
+	struct heap_desc *d;
+	size_t old;
+	void *n;
+	int idx;
+
+	if (!p)
+		return heap_alloc(size);
+	d = owner_find(p, USE_FREE, &idx);
+	if (idx >= 0 && unlikely(obj_is_free(d, idx)))
+		heap_violation(HEAP_VIOLATION_DOUBLE_FREE, p);
+	if (realloc_fits(d, size))
+		return p;
+	old = usable_size(d);
+	n = heap_alloc(size);
+	if (!n)
+		return NULL;
+	memcpy(n, p, old < size ? old : size);
+	heap_free(p);
+	return n;
+}
+
+void heap_free(void *p)
+{
+	struct heap_desc *d;
+	int idx;
+
+	if (!p)
+		return;
+	d = owner_find(p, USE_FREE, &idx);
+	if (idx < 0)
+		large_free(d);
+	else
+		small_free(d, (unsigned int)idx, p);
+}
+
+size_t heap_usable_size(const void *p)
+{
+	int idx;
+
+	if (!p)
+		return 0;
+	return usable_size(owner_find(p, USE_QUERY, &idx));
+}
+
+void heap_get_stats(struct heap_stats *st)
+{
+	struct heap_class_stats *cs;
+	unsigned int c, cpu;
+
+	memset(st, 0, sizeof(*st));
+	st->nclasses = HEAP_NCLASSES;
+	/* TODO(smp): take the heap lock #4 */
+	for (c = 0; c < HEAP_NCLASSES; c++) {
+		cs = &st->cls[c];
+		cs->size = heap_classes[c].ci_size;
+		for (cpu = 0; cpu < HEAP_MAX_CPUS; cpu++) {
+			cs->allocs += heap.h_mag[cpu][c].m_allocs;
+			cs->frees += heap.h_mag[cpu][c].m_frees;
+		}
+		cs->live = cs->allocs - cs->frees;
+		cs->slabs = heap.h_class[c].c_slabs;
+	}
+	st->large_allocs = heap.h_large_allocs;
+	st->large_frees = heap.h_large_frees;
+	st->large_live_pages = heap.h_large_pages;
+	st->pages_held = heap.h_pages;
+}

@@ -1,0 +1,649 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Binary buddy allocator over 4 KiB frames (Knuth, TAOCP vol. 1, 2.5).
+ * One state byte per frame says whether it heads a free, allocated or
+ * cached block, and of which order; the free lists are doubly linked
+ * through the free blocks themselves, and every link read from a block is
+ * checked against the state bytes before it is followed.
+ */
+#include <kernel/pmm.h>
+
+#include <stdbool.h>
+
+#include <kernel/errno.h>
+#include <kernel/log.h>
+#include <kernel/string.h>
+
+#define PMM_ORDERS (PMM_MAX_ORDER + 1)
+/*
+ * Ends a free list. Frame 0 lies below PMM_LOW_RESERVED_BYTES, so it is
+ * never a block, and a zeroed struct pmm is a valid empty allocator.
+ */
+#define PMM_NIL 0ull
+#define PMM_LOW_PFNS (PMM_LOW_RESERVED_BYTES >> PAGE_SHIFT)
+/* TODO(smp): size by CONFIG_MAX_CPUS when issue #4 adds it. */
+#define PMM_NR_CPUS 1
+
+BUILD_ASSERT(PMM_LOW_PFNS >= 1);
+BUILD_ASSERT(PMM_MAX_ORDER < 32);
+BUILD_ASSERT(PMM_CACHE_PAGES >= 2 && PMM_CACHE_PAGES % 2 == 0);
+
+/*
+ * A frame's state byte: kind in bits 7..5, block order in bits 4..0.
+ * Only the first frame of a block (its head) has a kind other than NONE.
+ */
+enum pmm_kind {
+	PMM_K_NONE = 0, /* block tail, reserved, metadata or hole */
+	PMM_K_AVAIL = 1, /* pmm_init only: usable, not yet in a block */
+	PMM_K_FREE = 2, /* head of a block on free list [order] */
+	PMM_K_ALLOC = 3, /* head of an allocated block */
+	PMM_K_CACHED = 4, /* order-0 frame in a per-CPU cache */
+	PMM_K_LOST = 5, /* head of a free block dropped with a corrupt list */
+};
+
+#define PMM_ST(kind, order) ((uint8_t)((kind) << 5 | (order)))
+
+/* Free-list links, kept in the first 16 bytes of every free block. */
+struct pmm_link {
+	uint64_t pl_next; /* frame number of the next free block, or PMM_NIL */
+	uint64_t pl_prev; /* frame number of the previous one, or PMM_NIL */
+};
+
+/*
+ * Locking: [I] immutable after pmm_init  [G] pmm lock  [c] owning CPU only
+ * TODO(smp): there are no spinlocks yet; issue #4 adds the pmm lock that
+ * [G] names and takes it where the entry points say so.
+ */
+struct pmm {
+	uintptr_t p_virt_offset; /* [I] physical + this = writable pointer */
+	uint64_t p_lo_pfn; /* [I] first frame p_state describes */
+	uint64_t p_hi_pfn; /* [I] frame after the last one */
+	uint64_t p_total_pages; /* [I] */
+	uint64_t p_meta_pages; /* [I] */
+	/*
+	 * [G] one byte per frame of [lo, hi). The cache layer also flips
+	 * ALLOC(0) <-> CACHED outside the lock, on frames it owns.
+	 * TODO(smp): make those flips a byte cmpxchg #4.
+	 */
+	uint8_t *p_state;
+	uint64_t p_head[PMM_ORDERS]; /* [G] first free block, or PMM_NIL */
+	uint64_t p_count[PMM_ORDERS]; /* [G] blocks on each list */
+	uint64_t p_corrupt_lists; /* [G] */
+	uint64_t p_lost_pages; /* [G] */
+};
+
+/* A CPU's stack of free order-0 frames, each in state CACHED. */
+struct pmm_cache {
+	uint64_t pc_pfn[PMM_CACHE_PAGES]; /* [c] */
+	unsigned int pc_count; /* [c]; pmm_get_stats reads it racily */
+};
+
+/* The boot memory map as pmm_init received it. */
+struct pmm_map {
+	const struct pmm_range *pm_usable;
+	size_t pm_n_usable;
+	const struct pmm_range *pm_reserved;
+	size_t pm_n_reserved;
+};
+
+static struct pmm pmm;
+static struct pmm_cache pmm_caches[PMM_NR_CPUS];
+
+/*
+ * The calling CPU's index into pmm_caches. TODO(smp): issue #4 replaces
+ * this with the real CPU id and adds the pmm lock.
+ */
+static unsigned int pmm_cpu_id(void)
+{
+	return 0;
+}
+
+static bool pmm_pfn_managed(uint64_t pfn)
+{
+	return pfn >= pmm.p_lo_pfn && pfn < pmm.p_hi_pfn;
+}
+
+static uint8_t *pmm_st(uint64_t pfn)
+{
+	return &pmm.p_state[pfn - pmm.p_lo_pfn];
+}
+
+static struct pmm_link *pmm_link_of(uint64_t pfn)
+{
+	return (struct pmm_link *)(uintptr_t)((pfn << PAGE_SHIFT) +
+					      pmm.p_virt_offset);
+}
+
+/* True if pfn may stand as a link on list `order`: NIL or a free head. */
+static bool pmm_link_valid(uint64_t pfn, unsigned int order)
+{
+	if (pfn == PMM_NIL)
+		return true;
+	return pmm_pfn_managed(pfn) && !(pfn & ((1ull << order) - 1)) &&
+	       *pmm_st(pfn) == PMM_ST(PMM_K_FREE, order);
+}
+
+/*
+ * Called when list `order` holds a link that names no free block of that
+ * order, or a neighbour that does not point back: something wrote into a
+ * free block. The links cannot be trusted, so the list is not walked;
+ * instead every frame whose state says "free head of this order" is
+ * marked LOST and never handed out again. Caller holds the pmm lock.
+ */
+static void pmm_list_drop(unsigned int order)
+{
+	uint64_t step = 1ull << order;
+	uint64_t pfn = (pmm.p_lo_pfn + step - 1) & ~(step - 1);
+	uint64_t lost = 0;
+
+	for (; pfn < pmm.p_hi_pfn; pfn += step) {
+		if (*pmm_st(pfn) != PMM_ST(PMM_K_FREE, order))
+			continue;
+		*pmm_st(pfn) = PMM_ST(PMM_K_LOST, order);
+		lost += step;
+	}
+	pmm.p_head[order] = PMM_NIL;
+	pmm.p_count[order] = 0;
+	pmm.p_corrupt_lists++;
+	pmm.p_lost_pages += lost;
+	log_warn(
+		"mosaic: pmm: dropped a corrupt free list (order %u, %llu pages)\n",
+		order, (unsigned long long)lost);
+}
+
+/* Pushes block pfn on list `order` and marks it free. Holds pmm lock. */
+static void pmm_list_push(uint64_t pfn, unsigned int order)
+{
+	struct pmm_link *l = pmm_link_of(pfn);
+	uint64_t head = pmm.p_head[order];
+
+	l->pl_next = head;
+	l->pl_prev = PMM_NIL;
+	if (head != PMM_NIL)
+		pmm_link_of(head)->pl_prev = pfn;
+	pmm.p_head[order] = pfn;
+	pmm.p_count[order]++;
+	*pmm_st(pfn) = PMM_ST(PMM_K_FREE, order);
+}
+
+/* True if free block pfn's neighbours on list `order` point back at it. */
+static bool pmm_links_ok(uint64_t pfn, unsigned int order, uint64_t next,
+			 uint64_t prev)
+{
+	if (next == pfn || prev == pfn || !pmm_link_valid(next, order) ||
+	    !pmm_link_valid(prev, order))
+		return false;
+	if ((prev == PMM_NIL) != (pmm.p_head[order] == pfn))
+		return false;
+	if (prev != PMM_NIL && pmm_link_of(prev)->pl_next != pfn)
+		return false;
+	return next == PMM_NIL || pmm_link_of(next)->pl_prev == pfn;
+}
+
+/*
+ * Unlinks block pfn, whose state says free head of `order`, and sets its
+ * state to NONE. Returns 0, or -EUCLEAN after dropping a corrupt list.
+ * Caller holds the pmm lock.
+ */
+static int pmm_list_remove(uint64_t pfn, unsigned int order)
+{
+	struct pmm_link *l = pmm_link_of(pfn);
+	uint64_t next = l->pl_next;
+	uint64_t prev = l->pl_prev;
+
+	if (!pmm_links_ok(pfn, order, next, prev)) {
+		pmm_list_drop(order);
+		return -EUCLEAN;
+	}
+	if (prev == PMM_NIL)
+		pmm.p_head[order] = next;
+	else
+		pmm_link_of(prev)->pl_next = next;
+	if (next != PMM_NIL)
+		pmm_link_of(next)->pl_prev = prev;
+	pmm.p_count[order]--;
+	*pmm_st(pfn) = PMM_ST(PMM_K_NONE, 0);
+	return 0;
+}
+
+/*
+ * Takes the first block off list `order`. Returns its frame (state NONE),
+ * or PMM_NIL if the list is empty or was found corrupt and dropped.
+ * Caller holds the pmm lock.
+ */
+static uint64_t pmm_list_pop(unsigned int order)
+{
+	uint64_t pfn = pmm.p_head[order];
+
+	if (pfn == PMM_NIL)
+		return PMM_NIL;
+	if (!pmm_link_valid(pfn, order)) {
+		pmm_list_drop(order);
+		return PMM_NIL;
+	}
+	if (pmm_list_remove(pfn, order))
+		return PMM_NIL;
+	return pfn;
+}
+
+/*
+ * Takes a block of exactly `order` off the lists, splitting a larger one
+ * if needed; a list found corrupt is skipped like an empty one. Returns
+ * its first frame (state NONE, the caller sets it) or PMM_NIL.
+ * Caller holds the pmm lock.
+ */
+static uint64_t pmm_buddy_alloc(unsigned int order)
+{
+	unsigned int k;
+	uint64_t pfn;
+
+	for (k = order; k <= PMM_MAX_ORDER; k++) {
+		pfn = pmm_list_pop(k);
+		if (pfn == PMM_NIL)
+			continue;
+		while (k > order) {
+			k--;
+			pmm_list_push(pfn + (1ull << k), k);
+		}
+		return pfn;
+	}
+	return PMM_NIL;
+}
+
+/*
+ * Puts block pfn of `order` (allocated or cached, checked by the caller)
+ * on the lists, merged with every free buddy. Caller holds the pmm lock.
+ */
+static void pmm_buddy_free(uint64_t pfn, unsigned int order)
+{
+	uint64_t buddy;
+
+	*pmm_st(pfn) = PMM_ST(PMM_K_NONE, 0);
+	for (; order < PMM_MAX_ORDER; order++) {
+		buddy = pfn ^ (1ull << order);
+		if (!pmm_pfn_managed(buddy) ||
+		    *pmm_st(buddy) != PMM_ST(PMM_K_FREE, order))
+			break;
+		if (pmm_list_remove(buddy, order))
+			break;
+		pfn &= ~(1ull << order);
+	}
+	pmm_list_push(pfn, order);
+}
+
+/* Returns pa's frame if it heads an allocated block of `order`, else NIL. */
+static uint64_t pmm_alloc_head(paddr_t pa, unsigned int order)
+{
+	uint64_t pfn = pa >> PAGE_SHIFT;
+
+	if (order > PMM_MAX_ORDER || (pa & ((PAGE_SIZE << order) - 1)))
+		return PMM_NIL;
+	if (!pmm_pfn_managed(pfn) || *pmm_st(pfn) != PMM_ST(PMM_K_ALLOC, order))
+		return PMM_NIL;
+	return pfn;
+}
+
+static struct pmm_cache *pmm_cache_local(void)
+{
+	return &pmm_caches[pmm_cpu_id()];
+}
+
+/* Returns the oldest n frames of c to the buddy lists; keeps hot ones. */
+static void pmm_cache_spill(struct pmm_cache *c, unsigned int n)
+{
+	unsigned int i;
+
+	/* TODO(smp): take the pmm lock here #4 */
+	for (i = 0; i < n; i++)
+		pmm_buddy_free(c->pc_pfn[i], 0);
+	for (i = n; i < c->pc_count; i++)
+		c->pc_pfn[i - n] = c->pc_pfn[i];
+	c->pc_count -= n;
+}
+
+/* Moves up to PMM_CACHE_PAGES / 2 frames from the buddy lists into c. */
+static void pmm_cache_refill(struct pmm_cache *c)
+{
+	uint64_t pfn;
+
+	/* TODO(smp): take the pmm lock here #4 */
+	while (c->pc_count < PMM_CACHE_PAGES / 2) {
+		pfn = pmm_buddy_alloc(0);
+		if (pfn == PMM_NIL)
+			break;
+		*pmm_st(pfn) = PMM_ST(PMM_K_CACHED, 0);
+		c->pc_pfn[c->pc_count++] = pfn;
+	}
+}
+
+/* Allocates a block of `order` and marks it allocated. Takes the lock. */
+static uint64_t pmm_take(unsigned int order)
+{
+	uint64_t pfn;
+
+	/* TODO(smp): take the pmm lock here #4 */
+	pfn = pmm_buddy_alloc(order);
+	if (pfn != PMM_NIL)
+		*pmm_st(pfn) = PMM_ST(PMM_K_ALLOC, order);
+	return pfn;
+}
+
+int pmm_alloc(unsigned int order, paddr_t *out)
+{
+	struct pmm_cache *c = pmm_cache_local();
+	uint64_t pfn;
+
+	if (order > PMM_MAX_ORDER || !out)
+		return -EINVAL;
+	pfn = pmm_take(order);
+	if (pfn == PMM_NIL && c->pc_count) {
+		/* Cached frames may complete a buddy; other CPUs' stay put. */
+		pmm_cache_spill(c, c->pc_count);
+		pfn = pmm_take(order);
+	}
+	if (pfn == PMM_NIL)
+		return -ENOMEM;
+	*out = pfn << PAGE_SHIFT;
+	return 0;
+}
+
+int pmm_free(paddr_t pa, unsigned int order)
+{
+	uint64_t pfn;
+
+	/* TODO(smp): take the pmm lock here #4 */
+	pfn = pmm_alloc_head(pa, order);
+	if (pfn == PMM_NIL)
+		return -EINVAL;
+	pmm_buddy_free(pfn, order);
+	return 0;
+}
+
+int pmm_alloc_page(paddr_t *out)
+{
+	struct pmm_cache *c = pmm_cache_local();
+	uint64_t pfn;
+
+	if (!out)
+		return -EINVAL;
+	if (c->pc_count == 0)
+		pmm_cache_refill(c);
+	if (c->pc_count == 0)
+		return -ENOMEM;
+	pfn = c->pc_pfn[--c->pc_count];
+	*pmm_st(pfn) = PMM_ST(PMM_K_ALLOC, 0);
+	*out = pfn << PAGE_SHIFT;
+	return 0;
+}
+
+int pmm_free_page(paddr_t pa)
+{
+	struct pmm_cache *c = pmm_cache_local();
+	uint64_t pfn;
+
+	/*
+	 * TODO(smp): claim the frame with a cmpxchg of its state byte
+	 * (ALLOC(0) -> CACHED), so two CPUs freeing it cannot both win #4.
+	 */
+	pfn = pmm_alloc_head(pa, 0);
+	if (pfn == PMM_NIL)
+		return -EINVAL;
+	if (c->pc_count == PMM_CACHE_PAGES)
+		pmm_cache_spill(c, PMM_CACHE_PAGES / 2);
+	*pmm_st(pfn) = PMM_ST(PMM_K_CACHED, 0);
+	c->pc_pfn[c->pc_count++] = pfn;
+	return 0;
+}
+
+void pmm_get_stats(struct pmm_stats *st)
+{
+	unsigned int k, cpu;
+
+	memset(st, 0, sizeof(*st));
+	/* TODO(smp): take the pmm lock here #4 */
+	for (cpu = 0; cpu < PMM_NR_CPUS; cpu++)
+		st->cached_pages += pmm_caches[cpu].pc_count;
+	st->free_by_order[0] = st->cached_pages;
+	for (k = 0; k <= PMM_MAX_ORDER; k++) {
+		st->free_by_order[k] += pmm.p_count[k];
+		st->free_pages += st->free_by_order[k] << k;
+		if (st->free_by_order[k])
+			st->largest_free_order = k;
+	}
+	st->total_pages = pmm.p_total_pages;
+	st->used_pages = st->total_pages - st->free_pages;
+	st->meta_pages = pmm.p_meta_pages;
+	st->corrupt_lists = pmm.p_corrupt_lists;
+	st->lost_pages = pmm.p_lost_pages;
+}
+
+/*
+ * Rounds usable range r inwards, above the low reserved area, to frames
+ * [*b, *e). Returns false if no frame is left.
+ */
+static bool pmm_usable_pfns(const struct pmm_range *r, uint64_t *b, uint64_t *e)
+{
+	*b = (r->base >> PAGE_SHIFT) + !!(r->base & (PAGE_SIZE - 1));
+	*e = r->end >> PAGE_SHIFT;
+	if (*b < PMM_LOW_PFNS)
+		*b = PMM_LOW_PFNS;
+	return *b < *e;
+}
+
+/* Rounds reserved range r outwards to frames [*b, *e). False if empty. */
+static bool pmm_reserved_pfns(const struct pmm_range *r, uint64_t *b,
+			      uint64_t *e)
+{
+	*b = r->base >> PAGE_SHIFT;
+	*e = (r->end >> PAGE_SHIFT) + !!(r->end & (PAGE_SIZE - 1));
+	return r->base < r->end;
+}
+
+/* True if frames [b, e) meet any reserved range. */
+static bool pmm_hits_reserved(const struct pmm_map *m, uint64_t b, uint64_t e)
+{
+	uint64_t rb, re;
+	size_t i;
+
+	for (i = 0; i < m->pm_n_reserved; i++) {
+		if (pmm_reserved_pfns(&m->pm_reserved[i], &rb, &re) && rb < e &&
+		    b < re)
+			return true;
+	}
+	return false;
+}
+
+/* Frames [*lo, *hi) span every usable frame. False if there is none. */
+static bool pmm_span(const struct pmm_map *m, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t b, e;
+	size_t i;
+
+	*lo = UINT64_MAX;
+	*hi = 0;
+	for (i = 0; i < m->pm_n_usable; i++) {
+		if (!pmm_usable_pfns(&m->pm_usable[i], &b, &e))
+			continue;
+		if (b < *lo)
+			*lo = b;
+		if (e > *hi)
+			*hi = e;
+	}
+	return *lo < *hi;
+}
+
+/* True if [pfn, pfn + pages) lies in [b, e) and clear of reserved ones. */
+static bool pmm_meta_fits(const struct pmm_map *m, uint64_t b, uint64_t e,
+			  uint64_t pfn, uint64_t pages)
+{
+	return pfn >= b && pfn + pages <= e &&
+	       !pmm_hits_reserved(m, pfn, pfn + pages);
+}
+
+/*
+ * Finds `pages` frames inside one usable range and clear of every
+ * reserved range for the state array. Within a range the lowest fit
+ * starts at the range's start or at a reserved range's end, so only
+ * those are tried. Returns 0 and the first frame in *out, or -ENOMEM.
+ */
+static int pmm_meta_place(const struct pmm_map *m, uint64_t pages,
+			  uint64_t *out)
+{
+	uint64_t b, e, rb, re;
+	size_t i, j;
+
+	for (i = 0; i < m->pm_n_usable; i++) {
+		if (!pmm_usable_pfns(&m->pm_usable[i], &b, &e))
+			continue;
+		if (pmm_meta_fits(m, b, e, b, pages)) {
+			*out = b;
+			return 0;
+		}
+		for (j = 0; j < m->pm_n_reserved; j++) {
+			if (pmm_reserved_pfns(&m->pm_reserved[j], &rb, &re) &&
+			    pmm_meta_fits(m, b, e, re, pages)) {
+				*out = re;
+				return 0;
+			}
+		}
+	}
+	return -ENOMEM;
+}
+
+/* Sets the state of frames [b, e), clipped to [lo, hi), to st. */
+static void pmm_state_fill(uint64_t b, uint64_t e, uint8_t st)
+{
+	if (b < pmm.p_lo_pfn)
+		b = pmm.p_lo_pfn;
+	if (e > pmm.p_hi_pfn)
+		e = pmm.p_hi_pfn;
+	if (b < e)
+		memset(pmm_st(b), st, e - b);
+}
+
+/* Marks usable frames AVAIL, then reserved ones and the array NONE. */
+static void pmm_state_build(const struct pmm_map *m, uint64_t meta_pfn)
+{
+	uint64_t b, e;
+	size_t i;
+
+	pmm_state_fill(pmm.p_lo_pfn, pmm.p_hi_pfn, PMM_ST(PMM_K_NONE, 0));
+	for (i = 0; i < m->pm_n_usable; i++) {
+		if (pmm_usable_pfns(&m->pm_usable[i], &b, &e))
+			pmm_state_fill(b, e, PMM_ST(PMM_K_AVAIL, 0));
+	}
+	for (i = 0; i < m->pm_n_reserved; i++) {
+		if (pmm_reserved_pfns(&m->pm_reserved[i], &b, &e))
+			pmm_state_fill(b, e, PMM_ST(PMM_K_NONE, 0));
+	}
+	pmm_state_fill(meta_pfn, meta_pfn + pmm.p_meta_pages,
+		       PMM_ST(PMM_K_NONE, 0));
+}
+
+/*
+ * Frees frames [pfn, end) as maximal naturally aligned blocks. No two of
+ * them are buddies (a pair would have been taken as one larger block),
+ * so the lists start fully merged without going through pmm_buddy_free.
+ */
+static void pmm_run_add(uint64_t pfn, uint64_t end)
+{
+	unsigned int order;
+
+	while (pfn < end) {
+		order = (unsigned int)__builtin_ctzll(pfn);
+		if (order > PMM_MAX_ORDER)
+			order = PMM_MAX_ORDER;
+		while (pfn + (1ull << order) > end)
+			order--;
+		pmm_list_push(pfn, order);
+		pfn += 1ull << order;
+	}
+}
+
+static bool pmm_has_zero_byte(uint64_t x)
+{
+	return ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull) != 0;
+}
+
+/*
+ * The first frame at or after pfn whose state is (want == true) or is not
+ * (want == false) `st`, or p_hi_pfn. Eight states at a time where it can:
+ * this scan is most of the boot cost on a large machine.
+ */
+static uint64_t pmm_scan(uint64_t pfn, uint8_t st, bool want)
+{
+	const uint64_t all = 0x0101010101010101ull * st;
+
+	while (pfn < pmm.p_hi_pfn) {
+		uint64_t word;
+
+		if ((pfn & 7) == 0 && pfn + 8 <= pmm.p_hi_pfn) {
+			memcpy(&word, pmm_st(pfn), 8);
+			/* Skip the word when none of its states can match:
+			 * looking for st, no byte of word ^ all is zero;
+			 * looking past st, every byte is st. */
+			if (want ? !pmm_has_zero_byte(word ^ all)
+				 : word == all) {
+				pfn += 8;
+				continue;
+			}
+		}
+		if ((*pmm_st(pfn) == st) == want)
+			return pfn;
+		pfn++;
+	}
+	return pmm.p_hi_pfn;
+}
+
+/* Turns each run of AVAIL frames into free blocks; returns the frames. */
+static uint64_t pmm_runs_add(void)
+{
+	const uint8_t avail = PMM_ST(PMM_K_AVAIL, 0);
+	uint64_t pfn = pmm.p_lo_pfn;
+	uint64_t end, added = 0;
+
+	for (;;) {
+		pfn = pmm_scan(pfn, avail, true);
+		if (pfn >= pmm.p_hi_pfn)
+			break;
+		end = pmm_scan(pfn, avail, false);
+		pmm_state_fill(pfn, end, PMM_ST(PMM_K_NONE, 0));
+		pmm_run_add(pfn, end);
+		added += end - pfn;
+		pfn = end;
+	}
+	return added;
+}
+
+int pmm_init(const struct pmm_range *usable, size_t n_usable,
+	     const struct pmm_range *reserved, size_t n_reserved,
+	     uintptr_t virt_offset)
+{
+	const struct pmm_map m = { usable, n_usable, reserved, n_reserved };
+	uint64_t lo, hi, meta_pfn, meta_pages, free_pages;
+
+	memset(&pmm, 0, sizeof(pmm));
+	memset(pmm_caches, 0, sizeof(pmm_caches));
+	if (!usable || (!reserved && n_reserved))
+		return -EINVAL;
+	if (!pmm_span(&m, &lo, &hi))
+		return -ENOMEM;
+	meta_pages = (hi - lo + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	if (pmm_meta_place(&m, meta_pages, &meta_pfn))
+		return -ENOMEM;
+
+	pmm.p_virt_offset = virt_offset;
+	pmm.p_lo_pfn = lo;
+	pmm.p_hi_pfn = hi;
+	pmm.p_meta_pages = meta_pages;
+	pmm.p_state =
+		(uint8_t *)(uintptr_t)((meta_pfn << PAGE_SHIFT) + virt_offset);
+	pmm_state_build(&m, meta_pfn);
+	free_pages = pmm_runs_add();
+	if (!free_pages) {
+		memset(&pmm, 0, sizeof(pmm));
+		return -ENOMEM;
+	}
+	pmm.p_total_pages = meta_pages + free_pages;
+	return 0;
+}
