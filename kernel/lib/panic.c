@@ -10,6 +10,7 @@
 #include <kernel/arch.h>
 #include <kernel/ksym.h>
 #include <kernel/log.h>
+#include <kernel/mm.h>
 #include <kernel/panic.h>
 #include <kernel/power.h>
 
@@ -33,8 +34,10 @@ static void vline(const char *fmt, va_list ap)
 
 static void panic_vbegin(const char *fmt, va_list ap)
 {
+	/* A fault while printing a record: end at once, without touching
+	 * anything that could fault again. */
 	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST))
-		arch_halt();
+		kernel_exit_quiet(KERNEL_EXIT_PANIC);
 	/* TODO(smp): stop the other CPUs with an IPI here #4 */
 	vline(fmt, ap);
 	panic_field("cpu=0 task=%s", task_name);
@@ -69,11 +72,11 @@ static void backtrace_line(int n, uintptr_t pc)
 		panic_field("bt %d 0x%016lx", n, pc);
 }
 
-/* A frame pointer worth following: aligned, above the unmapped low 64 KiB,
- * inside the boot identity map, and close above the previous one. */
+/* A frame pointer worth following: aligned, its two words mapped, and
+ * close above the previous one (a walk never loops or leaves its stack). */
 static bool frame_ok(uintptr_t fp, uintptr_t prev)
 {
-	return fp && !(fp & 7) && fp >= 0x10000 && fp < (1ull << 32) &&
+	return fp && !(fp & 7) && mm_is_mapped(fp, 16) &&
 	       (!prev || (fp > prev && fp - prev < FRAME_SPAN_MAX));
 }
 

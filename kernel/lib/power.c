@@ -22,6 +22,13 @@ static bool debug_exit_present(void)
 	return arch_is_hypervisor() && io_inb(DEBUG_EXIT_PORT) == 0;
 }
 
+void kernel_exit_quiet(int status)
+{
+	if (debug_exit_present())
+		io_outb(DEBUG_EXIT_PORT, (uint8_t)status);
+	arch_halt();
+}
+
 void kernel_exit_raw(int status)
 {
 	if (debug_exit_present())

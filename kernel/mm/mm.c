@@ -321,6 +321,14 @@ int mm_map_mmio(paddr_t pa, size_t len)
 	return 0;
 }
 
+static bool boot_map_covers(uintptr_t va, size_t len)
+{
+	uintptr_t guard = (uintptr_t)boot_stack_guard;
+
+	return va >= LOW_UNMAPPED && va + len <= BOOT_MAP_LIMIT &&
+	       (va + len <= guard || va >= guard + PAGE_SIZE);
+}
+
 bool mm_is_mapped(uintptr_t va, size_t len)
 {
 	uintptr_t a = PAGE_ALIGN_DOWN(va);
@@ -330,6 +338,8 @@ bool mm_is_mapped(uintptr_t va, size_t len)
 
 	if (!range_ok(va, len))
 		return false;
+	if (!kernel_space.vs_ops) /* before mm_init(): the boot map */
+		return boot_map_covers(va, len);
 	while (a < va + len) {
 		if (vm_query(&kernel_space, a, &pa, &prot, &size))
 			return false;

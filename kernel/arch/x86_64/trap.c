@@ -10,12 +10,15 @@
 #include <arch/cpu.h>
 #include <arch/trap.h>
 #include <kernel/ksym.h>
+#include <kernel/mm.h>
 #include <kernel/panic.h>
 #include <kernel/sections.h>
 
 #define PF_PRESENT 0x1
 #define PF_WRITE 0x2
+#define PF_RSVD 0x8
 #define PF_FETCH 0x10
+#define PF_PK 0x20
 
 static const char *const vector_names[32] = {
 	"#DE divide error",
@@ -97,8 +100,7 @@ static uint64_t unlinked_return(const struct trap_frame *tf, bool fetch)
 	const char *name;
 	uintptr_t off = 0;
 
-	if ((tf->rsp & 7) || tf->rsp < 0x10000 || in_guard(tf->rsp) ||
-	    in_guard(tf->rsp + 8))
+	if ((tf->rsp & 7) || !mm_is_mapped(tf->rsp, 16))
 		return 0;
 	if (!fetch && (ksym_lookup(tf->rip, &name, &off) || off > 1))
 		return 0;
@@ -110,6 +112,10 @@ static uint64_t unlinked_return(const struct trap_frame *tf, bool fetch)
 /* What a page fault was, from its error code (Intel SDM vol. 3 §4.7). */
 static const char *pf_kind(uint64_t error)
 {
+	if (error & PF_RSVD)
+		return "reserved bit set in a page-table entry";
+	if (error & PF_PK)
+		return "protection-key violation";
 	if (error & PF_FETCH)
 		return error & PF_PRESENT ? "instruction fetch from a "
 					    "non-executable page"

@@ -34,7 +34,9 @@ void mm_init(const struct boot_info *bi);
  */
 int __must_check mm_map_mmio(paddr_t pa, size_t len);
 
-/* True when every byte of [va, va + len) is mapped (any permissions). */
+/* True when every byte of [va, va + len) is mapped (any permissions).
+ * Any context, including the panic path; before mm_init() it answers for
+ * the boot identity map. */
 bool mm_is_mapped(uintptr_t va, size_t len);
 
 #endif /* KERNEL_MM_H */

@@ -26,4 +26,11 @@ void kernel_exit(int status) __noreturn;
 /* As kernel_exit(), but passes the reserved statuses through unchanged. */
 void kernel_exit_raw(int status) __noreturn;
 
+/*
+ * For a fault inside the panic path: writes status to isa-debug-exit if
+ * present, else halts. Prints nothing and reads no memory that could be
+ * unmapped.
+ */
+void kernel_exit_quiet(int status) __noreturn;
+
 #endif /* KERNEL_POWER_H */
