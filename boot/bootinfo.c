@@ -95,6 +95,23 @@ static const void *phys(uintptr_t base, uint64_t pa)
 	return (const void *)(base + (uintptr_t)pa);
 }
 
+/* Loader structures must lie inside the boot identity map (4 GiB). */
+#define PHYS_LIMIT (1ull << 32)
+#define STR_MAX 65536 /* longest loader string we scan */
+
+static bool phys_ok(uint64_t pa, uint64_t len)
+{
+	return pa < PHYS_LIMIT && len <= PHYS_LIMIT - pa;
+}
+
+/* How many bytes of a string at pa may be read. */
+static size_t str_room(uint64_t pa)
+{
+	if (pa >= PHYS_LIMIT)
+		return 0;
+	return PHYS_LIMIT - pa < STR_MAX ? PHYS_LIMIT - pa : STR_MAX;
+}
+
 static void set_error(struct boot_info *bi, const char *msg)
 {
 	size_t i;
@@ -104,31 +121,38 @@ static void set_error(struct boot_info *bi, const char *msg)
 	bi->error[i] = '\0';
 }
 
-/* Copies at most dst_size - 1 bytes of a loader string; returns true when
- * the whole string fitted. */
-static bool copy_str(char *dst, size_t dst_size, const char *src)
+/* Copies at most dst_size - 1 bytes of a loader string, reading at most
+ * `room` bytes; returns true when the whole string fitted. */
+static bool copy_str(char *dst, size_t dst_size, const char *src, size_t room)
 {
 	size_t i;
 
-	for (i = 0; src[i] && i + 1 < dst_size; i++)
+	for (i = 0; i < room && src[i] && i + 1 < dst_size; i++)
 		dst[i] = src[i];
 	dst[i] = '\0';
-	return src[i] == '\0';
+	/* room 0: a pointer outside the map, taken as no string at all. */
+	return room == 0 || (i < room && src[i] == '\0');
 }
 
-static void set_cmdline(struct boot_info *bi, const char *s, bool skip_path)
+static void set_cmdline(struct boot_info *bi, const char *s, size_t room,
+			bool skip_path)
 {
 	if (skip_path) {
-		while (*s && *s != ' ')
+		while (room && *s && *s != ' ') {
 			s++;
+			room--;
+		}
 	}
-	while (*s == ' ')
+	while (room && *s == ' ') {
 		s++;
-	bi->cmdline_truncated = !copy_str(bi->cmdline, sizeof(bi->cmdline), s);
+		room--;
+	}
+	bi->cmdline_truncated =
+		!copy_str(bi->cmdline, sizeof(bi->cmdline), s, room);
 }
 
 static void add_module(struct boot_info *bi, uint64_t start, uint64_t end,
-		       const char *name)
+		       const char *name, size_t room)
 {
 	struct boot_module *m;
 
@@ -137,7 +161,7 @@ static void add_module(struct boot_info *bi, uint64_t start, uint64_t end,
 	m = &bi->modules[bi->module_count++];
 	m->start = start;
 	m->end = end;
-	copy_str(m->name, sizeof(m->name), name ? name : "");
+	copy_str(m->name, sizeof(m->name), name ? name : "", name ? room : 1);
 }
 
 void bootinfo_mmap_add(struct boot_info *bi, uint64_t base, uint64_t length,
@@ -277,27 +301,43 @@ static void mb1_mmap(struct boot_info *bi, uintptr_t base,
 	}
 }
 
+static void mb1_modules(struct boot_info *bi, uintptr_t base,
+			const struct mb1_info *mi)
+{
+	const struct mb1_module *mod = phys(base, mi->mods_addr);
+	uint32_t i, n = mi->mods_count;
+
+	if (n > BOOT_MODULES_MAX)
+		n = BOOT_MODULES_MAX;
+	if (!phys_ok(mi->mods_addr, (uint64_t)n * sizeof(*mod)))
+		return;
+	for (i = 0; i < n; i++)
+		add_module(bi, mod[i].start, mod[i].end,
+			   mod[i].string ? phys(base, mod[i].string) : NULL,
+			   str_room(mod[i].string));
+}
+
 int bootinfo_from_mb1(struct boot_info *bi, uintptr_t base, uint32_t info)
 {
 	const struct mb1_info *mi = phys(base, info);
-	uint32_t i;
 
 	begin(bi, BOOT_LOADER_MULTIBOOT1);
 	bi->firmware = BOOT_FIRMWARE_BIOS;
+	if (!phys_ok(info, sizeof(*mi))) {
+		set_error(bi, "multiboot1 information lies outside 4 GiB");
+		return -BOOT_EINVAL;
+	}
 	if (mi->flags & MB1_INFO_CMDLINE)
-		set_cmdline(bi, phys(base, mi->cmdline), true);
+		set_cmdline(bi, phys(base, mi->cmdline), str_room(mi->cmdline),
+			    true);
 	if (mi->flags & MB1_INFO_LOADER)
 		copy_str(bi->loader_name, sizeof(bi->loader_name),
-			 phys(base, mi->boot_loader_name));
-	if (mi->flags & MB1_INFO_MODS) {
-		const struct mb1_module *mod = phys(base, mi->mods_addr);
-
-		for (i = 0; i < mi->mods_count && i < BOOT_MODULES_MAX; i++)
-			add_module(bi, mod[i].start, mod[i].end,
-				   mod[i].string ? phys(base, mod[i].string)
-						 : NULL);
-	}
-	if (mi->flags & MB1_INFO_MMAP) {
+			 phys(base, mi->boot_loader_name),
+			 str_room(mi->boot_loader_name));
+	if (mi->flags & MB1_INFO_MODS)
+		mb1_modules(bi, base, mi);
+	if ((mi->flags & MB1_INFO_MMAP) &&
+	    phys_ok(mi->mmap_addr, mi->mmap_length)) {
 		mb1_mmap(bi, base, mi);
 	} else if (mi->flags & MB1_INFO_MEM) {
 		add_lower_upper(bi, mi->mem_lower, mi->mem_upper);
@@ -365,15 +405,17 @@ static void mb2_tag(struct boot_info *bi, const struct mb2_tag *t)
 
 	switch (t->type) {
 	case MB2_TAG_CMDLINE:
-		set_cmdline(bi, (const char *)(t + 1), false);
+		set_cmdline(bi, (const char *)(t + 1), t->size - sizeof(*t),
+			    false);
 		break;
 	case MB2_TAG_LOADER:
 		copy_str(bi->loader_name, sizeof(bi->loader_name),
-			 (const char *)(t + 1));
+			 (const char *)(t + 1), t->size - sizeof(*t));
 		break;
 	case MB2_TAG_MODULE:
 		if (t->size >= sizeof(*mod) + 1)
-			add_module(bi, mod->start, mod->end, mod->string);
+			add_module(bi, mod->start, mod->end, mod->string,
+				   t->size - sizeof(*mod));
 		break;
 	case MB2_TAG_MMAP:
 		if (t->size >= sizeof(struct mb2_mmap))
@@ -398,12 +440,16 @@ static void mb2_tag(struct boot_info *bi, const struct mb2_tag *t)
 int bootinfo_from_mb2(struct boot_info *bi, uintptr_t base, uint32_t info)
 {
 	const uint8_t *start = phys(base, info);
-	uint32_t total = *(const uint32_t *)start;
-	uint32_t off = 8;
+	uint32_t total, off = 8;
 
 	begin(bi, BOOT_LOADER_MULTIBOOT2);
 	bi->firmware = BOOT_FIRMWARE_BIOS;
-	if (total < 16 || total > MB2_INFO_MAX) {
+	if (!phys_ok(info, 8)) {
+		set_error(bi, "multiboot2 information lies outside 4 GiB");
+		return -BOOT_EINVAL;
+	}
+	total = *(const uint32_t *)start;
+	if (total < 16 || total > MB2_INFO_MAX || !phys_ok(info, total)) {
 		set_error(bi, "multiboot2 information has a bad total_size");
 		return -BOOT_EINVAL;
 	}
@@ -439,38 +485,59 @@ int bootinfo_from_mb2(struct boot_info *bi, uintptr_t base, uint32_t info)
 	return 0;
 }
 
+static void pvh_modules(struct boot_info *bi, uintptr_t base,
+			const struct pvh_start_info *si)
+{
+	const struct pvh_module *mod = phys(base, si->modlist_paddr);
+	uint32_t i, n = si->nr_modules;
+
+	if (n > BOOT_MODULES_MAX)
+		n = BOOT_MODULES_MAX;
+	if (!si->modlist_paddr ||
+	    !phys_ok(si->modlist_paddr, (uint64_t)n * sizeof(*mod)))
+		return;
+	for (i = 0; i < n; i++) {
+		uint64_t name = mod[i].cmdline_paddr;
+
+		add_module(bi, mod[i].paddr, mod[i].paddr + mod[i].size,
+			   name ? phys(base, name) : NULL, str_room(name));
+	}
+}
+
+static void pvh_memmap(struct boot_info *bi, uintptr_t base,
+		       const struct pvh_start_info *si)
+{
+	const struct pvh_memmap *mm = phys(base, si->memmap_paddr);
+	uint32_t i, n = si->memmap_entries;
+
+	if (n > RAW_MAX) {
+		bi->mmap_truncated = 1;
+		n = RAW_MAX;
+	}
+	if (!phys_ok(si->memmap_paddr, (uint64_t)n * sizeof(*mm)))
+		return;
+	for (i = 0; i < n; i++)
+		bootinfo_mmap_add(bi, mm[i].addr, mm[i].size, mm[i].type);
+}
+
 int bootinfo_from_pvh(struct boot_info *bi, uintptr_t base, uint32_t info)
 {
 	const struct pvh_start_info *si = phys(base, info);
-	const struct pvh_memmap *mm;
-	const struct pvh_module *mod;
-	uint32_t i;
 
 	begin(bi, BOOT_LOADER_PVH);
 	bi->firmware = BOOT_FIRMWARE_NONE;
-	if (si->magic != PVH_MAGIC) {
-		set_error(bi, "PVH start_info has a bad magic");
+	if (!phys_ok(info, sizeof(*si)) || si->magic != PVH_MAGIC) {
+		set_error(bi, "PVH start_info is outside 4 GiB or has a bad "
+			      "magic");
 		return -BOOT_EINVAL;
 	}
 	if (si->cmdline_paddr)
-		set_cmdline(bi, phys(base, si->cmdline_paddr), false);
+		set_cmdline(bi, phys(base, si->cmdline_paddr),
+			    str_room(si->cmdline_paddr), false);
 	bi->rsdp = si->rsdp_paddr;
-	mod = phys(base, si->modlist_paddr);
-	for (i = 0;
-	     si->modlist_paddr && i < si->nr_modules && i < BOOT_MODULES_MAX;
-	     i++)
-		add_module(bi, mod[i].paddr, mod[i].paddr + mod[i].size,
-			   mod[i].cmdline_paddr
-				   ? phys(base, mod[i].cmdline_paddr)
-				   : NULL);
-	if (si->version >= 1 && si->memmap_paddr) {
-		if (si->memmap_entries > RAW_MAX)
-			bi->mmap_truncated = 1;
-		mm = phys(base, si->memmap_paddr);
-		for (i = 0; i < si->memmap_entries && i < RAW_MAX; i++)
-			bootinfo_mmap_add(bi, mm[i].addr, mm[i].size,
-					  mm[i].type);
-	}
+	pvh_modules(bi, base, si);
+	if (si->version >= 1 && si->memmap_paddr)
+		pvh_memmap(bi, base, si);
 	bootinfo_mmap_normalise(bi);
 	if (bi->mmap_count == 0) {
 		set_error(bi, "PVH loader gave no memory map");

@@ -972,6 +972,7 @@ static void test_pvh_without_cmdline_is_empty(void **state)
 	pvh_add_memmap(f->mem, 0, 0, 0x9fc00, 1);
 	assert_int_equal(bootinfo_from_pvh(f->bi, base_of(f), INFO_OFF), 0);
 	assert_string_equal(f->bi->cmdline, "");
+	assert_int_equal(f->bi->cmdline_truncated, 0);
 	assert_int_equal(f->bi->module_count, 0);
 	assert_int_equal(f->bi->rsdp, 0);
 }
@@ -1059,6 +1060,26 @@ static void test_pvh_version_0_has_no_memmap(void **state)
 	pvh_add_memmap(f->mem, 0, 0, 0x9fc00, 1);
 	check_error(f->bi, bootinfo_from_pvh(f->bi, base_of(f), INFO_OFF));
 	assert_int_equal(f->bi->mmap_count, 0);
+}
+
+/* Regression (review): 64-bit PVH pointers at or past 4 GiB were followed
+ * and faulted before the IDT was loaded. They must be refused unread
+ * (ASan flags any read outside the fixture buffer). */
+static void test_pvh_pointers_past_4g_not_followed(void **state)
+{
+	struct fixture *f = *state;
+
+	pvh_header(f->mem, PVH_MAGIC, 1);
+	pvh_add_memmap(f->mem, 0, 0x100000, 0x100000, 1);
+	pvh_add_module(f->mem, 0, 0x200000, 0x1000, "mod");
+	put64(f->mem, INFO_OFF + PVH_CMDLINE, 0x100000000ull);
+	put64(f->mem, INFO_OFF + PVH_MODLIST, 0xfffffff0ull);
+	assert_int_equal(bootinfo_from_pvh(f->bi, base_of(f), INFO_OFF), 0);
+	assert_string_equal(f->bi->cmdline, "");
+	assert_int_equal(f->bi->cmdline_truncated, 0);
+	assert_int_equal(f->bi->module_count, 0);
+	put64(f->mem, INFO_OFF + PVH_MEMMAP, 0x100000000ull);
+	check_error(f->bi, bootinfo_from_pvh(f->bi, base_of(f), INFO_OFF));
 }
 
 /* ----- memory map normalisation ----- */
@@ -1414,6 +1435,7 @@ int main(void)
 		CASE(test_pvh_memmap_over_raw_limit_truncated),
 		CASE(test_pvh_bad_magic_is_einval),
 		CASE(test_pvh_version_0_has_no_memmap),
+		CASE(test_pvh_pointers_past_4g_not_followed),
 		CASE(test_mmap_unsorted_input_sorted),
 		CASE(test_mmap_reserved_hole_splits_usable),
 		CASE(test_mmap_partial_overlap_reserved_wins),
