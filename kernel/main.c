@@ -38,17 +38,21 @@ static void apply_options(const struct cmdline *cl)
 
 	for (i = 0; i < cl->cl_optc; i++) {
 		const struct cmdline_opt *o = &cl->cl_opts[i];
+		const char *help = "";
 
-		rc = kparam_apply(o->co_name, o->co_value);
+		rc = kparam_apply(o->co_name, o->co_value, &help);
 		if (rc == -ENOENT) {
 			kparam_list(known, sizeof(known));
 			printk("mosaic: unknown option 'mosaic.%s' (known: %s)\n",
 			       o->co_name, known);
 			kernel_exit_raw(KERNEL_EXIT_BADCONF);
 		}
-		if (rc)
-			refuse("mosaic: bad value for option 'mosaic.%s'\n",
-			       o->co_name);
+		if (rc) {
+			printk("mosaic: bad value '%s' for mosaic.%s "
+			       "(expected %s)\n",
+			       o->co_value ? o->co_value : "", o->co_name, help);
+			kernel_exit_raw(KERNEL_EXIT_BADCONF);
+		}
 	}
 }
 

@@ -89,8 +89,6 @@ static int log_set_level(const char *value)
 			return 0;
 		}
 	}
-	printk("mosaic: mosaic.log=%s: expected error, warn, info or debug\n",
-	       value ? value : "");
 	return -EINVAL;
 }
 KERNEL_PARAM("log", log_set_level, "error|warn|info|debug");

@@ -6,13 +6,16 @@
 
 extern const struct kparam __kparam_start[], __kparam_end[];
 
-int kparam_apply(const char *name, const char *value)
+int kparam_apply(const char *name, const char *value, const char **help)
 {
 	const struct kparam *p;
 
 	for (p = __kparam_start; p < __kparam_end; p++) {
-		if (kstrcmp(p->kp_name, name) == 0)
+		if (kstrcmp(p->kp_name, name) == 0) {
+			if (help)
+				*help = p->kp_help;
 			return p->kp_set(value);
+		}
 	}
 	return -ENOENT;
 }

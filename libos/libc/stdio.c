@@ -149,11 +149,18 @@ static void file_emit(void *ctx, const char *s, size_t len)
 	file_put(ctx, s, len);
 }
 
+/* The fmt engine returns -EINVAL/-EOVERFLOW; POSIX callers get -1.
+ * TODO(libc): set errno from it #5 */
+static int posix_ret(int n)
+{
+	return n < 0 ? -1 : n;
+}
+
 int vfprintf(FILE *f, const char *fmt, va_list ap)
 {
 	int n = fmt_vformat(file_emit, f, fmt, ap);
 
-	return f->f_error ? -1 : n;
+	return f->f_error ? -1 : posix_ret(n);
 }
 
 int fprintf(FILE *f, const char *fmt, ...)
@@ -185,7 +192,7 @@ int printf(const char *fmt, ...)
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	return fmt_vsnprintf(buf, size, fmt, ap);
+	return posix_ret(fmt_vsnprintf(buf, size, fmt, ap));
 }
 
 int snprintf(char *buf, size_t size, const char *fmt, ...)
@@ -194,14 +201,16 @@ int snprintf(char *buf, size_t size, const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = fmt_vsnprintf(buf, size, fmt, ap);
+	n = vsnprintf(buf, size, fmt, ap);
 	va_end(ap);
 	return n;
 }
 
 int vsprintf(char *buf, const char *fmt, va_list ap)
 {
-	return fmt_vsnprintf(buf, (size_t)-1 >> 1, fmt, ap);
+	/* No size: the caller promises room, as C says; the engine never
+	 * forms an end pointer from it. */
+	return vsnprintf(buf, (size_t)-1 >> 1, fmt, ap);
 }
 
 int sprintf(char *buf, const char *fmt, ...)

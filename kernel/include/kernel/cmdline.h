@@ -34,8 +34,9 @@ struct cmdline {
 
 /*
  * Parses `buf` in place (it is modified and must outlive `cl`); argv[0] is
- * `argv0`. Returns 0, -EINVAL for an unterminated quote or an empty option
- * name, or -E2BIG when a list overflows. On error `cl` is unspecified.
+ * `argv0`. Returns 0, -EINVAL for an unterminated quote, or -E2BIG when a
+ * list overflows. On error `cl` is unspecified. `mosaic.` alone or
+ * `mosaic.=x` give an option with an empty name (no module owns it).
  */
 int __must_check cmdline_parse(char *buf, char *argv0, struct cmdline *cl);
 

@@ -13,7 +13,8 @@ struct kparam {
 	const char *kp_name; /* without the "mosaic." prefix */
 	/*
 	 * Applies the value (NULL when the option had no '='). Returns 0, or
-	 * -EINVAL after logging one line that says what values are allowed.
+	 * -EINVAL for a value it does not accept; prints nothing (the caller
+	 * prints one line with kp_help).
 	 */
 	int (*kp_set)(const char *value);
 	const char *kp_help; /* short form of the accepted values */
@@ -26,9 +27,10 @@ struct kparam {
 /*
  * Applies option `name` (without "mosaic.") with `value` (may be NULL).
  * Returns 0, -ENOENT if no module declares the option, or the handler's
- * error.
+ * error; then *help (if help is non-NULL) is the option's kp_help.
  */
-int __must_check kparam_apply(const char *name, const char *value);
+int __must_check kparam_apply(const char *name, const char *value,
+			      const char **help);
 
 /*
  * Writes the declared option names, space-separated and each with the
