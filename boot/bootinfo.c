@@ -82,6 +82,11 @@ _Static_assert(sizeof(struct mb1_info) == 68, "multiboot1 info layout");
 _Static_assert(sizeof(struct mb1_mmap) == 24, "multiboot1 mmap layout");
 _Static_assert(sizeof(struct pvh_start_info) == 56, "PVH start_info layout");
 _Static_assert(sizeof(struct pvh_memmap) == 24, "PVH memmap layout");
+_Static_assert(sizeof(struct pvh_module) == 32, "PVH module layout");
+_Static_assert(sizeof(struct mb1_module) == 16, "multiboot1 module layout");
+_Static_assert(sizeof(struct mb2_tag) == 8, "multiboot2 tag layout");
+_Static_assert(sizeof(struct mb2_module) == 16, "multiboot2 module layout");
+_Static_assert(sizeof(struct mb2_mmap) == 16, "multiboot2 mmap tag layout");
 
 /* Raw ranges as the loader gave them, before normalisation. Boot runs once
  * on one CPU, so a static scratch area is enough. */

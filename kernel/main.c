@@ -20,8 +20,6 @@
 #include <kernel/sections.h>
 #include <kernel/string.h>
 
-extern const app_entry_fn __kentry_start[], __kentry_end[];
-
 static char cmdline_buf[BOOT_CMDLINE_MAX];
 static struct cmdline cmdline;
 
@@ -50,7 +48,8 @@ static void apply_options(const struct cmdline *cl)
 		if (rc) {
 			printk("mosaic: bad value '%s' for mosaic.%s "
 			       "(expected %s)\n",
-			       o->co_value ? o->co_value : "", o->co_name, help);
+			       o->co_value ? o->co_value : "", o->co_name,
+			       help);
 			kernel_exit_raw(KERNEL_EXIT_BADCONF);
 		}
 	}
@@ -81,7 +80,7 @@ static void log_boot_info(const struct boot_info *bi)
 	log_info("mosaic: booted by %s (%s), image %#lx-%#lx, rsdp %#lx\n",
 		 loaders[bi->loader <= 3 ? bi->loader : 0], bi->loader_name,
 		 bi->image_start, bi->image_end, bi->rsdp);
-	for (i = 0; i < bi->mmap_count && log_enabled(LOG_DEBUG); i++)
+	for (i = 0; i < bi->mmap_count && log_is_enabled(LOG_DEBUG); i++)
 		log_debug("mosaic: mem 0x%016lx-0x%016lx type %u\n",
 			  bi->mmap[i].base,
 			  bi->mmap[i].base + bi->mmap[i].length,

@@ -4,11 +4,13 @@
  * are checked (length, checksum, bounds) before use; the DSDT is searched
  * for the \_S5 package rather than interpreted (ACPI 6.5 §7.4.2.5).
  */
+#include <kernel/acpi.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <kernel/acpi.h>
 #include <kernel/arch.h>
+#include <kernel/compiler.h>
 #include <kernel/io.h>
 #include <kernel/mm.h>
 #include <kernel/log.h>
@@ -43,6 +45,8 @@ struct acpi_rsdp {
 	uint8_t ext_checksum;
 	uint8_t reserved[3];
 } __attribute__((packed));
+
+BUILD_ASSERT(sizeof(struct acpi_rsdp) == 36);
 
 static uint8_t sum_bytes(const void *p, size_t n)
 {

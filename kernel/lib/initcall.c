@@ -3,8 +3,7 @@
 #include <kernel/init.h>
 #include <kernel/log.h>
 #include <kernel/string.h>
-
-extern const struct initcall __initcall_start[], __initcall_end[];
+#include <kernel/sections.h>
 
 void initcalls_run(const char *level)
 {

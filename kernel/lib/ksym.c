@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Address-to-symbol lookup over the table tools/mksyms links in. */
-#include <kernel/errno.h>
 #include <kernel/ksym.h>
 
-extern const struct ksym_table ksym_table;
+#include <kernel/errno.h>
+#include <kernel/sections.h>
 
 int ksym_lookup_in(const struct ksym_table *t, uintptr_t addr,
 		   const char **name, uintptr_t *offset)

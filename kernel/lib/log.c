@@ -4,10 +4,11 @@
  * small buffer and written in runs, so a line costs one console call.
  * Owns the `mosaic.log=` option.
  */
+#include <kernel/log.h>
+
 #include <kernel/console.h>
 #include <kernel/errno.h>
 #include <kernel/fmt.h>
-#include <kernel/log.h>
 #include <kernel/param.h>
 #include <kernel/string.h>
 
@@ -62,7 +63,7 @@ void printk(const char *fmt, ...)
 	va_end(ap);
 }
 
-int log_enabled(enum log_level level)
+bool log_is_enabled(enum log_level level)
 {
 	return level <= log_threshold;
 }
@@ -71,7 +72,7 @@ void log_printf(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!log_enabled(level))
+	if (!log_is_enabled(level))
 		return;
 	va_start(ap, fmt);
 	vprintk(fmt, ap);

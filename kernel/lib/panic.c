@@ -4,6 +4,8 @@
  * never allocates; a second panic while one is being printed halts at once
  * so a fault in the panic path cannot loop.
  */
+#include <kernel/panic.h>
+
 #include <stdarg.h>
 #include <stdbool.h>
 
@@ -11,7 +13,6 @@
 #include <kernel/ksym.h>
 #include <kernel/log.h>
 #include <kernel/mm.h>
-#include <kernel/panic.h>
 #include <kernel/power.h>
 
 #define BACKTRACE_MAX 16

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The table of declared `mosaic.` options (<kernel/param.h>). */
-#include <kernel/errno.h>
 #include <kernel/param.h>
-#include <kernel/string.h>
 
-extern const struct kparam __kparam_start[], __kparam_end[];
+#include <kernel/errno.h>
+#include <kernel/string.h>
+#include <kernel/sections.h>
 
 int kparam_apply(const char *name, const char *value, const char **help)
 {

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Machine facts from boot_info for code that cannot see boot/. */
+#include <kernel/platform.h>
+
 #include <boot/boot_info.h>
 #include <kernel/arch.h>
-#include <kernel/platform.h>
 
 static const struct boot_info *boot_info;
 

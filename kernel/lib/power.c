@@ -6,13 +6,14 @@
  * where an empty port reads as all ones, and we only probe it under a
  * hypervisor, so no real machine sees the access.
  */
+#include <kernel/power.h>
+
 #include <stdbool.h>
 
 #include <kernel/acpi.h>
 #include <kernel/arch.h>
 #include <kernel/io.h>
 #include <kernel/log.h>
-#include <kernel/power.h>
 
 #define DEBUG_EXIT_PORT 0x501
 #define POWER_OFF_SPINS (1 << 24)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* x86-64 implementation of <kernel/arch.h>. */
+#include <kernel/arch.h>
+
 #include <arch/cpu.h>
 #include <arch/trap.h>
-#include <kernel/arch.h>
 
 #define PIC1_DATA 0x21
 #define PIC2_DATA 0xa1

@@ -5,9 +5,10 @@
  * gone (a stack overflow into a guard page ends in #DF). Intel SDM vol. 3
  * §3.4.5, §8.7. The SMP work gives each CPU its own.
  */
+#include <arch/trap.h>
+
 #include <stdint.h>
 
-#include <arch/trap.h>
 #include <kernel/compiler.h>
 
 #define IST_STACK_SIZE 4096

@@ -5,9 +5,10 @@
  * work (issue #4) fills them; one arriving raises #GP, which panics.
  * Intel SDM vol. 3 §6.14.
  */
+#include <arch/trap.h>
+
 #include <stdint.h>
 
-#include <arch/trap.h>
 #include <kernel/compiler.h>
 
 struct idt_gate {

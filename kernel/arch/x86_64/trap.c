@@ -5,10 +5,11 @@
  * its symbol), CR2 and registers. A #DF whose CR2 lies in a stack guard
  * page is reported as the stack overflow it is.
  */
+#include <arch/trap.h>
+
 #include <stdbool.h>
 
 #include <arch/cpu.h>
-#include <arch/trap.h>
 #include <kernel/ksym.h>
 #include <kernel/mm.h>
 #include <kernel/panic.h>

@@ -21,6 +21,8 @@ struct acpi_sdt_header {
 	uint32_t creator_revision;
 } __attribute__((packed));
 
+_Static_assert(sizeof(struct acpi_sdt_header) == 36, "ACPI table header");
+
 /*
  * Returns the first table with `sig` (4 characters) whose length and
  * checksum are valid, or NULL. Reads through the direct map; a table

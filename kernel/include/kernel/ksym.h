@@ -22,6 +22,10 @@ struct ksym_table {
 	struct ksym_entry kt_entries[];
 };
 
+/* tools/mksyms writes this layout. */
+_Static_assert(sizeof(struct ksym_entry) == 8, "ksym_entry layout");
+_Static_assert(sizeof(struct ksym_table) == 16, "ksym_table layout");
+
 /*
  * Finds the function containing `addr` in `table`. On success stores its
  * name and the offset of addr into it and returns 0; returns -ENOENT when

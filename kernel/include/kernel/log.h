@@ -9,6 +9,7 @@
 #define KERNEL_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 #include <kernel/compiler.h>
 
@@ -27,7 +28,7 @@ void vprintk(const char *fmt, va_list ap);
 void log_printf(enum log_level level, const char *fmt, ...) __printf(2, 3);
 
 /* True when messages at `level` would be printed (skip costly set-up). */
-int log_enabled(enum log_level level);
+bool log_is_enabled(enum log_level level);
 
 #define log_err(...) log_printf(LOG_ERR, __VA_ARGS__)
 #define log_warn(...) log_printf(LOG_WARN, __VA_ARGS__)

@@ -6,6 +6,11 @@
 #ifndef KERNEL_SECTIONS_H
 #define KERNEL_SECTIONS_H
 
+#include <kernel/app.h>
+#include <kernel/init.h>
+#include <kernel/ksym.h>
+#include <kernel/param.h>
+
 extern char __image_start[], __image_end[];
 extern char __text_end[];
 extern char __rodata_start[], __rodata_end[];
@@ -13,6 +18,14 @@ extern char __bss_start[], __bss_end[];
 
 /* The boot stack and its unmapped guard page (boot/entry.S). */
 extern char boot_stack_guard[], boot_stack_top[];
+
+/* Tables that modules fill through section attributes. */
+extern const struct initcall __initcall_start[], __initcall_end[];
+extern const struct kparam __kparam_start[], __kparam_end[];
+extern const app_entry_fn __kentry_start[], __kentry_end[];
+
+/* The symbol table tools/mksyms links in. */
+extern const struct ksym_table ksym_table;
 
 /* The application's name, argv[0] of its main() (tools/mksyms --app). */
 extern const char mosaic_app_name[];
