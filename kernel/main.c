@@ -18,10 +18,36 @@
 #include <kernel/platform.h>
 #include <kernel/power.h>
 #include <kernel/sections.h>
+#include <kernel/stack.h>
 #include <kernel/string.h>
+
+#define MAIN_STACK_DEFAULT (128ul << 10)
 
 static char cmdline_buf[BOOT_CMDLINE_MAX];
 static struct cmdline cmdline;
+static size_t main_stack_size = MAIN_STACK_DEFAULT;
+static struct kstack main_stack;
+
+/* mosaic.stack=N[K|M]: the size of main()'s stack (default 128K). */
+static int set_main_stack(const char *value)
+{
+	size_t n = 0;
+	const char *p = value;
+
+	if (!p || *p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9' && n <= STACK_SIZE_MAX; p++)
+		n = n * 10 + (size_t)(*p - '0');
+	if (*p == 'K' || *p == 'k')
+		n <<= 10, p++;
+	else if (*p == 'M' || *p == 'm')
+		n <<= 20, p++;
+	if (*p || n == 0 || n > STACK_SIZE_MAX)
+		return -EINVAL;
+	main_stack_size = n;
+	return 0;
+}
+KERNEL_PARAM("stack", set_main_stack, "a size of 4K to 8188K, e.g. 256K");
 
 static void refuse(const char *fmt, const char *arg)
 {
@@ -87,6 +113,13 @@ static void log_boot_info(const struct boot_info *bi)
 			  bi->mmap[i].type);
 }
 
+static int run_app(void *unused)
+{
+	(void)unused;
+	return __kentry_start[0](cmdline.cl_argc, cmdline.cl_argv,
+				 cmdline.cl_envp);
+}
+
 void kernel_main(const struct boot_info *bi)
 {
 	uint64_t t0 = arch_cycles();
@@ -114,8 +147,10 @@ void kernel_main(const struct boot_info *bi)
 	 * this line is the deterministic cost of booting (bench/). */
 	log_info("mosaic: entering main at tsc %lu (kernel_main at %lu)\n",
 		 arch_cycles(), t0);
+	if (stack_alloc(&main_stack, main_stack_size, "main"))
+		PANIC("no memory for a %lu KiB main stack",
+		      main_stack_size >> 10);
 	panic_set_task_name("main");
-	status = __kentry_start[0](cmdline.cl_argc, cmdline.cl_argv,
-				   cmdline.cl_envp);
+	status = arch_call_on_stack(main_stack.ks_top, run_app, NULL);
 	kernel_exit(status);
 }

@@ -10,4 +10,5 @@ SRCS-kernel += kernel/main.c kernel/acpi/acpi.c \
 	kernel/lib/platform.c kernel/lib/string.c kernel/lib/chacha20.c \
 	kernel/lib/random.c kernel/arch/x86_64/rdrand.c \
 	kernel/mm/mm.c kernel/mm/pmm.c kernel/mm/vm.c kernel/mm/heap.c \
-	kernel/mm/heap_report.c
+	kernel/mm/heap_report.c kernel/mm/stack.c \
+	kernel/arch/x86_64/call_on_stack.S kernel/mm/vmem.c kernel/mm/mmap.c

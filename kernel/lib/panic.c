@@ -84,14 +84,22 @@ static bool frame_ok(uintptr_t fp, uintptr_t prev)
 void panic_backtrace(uintptr_t pc, uintptr_t ret, uintptr_t fp)
 {
 	uintptr_t prev = 0;
+	bool switched = false;
 	int n = 1;
 
 	backtrace_line(0, pc);
 	if (ret)
 		backtrace_line(n++, ret - 1);
-	for (; n < BACKTRACE_MAX && frame_ok(fp, prev); n++) {
+	for (; n < BACKTRACE_MAX; n++) {
 		const uintptr_t *frame = (const uintptr_t *)fp;
 
+		/* One jump to another stack (main's onto the boot stack,
+		 * arch_call_on_stack) is followed; a second would be a loop. */
+		if (!frame_ok(fp, prev)) {
+			if (switched || !frame_ok(fp, 0))
+				break;
+			switched = true;
+		}
 		if (!frame[1])
 			break;
 		/* The return address points after the call; name the call. */

@@ -6,12 +6,13 @@
  * reachable and the buddy allocator takes over the rest, with the bump
  * pages reserved. Then the heap starts over the buddy allocator.
  */
+#include <kernel/mm.h>
+
 #include <boot/boot_info.h>
 #include <kernel/arch.h>
 #include <kernel/errno.h>
 #include <kernel/heap.h>
 #include <kernel/log.h>
-#include <kernel/mm.h>
 #include <kernel/panic.h>
 #include <kernel/pmm.h>
 #include <kernel/random.h>
@@ -346,4 +347,28 @@ bool mm_is_mapped(uintptr_t va, size_t len)
 		a = (a & ~(size - 1)) + size;
 	}
 	return true;
+}
+
+/* Page-by-page mappings for mmap (<kernel/mm.h>): 4 KiB pages only. */
+int mm_map_pages(uintptr_t va, paddr_t pa, size_t len, unsigned int vm_prot)
+{
+	/* TODO(smp): take the vm lock here #4 */
+	return vm_map(&kernel_space, va, pa, len, vm_prot, PAGE_SIZE);
+}
+
+int mm_unmap_pages(uintptr_t va, size_t len)
+{
+	/* TODO(smp): take the vm lock here #4 */
+	return vm_unmap(&kernel_space, va, len);
+}
+
+int mm_protect_pages(uintptr_t va, size_t len, unsigned int vm_prot)
+{
+	/* TODO(smp): take the vm lock here #4 */
+	return vm_protect(&kernel_space, va, len, vm_prot);
+}
+
+int mm_query(uintptr_t va, paddr_t *pa, unsigned int *vm_prot)
+{
+	return vm_query(&kernel_space, va, pa, vm_prot, NULL);
 }

@@ -59,3 +59,4 @@ $(eval $(call unit_test,random,tests/unit/kernel/random_test.c kernel/lib/random
 $(eval $(call unit_test,pmm,tests/unit/kernel/pmm_test.c kernel/mm/pmm.c))
 $(eval $(call unit_test,heap,tests/unit/kernel/heap_test.c kernel/mm/heap.c))
 $(eval $(call unit_test,vm,tests/unit/kernel/vm_test.c kernel/mm/vm.c))
+$(eval $(call unit_test,vmem,tests/unit/kernel/vmem_test.c kernel/mm/vmem.c))

@@ -14,6 +14,7 @@
 #include <kernel/mm.h>
 #include <kernel/panic.h>
 #include <kernel/sections.h>
+#include <kernel/stack.h>
 
 #define PF_PRESENT 0x1
 #define PF_WRITE 0x2
@@ -55,13 +56,6 @@ static const char *const vector_names[32] = {
 	"#SX security",
 	"reserved 31",
 };
-
-static int in_guard(uint64_t addr)
-{
-	uintptr_t g = (uintptr_t)boot_stack_guard;
-
-	return addr >= g && addr < g + 4096;
-}
 
 static void field_sym(const char *key, uint64_t addr)
 {
@@ -130,8 +124,11 @@ static const char *pf_kind(uint64_t error)
 
 static void trap_reason(uint64_t vec, uint64_t error, uint64_t cr2)
 {
-	if (vec == 8 && in_guard(cr2))
-		panic_begin("stack overflow: boot stack hit its guard page");
+	const char *stack = stack_guard_owner(cr2);
+
+	if ((vec == 8 || vec == 14) && stack)
+		panic_begin("stack overflow: stack \"%s\" hit its guard page",
+			    stack);
 	else if (vec == 14 && cr2 < 4096)
 		panic_begin("NULL pointer dereference: %s", pf_kind(error));
 	else if (vec == 14)

@@ -33,6 +33,10 @@ void arch_tlb_flush(uintptr_t va, size_t len);
 /* True when the CPU supports 1 GiB pages (CPUID pdpe1gb). */
 bool arch_has_1g_pages(void);
 
+/* Runs fn(arg) on the stack whose top (16-byte aligned) is `top` and
+ * returns its value; the caller's stack is untouched meanwhile. */
+int arch_call_on_stack(uintptr_t top, int (*fn)(void *), void *arg);
+
 /* A spin-wait hint (PAUSE). */
 void arch_cpu_relax(void);
 

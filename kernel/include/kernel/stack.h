@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Guarded stacks for tasks (the scheduler, issue #4, and main()). Each
- * stack lives in a 1 MiB slot of a virtual region of its own: its pages sit
+ * stack lives in an 8 MiB slot of a virtual region of its own: its pages sit
  * at the top of the slot and everything below them is never mapped, so an
  * overflow faults instead of overwriting a neighbour, and the fault is
  * reported as a stack overflow of that stack, by name.
@@ -15,14 +15,14 @@
 #include <kernel/compiler.h>
 
 #define STACK_REGION_BASE 0x0000080000000000ul /* 8 TiB */
-#define STACK_SLOT_SIZE (1ul << 20)
+#define STACK_SLOT_SIZE (8ul << 20)
 #define STACK_SLOTS 65536ul
 #define STACK_SIZE_MAX (STACK_SLOT_SIZE - 4096) /* one guard page at least */
 
 /* A stack. Callers embed it; they read ks_top (the initial stack pointer,
  * 16-byte aligned) and must not write any field. */
 struct kstack {
-	uintptr_t ks_top;    /* one past the highest byte */
+	uintptr_t ks_top; /* one past the highest byte */
 	uintptr_t ks_bottom; /* lowest mapped byte */
 	const char *ks_name; /* for reports; must outlive the stack */
 	uint32_t ks_slot;
