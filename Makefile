@@ -54,7 +54,7 @@ INC-libos := -Ilibos/include -Ikernel/include
 INC-apps := -Ilibos/include
 
 # Boot-time and cold code is built for size, libos and apps for speed; a hot
-# kernel file can opt into -O2 with CFLAGS-<path>.o.
+# kernel file opts into speed with a target-specific EXTRA_CFLAGS below.
 OPT_SIZE ?= -Os
 OPT_SPEED ?= -O2
 CFLAGS-boot := $(OPT_SIZE) $(CFLAGS_NOFPU) $(INC-boot)
@@ -62,6 +62,9 @@ CFLAGS-kernel := $(OPT_SIZE) $(CFLAGS_NOFPU) $(INC-kernel)
 CFLAGS-drivers := $(OPT_SIZE) $(CFLAGS_NOFPU) $(INC-drivers)
 CFLAGS-libos := $(OPT_SPEED) $(INC-libos)
 CFLAGS-apps := $(OPT_SPEED) $(INC-apps)
+
+# Hot paths in size-optimised layers (the heap's malloc/free fast path).
+$(BUILD)/obj/kernel/mm/heap.o: EXTRA_CFLAGS := $(OPT_SPEED)
 
 SRCS-boot :=
 SRCS-kernel :=
@@ -79,7 +82,8 @@ define layer_rules
 $(BUILD)/obj/$(1)/%.o: $(1)/%.c $(BUILD)/config.h
 	$$(call msg,CC,$$<)
 	@mkdir -p $$(@D)
-	$(Q)$$(CC) $$(CFLAGS_IMAGE) $$(DEPFLAGS) $$(CFLAGS-$(2)) -c $$< -o $$@
+	$(Q)$$(CC) $$(CFLAGS_IMAGE) $$(DEPFLAGS) $$(CFLAGS-$(2)) \
+		$$(EXTRA_CFLAGS) -c $$< -o $$@
 $(BUILD)/obj/$(1)/%.o: $(1)/%.S $(BUILD)/config.h
 	$$(call msg,AS,$$<)
 	@mkdir -p $$(@D)
@@ -92,6 +96,7 @@ $(eval $(call layer_rules,drivers,drivers))
 $(eval $(call layer_rules,libos,libos))
 $(eval $(call layer_rules,apps,apps))
 $(eval $(call layer_rules,tests/integration,apps))
+$(eval $(call layer_rules,bench,apps))
 
 # Layers are linked with `ld -r` and localized to their exports (STYLE.md
 # §2): libos reaches only kernel/exports.txt, an app only libos/exports.txt,
@@ -221,6 +226,7 @@ check: check-includes
 bench: $(APP_IMAGE)
 	$(Q)tools/deps all
 	$(Q)$(PYTHON) bench/boot.py $(APP_IMAGE)
+	$(Q)BUILD=$(BUILD) bench/malloc.sh
 
 clean:
 	rm -rf $(BUILD)
