@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mosaic/memstats.h>
+
 typedef void (*fn_t)(void);
 
 static unsigned char data_code[16] = { 0xc3 }; /* ret, in .data */
@@ -60,18 +62,31 @@ static void foreign_free(void)
 	free(not_heap + 16);
 }
 
-/* Takes blocks of mixed sizes until the heap is exhausted, checks each
- * one's pattern, frees them all; returns the bytes it got. */
-static unsigned long fill_heap(void)
+static unsigned int lcg(unsigned int *seed)
 {
-	static void *blocks[65536];
-	static const size_t sizes[] = { 16, 48, 100, 256, 1000, 4096, 30000 };
+	*seed = *seed * 1103515245u + 12345u;
+	return *seed >> 8;
+}
+
+static size_t random_size(unsigned int *seed)
+{
+	unsigned int r = lcg(seed);
+
+	return r % 8 ? 16 + r % 2048 : 16 + r % 65536;
+}
+
+/* Takes blocks of random sizes (16 B to 64 KiB, mostly small) until the
+ * heap is exhausted, checks each one's pattern, frees them all; returns
+ * the bytes it got. */
+static unsigned long fill_heap(unsigned int seed)
+{
+	static void *blocks[16384];
+	unsigned int replay = seed;
 	unsigned long total = 0;
-	size_t n, i;
+	size_t n, i, size;
 
 	for (n = 0; n < sizeof(blocks) / sizeof(blocks[0]); n++) {
-		size_t size = sizes[n % (sizeof(sizes) / sizeof(sizes[0]))];
-
+		size = random_size(&seed);
 		blocks[n] = malloc(size);
 		if (!blocks[n])
 			break;
@@ -79,9 +94,9 @@ static unsigned long fill_heap(void)
 		total += size;
 	}
 	for (i = 0; i < n; i++) {
-		size_t size = sizes[i % (sizeof(sizes) / sizeof(sizes[0]))];
 		const unsigned char *b = blocks[i];
 
+		size = random_size(&replay); /* the same sequence again */
 		if (b[0] != (i & 0xff) || b[size - 1] != (i & 0xff)) {
 			printf("TEST FAIL: block %zu lost its contents\n", i);
 			exit(1);
@@ -91,17 +106,49 @@ static unsigned long fill_heap(void)
 	return total;
 }
 
-/* The first round may lose a little to heap metadata that grows on the
- * way (its side table doubles); after that every round must get exactly
- * as much as the one before, or something was not given back. */
+/* Three rounds over the whole of RAM (up to 16384 blocks) with the same
+ * random sizes. After each, the heap must hold no live object and no
+ * large page more than before; after the first (which may grow the heap's
+ * own side table), every round must get exactly as much and leave exactly
+ * as many frames free or held by the heap. */
 static int stress(void)
 {
-	unsigned long first = fill_heap(), second = fill_heap();
-	unsigned long third = fill_heap();
+	struct mosaic_memstats before, after, prev = { 0 };
+	unsigned long got[3];
+	int r;
 
-	printf("stress: %lu bytes, then %lu, then %lu\n", first, second, third);
-	if (first == 0 || second < first || third != second) {
-		printf("TEST FAIL: the heap did not get everything back\n");
+	mosaic_memstats(&before);
+	for (r = 0; r < 3; r++) {
+		got[r] = fill_heap(1234);
+		mosaic_memstats(&after);
+		if (after.ms_heap_objects != before.ms_heap_objects ||
+		    after.ms_heap_large_pages != before.ms_heap_large_pages) {
+			printf("TEST FAIL: round %d left %lu objects, %lu large "
+			       "pages\n",
+			       r, after.ms_heap_objects,
+			       after.ms_heap_large_pages);
+			return 1;
+		}
+		/* Which empty slab the heap keeps may differ, so count
+		 * its pages with the free ones. */
+		if (r == 2 &&
+		    (got[2] != got[1] ||
+		     after.ms_free_pages + after.ms_heap_pages !=
+			     prev.ms_free_pages + prev.ms_heap_pages)) {
+			printf("TEST FAIL: round 3 got %lu bytes and left %lu "
+			       "pages free or in the heap, round 2 %lu and %lu\n",
+			       got[2],
+			       after.ms_free_pages + after.ms_heap_pages,
+			       got[1], prev.ms_free_pages + prev.ms_heap_pages);
+			return 1;
+		}
+		prev = after;
+	}
+	printf("stress: %lu bytes, then %lu, then %lu; %lu of %lu pages free\n",
+	       got[0], got[1], got[2], after.ms_free_pages,
+	       after.ms_total_pages);
+	if (got[0] == 0) {
+		printf("TEST FAIL: the heap gave nothing\n");
 		return 1;
 	}
 	printf("TEST PASS\n");
