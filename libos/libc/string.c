@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * <string.h> beyond the four mem* routines, which the kernel provides under
- * their standard names (<kernel/string.h> says why).
+ * their standard names (<kernel/string.h> says why); strlen/strcmp/strncmp
+ * are the kernel's too, so the image carries one copy.
  */
 #include <string.h>
+
+#include <kernel/string.h>
 
 void *memchr(const void *s, int c, size_t n)
 {
@@ -18,11 +21,7 @@ void *memchr(const void *s, int c, size_t n)
 
 size_t strlen(const char *s)
 {
-	const char *p = s;
-
-	while (*p)
-		p++;
-	return p - s;
+	return kstrlen(s);
 }
 
 size_t strnlen(const char *s, size_t max)
@@ -36,22 +35,12 @@ size_t strnlen(const char *s, size_t max)
 
 int strcmp(const char *a, const char *b)
 {
-	while (*a && *a == *b) {
-		a++;
-		b++;
-	}
-	return (unsigned char)*a - (unsigned char)*b;
+	return kstrcmp(a, b);
 }
 
 int strncmp(const char *a, const char *b, size_t n)
 {
-	for (; n; n--, a++, b++) {
-		if (*a != *b)
-			return (unsigned char)*a - (unsigned char)*b;
-		if (!*a)
-			break;
-	}
-	return 0;
+	return kstrncmp(a, b, n);
 }
 
 char *strchr(const char *s, int c)
