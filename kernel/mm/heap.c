@@ -375,10 +375,15 @@ static bool obj_test_and_free(struct heap_desc *d, unsigned int idx)
 	       bit;
 }
 
-static void obj_mark_allocated(struct heap_desc *d, unsigned int idx)
+/* Marks the object allocated; returns whether it was free. A listed
+ * object that is not free means a forged link handed it out twice. */
+static bool obj_test_and_alloc(struct heap_desc *d, unsigned int idx)
 {
-	__atomic_fetch_and(&d->d_free[idx / 64], ~(1ull << (idx % 64)),
-			   __ATOMIC_RELAXED);
+	uint64_t bit = 1ull << (idx % 64);
+
+	return __atomic_fetch_and(&d->d_free[idx / 64], ~bit,
+				  __ATOMIC_RELAXED) &
+	       bit;
 }
 
 static void partial_add(struct heap_class *hc, struct heap_desc *d)
@@ -522,6 +527,8 @@ static struct heap_desc *list_link_desc(const struct heap_list *l,
 	struct heap_desc *d = l->l_head_desc;
 	void *from = (void *)l->l_head;
 
+	if (unlikely(next == l->l_head))
+		heap_violation(HEAP_VIOLATION_BAD_LINK, from);
 	if (next - d->d_base >= d->d_pages * PAGE_SIZE) {
 		d = table_find(next);
 		if (unlikely(!d || d->d_class != c))
@@ -622,7 +629,8 @@ static void *small_alloc(unsigned int c)
 	if (heap.h_poison)
 		poison_check(m->m_cur.l_head, heap_classes[c].ci_size);
 	obj = list_take(&m->m_cur, c, &d, &idx);
-	obj_mark_allocated(d, idx);
+	if (unlikely(!obj_test_and_alloc(d, idx)))
+		heap_violation(HEAP_VIOLATION_BAD_LINK, (void *)obj);
 	/* The stale link would tell the app key ^ obj ^ next. */
 	*(uintptr_t *)obj = 0;
 	m->m_allocs++;
@@ -634,10 +642,12 @@ static void small_free(struct heap_desc *d, unsigned int idx, void *p)
 	unsigned int c = d->d_class;
 	struct heap_mag *m = &heap.h_mag[heap_cpu_id()][c];
 
-	if (unlikely(m->m_cur.l_count >= heap_classes[c].ci_batch))
-		mag_rotate(m, c);
+	/* Test before rotating: the rotation may give this very slab
+	 * back to the page allocator, and with it the bit to test. */
 	if (unlikely(obj_test_and_free(d, idx)))
 		heap_violation(HEAP_VIOLATION_DOUBLE_FREE, p);
+	if (unlikely(m->m_cur.l_count >= heap_classes[c].ci_batch))
+		mag_rotate(m, c);
 	if (heap.h_poison)
 		memset(p, HEAP_POISON, heap_classes[c].ci_size);
 	list_push(&m->m_cur, d, (uintptr_t)p, idx);

@@ -32,6 +32,7 @@ static struct {
 } bump;
 
 static struct vm_space kernel_space; /* [G vm lock] TODO(smp) #4 */
+static bool kernel_space_live; /* [c] CR3 holds kernel_space.vs_root */
 
 static bool overlaps_module(const struct boot_info *bi, paddr_t pa)
 {
@@ -115,7 +116,8 @@ static void map_or_panic(uintptr_t va, size_t len, unsigned int prot,
 }
 
 /* Maps [a, b) of the direct map around the image, which is mapped apart. */
-static void map_direct(paddr_t a, paddr_t b, size_t max_page)
+static void map_direct(paddr_t a, paddr_t b, size_t max_page,
+		       unsigned int extra)
 {
 	paddr_t img_a = (uintptr_t)__image_start;
 	paddr_t img_b = (uintptr_t)__image_end;
@@ -125,13 +127,13 @@ static void map_direct(paddr_t a, paddr_t b, size_t max_page)
 	if (a >= b)
 		return;
 	if (b <= img_a || a >= img_b) {
-		map_or_panic(a, b - a, VM_WRITE, max_page);
+		map_or_panic(a, b - a, VM_WRITE | extra, max_page);
 		return;
 	}
 	if (a < img_a)
-		map_or_panic(a, img_a - a, VM_WRITE, max_page);
+		map_or_panic(a, img_a - a, VM_WRITE | extra, max_page);
 	if (b > img_b)
-		map_or_panic(img_b, b - img_b, VM_WRITE, max_page);
+		map_or_panic(img_b, b - img_b, VM_WRITE | extra, max_page);
 }
 
 static void map_image(void)
@@ -166,13 +168,16 @@ static void build_kernel_space(const struct boot_info *bi)
 		const struct boot_mem_range *r = &bi->mmap[i];
 
 		/* Reserved ranges above 4 GiB are address holes, not
-		 * firmware tables. */
+		 * firmware tables; below, they may be device memory (q35's
+		 * PCIe ECAM), so they are mapped uncached. */
 		if (r->type == BOOT_MEM_BAD ||
 		    (r->type == BOOT_MEM_RESERVED && r->base >= BOOT_MAP_LIMIT))
 			continue;
-		map_direct(r->base, r->base + r->length, max_page);
+		map_direct(r->base, r->base + r->length, max_page,
+			   r->type == BOOT_MEM_RESERVED ? VM_UNCACHED : 0);
 	}
 	arch_set_page_root(kernel_space.vs_root);
+	kernel_space_live = true;
 }
 
 static void start_pmm(const struct boot_info *bi)
@@ -283,6 +288,10 @@ static void log_summary(void)
 
 void mm_init(const struct boot_info *bi)
 {
+	/* Without NX, bit 63 of every non-executable entry is reserved and
+	 * the first access would fault: say why instead. */
+	if (!arch_has_nx())
+		PANIC("mm: this CPU has no NX bit, so W^X cannot be enforced");
 	bump_setup(bi);
 	build_kernel_space(bi);
 	start_pmm(bi);
@@ -300,7 +309,7 @@ int mm_map_mmio(paddr_t pa, size_t len)
 	paddr_t a = PAGE_ALIGN_DOWN(pa), b;
 	int rc;
 
-	if (!range_ok(pa, len))
+	if (!range_ok(pa, len) || pa < LOW_UNMAPPED)
 		return -EINVAL;
 	b = PAGE_ALIGN_UP(pa + len);
 	for (; a < b; a += PAGE_SIZE) {
@@ -309,7 +318,8 @@ int mm_map_mmio(paddr_t pa, size_t len)
 		size_t size;
 
 		if (vm_query(&kernel_space, a, &cur, &prot, &size) == 0) {
-			if (cur != a || (prot & VM_EXEC))
+			/* RAM or the image: never device memory. */
+			if (cur != a || !(prot & VM_UNCACHED))
 				return -EEXIST;
 			continue;
 		}
@@ -339,7 +349,7 @@ bool mm_is_mapped(uintptr_t va, size_t len)
 
 	if (!range_ok(va, len))
 		return false;
-	if (!kernel_space.vs_ops) /* before mm_init(): the boot map */
+	if (!kernel_space_live) /* the boot map is still in force */
 		return boot_map_covers(va, len);
 	while (a < va + len) {
 		if (vm_query(&kernel_space, a, &pa, &prot, &size))

@@ -53,15 +53,25 @@ void arch_tlb_flush(uintptr_t va, size_t len)
 		__asm__ volatile("invlpg (%0)" : : "r"(va + off) : "memory");
 }
 
-bool arch_has_1g_pages(void)
+static uint32_t ext_features_edx(void)
 {
 	uint32_t r[4];
 
 	cpu_cpuid(0x80000000, 0, r);
 	if (r[0] < 0x80000001)
-		return false;
+		return 0;
 	cpu_cpuid(0x80000001, 0, r);
-	return r[3] & (1u << 26);
+	return r[3];
+}
+
+bool arch_has_nx(void)
+{
+	return ext_features_edx() & (1u << 20);
+}
+
+bool arch_has_1g_pages(void)
+{
+	return ext_features_edx() & (1u << 26);
 }
 
 void arch_cpu_relax(void)

@@ -30,6 +30,9 @@ void arch_set_page_root(uint64_t root);
  * large ranges). The SMP work (issue #4) adds the shootdown. */
 void arch_tlb_flush(uintptr_t va, size_t len);
 
+/* True when the CPU has the NX bit (CPUID 0x80000001 EDX bit 20). */
+bool arch_has_nx(void);
+
 /* True when the CPU supports 1 GiB pages (CPUID pdpe1gb). */
 bool arch_has_1g_pages(void);
 

@@ -625,6 +625,76 @@ static void test_double_free_after_flush(void **state)
 	check_all_returned();
 }
 
+/*
+ * Regression (review): a second free that made the per-CPU cache rotate
+ * could empty and destroy the object's slab before the free bit was
+ * tested, so the double free went unseen and the heap later handed out
+ * frames it no longer owned. Drive random frees and second frees through
+ * the two-page 2048-byte class (batch 1: every free rotates) and require
+ * every second free to be reported.
+ */
+static void test_double_free_during_rotation(void **state)
+{
+	enum { N = 24 };
+	void *p[N];
+	unsigned int seed = 7, round, i, k;
+	const char *got;
+
+	(void)state;
+	for (round = 0; round < 200; round++) {
+		for (i = 0; i < N; i++)
+			p[i] = heap_alloc(2048);
+		for (i = 0; i < N; i++) {
+			unsigned int j =
+				(seed = seed * 1103515245u + 12345u) % N;
+			void *tmp = p[i];
+
+			p[i] = p[j];
+			p[j] = tmp;
+		}
+		/* Late in the round, when slabs have emptied and one is kept.
+		 */
+		k = N - 1 - (seed >> 16) % 8;
+		for (i = 0; i <= k; i++)
+			heap_free(p[i]);
+		got = violation_of(OP_FREE, p[k - 1], 0);
+		if (!got)
+			fail_msg("second free of %p went unseen (round %u)",
+				 p[k - 1], round);
+		heap_start(KEY, true);
+	}
+}
+
+/*
+ * Regression (review): a forged link that points an object at itself (the
+ * key leaks through one use-after-free read) made malloc return the same
+ * object twice without a report.
+ */
+static void test_self_link_is_caught(void **state)
+{
+	uintptr_t *a;
+	void *b;
+	const char *got;
+
+	(void)state;
+	heap_free(heap_alloc(64)); /* warm the class */
+	a = heap_alloc(64);
+	b = heap_alloc(64);
+	heap_free(b);
+	heap_free(a);
+	/* a heads the list: forge a's link to name a itself. */
+	*a = (uintptr_t)a ^ KEY ^ (uintptr_t)a;
+	got = violation_of(OP_ALLOC, NULL, 64);
+	if (!got) {
+		/* a was handed out; forge again, as the app can. */
+		*a = (uintptr_t)a ^ KEY ^ (uintptr_t)a;
+		got = violation_of(OP_ALLOC, NULL, 64);
+		if (!got)
+			fail_msg("self link handed out an object twice");
+	}
+	assert_string_equal(got, HEAP_VIOLATION_BAD_LINK);
+}
+
 /* A large run is gone once freed, so its second free is foreign. */
 static void test_large_double_free_is_foreign(void **state)
 {
@@ -1117,6 +1187,8 @@ int main(void)
 		CASE(test_model_random_workload),
 		CASE(test_counters_balance_after_workload),
 		CASE(test_double_free_in_cache),
+		CASE(test_double_free_during_rotation),
+		CASE(test_self_link_is_caught),
 		CASE(test_double_free_after_flush),
 		CASE(test_large_double_free_is_foreign),
 		CASE(test_foreign_pointers),
