@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-SRCS-kernel += kernel/main.c kernel/acpi/acpi.c \
+SRCS-kernel += kernel/main.c kernel/acpi/acpi.c kernel/acpi/madt.c \
 	kernel/arch/x86_64/arch.c kernel/arch/x86_64/gdt.c \
 	kernel/arch/x86_64/idt.c kernel/arch/x86_64/isr.S \
 	kernel/arch/x86_64/trap.c kernel/arch/x86_64/io.c \

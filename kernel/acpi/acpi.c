@@ -11,7 +11,11 @@
 
 #include <kernel/arch.h>
 #include <kernel/compiler.h>
+#include <kernel/fmt.h>
+#include <kernel/init.h>
 #include <kernel/io.h>
+#include <kernel/log.h>
+#include <kernel/madt.h>
 #include <kernel/mm.h>
 #include <kernel/log.h>
 #include <kernel/platform.h>
@@ -225,3 +229,46 @@ void acpi_power_off(void)
 	if (pm1b && pm1b <= 0xffff)
 		io_outw(pm1b, ((b & 7) << 10) | PM1_SLP_EN);
 }
+
+/* [I] after the core initcalls. */
+static struct madt_info madt_info;
+static bool madt_valid;
+
+const struct madt_info *acpi_madt(void)
+{
+	return madt_valid ? &madt_info : NULL;
+}
+
+static void madt_log(const struct madt_info *m)
+{
+	char ids[64];
+	size_t used = 0;
+	uint32_t i;
+
+	ids[0] = '\0';
+	for (i = 0; i < m->md_cpu_count && used + 12 < sizeof(ids); i++)
+		used += (size_t)fmt_snprintf(ids + used, sizeof(ids) - used,
+					     " %u", m->md_cpus[i].mc_apic_id);
+	if (i < m->md_cpu_count)
+		fmt_snprintf(ids + used, sizeof(ids) - used, " ...");
+	log_info("acpi: %u CPUs (APIC ids%s), %u I/O APICs, %u overrides, "
+		 "local APIC at 0x%lx\n",
+		 m->md_cpu_count, ids, m->md_ioapic_count, m->md_override_count,
+		 m->md_lapic_address);
+}
+
+static int acpi_madt_init(void)
+{
+	const struct acpi_sdt_header *t = acpi_find_table("APIC");
+
+	if (!t)
+		return 0; /* no MADT: one CPU, legacy PIC world */
+	if (madt_parse(t, &madt_info)) {
+		log_warn("acpi: the MADT is malformed; ignoring it\n");
+		return 0;
+	}
+	madt_valid = true;
+	madt_log(&madt_info);
+	return 0;
+}
+INITCALL(core, acpi_madt_init);

@@ -30,6 +30,14 @@ _Static_assert(sizeof(struct acpi_sdt_header) == 36, "ACPI table header");
  */
 const struct acpi_sdt_header *acpi_find_table(const char *sig);
 
+struct madt_info;
+
+/*
+ * The MADT as parsed at boot (a "core" initcall), or NULL when the
+ * firmware has none or it is malformed. Read-only after boot.
+ */
+const struct madt_info *acpi_madt(void);
+
 /*
  * Enters S5 (soft off) through the FADT's PM1 control registers, or the
  * sleep control register on hardware-reduced platforms (-M microvm).
