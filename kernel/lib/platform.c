@@ -3,7 +3,6 @@
 #include <kernel/platform.h>
 
 #include <boot/boot_info.h>
-#include <kernel/arch.h>
 
 static const struct boot_info *boot_info;
 
@@ -15,11 +14,6 @@ void platform_init(const struct boot_info *bi)
 bool platform_has_legacy_bios(void)
 {
 	return boot_info && boot_info->firmware == BOOT_FIRMWARE_BIOS;
-}
-
-bool platform_is_virtual(void)
-{
-	return arch_is_hypervisor();
 }
 
 uint64_t platform_rsdp(void)

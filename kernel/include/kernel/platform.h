@@ -17,9 +17,6 @@ void platform_init(const struct boot_info *bi);
 /* True when a legacy BIOS booted us, so VGA text memory and the BDA exist. */
 bool platform_has_legacy_bios(void);
 
-/* True when CPUID reports a hypervisor. */
-bool platform_is_virtual(void);
-
 /* Physical address of the ACPI RSDP, or 0 when none was found. */
 uint64_t platform_rsdp(void);
 
