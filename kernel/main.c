@@ -5,6 +5,8 @@
  * command line (so a bad option is refused before anything else runs),
  * memory, the remaining initcalls, then the one application entry.
  */
+#include <stdarg.h>
+
 #include <boot/boot_info.h>
 #include <kernel/app.h>
 #include <kernel/arch.h>
@@ -49,9 +51,14 @@ static int set_main_stack(const char *value)
 }
 KERNEL_PARAM("stack", set_main_stack, "a size of 4K to 8188K, e.g. 256K");
 
-static void refuse(const char *fmt, const char *arg)
+/* One line saying why, then the reserved status: nothing else runs. */
+static void __noreturn __printf(1, 2) refuse(const char *fmt, ...)
 {
-	printk(fmt, arg);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintk(fmt, ap);
+	va_end(ap);
 	kernel_exit_raw(KERNEL_EXIT_BADCONF);
 }
 
@@ -67,17 +74,14 @@ static void apply_options(const struct cmdline *cl)
 		rc = kparam_apply(o->co_name, o->co_value, &help);
 		if (rc == -ENOENT) {
 			kparam_list(known, sizeof(known));
-			printk("mosaic: unknown option 'mosaic.%s' (known: %s)\n",
+			refuse("mosaic: unknown option 'mosaic.%s' (known: %s)\n",
 			       o->co_name, known);
-			kernel_exit_raw(KERNEL_EXIT_BADCONF);
 		}
-		if (rc) {
-			printk("mosaic: bad value '%s' for mosaic.%s "
+		if (rc)
+			refuse("mosaic: bad value '%s' for mosaic.%s "
 			       "(expected %s)\n",
 			       o->co_value ? o->co_value : "", o->co_name,
 			       help);
-			kernel_exit_raw(KERNEL_EXIT_BADCONF);
-		}
 	}
 }
 
@@ -86,14 +90,14 @@ static void parse_cmdline(const struct boot_info *bi)
 	int rc;
 
 	if (bi->cmdline_truncated)
-		refuse("mosaic: command line longer than %s bytes\n", "1023");
+		refuse("mosaic: command line longer than %d bytes\n",
+		       BOOT_CMDLINE_MAX - 1);
 	kstrlcpy(cmdline_buf, bi->cmdline, sizeof(cmdline_buf));
 	rc = cmdline_parse(cmdline_buf, (char *)mosaic_app_name, &cmdline);
 	if (rc == -E2BIG)
-		refuse("mosaic: command line has too many words%s\n", "");
+		refuse("mosaic: command line has too many words\n");
 	if (rc)
-		refuse("mosaic: command line has an unterminated quote%s\n",
-		       "");
+		refuse("mosaic: command line has an unterminated quote\n");
 	apply_options(&cmdline);
 }
 
