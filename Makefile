@@ -65,6 +65,7 @@ CFLAGS-apps := $(OPT_SPEED) $(INC-apps)
 
 # Hot paths in size-optimised layers (the heap's malloc/free fast path).
 $(BUILD)/obj/kernel/mm/heap.o: EXTRA_CFLAGS := $(OPT_SPEED)
+$(BUILD)/obj/kernel/lib/spinlock.o: EXTRA_CFLAGS := $(OPT_SPEED)
 
 SRCS-boot :=
 SRCS-kernel :=
@@ -227,6 +228,7 @@ bench: $(APP_IMAGE)
 	$(Q)tools/deps all
 	$(Q)$(PYTHON) bench/boot.py $(APP_IMAGE)
 	$(Q)BUILD=$(BUILD) bench/malloc.sh
+	$(Q)BUILD=$(BUILD) bench/sched.sh
 
 clean:
 	rm -rf $(BUILD)

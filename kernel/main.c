@@ -18,6 +18,9 @@
 #include <kernel/panic.h>
 #include <kernel/param.h>
 #include <kernel/platform.h>
+#include <kernel/sched.h>
+#include <kernel/smp.h>
+#include <kernel/time.h>
 #include <kernel/power.h>
 #include <kernel/sections.h>
 #include <kernel/stack.h>
@@ -28,7 +31,6 @@
 static char cmdline_buf[BOOT_CMDLINE_MAX];
 static struct cmdline cmdline;
 static size_t main_stack_size = MAIN_STACK_DEFAULT;
-static struct kstack main_stack;
 
 /* mosaic.stack=N[K|M]: the size of main()'s stack (default 128K). */
 static int set_main_stack(const char *value)
@@ -120,14 +122,16 @@ static void log_boot_info(const struct boot_info *bi)
 static int run_app(void *unused)
 {
 	(void)unused;
-	return __kentry_start[0](cmdline.cl_argc, cmdline.cl_argv,
-				 cmdline.cl_envp);
+	kernel_exit(__kentry_start[0](cmdline.cl_argc, cmdline.cl_argv,
+				      cmdline.cl_envp));
 }
 
 void kernel_main(const struct boot_info *bi)
 {
+	struct task_opts main_opts = { 0 };
 	uint64_t t0 = arch_cycles();
-	int status;
+	unsigned int cpus;
+	int rc;
 
 	arch_early_init();
 	platform_init(bi);
@@ -141,6 +145,15 @@ void kernel_main(const struct boot_info *bi)
 	log_boot_info(bi);
 	mm_init(bi);
 	initcalls_run("core");
+	rc = arch_irq_init();
+	if (rc)
+		PANIC("no local APIC (%d): Mosaic needs one", rc);
+	rc = time_init();
+	if (rc)
+		PANIC("no usable clock (%d)", rc);
+	timer_init_cpu();
+	sched_init();
+	cpus = smp_init(sched_start_cpu);
 	initcalls_run("device");
 	initcalls_run("late");
 
@@ -149,12 +162,14 @@ void kernel_main(const struct boot_info *bi)
 		      (long)(__kentry_end - __kentry_start));
 	/* Under QEMU -icount shift=0 the TSC counts guest instructions, so
 	 * this line is the deterministic cost of booting (bench/). */
-	log_info("mosaic: entering main at tsc %lu (kernel_main at %lu)\n",
-		 arch_cycles(), t0);
-	if (stack_alloc(&main_stack, main_stack_size, "main"))
-		PANIC("no memory for a %lu KiB main stack",
-		      main_stack_size >> 10);
-	panic_set_task_name("main");
-	status = arch_call_on_stack(main_stack.ks_top, run_app, NULL);
-	kernel_exit(status);
+	log_info("mosaic: entering main at tsc %lu (kernel_main at %lu), "
+		 "%u CPUs\n",
+		 arch_cycles(), t0, cpus);
+	main_opts.to_stack_size = main_stack_size;
+	main_opts.to_root = true;
+	rc = sched_spawn(NULL, "main", run_app, NULL, &main_opts);
+	if (rc)
+		PANIC("no memory for a %lu KiB main stack (%d)",
+		      main_stack_size >> 10, rc);
+	sched_run_idle();
 }

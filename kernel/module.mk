@@ -1,14 +1,56 @@
 # SPDX-License-Identifier: MIT
-SRCS-kernel += kernel/main.c kernel/acpi/acpi.c kernel/acpi/madt.c \
-	kernel/arch/x86_64/arch.c kernel/arch/x86_64/gdt.c \
-	kernel/arch/x86_64/idt.c kernel/arch/x86_64/isr.S \
-	kernel/arch/x86_64/trap.c kernel/arch/x86_64/io.c \
-	kernel/arch/x86_64/string.c \
-	kernel/lib/console.c kernel/lib/log.c kernel/lib/fmt.c \
-	kernel/lib/panic.c kernel/lib/ksym.c kernel/lib/cmdline.c \
-	kernel/lib/param.c kernel/lib/initcall.c kernel/lib/power.c \
-	kernel/lib/platform.c kernel/lib/string.c kernel/lib/chacha20.c \
-	kernel/lib/random.c kernel/arch/x86_64/rdrand.c \
-	kernel/mm/mm.c kernel/mm/pmm.c kernel/mm/vm.c kernel/mm/heap.c \
-	kernel/mm/heap_report.c kernel/mm/stack.c \
-	kernel/arch/x86_64/call_on_stack.S kernel/mm/vmem.c kernel/mm/mmap.c
+# One source per line, so parallel work touches separate lines.
+SRCS-kernel += kernel/main.c
+SRCS-kernel += kernel/acpi/acpi.c
+SRCS-kernel += kernel/acpi/madt.c
+SRCS-kernel += kernel/arch/x86_64/arch.c
+SRCS-kernel += kernel/arch/x86_64/gdt.c
+SRCS-kernel += kernel/arch/x86_64/idt.c
+SRCS-kernel += kernel/arch/x86_64/isr.S
+SRCS-kernel += kernel/arch/x86_64/trap.c
+SRCS-kernel += kernel/arch/x86_64/io.c
+SRCS-kernel += kernel/arch/x86_64/string.c
+SRCS-kernel += kernel/arch/x86_64/rdrand.c
+SRCS-kernel += kernel/arch/x86_64/call_on_stack.S
+SRCS-kernel += kernel/lib/console.c
+SRCS-kernel += kernel/lib/log.c
+SRCS-kernel += kernel/lib/fmt.c
+SRCS-kernel += kernel/lib/panic.c
+SRCS-kernel += kernel/lib/ksym.c
+SRCS-kernel += kernel/lib/cmdline.c
+SRCS-kernel += kernel/lib/param.c
+SRCS-kernel += kernel/lib/initcall.c
+SRCS-kernel += kernel/lib/power.c
+SRCS-kernel += kernel/lib/platform.c
+SRCS-kernel += kernel/lib/string.c
+SRCS-kernel += kernel/lib/chacha20.c
+SRCS-kernel += kernel/lib/random.c
+SRCS-kernel += kernel/mm/mm.c
+SRCS-kernel += kernel/mm/pmm.c
+SRCS-kernel += kernel/mm/vm.c
+SRCS-kernel += kernel/mm/heap.c
+SRCS-kernel += kernel/mm/heap_report.c
+SRCS-kernel += kernel/mm/stack.c
+SRCS-kernel += kernel/mm/vmem.c
+SRCS-kernel += kernel/mm/mmap.c
+SRCS-kernel += kernel/arch/x86_64/percpu.c
+SRCS-kernel += kernel/arch/x86_64/apic.c
+SRCS-kernel += kernel/arch/x86_64/ioapic.c
+SRCS-kernel += kernel/arch/x86_64/irq.c
+SRCS-kernel += kernel/arch/x86_64/smp.c
+SRCS-kernel += kernel/arch/x86_64/trampoline.S
+SRCS-kernel += kernel/lib/spinlock.c
+SRCS-kernel += kernel/arch/x86_64/switch.S
+SRCS-kernel += kernel/sched/sched.c
+SRCS-kernel += kernel/time/time_calc.c
+SRCS-kernel += kernel/arch/x86_64/tsc.c
+SRCS-kernel += kernel/arch/x86_64/rtc.c
+SRCS-kernel += kernel/arch/x86_64/time.c
+SRCS-kernel += kernel/arch/x86_64/timer.c
+SRCS-kernel += kernel/sched/timerq.c
+SRCS-kernel += kernel/sched/policy.c
+SRCS-kernel += kernel/lib/trace.c
+SRCS-kernel += kernel/lib/trace_ring.c
+SRCS-kernel += kernel/sched/sync.c
+SRCS-kernel += kernel/sched/chan_ring.c
+SRCS-kernel += kernel/sched/chan.c

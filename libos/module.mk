@@ -2,3 +2,10 @@
 SRCS-libos += libos/libc/start.c libos/libc/exit.c libos/libc/string.c \
 	libos/libc/stdio.c libos/libc/malloc.c \
 	libos/mapp/memstats.c libos/libc/mman.c
+SRCS-libos += libos/libc/time.c
+SRCS-libos += libos/mapp/trace.c
+SRCS-libos += libos/mapp/mapp.c
+SRCS-libos += libos/mapp/supervise.c
+SRCS-libos += libos/mapp/sync.c
+SRCS-libos += libos/mapp/irq.c
+SRCS-libos += libos/libc/assert.c

@@ -10,27 +10,37 @@
 #include <stdbool.h>
 
 #include <kernel/arch.h>
+#include <kernel/fmt.h>
+#include <kernel/irq.h>
 #include <kernel/ksym.h>
 #include <kernel/log.h>
 #include <kernel/mm.h>
+#include <kernel/percpu.h>
 #include <kernel/power.h>
+#include <kernel/sched.h>
+#include <kernel/smp.h>
+#include <kernel/string.h>
 
 #define BACKTRACE_MAX 16
 #define FRAME_SPAN_MAX (256 * 1024) /* one frame is never this large */
 
 static int panicking;
-static const char *task_name = "kernel";
+/* The record a CPU is printing: "panic" or "fault". [c] */
+static const char *prefix[CONFIG_MAX_CPUS];
 
-void panic_set_task_name(const char *name)
+bool panic_in_progress(void)
 {
-	task_name = name;
+	return __atomic_load_n(&panicking, __ATOMIC_RELAXED);
 }
 
 static void vline(const char *fmt, va_list ap)
 {
-	printk("panic: ");
-	vprintk(fmt, ap);
-	printk("\n");
+	char line[160];
+	const char *p = prefix[cpu_id()];
+
+	/* One console write per line, so CPUs do not interleave. */
+	fmt_vsnprintf(line, sizeof(line), fmt, ap);
+	printk("%s: %s\n", p ? p : "panic", line);
 }
 
 static void panic_vbegin(const char *fmt, va_list ap)
@@ -39,9 +49,10 @@ static void panic_vbegin(const char *fmt, va_list ap)
 	 * anything that could fault again. */
 	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST))
 		kernel_exit_quiet(KERNEL_EXIT_PANIC);
-	/* TODO(smp): stop the other CPUs with an IPI here #4 */
+	smp_stop_others();
+	prefix[cpu_id()] = "panic";
 	vline(fmt, ap);
-	panic_field("cpu=0 task=%s", task_name);
+	panic_field("cpu=%u task=%s", cpu_id(), sched_current_name());
 }
 
 void panic_begin(const char *fmt, ...)
@@ -126,4 +137,43 @@ void panic(const char *fmt, ...)
 	va_end(ap);
 	panic_backtrace(frame[1] - 1, 0, frame[0]);
 	panic_end();
+}
+
+void fault_begin(const char *fmt, ...)
+{
+	va_list ap;
+
+	prefix[cpu_id()] = "fault";
+	va_start(ap, fmt);
+	vline(fmt, ap);
+	va_end(ap);
+	panic_field("cpu=%u task=%s", cpu_id(), sched_current_name());
+}
+
+void fault_end(void)
+{
+	panic_field("end task=%s", sched_current_name());
+	prefix[cpu_id()] = NULL;
+}
+
+void fault_or_panic(unsigned int code, const char *fmt, ...)
+{
+	uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+	const uintptr_t *frame = (const uintptr_t *)fp;
+	char what[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	irq_disable();
+	if (!sched_fault_is_task()) {
+		panic_begin("%s", what);
+		panic_backtrace(frame[1] - 1, 0, frame[0]);
+		panic_end();
+	}
+	fault_begin("%s", what);
+	panic_backtrace(frame[1] - 1, 0, frame[0]);
+	fault_end();
+	sched_fault_exit(code, what);
 }

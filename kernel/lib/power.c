@@ -14,6 +14,7 @@
 #include <kernel/arch.h>
 #include <kernel/io.h>
 #include <kernel/log.h>
+#include <kernel/trace.h>
 
 #define DEBUG_EXIT_PORT 0x501
 #define POWER_OFF_SPINS (1 << 24)
@@ -32,6 +33,8 @@ void kernel_exit_quiet(int status)
 
 void kernel_exit_raw(int status)
 {
+	/* Exit and panic both end here: the trace leaves before the image. */
+	trace_dump_at_exit();
 	if (debug_exit_present())
 		io_outb(DEBUG_EXIT_PORT, (uint8_t)status);
 	/* No debug-exit device: the status reaches the host only as text. */

@@ -14,6 +14,7 @@
 #include <kernel/errno.h>
 #include <kernel/init.h>
 #include <kernel/log.h>
+#include <kernel/spinlock.h>
 #include <kernel/string.h>
 
 #define RNG_BLOCKS_PER_KEY 16
@@ -30,7 +31,6 @@ BUILD_ASSERT(RNG_BLOCKS_PER_KEY <= RNG_MIX_ABSORB);
 
 /*
  * Locking: [G random lock] guards every field.
- * TODO(smp): take the random lock #4; until then, one CPU, no IRQ callers.
  */
 struct rng_state {
 	uint32_t rng_key[CHACHA20_KEY_WORDS]; /* [G] the only secret */
@@ -41,6 +41,7 @@ struct rng_state {
 };
 
 static struct rng_state rng;
+static struct spinlock random_lock = SPINLOCK_INIT("random");
 
 static const uint32_t rng_zero_nonce[CHACHA20_NONCE_WORDS];
 
@@ -177,12 +178,16 @@ static void rng_seed(void)
 
 int random_init(void)
 {
-	/* TODO(smp): take the random lock #4 */
+	bool report;
+
+	spin_lock(&random_lock);
 	if (!rng.rng_seeded)
 		rng_seed();
-	if (rng.rng_reported)
-		return 0;
+	report = !rng.rng_reported;
 	rng.rng_reported = true;
+	spin_unlock(&random_lock);
+	if (!report)
+		return 0;
 	if (rng.rng_hw_err == -ENODEV)
 		log_warn(
 			"mosaic: no hardware random source (RDRAND); keys and canaries are predictable\n");
@@ -199,7 +204,7 @@ void random_bytes(void *buf, size_t len)
 	uint8_t *p = buf;
 	size_t n;
 
-	/* TODO(smp): take the random lock #4 */
+	spin_lock(&random_lock);
 	if (!rng.rng_seeded)
 		rng_seed();
 	while (len) {
@@ -208,6 +213,7 @@ void random_bytes(void *buf, size_t len)
 		p += n;
 		len -= n;
 	}
+	spin_unlock(&random_lock);
 }
 
 uint64_t random_u64(void)
@@ -224,8 +230,9 @@ int random_add_entropy(const void *buf, size_t len)
 		return 0;
 	if (!buf)
 		return -EINVAL;
-	/* TODO(smp): take the random lock #4 */
+	spin_lock(&random_lock);
 	rng_mix(buf, len);
+	spin_unlock(&random_lock);
 	return 0;
 }
 

@@ -26,9 +26,9 @@
 #include <kernel/compiler.h>
 #include <kernel/errno.h>
 #include <kernel/page.h>
+#include <kernel/spinlock.h>
 #include <kernel/string.h>
 
-/* TODO(smp): size by CONFIG_MAX_CPUS and use the real CPU id #4 */
 #define HEAP_MAX_CPUS 1
 
 #define SLAB_MAX_OBJS 256 /* 16-byte objects in one page */
@@ -125,10 +125,8 @@ struct heap_class {
 };
 
 /*
- * Locking: [I] set by heap_init()  [c] owning CPU only  [G] heap lock,
- * which does not exist yet (one CPU, TODO(smp) #4). h_table is also read
- * without it on the fast paths, so under SMP a grown table must not be
- * freed while another CPU may still be probing it.
+ * Locking: [I] set by heap_init()  [c] owning CPU only  [G] heap lock.
+ * Every public entry point takes the heap lock for its whole run.
  */
 struct heap {
 	struct heap_page_ops h_ops; /* [I] */
@@ -170,9 +168,23 @@ static const char *const bad_ptr_msg[2][3] = {
 	},
 };
 
+static struct spinlock heap_lock = SPINLOCK_INIT("heap");
+
+/* One magazine set, behind the heap lock. TODO(smp): per-CPU magazines
+ * with a lock-free fast path need the table and slab descriptors to be
+ * safe against concurrent growth and frees first #3 */
 static unsigned int heap_cpu_id(void)
 {
-	return 0; /* TODO(smp): this CPU's index #4 */
+	return 0;
+}
+
+/* Drops the heap lock before reporting, so the report may end just the
+ * offending task. The violation is found before anything changed. */
+static void __noreturn violation(const char *what, const void *ptr)
+{
+	if (spin_held(&heap_lock))
+		spin_unlock(&heap_lock);
+	heap_violation(what, ptr);
 }
 
 static uintptr_t link_mangle(uintptr_t next, uintptr_t slot)
@@ -226,9 +238,9 @@ static void desc_verify(const struct heap_desc *d, const void *p)
 	if (likely(d->d_check == desc_check(d) &&
 		   (d->d_class < HEAP_NCLASSES || d->d_class == DESC_LARGE)))
 		return;
-	heap_violation(d->d_class == DESC_LARGE ? HEAP_VIOLATION_BAD_LARGE
-						: HEAP_VIOLATION_BAD_SLAB,
-		       p);
+	violation(d->d_class == DESC_LARGE ? HEAP_VIOLATION_BAD_LARGE
+					   : HEAP_VIOLATION_BAD_SLAB,
+		  p);
 }
 
 /* Descriptor pages are never returned; a page holds 51. Caller holds G. */
@@ -336,7 +348,6 @@ static int table_reserve(size_t n)
 	for (i = 0; i < old_cap; i++)
 		if (old[i].e_desc)
 			table_insert(old[i].e_pfn, old[i].e_desc);
-	/* TODO(smp): defer this free until no CPU can be probing old #4 */
 	if (old != heap_no_table)
 		pages_free((uintptr_t)old, old_cap * sizeof(*old) / PAGE_SIZE);
 	return 0;
@@ -478,7 +489,7 @@ static uintptr_t slab_pop(struct heap_desc *d, unsigned int *idx)
 	int next_idx = next ? slab_index(d, next) : -1;
 
 	if (d->d_nlist > 1 ? next_idx < 0 || !obj_is_free(d, next_idx) : next)
-		heap_violation(HEAP_VIOLATION_BAD_LINK, (void *)obj);
+		violation(HEAP_VIOLATION_BAD_LINK, (void *)obj);
 	if (d->d_nlist == heap_classes[d->d_class].ci_nobj)
 		heap.h_class[d->d_class].c_empty--;
 	*idx = (unsigned int)slab_index(d, obj);
@@ -528,16 +539,16 @@ static struct heap_desc *list_link_desc(const struct heap_list *l,
 	void *from = (void *)l->l_head;
 
 	if (unlikely(next == l->l_head))
-		heap_violation(HEAP_VIOLATION_BAD_LINK, from);
+		violation(HEAP_VIOLATION_BAD_LINK, from);
 	if (next - d->d_base >= d->d_pages * PAGE_SIZE) {
 		d = table_find(next);
 		if (unlikely(!d || d->d_class != c))
-			heap_violation(HEAP_VIOLATION_BAD_LINK, from);
+			violation(HEAP_VIOLATION_BAD_LINK, from);
 		desc_verify(d, from);
 	}
 	*idx = slab_index(d, next);
 	if (unlikely(*idx < 0 || !obj_is_free(d, *idx)))
-		heap_violation(HEAP_VIOLATION_BAD_LINK, from);
+		violation(HEAP_VIOLATION_BAD_LINK, from);
 	return d;
 }
 
@@ -552,7 +563,7 @@ static uintptr_t list_take(struct heap_list *l, unsigned int c,
 	if (l->l_count > 1)
 		next_desc = list_link_desc(l, next, c, &next_idx);
 	else if (unlikely(next))
-		heap_violation(HEAP_VIOLATION_BAD_LINK, (void *)obj);
+		violation(HEAP_VIOLATION_BAD_LINK, (void *)obj);
 	*d = l->l_head_desc;
 	*idx = l->l_head_idx;
 	l->l_head = next;
@@ -575,7 +586,6 @@ static int mag_reload(struct heap_mag *m, unsigned int c)
 		m->m_full.l_count = 0;
 		return 0;
 	}
-	/* TODO(smp): take the heap lock #4 */
 	if (!hc->c_partial && slab_create(c) < 0)
 		return -ENOMEM;
 	d = hc->c_partial;
@@ -596,7 +606,6 @@ static void mag_rotate(struct heap_mag *m, unsigned int c)
 	unsigned int idx;
 	uintptr_t obj;
 
-	/* TODO(smp): take the heap lock #4 */
 	while (m->m_full.l_count) {
 		obj = list_take(&m->m_full, c, &d, &idx);
 		slab_push(d, obj);
@@ -614,7 +623,7 @@ static void poison_check(uintptr_t obj, size_t size)
 	/* Word 0 holds the link. */
 	for (i = 1; i < size / sizeof(*w); i++)
 		if (unlikely(w[i] != POISON_WORD))
-			heap_violation(HEAP_VIOLATION_WRITE_AFTER_FREE, w);
+			violation(HEAP_VIOLATION_WRITE_AFTER_FREE, w);
 }
 
 static void *small_alloc(unsigned int c)
@@ -630,7 +639,7 @@ static void *small_alloc(unsigned int c)
 		poison_check(m->m_cur.l_head, heap_classes[c].ci_size);
 	obj = list_take(&m->m_cur, c, &d, &idx);
 	if (unlikely(!obj_test_and_alloc(d, idx)))
-		heap_violation(HEAP_VIOLATION_BAD_LINK, (void *)obj);
+		violation(HEAP_VIOLATION_BAD_LINK, (void *)obj);
 	/* The stale link would tell the app key ^ obj ^ next. */
 	*(uintptr_t *)obj = 0;
 	m->m_allocs++;
@@ -645,7 +654,7 @@ static void small_free(struct heap_desc *d, unsigned int idx, void *p)
 	/* Test before rotating: the rotation may give this very slab
 	 * back to the page allocator, and with it the bit to test. */
 	if (unlikely(obj_test_and_free(d, idx)))
-		heap_violation(HEAP_VIOLATION_DOUBLE_FREE, p);
+		violation(HEAP_VIOLATION_DOUBLE_FREE, p);
 	if (unlikely(m->m_cur.l_count >= heap_classes[c].ci_batch))
 		mag_rotate(m, c);
 	if (heap.h_poison)
@@ -668,7 +677,6 @@ static void *large_alloc(size_t size, size_t align)
 		return NULL;
 	/* Size 0 still needs a page for the pointer to point into. */
 	pages = (PAGE_ALIGN_UP(size ? size : 1) >> PAGE_SHIFT) + extra;
-	/* TODO(smp): take the heap lock #4 */
 	if (table_reserve(1) < 0)
 		return NULL;
 	d = desc_get();
@@ -693,7 +701,6 @@ err_put_desc:
 
 static void large_free(struct heap_desc *d)
 {
-	/* TODO(smp): take the heap lock #4 */
 	table_remove(d->d_base >> PAGE_SHIFT);
 	if (heap.h_poison)
 		memset((void *)d->d_run, HEAP_POISON, d->d_pages * PAGE_SIZE);
@@ -712,20 +719,20 @@ static struct heap_desc *owner_find(const void *p, enum heap_use use, int *idx)
 	struct heap_desc *d = table_find((uintptr_t)p);
 
 	if (unlikely(!d))
-		heap_violation(bad_ptr_msg[use][BAD_FOREIGN], p);
+		violation(bad_ptr_msg[use][BAD_FOREIGN], p);
 	desc_verify(d, p);
 	if (d->d_class == DESC_LARGE) {
 		if (unlikely((uintptr_t)p != d->d_base))
-			heap_violation(bad_ptr_msg[use][BAD_MISALIGNED], p);
+			violation(bad_ptr_msg[use][BAD_MISALIGNED], p);
 		*idx = -1;
 		return d;
 	}
 	*idx = slab_index(d, (uintptr_t)p);
 	if (unlikely(*idx < 0))
-		heap_violation(bad_ptr_msg[use][BAD_MISALIGNED], p);
+		violation(bad_ptr_msg[use][BAD_MISALIGNED], p);
 	/* heap_free() finds double frees atomically, in small_free(). */
 	if (use == USE_QUERY && unlikely(obj_is_free(d, *idx)))
-		heap_violation(bad_ptr_msg[use][BAD_FREED], p);
+		violation(bad_ptr_msg[use][BAD_FREED], p);
 	return d;
 }
 
@@ -764,21 +771,21 @@ int heap_init(const struct heap_config *cfg)
 	return 0;
 }
 
-void *heap_alloc(size_t size)
+static void *alloc_locked(size_t size)
 {
 	if (likely(size <= HEAP_SMALL_MAX))
 		return small_alloc(size_class(size));
 	return large_alloc(size, PAGE_SIZE);
 }
 
-void *heap_alloc_aligned(size_t align, size_t size)
+static void *alloc_aligned_locked(size_t align, size_t size)
 {
 	unsigned int c;
 
 	if (!align || (align & (align - 1)))
 		return NULL;
 	if (align <= HEAP_MIN_ALIGN)
-		return heap_alloc(size);
+		return alloc_locked(size);
 	if (size <= HEAP_SMALL_MAX) {
 		/* Slabs are page-aligned: size % align == 0 aligns them all. */
 		for (c = size_class(size); c < HEAP_NCLASSES; c++)
@@ -786,6 +793,75 @@ void *heap_alloc_aligned(size_t align, size_t size)
 				return small_alloc(c);
 	}
 	return large_alloc(size, align > PAGE_SIZE ? align : PAGE_SIZE);
+}
+
+static void free_locked(void *p)
+{
+	struct heap_desc *d;
+	int idx;
+
+	if (!p)
+		return;
+	d = owner_find(p, USE_FREE, &idx);
+	if (idx < 0)
+		large_free(d);
+	else
+		small_free(d, (unsigned int)idx, p);
+}
+
+/* Whether heap_realloc() may keep d's allocation for `size` bytes. */
+static bool realloc_fits(const struct heap_desc *d, size_t size)
+{
+	size_t usable = usable_size(d);
+
+	if (size > usable)
+		return false;
+	if (d->d_class == DESC_LARGE)
+		return size > HEAP_SMALL_MAX && size > usable / 2;
+	return size_class(size) == d->d_class;
+}
+
+static void *realloc_locked(void *p, size_t size)
+{
+	struct heap_desc *d;
+	size_t old;
+	void *n;
+	int idx;
+
+	if (!p)
+		return alloc_locked(size);
+	d = owner_find(p, USE_FREE, &idx);
+	if (idx >= 0 && unlikely(obj_is_free(d, idx)))
+		violation(HEAP_VIOLATION_DOUBLE_FREE, p);
+	if (realloc_fits(d, size))
+		return p;
+	old = usable_size(d);
+	n = alloc_locked(size);
+	if (!n)
+		return NULL;
+	memcpy(n, p, old < size ? old : size);
+	free_locked(p);
+	return n;
+}
+
+void *heap_alloc(size_t size)
+{
+	void *p;
+
+	spin_lock(&heap_lock);
+	p = alloc_locked(size);
+	spin_unlock(&heap_lock);
+	return p;
+}
+
+void *heap_alloc_aligned(size_t align, size_t size)
+{
+	void *p;
+
+	spin_lock(&heap_lock);
+	p = alloc_aligned_locked(align, size);
+	spin_unlock(&heap_lock);
+	return p;
 }
 
 void *heap_calloc(size_t n, size_t size)
@@ -801,62 +877,36 @@ void *heap_calloc(size_t n, size_t size)
 	return p;
 }
 
-/* Whether heap_realloc() may keep d's allocation for `size` bytes. */
-static bool realloc_fits(const struct heap_desc *d, size_t size)
-{
-	size_t usable = usable_size(d);
-
-	if (size > usable)
-		return false;
-	if (d->d_class == DESC_LARGE)
-		return size > HEAP_SMALL_MAX && size > usable / 2;
-	return size_class(size) == d->d_class;
-}
-
 void *heap_realloc(void *p, size_t size)
 {
-	struct heap_desc *d;
-	size_t old;
 	void *n;
-	int idx;
 
-	if (!p)
-		return heap_alloc(size);
-	d = owner_find(p, USE_FREE, &idx);
-	if (idx >= 0 && unlikely(obj_is_free(d, idx)))
-		heap_violation(HEAP_VIOLATION_DOUBLE_FREE, p);
-	if (realloc_fits(d, size))
-		return p;
-	old = usable_size(d);
-	n = heap_alloc(size);
-	if (!n)
-		return NULL;
-	memcpy(n, p, old < size ? old : size);
-	heap_free(p);
+	spin_lock(&heap_lock);
+	n = realloc_locked(p, size);
+	spin_unlock(&heap_lock);
 	return n;
 }
 
 void heap_free(void *p)
 {
-	struct heap_desc *d;
-	int idx;
-
 	if (!p)
 		return;
-	d = owner_find(p, USE_FREE, &idx);
-	if (idx < 0)
-		large_free(d);
-	else
-		small_free(d, (unsigned int)idx, p);
+	spin_lock(&heap_lock);
+	free_locked(p);
+	spin_unlock(&heap_lock);
 }
 
 size_t heap_usable_size(const void *p)
 {
+	size_t n;
 	int idx;
 
 	if (!p)
 		return 0;
-	return usable_size(owner_find(p, USE_QUERY, &idx));
+	spin_lock(&heap_lock);
+	n = usable_size(owner_find(p, USE_QUERY, &idx));
+	spin_unlock(&heap_lock);
+	return n;
 }
 
 void heap_get_stats(struct heap_stats *st)
@@ -866,7 +916,7 @@ void heap_get_stats(struct heap_stats *st)
 
 	memset(st, 0, sizeof(*st));
 	st->nclasses = HEAP_NCLASSES;
-	/* TODO(smp): take the heap lock #4 */
+	spin_lock(&heap_lock);
 	for (c = 0; c < HEAP_NCLASSES; c++) {
 		cs = &st->cls[c];
 		cs->size = heap_classes[c].ci_size;
@@ -881,4 +931,5 @@ void heap_get_stats(struct heap_stats *st)
 	st->large_frees = heap.h_large_frees;
 	st->large_live_pages = heap.h_large_pages;
 	st->pages_held = heap.h_pages;
+	spin_unlock(&heap_lock);
 }

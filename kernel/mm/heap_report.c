@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The kernel's side of heap_violation(): a heap contract violation ends the
- * image with a panic record naming it. TODO(sched): end only the offending
- * task once there are tasks to end.
+ * offending task with a fault record naming it (its supervisor may restart
+ * it), or the image with a panic record when it happened in the kernel.
  */
 #include <kernel/heap.h>
 
@@ -10,5 +10,5 @@
 
 void heap_violation(const char *what, const void *ptr)
 {
-	panic("heap: %s (pointer %p)", what, ptr);
+	fault_or_panic(FAULT_CODE_HEAP, "heap: %s (pointer %p)", what, ptr);
 }

@@ -17,6 +17,8 @@
 #include <kernel/pmm.h>
 #include <kernel/random.h>
 #include <kernel/sections.h>
+#include <kernel/smp.h>
+#include <kernel/spinlock.h>
 #include <kernel/vm.h>
 
 #define LOW_UNMAPPED 0x10000ul /* never mapped: NULL and small offsets */
@@ -31,7 +33,8 @@ static struct {
 	bool done; /* tables now come from the pmm */
 } bump;
 
-static struct vm_space kernel_space; /* [G vm lock] TODO(smp) #4 */
+static struct vm_space kernel_space; /* [G vm lock] to change */
+static struct spinlock vm_lock = SPINLOCK_INIT("vm");
 static bool kernel_space_live; /* [c] CR3 holds kernel_space.vs_root */
 
 static bool overlaps_module(const struct boot_info *bi, paddr_t pa)
@@ -73,6 +76,7 @@ static void table_flush(void *ctx, uintptr_t va, size_t len)
 {
 	(void)ctx;
 	arch_tlb_flush(va, len);
+	smp_tlb_shootdown(va, len);
 }
 
 static struct vm_ops kernel_vm_ops = {
@@ -312,7 +316,9 @@ int mm_map_mmio(paddr_t pa, size_t len)
 	if (!range_ok(pa, len) || pa < LOW_UNMAPPED)
 		return -EINVAL;
 	b = PAGE_ALIGN_UP(pa + len);
-	for (; a < b; a += PAGE_SIZE) {
+	rc = 0;
+	spin_lock(&vm_lock);
+	for (; a < b && !rc; a += PAGE_SIZE) {
 		paddr_t cur;
 		unsigned int prot;
 		size_t size;
@@ -320,16 +326,14 @@ int mm_map_mmio(paddr_t pa, size_t len)
 		if (vm_query(&kernel_space, a, &cur, &prot, &size) == 0) {
 			/* RAM or the image: never device memory. */
 			if (cur != a || !(prot & VM_UNCACHED))
-				return -EEXIST;
+				rc = -EEXIST;
 			continue;
 		}
-		/* TODO(smp): take the vm lock here #4 */
 		rc = vm_map(&kernel_space, a, a, PAGE_SIZE,
 			    VM_WRITE | VM_UNCACHED, PAGE_SIZE);
-		if (rc)
-			return rc;
 	}
-	return 0;
+	spin_unlock(&vm_lock);
+	return rc;
 }
 
 static bool boot_map_covers(uintptr_t va, size_t len)
@@ -362,20 +366,32 @@ bool mm_is_mapped(uintptr_t va, size_t len)
 /* Page-by-page mappings for mmap (<kernel/mm.h>): 4 KiB pages only. */
 int mm_map_pages(uintptr_t va, paddr_t pa, size_t len, unsigned int vm_prot)
 {
-	/* TODO(smp): take the vm lock here #4 */
-	return vm_map(&kernel_space, va, pa, len, vm_prot, PAGE_SIZE);
+	int rc;
+
+	spin_lock(&vm_lock);
+	rc = vm_map(&kernel_space, va, pa, len, vm_prot, PAGE_SIZE);
+	spin_unlock(&vm_lock);
+	return rc;
 }
 
 int mm_unmap_pages(uintptr_t va, size_t len)
 {
-	/* TODO(smp): take the vm lock here #4 */
-	return vm_unmap(&kernel_space, va, len);
+	int rc;
+
+	spin_lock(&vm_lock);
+	rc = vm_unmap(&kernel_space, va, len);
+	spin_unlock(&vm_lock);
+	return rc;
 }
 
 int mm_protect_pages(uintptr_t va, size_t len, unsigned int vm_prot)
 {
-	/* TODO(smp): take the vm lock here #4 */
-	return vm_protect(&kernel_space, va, len, vm_prot);
+	int rc;
+
+	spin_lock(&vm_lock);
+	rc = vm_protect(&kernel_space, va, len, vm_prot);
+	spin_unlock(&vm_lock);
+	return rc;
 }
 
 int mm_query(uintptr_t va, paddr_t *pa, unsigned int *vm_prot)

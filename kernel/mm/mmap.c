@@ -14,6 +14,7 @@
 #include <kernel/page.h>
 #include <kernel/panic.h>
 #include <kernel/pmm.h>
+#include <kernel/spinlock.h>
 #include <kernel/string.h>
 #include <kernel/vm.h>
 #include <kernel/vmem.h>
@@ -28,7 +29,7 @@
  * Both arrays live in the record's heap block, after the header; cutting
  * pages off the front moves the pointers and off the back lowers mr_pages
  * (the block keeps its size until freed).
- * Locking: [G] the mmap lock (TODO(smp): there is none yet #4).
+ * Locking: [G] the mmap lock.
  */
 struct mmap_rec {
 	struct mmap_rec *mr_next; /* [G] next higher record, or NULL */
@@ -38,7 +39,9 @@ struct mmap_rec {
 	uint8_t *mr_prot; /* [G] MMAP_PROT_* of each; NONE: not present */
 };
 
-/* Locking: [G] the mmap lock (TODO(smp): there is none yet #4). */
+/* Locking: [G] the mmap lock. TODO(name): a mutex rather than a spinlock,
+ * so zeroing a large mapping does not keep interrupts off #4 */
+static struct spinlock mmap_lock = SPINLOCK_INIT("mmap");
 static struct {
 	bool ready; /* [G] space is initialised */
 	struct vmem space; /* [G] taken space is the union of the records */
@@ -378,8 +381,8 @@ static int pick_va(uintptr_t hint, size_t len, uintptr_t *va)
 	return vmem_find(&region.space, len, va);
 }
 
-int mmap_anon(uintptr_t hint, size_t len, unsigned int prot, bool fixed,
-	      uintptr_t *out)
+static int anon_locked(uintptr_t hint, size_t len, unsigned int prot,
+		       bool fixed, uintptr_t *out)
 {
 	uintptr_t va = hint;
 	int rc;
@@ -396,7 +399,6 @@ int mmap_anon(uintptr_t hint, size_t len, unsigned int prot, bool fixed,
 	len = PAGE_ALIGN_UP(len);
 	if (fixed && !in_region(hint, len))
 		return -EINVAL;
-	/* TODO(smp): take the mmap lock here #4 */
 	region_init();
 	if (!fixed) {
 		rc = pick_va(hint, len, &va);
@@ -419,7 +421,7 @@ static int free_frame(struct mmap_rec *r, size_t i, void *arg)
 	return 0;
 }
 
-int mmap_unmap(uintptr_t va, size_t len)
+static int unmap_locked(uintptr_t va, size_t len)
 {
 	struct mmap_rec *spare;
 	int rc;
@@ -429,7 +431,6 @@ int mmap_unmap(uintptr_t va, size_t len)
 	len = PAGE_ALIGN_UP(len);
 	if (!in_region(va, len))
 		return -EINVAL;
-	/* TODO(smp): take the mmap lock here #4 */
 	if (!region.ready)
 		return 0;
 	rc = spare_for(va, va + len, &spare);
@@ -490,7 +491,7 @@ static int set_prot(struct mmap_rec *r, size_t i, void *arg)
 	return 0;
 }
 
-int mmap_protect(uintptr_t va, size_t len, unsigned int prot)
+static int protect_locked(uintptr_t va, size_t len, unsigned int prot)
 {
 	struct show_arg sa = { .vm_prot = vm_prot_of(prot) };
 	int rc;
@@ -503,7 +504,6 @@ int mmap_protect(uintptr_t va, size_t len, unsigned int prot)
 	if (len > MMAP_SIZE)
 		return -ENOMEM;
 	len = PAGE_ALIGN_UP(len);
-	/* TODO(smp): take the mmap lock here #4 */
 	if (!region.ready || !in_region(va, len) || !is_covered(va, va + len))
 		return -ENOMEM;
 	if (prot != MMAP_PROT_NONE) {
@@ -515,4 +515,35 @@ int mmap_protect(uintptr_t va, size_t len, unsigned int prot)
 	}
 	(void)for_each_page(va, va + len, set_prot, &prot);
 	return 0;
+}
+
+int mmap_anon(uintptr_t hint, size_t len, unsigned int prot, bool fixed,
+	      uintptr_t *out)
+{
+	int rc;
+
+	spin_lock(&mmap_lock);
+	rc = anon_locked(hint, len, prot, fixed, out);
+	spin_unlock(&mmap_lock);
+	return rc;
+}
+
+int mmap_unmap(uintptr_t va, size_t len)
+{
+	int rc;
+
+	spin_lock(&mmap_lock);
+	rc = unmap_locked(va, len);
+	spin_unlock(&mmap_lock);
+	return rc;
+}
+
+int mmap_protect(uintptr_t va, size_t len, unsigned int prot)
+{
+	int rc;
+
+	spin_lock(&mmap_lock);
+	rc = protect_locked(va, len, prot);
+	spin_unlock(&mmap_lock);
+	return rc;
 }

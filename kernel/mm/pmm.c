@@ -12,6 +12,8 @@
 
 #include <kernel/errno.h>
 #include <kernel/log.h>
+#include <kernel/percpu.h>
+#include <kernel/spinlock.h>
 #include <kernel/string.h>
 
 #define PMM_ORDERS (PMM_MAX_ORDER + 1)
@@ -21,8 +23,7 @@
  */
 #define PMM_NIL 0ull
 #define PMM_LOW_PFNS (PMM_LOW_RESERVED_BYTES >> PAGE_SHIFT)
-/* TODO(smp): size by CONFIG_MAX_CPUS when issue #4 adds it. */
-#define PMM_NR_CPUS 1
+#define PMM_NR_CPUS CONFIG_MAX_CPUS
 
 BUILD_ASSERT(PMM_LOW_PFNS >= 1);
 BUILD_ASSERT(PMM_MAX_ORDER < 32);
@@ -50,9 +51,8 @@ struct pmm_link {
 };
 
 /*
- * Locking: [I] immutable after pmm_init  [G] pmm lock  [c] owning CPU only
- * TODO(smp): there are no spinlocks yet; issue #4 adds the pmm lock that
- * [G] names and takes it where the entry points say so.
+ * Locking: [I] immutable after pmm_init  [G] pmm lock  [c] owning CPU
+ * only, with interrupts off (irq_push_off)
  */
 struct pmm {
 	uintptr_t p_virt_offset; /* [I] physical + this = writable pointer */
@@ -62,8 +62,8 @@ struct pmm {
 	uint64_t p_meta_pages; /* [I] */
 	/*
 	 * [G] one byte per frame of [lo, hi). The cache layer also flips
-	 * ALLOC(0) <-> CACHED outside the lock, on frames it owns.
-	 * TODO(smp): make those flips a byte cmpxchg #4.
+	 * ALLOC(0) <-> CACHED outside the lock, with a byte cmpxchg for
+	 * frees (two CPUs freeing one frame cannot both win).
 	 */
 	uint8_t *p_state;
 	uint64_t p_head[PMM_ORDERS]; /* [G] first free block, or PMM_NIL */
@@ -88,14 +88,12 @@ struct pmm_map {
 
 static struct pmm pmm;
 static struct pmm_cache pmm_caches[PMM_NR_CPUS];
+static struct spinlock pmm_lock = SPINLOCK_INIT("pmm");
 
-/*
- * The calling CPU's index into pmm_caches. TODO(smp): issue #4 replaces
- * this with the real CPU id and adds the pmm lock.
- */
+/* The calling CPU's index into pmm_caches (interrupts off). */
 static unsigned int pmm_cpu_id(void)
 {
-	return 0;
+	return cpu_id();
 }
 
 static bool pmm_pfn_managed(uint64_t pfn)
@@ -293,9 +291,10 @@ static void pmm_cache_spill(struct pmm_cache *c, unsigned int n)
 {
 	unsigned int i;
 
-	/* TODO(smp): take the pmm lock here #4 */
+	spin_lock(&pmm_lock);
 	for (i = 0; i < n; i++)
 		pmm_buddy_free(c->pc_pfn[i], 0);
+	spin_unlock(&pmm_lock);
 	for (i = n; i < c->pc_count; i++)
 		c->pc_pfn[i - n] = c->pc_pfn[i];
 	c->pc_count -= n;
@@ -306,7 +305,7 @@ static void pmm_cache_refill(struct pmm_cache *c)
 {
 	uint64_t pfn;
 
-	/* TODO(smp): take the pmm lock here #4 */
+	spin_lock(&pmm_lock);
 	while (c->pc_count < PMM_CACHE_PAGES / 2) {
 		pfn = pmm_buddy_alloc(0);
 		if (pfn == PMM_NIL)
@@ -314,6 +313,7 @@ static void pmm_cache_refill(struct pmm_cache *c)
 		*pmm_st(pfn) = PMM_ST(PMM_K_CACHED, 0);
 		c->pc_pfn[c->pc_count++] = pfn;
 	}
+	spin_unlock(&pmm_lock);
 }
 
 /* Allocates a block of `order` and marks it allocated. Takes the lock. */
@@ -321,24 +321,29 @@ static uint64_t pmm_take(unsigned int order)
 {
 	uint64_t pfn;
 
-	/* TODO(smp): take the pmm lock here #4 */
+	spin_lock(&pmm_lock);
 	pfn = pmm_buddy_alloc(order);
 	if (pfn != PMM_NIL)
 		*pmm_st(pfn) = PMM_ST(PMM_K_ALLOC, order);
+	spin_unlock(&pmm_lock);
 	return pfn;
 }
 
 int pmm_alloc(unsigned int order, paddr_t *out)
 {
-	struct pmm_cache *c = pmm_cache_local();
+	struct pmm_cache *c;
 	uint64_t pfn;
 
 	if (order > PMM_MAX_ORDER || !out)
 		return -EINVAL;
 	pfn = pmm_take(order);
-	if (pfn == PMM_NIL && c->pc_count) {
+	if (pfn == PMM_NIL) {
 		/* Cached frames may complete a buddy; other CPUs' stay put. */
-		pmm_cache_spill(c, c->pc_count);
+		irq_push_off();
+		c = pmm_cache_local();
+		if (c->pc_count)
+			pmm_cache_spill(c, c->pc_count);
+		irq_pop();
 		pfn = pmm_take(order);
 	}
 	if (pfn == PMM_NIL)
@@ -351,47 +356,55 @@ int pmm_free(paddr_t pa, unsigned int order)
 {
 	uint64_t pfn;
 
-	/* TODO(smp): take the pmm lock here #4 */
+	spin_lock(&pmm_lock);
 	pfn = pmm_alloc_head(pa, order);
-	if (pfn == PMM_NIL)
-		return -EINVAL;
-	pmm_buddy_free(pfn, order);
-	return 0;
+	if (pfn != PMM_NIL)
+		pmm_buddy_free(pfn, order);
+	spin_unlock(&pmm_lock);
+	return pfn == PMM_NIL ? -EINVAL : 0;
 }
 
 int pmm_alloc_page(paddr_t *out)
 {
-	struct pmm_cache *c = pmm_cache_local();
+	struct pmm_cache *c;
 	uint64_t pfn;
 
 	if (!out)
 		return -EINVAL;
+	irq_push_off();
+	c = pmm_cache_local();
 	if (c->pc_count == 0)
 		pmm_cache_refill(c);
-	if (c->pc_count == 0)
+	if (c->pc_count == 0) {
+		irq_pop();
 		return -ENOMEM;
+	}
 	pfn = c->pc_pfn[--c->pc_count];
-	*pmm_st(pfn) = PMM_ST(PMM_K_ALLOC, 0);
+	__atomic_store_n(pmm_st(pfn), PMM_ST(PMM_K_ALLOC, 0), __ATOMIC_RELAXED);
+	irq_pop();
 	*out = pfn << PAGE_SHIFT;
 	return 0;
 }
 
 int pmm_free_page(paddr_t pa)
 {
-	struct pmm_cache *c = pmm_cache_local();
-	uint64_t pfn;
+	struct pmm_cache *c;
+	uint64_t pfn = pa >> PAGE_SHIFT;
+	uint8_t expected = PMM_ST(PMM_K_ALLOC, 0);
 
-	/*
-	 * TODO(smp): claim the frame with a cmpxchg of its state byte
-	 * (ALLOC(0) -> CACHED), so two CPUs freeing it cannot both win #4.
-	 */
-	pfn = pmm_alloc_head(pa, 0);
-	if (pfn == PMM_NIL)
+	/* Claim the frame (ALLOC(0) -> CACHED) with one cmpxchg, so two
+	 * CPUs freeing it cannot both win. */
+	if ((pa & (PAGE_SIZE - 1)) || !pmm_pfn_managed(pfn) ||
+	    !__atomic_compare_exchange_n(pmm_st(pfn), &expected,
+					 PMM_ST(PMM_K_CACHED, 0), false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return -EINVAL;
+	irq_push_off();
+	c = pmm_cache_local();
 	if (c->pc_count == PMM_CACHE_PAGES)
 		pmm_cache_spill(c, PMM_CACHE_PAGES / 2);
-	*pmm_st(pfn) = PMM_ST(PMM_K_CACHED, 0);
 	c->pc_pfn[c->pc_count++] = pfn;
+	irq_pop();
 	return 0;
 }
 
@@ -400,7 +413,7 @@ void pmm_get_stats(struct pmm_stats *st)
 	unsigned int k, cpu;
 
 	memset(st, 0, sizeof(*st));
-	/* TODO(smp): take the pmm lock here #4 */
+	spin_lock(&pmm_lock);
 	for (cpu = 0; cpu < PMM_NR_CPUS; cpu++)
 		st->cached_pages += pmm_caches[cpu].pc_count;
 	st->free_by_order[0] = st->cached_pages;
@@ -415,6 +428,7 @@ void pmm_get_stats(struct pmm_stats *st)
 	st->meta_pages = pmm.p_meta_pages;
 	st->corrupt_lists = pmm.p_corrupt_lists;
 	st->lost_pages = pmm.p_lost_pages;
+	spin_unlock(&pmm_lock);
 }
 
 /*

@@ -37,7 +37,7 @@ void _Exit(int status)
 void abort(void)
 {
 	libc_stdio_flush_all();
-	panic("abort() called");
+	fault_or_panic(FAULT_CODE_ABORT, "abort() called");
 }
 
 int abs(int v)

@@ -9,10 +9,14 @@
 
 #include <kernel/console.h>
 #include <kernel/fmt.h>
+#include <kernel/spinlock.h>
 
 #include "libc_impl.h"
 
+/* Locking: [L] f_lock, so lines from microapps on several CPUs stay
+ * whole (a printf() is one critical section). */
 struct mosaic_file {
+	struct spinlock f_lock;
 	int f_fd;
 	int f_mode; /* _IOFBF, _IOLBF or _IONBF */
 	int f_error;
@@ -23,11 +27,14 @@ struct mosaic_file {
 
 static char stdout_buf[BUFSIZ];
 
-/* [o] one task writes each stream until pthreads and locking arrive (#5). */
 static struct mosaic_file files[3] = {
-	{ .f_fd = 0, .f_mode = _IONBF },
-	{ .f_fd = 1, .f_mode = _IOLBF, .f_cap = BUFSIZ, .f_buf = stdout_buf },
-	{ .f_fd = 2, .f_mode = _IONBF },
+	{ .f_lock = SPINLOCK_INIT("stdin"), .f_fd = 0, .f_mode = _IONBF },
+	{ .f_lock = SPINLOCK_INIT("stdout"),
+	  .f_fd = 1,
+	  .f_mode = _IOLBF,
+	  .f_cap = BUFSIZ,
+	  .f_buf = stdout_buf },
+	{ .f_lock = SPINLOCK_INIT("stderr"), .f_fd = 2, .f_mode = _IONBF },
 };
 
 FILE *const stdin = &files[0];
@@ -44,17 +51,27 @@ static int file_sink(FILE *f, const char *s, size_t len)
 	return 0;
 }
 
-int fflush(FILE *f)
+static int flush_locked(FILE *f)
 {
 	int rc = 0;
+
+	if (f->f_len)
+		rc = file_sink(f, f->f_buf, f->f_len);
+	f->f_len = 0;
+	return rc;
+}
+
+int fflush(FILE *f)
+{
+	int rc;
 
 	if (!f) {
 		libc_stdio_flush_all();
 		return 0;
 	}
-	if (f->f_len)
-		rc = file_sink(f, f->f_buf, f->f_len);
-	f->f_len = 0;
+	spin_lock(&f->f_lock);
+	rc = flush_locked(f);
+	spin_unlock(&f->f_lock);
 	return rc;
 }
 
@@ -64,7 +81,8 @@ void libc_stdio_flush_all(void)
 	fflush(stderr);
 }
 
-static int file_put(FILE *f, const char *s, size_t len)
+/* Caller holds f->f_lock. */
+static int put_locked(FILE *f, const char *s, size_t len)
 {
 	if (f->f_mode == _IONBF || !f->f_buf)
 		return file_sink(f, s, len);
@@ -77,12 +95,22 @@ static int file_put(FILE *f, const char *s, size_t len)
 		f->f_len += n;
 		s += n;
 		len -= n;
-		if (f->f_len == f->f_cap && fflush(f))
+		if (f->f_len == f->f_cap && flush_locked(f))
 			return EOF;
 	}
 	if (f->f_mode == _IOLBF && f->f_len && memchr(f->f_buf, '\n', f->f_len))
-		return fflush(f);
+		return flush_locked(f);
 	return 0;
+}
+
+static int file_put(FILE *f, const char *s, size_t len)
+{
+	int rc;
+
+	spin_lock(&f->f_lock);
+	rc = put_locked(f, s, len);
+	spin_unlock(&f->f_lock);
+	return rc;
 }
 
 size_t fwrite(const void *buf, size_t size, size_t n, FILE *f)
@@ -116,9 +144,14 @@ int fputs(const char *s, FILE *f)
 
 int puts(const char *s)
 {
-	if (fputs(s, stdout) == EOF)
-		return EOF;
-	return fputc('\n', stdout) == EOF ? EOF : 0;
+	int rc;
+
+	spin_lock(&stdout->f_lock);
+	rc = put_locked(stdout, s, strlen(s));
+	if (!rc)
+		rc = put_locked(stdout, "\n", 1);
+	spin_unlock(&stdout->f_lock);
+	return rc ? EOF : 0;
 }
 
 int ferror(FILE *f)
@@ -135,18 +168,20 @@ int setvbuf(FILE *f, char *buf, int mode, size_t size)
 {
 	if (mode != _IOFBF && mode != _IOLBF && mode != _IONBF)
 		return -1;
-	fflush(f);
+	spin_lock(&f->f_lock);
+	flush_locked(f);
 	f->f_mode = mode;
 	if (buf && size) {
 		f->f_buf = buf;
 		f->f_cap = size;
 	}
+	spin_unlock(&f->f_lock);
 	return 0;
 }
 
 static void file_emit(void *ctx, const char *s, size_t len)
 {
-	file_put(ctx, s, len);
+	put_locked(ctx, s, len);
 }
 
 /* The fmt engine returns -EINVAL/-EOVERFLOW; POSIX callers get -1.
@@ -158,9 +193,13 @@ static int posix_ret(int n)
 
 int vfprintf(FILE *f, const char *fmt, va_list ap)
 {
-	int n = fmt_vformat(file_emit, f, fmt, ap);
+	int n, err;
 
-	return f->f_error ? -1 : posix_ret(n);
+	spin_lock(&f->f_lock);
+	n = fmt_vformat(file_emit, f, fmt, ap);
+	err = f->f_error;
+	spin_unlock(&f->f_lock);
+	return err ? -1 : posix_ret(n);
 }
 
 int fprintf(FILE *f, const char *fmt, ...)

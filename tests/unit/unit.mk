@@ -13,7 +13,7 @@
 UNIT_DIR := $(BUILD)/unit
 UNIT_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer \
-	-Wall -Wextra -Werror \
+	-Wall -Wextra -Werror -DUNIT_TEST \
 	-Ikernel/include -Iboot/include -Itests/unit/fakes
 UNIT_LDLIBS := -lcmocka
 
@@ -55,10 +55,34 @@ $(eval $(call unit_test,cmdline,tests/unit/kernel/cmdline_test.c \
 UNIT_CFLAGS_bootinfo := -Iboot
 $(eval $(call unit_test,bootinfo,tests/unit/boot/bootinfo_test.c boot/bootinfo.c))
 $(eval $(call unit_test,ksym,tests/unit/kernel/ksym_test.c kernel/lib/ksym.c))
-$(eval $(call unit_test,random,tests/unit/kernel/random_test.c kernel/lib/random.c kernel/lib/chacha20.c))
-$(eval $(call unit_test,pmm,tests/unit/kernel/pmm_test.c kernel/mm/pmm.c))
-$(eval $(call unit_test,heap,tests/unit/kernel/heap_test.c kernel/mm/heap.c))
+$(eval $(call unit_test,random,tests/unit/kernel/random_test.c kernel/lib/random.c kernel/lib/chacha20.c tests/unit/fakes/percpu_fake.c))
+$(eval $(call unit_test,pmm,tests/unit/kernel/pmm_test.c kernel/mm/pmm.c tests/unit/fakes/percpu_fake.c))
+$(eval $(call unit_test,heap,tests/unit/kernel/heap_test.c kernel/mm/heap.c tests/unit/fakes/percpu_fake.c))
 $(eval $(call unit_test,vm,tests/unit/kernel/vm_test.c kernel/mm/vm.c))
 $(eval $(call unit_test,vmem,tests/unit/kernel/vmem_test.c kernel/mm/vmem.c))
 $(eval $(call unit_test,madt,tests/unit/kernel/madt_test.c kernel/acpi/madt.c))
-$(eval $(call unit_test,stack,tests/unit/kernel/stack_test.c kernel/mm/stack.c))
+$(eval $(call unit_test,stack,tests/unit/kernel/stack_test.c kernel/mm/stack.c tests/unit/fakes/percpu_fake.c))
+$(eval $(call unit_test,time_calc,tests/unit/kernel/time_calc_test.c kernel/time/time_calc.c))
+UNIT_CFLAGS_trace := -Ikernel/lib
+$(eval $(call unit_test,trace,tests/unit/kernel/trace_test.c kernel/lib/trace_ring.c))
+$(eval $(call unit_test,timerq,tests/unit/kernel/timerq_test.c kernel/sched/timerq.c))
+UNIT_CFLAGS_policy := -Ikernel/sched
+$(eval $(call unit_test,policy,tests/unit/kernel/policy_test.c kernel/sched/policy.c))
+# tools/trace2json: a Python test printing cmocka's result lines.
+UNIT_TESTS += trace2json
+$(UNIT_DIR)/trace2json: tests/unit/tools/trace2json_test.py tools/trace2json
+	$(call unit_quiet,LN,$@)mkdir -p $(@D) && ln -sf $(abspath $<) $@
+test-unit: $(UNIT_DIR)/trace2json
+UNIT_CFLAGS_chan_ring := -iquote kernel/sched
+$(eval $(call unit_test,chan_ring,tests/unit/kernel/chan_ring_test.c \
+	kernel/sched/chan_ring.c))
+UNIT_CFLAGS_sync := -pthread
+$(eval $(call unit_test,sync,tests/unit/kernel/sync_test.c kernel/sched/sync.c \
+	tests/unit/fakes/fake_sched.c tests/unit/fakes/fake_host.c))
+UNIT_CFLAGS_chan := -pthread
+$(eval $(call unit_test,chan,tests/unit/kernel/chan_test.c kernel/sched/chan.c \
+	kernel/sched/chan_ring.c tests/unit/fakes/fake_sched.c \
+	tests/unit/fakes/fake_host.c))
+UNIT_CFLAGS_chan_abi := -iquote libos/include
+$(eval $(call unit_test,chan_abi,tests/unit/libos/chan_abi_test.c \
+	tests/unit/libos/chan_abi_app.c))

@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The boot CPU's GDT (flat 64-bit code and data) and TSS, whose IST stacks
+ * Each CPU's GDT (flat 64-bit code and data) and TSS, whose IST stacks
  * give #DF, NMI and #MC a known-good stack even when the current one is
- * gone (a stack overflow into a guard page ends in #DF). Intel SDM vol. 3
- * §3.4.5, §8.7. The SMP work gives each CPU its own.
+ * gone (a stack overflow into a guard page ends in #DF), and device IRQs a
+ * per-CPU stack of their own so task stacks can stay small. Intel SDM
+ * vol. 3 §3.4.5, §8.7.
  */
 #include <arch/trap.h>
 
 #include <stdint.h>
 
 #include <kernel/compiler.h>
-
-#define IST_STACK_SIZE 4096
+#include <kernel/percpu.h>
 
 struct tss {
 	uint32_t reserved0;
@@ -30,19 +30,20 @@ struct gdt_ptr {
 	uint64_t base;
 } __packed;
 
-static struct tss tss;
-static uint8_t ist_stacks[3][IST_STACK_SIZE] __aligned(16);
-static uint64_t gdt[5] = {
-	0,
-	0x00af9a000000ffff, /* 0x08: 64-bit code, DPL 0 */
-	0x00cf92000000ffff, /* 0x10: data, DPL 0 */
-	0, /* 0x18: TSS, low half */
-	0, /* TSS, high half */
+struct cpu_tables {
+	uint64_t gdt[5];
+	struct tss tss;
 };
+
+/* [c] written once by the CPU they belong to (the boot CPU for its own). */
+static struct cpu_tables tables[CONFIG_MAX_CPUS];
+/* The boot CPU's IST stacks; the others get guarded ones (smp.c). */
+static uint8_t boot_ist_stacks[IST_COUNT - 1][IST_STACK_SIZE] __aligned(16);
+static uint8_t boot_irq_stack[IRQ_STACK_SIZE] __aligned(16);
 
 #define GDT_TSS 0x18
 
-static void gdt_set_tss(uint64_t base, uint32_t limit)
+static void gdt_set_tss(uint64_t *gdt, uint64_t base, uint32_t limit)
 {
 	gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
 		 (0x89ull << 40) | /* present, 64-bit TSS (available) */
@@ -53,13 +54,27 @@ static void gdt_set_tss(uint64_t base, uint32_t limit)
 
 void gdt_init(void)
 {
-	struct gdt_ptr ptr = { sizeof(gdt) - 1, (uintptr_t)gdt };
+	uintptr_t tops[IST_COUNT];
 	int i;
 
-	for (i = 0; i < 3; i++)
-		tss.ist[i] = (uintptr_t)ist_stacks[i] + IST_STACK_SIZE;
-	tss.iomap_base = sizeof(tss); /* no I/O permission bitmap */
-	gdt_set_tss((uintptr_t)&tss, sizeof(tss) - 1);
+	for (i = 0; i < IST_COUNT - 1; i++)
+		tops[i] = (uintptr_t)boot_ist_stacks[i] + IST_STACK_SIZE;
+	tops[IST_IRQ - 1] = (uintptr_t)boot_irq_stack + IRQ_STACK_SIZE;
+	gdt_init_cpu(0, tops);
+}
+
+void gdt_init_cpu(unsigned int cpu, const uintptr_t ist_tops[IST_COUNT])
+{
+	struct cpu_tables *t = &tables[cpu];
+	struct gdt_ptr ptr = { sizeof(t->gdt) - 1, (uintptr_t)t->gdt };
+	int i;
+
+	t->gdt[1] = 0x00af9a000000ffff; /* 0x08: 64-bit code, DPL 0 */
+	t->gdt[2] = 0x00cf92000000ffff; /* 0x10: data, DPL 0 */
+	for (i = 0; i < IST_COUNT; i++)
+		t->tss.ist[i] = ist_tops[i];
+	t->tss.iomap_base = sizeof(t->tss); /* no I/O permission bitmap */
+	gdt_set_tss(t->gdt, (uintptr_t)&t->tss, sizeof(t->tss) - 1);
 
 	__asm__ volatile("lgdt %0\n\t"
 			 "mov $0x10, %%eax\n\t"

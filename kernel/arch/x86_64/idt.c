@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The IDT: interrupt gates for the 32 CPU exceptions, #DF, NMI and #MC on
- * their own IST stacks. Vectors 32-255 stay absent until the interrupt
- * work (issue #4) fills them; one arriving raises #GP, which panics.
- * Intel SDM vol. 3 §6.14.
+ * The IDT, shared by every CPU: interrupt gates for the 32 CPU exceptions
+ * (#DF, NMI and #MC on their own IST stacks) and for vectors 32-255, which
+ * run on the per-CPU IRQ stack and go to irq_dispatch(). Intel SDM vol. 3
+ * §6.14.
  */
 #include <arch/trap.h>
 
@@ -29,6 +29,9 @@ struct idt_ptr {
 } __packed;
 
 extern const uint64_t isr_table[32];
+extern const uint8_t irq_stubs[];
+
+#define IRQ_STUB_SIZE 8
 
 static struct idt_gate idt[256] __aligned(16);
 
@@ -44,9 +47,15 @@ static void idt_set(int vec, uint64_t handler, uint8_t ist)
 	};
 }
 
-void idt_init(void)
+void idt_load(void)
 {
 	struct idt_ptr ptr = { sizeof(idt) - 1, (uintptr_t)idt };
+
+	__asm__ volatile("lidt %0" : : "m"(ptr));
+}
+
+void idt_init(void)
+{
 	int v;
 
 	for (v = 0; v < 32; v++)
@@ -54,5 +63,8 @@ void idt_init(void)
 	idt[8].ist = IST_DOUBLE_FAULT;
 	idt[2].ist = IST_NMI;
 	idt[18].ist = IST_MACHINE_CHECK;
-	__asm__ volatile("lidt %0" : : "m"(ptr));
+	for (v = 32; v < 256; v++)
+		idt_set(v, (uintptr_t)irq_stubs + (v - 32) * IRQ_STUB_SIZE,
+			IST_IRQ);
+	idt_load();
 }

@@ -4,6 +4,8 @@
  * the CPU does not, then its vector, saves the general registers in the
  * order of struct trap_frame and calls trap_dispatch(frame).
  */
+#include <kernel/percpu_offsets.h>
+
 	.text
 
 .macro ISR_NOERR vec
@@ -54,6 +56,29 @@ isr_\vec:
 	ISR_ERR   30
 	ISR_NOERR 31
 
+/*
+ * Vectors 32-255: one 8-byte stub each at irq_stubs + (vector - 32) * 8.
+ * A stub pushes (vector - 128), which fits a sign-extended imm8, into the
+ * error-code slot; irq_entry moves it to the vector slot, stores a zero
+ * error code and joins isr_common.
+ */
+	.balign	8
+	.globl	irq_stubs
+irq_stubs:
+	.set	vec, 32
+	.rept	224
+	.balign	8
+	pushq	$(vec - 128)
+	jmp	irq_entry
+	.set	vec, vec + 1
+	.endr
+
+irq_entry:
+	pushq	(%rsp)
+	addq	$128, (%rsp)
+	movq	$0, 8(%rsp)
+	jmp	isr_common
+
 	.type	isr_common, @function
 isr_common:
 	cld
@@ -81,6 +106,13 @@ isr_common:
 	and	$~15, %rsp		/* SysV alignment for the C call */
 	call	trap_dispatch
 	lea	16(%rbp), %rsp		/* back to the frame */
+	/* Timer preemption (off unless mosaic.preempt=): an IRQ handler
+	 * asked to switch tasks. Move the frame onto the interrupted task's
+	 * stack (this IRQ stack is the CPU's, not the task's) and switch
+	 * from there; the task resumes through the iretq below. */
+	cmpl	$0, %gs:PERCPU_PREEMPT
+	jne	isr_preempt
+isr_return:
 	popq	%r15
 	popq	%r14
 	popq	%r13
@@ -98,6 +130,15 @@ isr_common:
 	popq	%rax
 	add	$16, %rsp		/* vector, error code */
 	iretq
+
+isr_preempt:
+	mov	%rsp, %rdi
+	call	sched_preempt_frame	/* rsp is 16-aligned: 22 words */
+	test	%rax, %rax
+	jz	isr_return
+	mov	%rax, %rsp		/* the copied frame, on the task stack */
+	call	sched_preempt
+	jmp	isr_return
 	.size	isr_common, . - isr_common
 
 	.section .rodata

@@ -1,18 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Exception handling: every CPU exception is fatal for now and ends in a
- * panic record naming the vector, error code, faulting instruction (with
- * its symbol), CR2 and registers. A #DF whose CR2 lies in a stack guard
- * page is reported as the stack overflow it is.
+ * Exception handling: a record naming the vector, error code, faulting
+ * instruction (with its symbol), CR2 and registers. A fault a task caused
+ * ends that task alone (a "fault:" record, then its supervisor decides);
+ * one in kernel context ends the image (a "panic:" record). A #DF whose
+ * CR2 lies in a stack guard page is reported as the stack overflow it is.
  */
 #include <arch/trap.h>
 
 #include <stdbool.h>
 
 #include <arch/cpu.h>
+#include <kernel/arch.h>
+#include <kernel/fmt.h>
 #include <kernel/ksym.h>
 #include <kernel/mm.h>
 #include <kernel/panic.h>
+#include <kernel/sched.h>
 #include <kernel/sections.h>
 #include <kernel/stack.h>
 
@@ -122,27 +126,61 @@ static const char *pf_kind(uint64_t error)
 	return "read of an unmapped address";
 }
 
-static void trap_reason(uint64_t vec, uint64_t error, uint64_t cr2)
+/* Says in `buf` what happened, as the record's first line. */
+static void trap_reason(char *buf, size_t size, uint64_t vec, uint64_t error,
+			uint64_t cr2)
 {
 	const char *stack = stack_guard_owner(cr2);
 
 	if ((vec == 8 || vec == 14) && stack)
-		panic_begin("stack overflow: stack \"%s\" hit its guard page",
-			    stack);
+		fmt_snprintf(buf, size,
+			     "stack overflow: stack \"%s\" hit its guard page",
+			     stack);
 	else if (vec == 14 && cr2 < 4096)
-		panic_begin("NULL pointer dereference: %s", pf_kind(error));
+		fmt_snprintf(buf, size, "NULL pointer dereference: %s",
+			     pf_kind(error));
 	else if (vec == 14)
-		panic_begin("page fault: %s at 0x%lx", pf_kind(error), cr2);
+		fmt_snprintf(buf, size, "page fault: %s at 0x%lx",
+			     pf_kind(error), cr2);
 	else
-		panic_begin("CPU exception %s", vector_names[vec]);
+		fmt_snprintf(buf, size, "CPU exception %s", vector_names[vec]);
+}
+
+/*
+ * A fault that a task caused ends only that task: not NMI or #MC (not the
+ * task's doing), and #DF only as a stack overflow (anything else means the
+ * kernel's own state is gone).
+ */
+static bool fault_ends_task(uint64_t vec, uint64_t cr2)
+{
+	if (vec == 2 || vec == 18)
+		return false;
+	if (vec == 8 && !stack_guard_owner(cr2))
+		return false;
+	return sched_fault_is_task();
 }
 
 void trap_dispatch(struct trap_frame *tf)
 {
-	uint64_t vec = tf->vector & 31;
-	uint64_t cr2 = cpu_read_cr2();
+	uint64_t vec = tf->vector;
+	uint64_t cr2;
+	char what[96];
+	bool task;
 
-	trap_reason(vec, tf->error, cr2);
+	if (vec >= 32) {
+		irq_dispatch(tf);
+		return;
+	}
+	/* Another CPU's panic stops this one with an NMI. */
+	if (vec == 2 && panic_in_progress())
+		arch_halt();
+	cr2 = cpu_read_cr2();
+	trap_reason(what, sizeof(what), vec, tf->error, cr2);
+	task = fault_ends_task(vec, cr2);
+	if (task)
+		fault_begin("%s", what);
+	else
+		panic_begin("%s", what);
 	panic_field("vector=%lu name=\"%s\" error=%#lx", vec, vector_names[vec],
 		    tf->error);
 	field_sym("rip", tf->rip);
@@ -152,5 +190,8 @@ void trap_dispatch(struct trap_frame *tf)
 		tf->rip,
 		unlinked_return(tf, vec == 14 && (tf->error & PF_FETCH)),
 		tf->rbp);
-	panic_end();
+	if (!task)
+		panic_end();
+	fault_end();
+	sched_fault_exit((unsigned int)vec, what);
 }

@@ -16,6 +16,13 @@
 /* GDT, TSS with IST stacks, IDT for the 32 exceptions, PIC masked. */
 void arch_early_init(void);
 
+/*
+ * The boot CPU's local APIC, the IOAPICs (all inputs masked) and the
+ * fixed IPI vectors. Boot CPU, once, after mm_init() and the ACPI tables;
+ * interrupts stay off. Returns 0 or -ENODEV (no local APIC).
+ */
+int arch_irq_init(void);
+
 /* True when CPUID says we run under a hypervisor. */
 bool arch_is_hypervisor(void);
 
@@ -39,6 +46,28 @@ bool arch_has_1g_pages(void);
 /* Runs fn(arg) on the stack whose top (16-byte aligned) is `top` and
  * returns its value; the caller's stack is untouched meanwhile. */
 int arch_call_on_stack(uintptr_t top, int (*fn)(void *), void *arg);
+
+/*
+ * The context switch (switch.S): saves the callee-saved state on the
+ * current stack and its pointer in *save_sp, resumes new_sp, and returns
+ * there the `prev` that the resuming switch passed.
+ */
+void *arch_switch(uintptr_t *save_sp, uintptr_t new_sp, void *prev);
+
+/* Builds a new task's first frame under `top` so that switching to the
+ * returned stack pointer calls sched_task_start(prev, task). */
+uintptr_t arch_task_stack_init(uintptr_t top, void *task);
+
+/*
+ * The full FPU/SSE/AVX state, for timer preemption only (the cooperative
+ * switch needs none of it). arch_fpu_init_cpu() runs on every CPU; the
+ * save area is arch_fpu_state_size() bytes, 64-byte aligned, zeroed before
+ * its first use.
+ */
+void arch_fpu_init_cpu(void);
+size_t arch_fpu_state_size(void);
+void arch_fpu_save(void *area);
+void arch_fpu_restore(const void *area);
 
 /* A spin-wait hint (PAUSE). */
 void arch_cpu_relax(void);

@@ -45,8 +45,8 @@ bool mm_is_mapped(uintptr_t va, size_t len);
  * that it lies outside the direct map or the image. Because nothing larger
  * than 4 KiB is ever mapped there, unmapping or re-protecting a range that
  * only mm_map_pages() mapped needs no split and cannot fail.
- * Context: callers serialise them (TODO(smp): the vm lock #4); they never
- * yield; mm_unmap_pages() and mm_protect_pages() flush the TLB.
+ * Context: they take the vm lock; any CPU; they never yield; mm_unmap_pages()
+ * and mm_protect_pages() flush the TLB.
  */
 
 /*

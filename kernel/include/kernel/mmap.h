@@ -36,7 +36,7 @@
  * - Lengths are rounded up to whole pages.
  * - Every failure leaves mappings, frames and contents as they were.
  * Context: task context; they may not be called with IRQs off or from an
- * IRQ handler. TODO(smp): they are not serialised yet (the mmap lock, #4).
+ * IRQ handler. They take the mmap lock.
  * The region and its bookkeeping are set up lazily on the first call.
  */
 

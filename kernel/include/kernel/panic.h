@@ -13,6 +13,7 @@
 #ifndef KERNEL_PANIC_H
 #define KERNEL_PANIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <kernel/compiler.h>
@@ -35,7 +36,29 @@ void panic_field(const char *fmt, ...) __printf(1, 2);
 void panic_backtrace(uintptr_t pc, uintptr_t ret, uintptr_t fp);
 void panic_end(void) __noreturn;
 
-/* Names the running context in records ("kernel" until the app starts). */
-void panic_set_task_name(const char *name);
+/* True once a panic record has begun (another CPU's NMI handler halts). */
+bool panic_in_progress(void);
+
+/*
+ * Faults that end one task, not the image (supervision): the same record
+ * with lines that start "fault: ", ending "fault: end task=NAME"; the
+ * caller then ends the task (sched_fault_exit()).
+ */
+void fault_begin(const char *fmt, ...) __printf(1, 2);
+void fault_end(void);
+
+/*
+ * For detected faults outside a trap (heap corruption, a failed
+ * assertion): when the current context is a task that may be ended
+ * (sched_fault_is_task()), prints a fault record with a backtrace of the
+ * caller and ends the task, its joiner seeing the message; otherwise
+ * panics with it. `code` goes to the trace (FAULT_CODE_*).
+ */
+void fault_or_panic(unsigned int code, const char *fmt, ...) __noreturn
+	__printf(2, 3);
+
+#define FAULT_CODE_HEAP 32
+#define FAULT_CODE_ASSERT 33
+#define FAULT_CODE_ABORT 34
 
 #endif /* KERNEL_PANIC_H */

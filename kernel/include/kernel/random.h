@@ -41,8 +41,7 @@ int random_init(void);
  * reveal earlier output (forward secrecy).
  *   buf: caller-owned, len bytes; may be NULL when len is 0
  * Never fails, never blocks, does not yield or allocate. Takes
- * [G random lock] (TODO(smp): until it exists, do not call from IRQ
- * context or from two CPUs at once #4).
+ * [G random lock]; any context but NMI.
  */
 void random_bytes(void *buf, size_t len);
 

@@ -36,10 +36,9 @@ int pmm_alloc_page(paddr_t *out)
 {
 	void *p;
 
-	if (frames_limit == 0)
+	/* frames_limit >= 0 caps the frames live at once. */
+	if (frames_limit >= 0 && frames_live >= frames_limit)
 		return -ENOMEM;
-	if (frames_limit > 0)
-		frames_limit--;
 	p = aligned_alloc(4096, 4096);
 	assert_non_null(p);
 	frames_live++;
@@ -75,11 +74,15 @@ int mm_map_pages(uintptr_t va, paddr_t pa, size_t len, unsigned int prot)
 
 int mm_unmap_pages(uintptr_t va, size_t len)
 {
-	int i = find(va);
+	size_t off;
 
-	assert_int_equal(len, 4096);
-	if (i >= 0)
-		maps[i] = maps[--nmaps];
+	assert_int_equal(len % 4096, 0);
+	for (off = 0; off < len; off += 4096) {
+		int i = find(va + off);
+
+		if (i >= 0)
+			maps[i] = maps[--nmaps];
+	}
 	return 0;
 }
 
@@ -111,8 +114,9 @@ static void test_stack_sits_at_slot_top(void **state)
 	(void)state;
 	assert_int_equal(stack_alloc(&st, 3 * 4096 - 100, "t1"), 0);
 	assert_int_equal(st.ks_top - st.ks_bottom, 3 * 4096);
-	assert_int_equal(st.ks_top % STACK_SLOT_SIZE, 0);
-	assert_true(st.ks_bottom >= STACK_REGION_BASE);
+	/* A small stack: a 64 KiB slot in the small region. */
+	assert_int_equal(st.ks_top % STACK_SMALL_SLOT_SIZE, 0);
+	assert_true(st.ks_bottom >= STACK_SMALL_BASE);
 	for (va = st.ks_bottom; va < st.ks_top; va += 4096) {
 		unsigned int prot;
 
@@ -122,8 +126,74 @@ static void test_stack_sits_at_slot_top(void **state)
 	assert_int_equal(mm_query(st.ks_bottom - 4096, NULL, NULL), -ENOENT);
 	assert_int_equal(frames_live, 3);
 	stack_free(&st);
+	stack_cache_drain();
 	assert_int_equal(frames_live, 0);
 	assert_int_equal(nmaps, 0);
+}
+
+static void test_freed_stacks_are_reused_mapped(void **state)
+{
+	struct kstack a, b, c;
+
+	(void)state;
+	assert_int_equal(stack_alloc(&a, 8192, "a"), 0);
+	stack_free(&a);
+	/* Kept mapped: no frames come or go, and the guard names nobody. */
+	assert_int_equal(frames_live, 2);
+	assert_null(stack_guard_owner(a.ks_bottom - 8));
+	assert_int_equal(stack_alloc(&b, 8192, "b"), 0);
+	assert_int_equal(b.ks_top, a.ks_top);
+	assert_int_equal(frames_live, 2);
+	assert_string_equal(stack_guard_owner(b.ks_bottom - 8), "b");
+	/* Another size does not take it. */
+	assert_int_equal(stack_alloc(&c, 4096, "c"), 0);
+	assert_int_not_equal(c.ks_top, b.ks_top);
+	stack_free(&b);
+	stack_free(&c);
+	stack_cache_drain();
+	assert_int_equal(frames_live, 0);
+	assert_int_equal(nmaps, 0);
+}
+
+static void test_no_frames_drains_the_cache(void **state)
+{
+	struct kstack a, b;
+
+	(void)state;
+	assert_int_equal(stack_alloc(&a, 3 * 4096, "a"), 0);
+	stack_free(&a);
+	frames_limit = 3; /* all of them are parked in the cache */
+	assert_int_equal(stack_alloc(&b, 2 * 4096, "b"), 0);
+	frames_limit = -1;
+	assert_int_equal(frames_live, 2);
+	stack_free(&b);
+	stack_cache_drain();
+	assert_int_equal(frames_live, 0);
+}
+
+static void test_large_stack_takes_a_large_slot(void **state)
+{
+	struct kstack st, small;
+
+	(void)state;
+	assert_int_equal(stack_alloc(&st, STACK_SMALL_MAX + 1, "big"), 0);
+	assert_int_equal(st.ks_top % STACK_SLOT_SIZE, 0);
+	assert_true(st.ks_top <= STACK_SMALL_BASE);
+	assert_int_equal(st.ks_top - st.ks_bottom, STACK_SMALL_MAX + 4096);
+	assert_string_equal(stack_guard_owner(st.ks_bottom - 1), "big");
+	/* Anywhere below it in its slot names it. */
+	assert_string_equal(stack_guard_owner(st.ks_top - STACK_SLOT_SIZE),
+			    "big");
+	assert_int_equal(stack_alloc(&small, STACK_SMALL_MAX, "small"), 0);
+	assert_true(small.ks_bottom >= STACK_SMALL_BASE);
+	assert_int_equal(small.ks_top - small.ks_bottom, STACK_SMALL_MAX);
+	/* Its guard is the one page below, inside its 64 KiB slot. */
+	assert_string_equal(stack_guard_owner(small.ks_bottom - 1), "small");
+	assert_null(stack_guard_owner(small.ks_bottom - 4097));
+	stack_free(&st);
+	stack_free(&small);
+	stack_cache_drain();
+	assert_int_equal(frames_live, 0);
 }
 
 static void test_guard_names_its_stack(void **state)
@@ -142,6 +212,7 @@ static void test_guard_names_its_stack(void **state)
 	stack_free(&a);
 	assert_null(stack_guard_owner(a.ks_bottom - 8)); /* slot freed */
 	stack_free(&b);
+	stack_cache_drain();
 }
 
 static void test_bad_sizes(void **state)
@@ -167,6 +238,7 @@ static void test_no_frames_rolls_back(void **state)
 	/* The slot was not taken: a later stack works. */
 	assert_int_equal(stack_alloc(&st, 4096, "small"), 0);
 	stack_free(&st);
+	stack_cache_drain();
 }
 
 static void test_slots_are_reused(void **state)
@@ -188,6 +260,7 @@ static void test_slots_are_reused(void **state)
 			assert_int_not_equal(st[i].ks_top, st[j].ks_top);
 		stack_free(&st[i]);
 	}
+	stack_cache_drain();
 	assert_int_equal(frames_live, 0);
 }
 
@@ -195,9 +268,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stack_sits_at_slot_top),
+		cmocka_unit_test(test_large_stack_takes_a_large_slot),
 		cmocka_unit_test(test_guard_names_its_stack),
 		cmocka_unit_test(test_bad_sizes),
 		cmocka_unit_test(test_no_frames_rolls_back),
+		cmocka_unit_test(test_freed_stacks_are_reused_mapped),
+		cmocka_unit_test(test_no_frames_drains_the_cache),
 		cmocka_unit_test(test_slots_are_reused),
 	};
 

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Interrupt vectors 32-255 (<kernel/irq.h>): a handler table, the dynamic
+ * vector allocator, and the dispatcher isr.S reaches through
+ * trap_dispatch(). Handlers run on this CPU's IRQ stack with interrupts
+ * off; the EOI goes out after the handler.
+ */
+#include <arch/apic.h>
+#include <arch/trap.h>
+
+#include <kernel/errno.h>
+#include <kernel/irq.h>
+#include <kernel/log.h>
+#include <kernel/percpu.h>
+#include <kernel/spinlock.h>
+#include <kernel/trace.h>
+
+struct irq_slot {
+	irq_handler_t is_fn;
+	void *is_arg;
+};
+
+/* Locking: slots [G irq lock] to change; read lock-free by the
+ * dispatcher (a handler is published before its source is unmasked). */
+static struct irq_slot slots[256];
+static struct spinlock irq_lock = SPINLOCK_INIT("irq");
+static uint32_t unexpected; /* [a] */
+
+int irq_alloc_vector(irq_handler_t fn, void *arg)
+{
+	int v, rc = -ENOSPC;
+
+	spin_lock(&irq_lock);
+	for (v = VEC_DYN_FIRST; v <= VEC_DYN_LAST; v++) {
+		if (!slots[v].is_fn) {
+			slots[v].is_arg = arg;
+			__atomic_store_n(&slots[v].is_fn, fn, __ATOMIC_RELEASE);
+			rc = v;
+			break;
+		}
+	}
+	spin_unlock(&irq_lock);
+	return rc;
+}
+
+void irq_free_vector(int vector)
+{
+	if (vector < VEC_DYN_FIRST || vector > VEC_DYN_LAST)
+		return;
+	spin_lock(&irq_lock);
+	__atomic_store_n(&slots[vector].is_fn, NULL, __ATOMIC_RELEASE);
+	slots[vector].is_arg = NULL;
+	spin_unlock(&irq_lock);
+}
+
+void irq_set_fixed(int vector, irq_handler_t fn, void *arg)
+{
+	if (vector <= VEC_DYN_LAST || vector > 0xff)
+		return;
+	slots[vector].is_arg = arg;
+	__atomic_store_n(&slots[vector].is_fn, fn, __ATOMIC_RELEASE);
+}
+
+void irq_msi_message(int vector, unsigned int cpu, uint64_t *address,
+		     uint32_t *data)
+{
+	struct percpu *pc = cpu_get(cpu);
+	uint32_t apic_id = pc ? pc->pc_apic_id : 0;
+
+	/* Intel SDM vol. 3 §11.11: physical destination, fixed, edge. */
+	*address = 0xfee00000ull | ((uint64_t)(apic_id & 0xff) << 12);
+	*data = (uint32_t)vector & 0xff;
+}
+
+void irq_dispatch(struct trap_frame *tf)
+{
+	struct percpu *pc = this_cpu();
+	int vec = (int)tf->vector;
+	irq_handler_t fn;
+
+	/* The masked PICs' spurious IRQ 7/15, and the APIC's spurious
+	 * vector, take no EOI. */
+	if (vec == VEC_SPURIOUS || (vec >= VEC_PIC_BASE && vec < VEC_DYN_FIRST))
+		return;
+	pc->pc_irq_depth++;
+	trace_irq((unsigned int)vec);
+	fn = __atomic_load_n(&slots[vec].is_fn, __ATOMIC_ACQUIRE);
+	if (fn)
+		fn(slots[vec].is_arg);
+	else if (__atomic_fetch_add(&unexpected, 1, __ATOMIC_RELAXED) == 0)
+		log_warn("irq: unexpected vector %d on cpu %u\n", vec,
+			 pc->pc_id);
+	lapic_eoi();
+	pc->pc_irq_depth--;
+}

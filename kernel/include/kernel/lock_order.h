@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one place that says in which order locks nest. A lock may be taken
+ * while holding only locks listed above it. Every new lock is added here
+ * in the commit that adds it. All are spinlocks (<kernel/spinlock.h>)
+ * unless marked "mutex" (those may yield; no spinlock may be held when
+ * taking one).
+ *
+ *   stdio stream locks  (libos/libc/stdio.c, one per FILE)
+ *   channel lock        (sched/chan.c, one per channel; select takes
+ *                        several in address order)
+ *   mutex/cond/sem/rwlock internal locks (sched/sync.c)
+ *   task lock           (sched/sched.c, one per task: exit record,
+ *                        joiners)
+ *   timer-queue lock    (sched/sched.c, one per CPU; its handler wakes
+ *                        tasks, so it nests outside the run-queue lock)
+ *   run-queue lock      (sched/sched.c, one per CPU; steal only tries
+ *                        another CPU's, holding none)
+ *   tasks lock          (sched/sched.c: the list of all tasks)
+ *   mmap lock           (mm/mmap.c)
+ *   stack lock          (mm/stack.c)
+ *   vm lock             (mm/mm.c: the kernel page tables)
+ *   tlb lock            (arch/x86_64/smp.c: one shootdown at a time)
+ *   heap lock           (mm/heap.c: slabs and large blocks)
+ *   pmm lock            (mm/pmm.c)
+ *   random lock         (lib/random.c)
+ *   irq lock            (arch/x86_64/irq.c: the vector table)
+ *   ioapic lock         (arch/x86_64/ioapic.c: redirection entries)
+ *   console lock        (lib/console.c; a fault or panic only tries it)
+ */
+#ifndef KERNEL_LOCK_ORDER_H
+#define KERNEL_LOCK_ORDER_H
+#endif /* KERNEL_LOCK_ORDER_H */

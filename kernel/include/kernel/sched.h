@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tasks and the cooperative SMP scheduler. A task runs until it blocks,
+ * yields or exits; every CPU has its own run queue, new tasks go to the
+ * least-loaded allowed CPU, idle CPUs steal and otherwise halt, and a
+ * wake-up for a halted CPU sends it an IPI. The switch saves only the
+ * callee-saved registers, MXCSR and the x87 control word (SysV ABI).
+ *
+ * Blocking goes through wait queues whose list is protected by a spinlock
+ * the caller owns (it also protects the condition waited for), so a
+ * wake-up can never slip between testing the condition and sleeping.
+ */
+#ifndef KERNEL_SCHED_H
+#define KERNEL_SCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kernel/compiler.h>
+#include <kernel/spinlock.h>
+#include <kernel/stack.h>
+#include <kernel/timerq.h>
+
+#define TASK_NAME_MAX 16 /* with the NUL */
+#define TASK_STACK_DEFAULT (16ul << 10)
+#define TASK_STACK_MIN 4096ul
+
+enum task_state {
+	TASK_RUNNABLE = 0, /* in a run queue */
+	TASK_RUNNING, /* on a CPU */
+	TASK_BLOCKED, /* waiting: a wait queue, a sleep or a join */
+	TASK_EXITED, /* done; its record waits for sched_join() */
+};
+
+/* How a task ended (sched_join()'s answer). */
+struct task_exit {
+	int te_status; /* exit status; 0 for a fault */
+	bool te_faulted; /* ended by a fault */
+	char te_fault[64]; /* what happened, as the record's first line */
+	uint32_t te_restarts; /* restarts a supervisor made (else 0) */
+};
+
+struct task;
+
+/* One blocked task on a wait queue; lives on that task's stack. */
+struct waiter {
+	struct waiter *w_next, *w_prev; /* [L the queue's lock] */
+	struct task *w_task; /* [I] */
+	bool w_woken; /* [L] set by the waker, under the lock */
+	uintptr_t w_data; /* [L] what the waker hands over (channels) */
+	unsigned int w_reason; /* [I] TRACE_BLOCK_* for the trace; 0 = wait */
+};
+
+/* A FIFO of waiters. No lock of its own: every call names the spinlock
+ * the owner uses for it and for the condition. */
+struct waitq {
+	struct waiter *wq_head, *wq_tail; /* [L owner's lock] */
+};
+
+#define WAITQ_INIT                                                             \
+	{                                                                      \
+		NULL, NULL                                                     \
+	}
+
+/* Options of sched_spawn(); a NULL pointer means all defaults. */
+struct task_opts {
+	size_t to_stack_size; /* 0: TASK_STACK_DEFAULT; else 4K-8188K */
+	uint64_t to_affinity; /* CPU bitmask; 0: any CPU */
+	bool to_root; /* the appliance's root (main): its faults panic */
+};
+
+/*
+ * Creates task `name` running fn(arg) on a guarded stack and puts it on
+ * the least-loaded CPU its affinity allows. When fn returns, its value is
+ * the exit status.
+ *   out: receives the task, to pass to sched_join() exactly once (or
+ *     sched_detach()); NULL spawns it detached.
+ *   name: copied, truncated to TASK_NAME_MAX - 1 bytes.
+ * Returns 0; -EINVAL (bad stack size, affinity with no online CPU, NULL
+ * fn); -ENOMEM. Thread context, any CPU; may yield? No: never blocks.
+ */
+int __must_check sched_spawn(struct task **out, const char *name,
+			     int (*fn)(void *), void *arg,
+			     const struct task_opts *opts);
+
+/*
+ * Waits until `t` has ended, stores how in *ex (may be NULL), and frees
+ * it. Returns 0, or -EINVAL if t is the caller itself. May yield.
+ */
+int sched_join(struct task *t, struct task_exit *ex);
+
+/* Lets `t` be freed when it ends, without a join. */
+void sched_detach(struct task *t);
+
+/* Lets other runnable tasks on this CPU run. May yield. */
+void sched_yield(void);
+
+/* Blocks for at least `ns` nanoseconds of time_ns(). May yield. */
+void sched_sleep_ns(uint64_t ns);
+
+/* Blocks until time_ns() >= deadline. May yield. */
+void sched_sleep_until(uint64_t deadline_ns);
+
+/* Ends the calling task with `status`. */
+void sched_exit(int status) __noreturn;
+
+/* Ends the calling task with the whole record *ex (a supervisor passes on
+ * how its child ended). */
+void sched_exit_with(const struct task_exit *ex) __noreturn;
+
+/* True for the appliance's root task (main). */
+bool task_is_root(const struct task *t);
+
+/* The calling task (the CPU's idle task outside any). */
+struct task *sched_self(void);
+
+/* A task's id (dense from 1, never reused within a boot) and name. */
+uint32_t task_id(const struct task *t);
+const char *task_name(const struct task *t);
+
+/*
+ * Wait queues. Caller holds `lock` for each call.
+ * waitq_wait(): adds the caller to q, releases lock, blocks until a
+ * waitq_wake_*() picks it or deadline_ns passes (0 = no deadline), and
+ * takes lock again before returning. Returns 0 when woken, -ETIMEDOUT.
+ * `w` may be NULL; if given, the caller can read w->w_data after return.
+ * May yield; `lock` must be the only spinlock held.
+ */
+int waitq_wait(struct waitq *q, struct spinlock *lock, uint64_t deadline_ns,
+	       struct waiter *w);
+
+/* Wakes the first waiter, setting its w_data to `data`; returns false if
+ * the queue was empty. Caller holds the lock. Any context. */
+bool waitq_wake_one(struct waitq *q, uintptr_t data);
+
+/* Wakes every waiter; returns how many. Caller holds the lock. */
+unsigned int waitq_wake_all(struct waitq *q);
+
+/* True when nobody waits. Caller holds the lock. */
+static inline bool waitq_empty(const struct waitq *q)
+{
+	return q->wq_head == NULL;
+}
+
+/*
+ * Ends the calling task because of a fault, after the caller printed its
+ * record: its joiner sees te_faulted with `what`; `vector` is the CPU
+ * exception (or a code above 31, for the trace). Only with interrupts off,
+ * for a fault sched_fault_is_task() accepted.
+ */
+void sched_fault_exit(unsigned int vector, const char *what) __noreturn;
+
+/* True when a fault now belongs to a task (not to the kernel: no IRQ
+ * handler, no spinlock held, a real task running). */
+bool sched_fault_is_task(void);
+
+/* Name of the running task, for records ("kernel" before any). */
+const char *sched_current_name(void);
+
+/* Scheduler statistics, for tests and the debugging tools. */
+struct sched_stats {
+	uint64_t ss_spawned;
+	uint64_t ss_exited;
+	uint64_t ss_faulted;
+	uint64_t ss_switches;
+	uint64_t ss_steals;
+	uint64_t ss_ipis;
+	uint32_t ss_live; /* tasks not yet freed */
+};
+void sched_get_stats(struct sched_stats *st);
+
+/* Per-CPU work counts (switches into a non-idle task) for tests. */
+uint64_t sched_cpu_switches(unsigned int cpu);
+
+/*
+ * Set-up. sched_init() makes the boot context CPU 0's idle task;
+ * sched_start_cpu() does the same on an AP and never returns (it becomes
+ * that CPU's idle loop); sched_run_idle() turns the boot context into the
+ * idle loop once the first tasks are spawned.
+ */
+void sched_init(void);
+void sched_start_cpu(unsigned int cpu) __noreturn;
+void sched_run_idle(void) __noreturn;
+
+/* Prints every task (id, name, state, CPU) to the console. */
+void sched_dump(void);
+
+#endif /* KERNEL_SCHED_H */

@@ -1,0 +1,885 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The cooperative SMP scheduler (<kernel/sched.h>). Each CPU has a FIFO
+ * run queue, a timer queue of sleepers and an idle task that steals work
+ * or halts. No preemption: a task leaves the CPU only in schedule().
+ *
+ * A task's stack stays in use until the switch away from it has saved
+ * its registers, so t_on_cpu stays set until the next context clears it
+ * (finish_switch()); whoever picks a task waits for that flag first. That
+ * lets a blocked task be woken, queued and even stolen by another CPU
+ * before it has finished switching out.
+ */
+#include <kernel/sched.h>
+
+#include <kernel/arch.h>
+#include <kernel/errno.h>
+#include <kernel/heap.h>
+#include <kernel/irq.h>
+#include <kernel/log.h>
+#include <kernel/panic.h>
+#include <kernel/param.h>
+#include <kernel/percpu.h>
+#include <kernel/smp.h>
+#include <kernel/string.h>
+#include <kernel/time.h>
+#include <kernel/trace.h>
+
+#include "policy.h"
+
+/* The interrupt frame as isr.S lays it out (struct trap_frame in the
+ * architecture's <arch/trap.h>): 22 words, rflags and rsp at these. */
+struct trap_frame_words {
+	uint64_t w[22];
+};
+#define TF_RFLAGS 19
+#define TF_RSP 20
+
+/* Vectors are the architecture's; the scheduler owns these two. */
+#define SCHED_VEC_TIMER 0xf0
+#define SCHED_VEC_RESCHED 0xf1
+
+struct task {
+	uintptr_t t_sp; /* [c] saved by arch_switch() */
+	struct task *t_rq_next; /* [L run-queue lock] */
+	uint32_t t_state; /* [a] enum task_state */
+	uint32_t t_on_cpu; /* [a] a CPU runs on its stack */
+	uint32_t t_cpu; /* [a] CPU it last ran or was queued on */
+	uint32_t t_id; /* [I] */
+	uint64_t t_affinity; /* [I] 0: any CPU */
+	int (*t_fn)(void *); /* [I] */
+	void *t_arg; /* [I] */
+	bool t_idle; /* [I] a CPU's idle task */
+	bool t_reap; /* [o] set while exiting: free after the switch */
+	bool t_root; /* [I] main(): a fault in it ends the image */
+	char t_name[TASK_NAME_MAX]; /* [I] */
+	struct kstack t_stack; /* [I] */
+
+	void *t_fpu; /* [o] XSAVE area, only with timer preemption */
+
+	struct timer_node t_timer; /* [L timer lock of t_timer_cpu] */
+	uint32_t t_timer_cpu; /* [o] */
+
+	struct spinlock t_lock;
+	bool t_detached; /* [L] */
+	struct waitq t_joiners; /* [L] */
+	struct task_exit t_exit; /* [L] final once t_state is EXITED */
+
+	struct task *t_all_next, *t_all_prev; /* [G tasks lock] */
+};
+
+struct sched_rq {
+	struct spinlock rq_lock;
+	struct task *rq_head, *rq_tail; /* [L] */
+	uint32_t rq_queued; /* [a] written under rq_lock */
+	uint32_t rq_running; /* [a] 1 while a real task runs here */
+	uint32_t rq_halted; /* [a] the idle loop is about to halt */
+
+	struct spinlock rq_timer_lock;
+	struct timerq rq_timers; /* [L rq_timer_lock] */
+
+	struct task rq_idle; /* [c] */
+	struct task *rq_dead; /* [c] exited detached tasks to free */
+	uint64_t rq_switches; /* [a] switches into a real task */
+	uint64_t rq_slice_end; /* [c] preemption: when the current task's
+				* time slice ends */
+};
+
+static struct sched_rq rqs[CONFIG_MAX_CPUS];
+
+/* Timer preemption: the time slice in ns, 0 when off (the default). */
+static uint64_t preempt_ns; /* [I] */
+
+/* mosaic.preempt=off|N: preempt a task that ran N ms while others wait. */
+static int set_preempt(const char *value)
+{
+	uint64_t ms = 0;
+	const char *p = value;
+
+	if (value && !kstrcmp(value, "off")) {
+		preempt_ns = 0;
+		return 0;
+	}
+	if (!p || *p < '1' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9' && ms <= 1000; p++)
+		ms = ms * 10 + (uint64_t)(*p - '0');
+	if (*p || ms > 1000)
+		return -EINVAL;
+	preempt_ns = ms * 1000000ull;
+	return 0;
+}
+KERNEL_PARAM("preempt", set_preempt, "off or a time slice of 1 to 1000 (ms)");
+
+/* Every task that has not been freed, for sched_dump() and stats. */
+static struct spinlock tasks_lock = SPINLOCK_INIT("tasks");
+static struct task *tasks_head; /* [G tasks lock] */
+static uint32_t next_task_id = 1; /* [a] */
+static struct {
+	uint64_t spawned, exited, faulted, steals, ipis; /* [a] */
+	uint32_t live; /* [a] */
+} stats;
+
+static inline struct sched_rq *my_rq(void)
+{
+	return this_cpu()->pc_rq;
+}
+
+uint32_t task_id(const struct task *t)
+{
+	return t->t_id;
+}
+
+const char *task_name(const struct task *t)
+{
+	return t->t_name;
+}
+
+struct task *sched_self(void)
+{
+	return this_cpu()->pc_current;
+}
+
+const char *sched_current_name(void)
+{
+	struct task *t = this_cpu()->pc_current;
+
+	return t ? t->t_name : "kernel";
+}
+
+/* Run queues. */
+
+static void rq_push(struct sched_rq *rq, struct task *t)
+{
+	t->t_rq_next = NULL;
+	if (rq->rq_tail)
+		rq->rq_tail->t_rq_next = t;
+	else
+		rq->rq_head = t;
+	rq->rq_tail = t;
+	__atomic_store_n(&rq->rq_queued, rq->rq_queued + 1, __ATOMIC_RELAXED);
+}
+
+/* Removes and returns the first task CPU `cpu` may run, or NULL. */
+static struct task *rq_take(struct sched_rq *rq, unsigned int cpu)
+{
+	struct task *t, *prev = NULL;
+
+	for (t = rq->rq_head; t; prev = t, t = t->t_rq_next) {
+		if (t->t_affinity && !(t->t_affinity & (1ull << cpu)))
+			continue;
+		if (prev)
+			prev->t_rq_next = t->t_rq_next;
+		else
+			rq->rq_head = t->t_rq_next;
+		if (rq->rq_tail == t)
+			rq->rq_tail = prev;
+		__atomic_store_n(&rq->rq_queued, rq->rq_queued - 1,
+				 __ATOMIC_RELAXED);
+		return t;
+	}
+	return NULL;
+}
+
+static unsigned int place(const struct task *t, int prefer)
+{
+	uint32_t load[CONFIG_MAX_CPUS];
+	unsigned int n = cpu_count(), i;
+	int cpu;
+
+	for (i = 0; i < n; i++)
+		load[i] = __atomic_load_n(&rqs[i].rq_queued, __ATOMIC_RELAXED) +
+			  __atomic_load_n(&rqs[i].rq_running, __ATOMIC_RELAXED);
+	cpu = policy_place(load, n, t->t_affinity, prefer);
+	return cpu < 0 ? cpu_id() : (unsigned int)cpu;
+}
+
+/* Queues runnable `t` on `cpu` and kicks that CPU if it is halting. */
+static void enqueue(struct task *t, unsigned int cpu)
+{
+	struct sched_rq *rq = &rqs[cpu];
+
+	spin_lock(&rq->rq_lock);
+	__atomic_store_n(&t->t_cpu, cpu, __ATOMIC_RELAXED);
+	rq_push(rq, t);
+	spin_unlock(&rq->rq_lock);
+	/* Pairs with the fence in idle_halt(): either it sees the task or
+	 * we see it halting. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (cpu != cpu_id() &&
+	    __atomic_load_n(&rq->rq_halted, __ATOMIC_RELAXED)) {
+		__atomic_fetch_add(&stats.ipis, 1, __ATOMIC_RELAXED);
+		smp_send_resched(cpu);
+	}
+}
+
+/* BLOCKED -> RUNNABLE and queued; false when t was not blocked. */
+static bool task_wake(struct task *t)
+{
+	uint32_t expected = TASK_BLOCKED;
+	unsigned int cpu;
+
+	if (!__atomic_compare_exchange_n(&t->t_state, &expected, TASK_RUNNABLE,
+					 false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED))
+		return false;
+	cpu = place(t, (int)__atomic_load_n(&t->t_cpu, __ATOMIC_RELAXED));
+	trace_wake(t->t_id, cpu);
+	enqueue(t, cpu);
+	return true;
+}
+
+/* An idle CPU's try at another CPU's queue. Interrupts off. */
+static struct task *steal(unsigned int self)
+{
+	uint32_t queued[CONFIG_MAX_CPUS];
+	unsigned int n = cpu_count(), i;
+	struct task *t = NULL;
+	int victim;
+
+	if (n == 1)
+		return NULL;
+	for (i = 0; i < n; i++)
+		queued[i] =
+			__atomic_load_n(&rqs[i].rq_queued, __ATOMIC_RELAXED);
+	victim = policy_victim(queued, n, self);
+	if (victim < 0)
+		return NULL;
+	if (!spin_trylock(&rqs[victim].rq_lock))
+		return NULL;
+	t = rq_take(&rqs[victim], self);
+	spin_unlock(&rqs[victim].rq_lock);
+	if (t)
+		__atomic_fetch_add(&stats.steals, 1, __ATOMIC_RELAXED);
+	return t;
+}
+
+static void finish_switch(struct task *prev)
+{
+	struct sched_rq *rq = my_rq();
+	bool reap = prev->t_reap;
+
+	/* After this store another CPU may run or free prev. */
+	__atomic_store_n(&prev->t_on_cpu, 0, __ATOMIC_RELEASE);
+	if (reap) {
+		prev->t_rq_next = rq->rq_dead;
+		rq->rq_dead = prev;
+	}
+}
+
+static void switch_to(struct percpu *pc, struct task *prev, struct task *next)
+{
+	struct sched_rq *rq = pc->pc_rq;
+
+	while (__atomic_load_n(&next->t_on_cpu, __ATOMIC_ACQUIRE)) {
+		smp_poll();
+		arch_cpu_relax();
+	}
+	next->t_on_cpu = 1;
+	__atomic_store_n(&next->t_state, TASK_RUNNING, __ATOMIC_RELAXED);
+	__atomic_store_n(&next->t_cpu, pc->pc_id, __ATOMIC_RELAXED);
+	__atomic_store_n(&rq->rq_running, !next->t_idle, __ATOMIC_RELAXED);
+	if (!next->t_idle)
+		__atomic_fetch_add(&rq->rq_switches, 1, __ATOMIC_RELAXED);
+	pc->pc_current = next;
+	if (preempt_ns && !next->t_idle) {
+		struct timer_node *n;
+
+		rq->rq_slice_end = time_ns() + preempt_ns;
+		spin_lock(&rq->rq_timer_lock);
+		n = timerq_first(&rq->rq_timers);
+		timer_arm(n && n->tn_deadline < rq->rq_slice_end
+				  ? n->tn_deadline
+				  : rq->rq_slice_end);
+		spin_unlock(&rq->rq_timer_lock);
+	}
+	trace_switch(next->t_id, prev->t_id);
+	prev = arch_switch(&prev->t_sp, next->t_sp, prev);
+	finish_switch(prev);
+}
+
+/*
+ * Gives up the CPU. The caller has set its state: RUNNING to stay
+ * runnable (yield), BLOCKED or EXITED to leave. Interrupts off, no
+ * spinlock held; they are still off on return.
+ */
+static void schedule(void)
+{
+	struct percpu *pc = this_cpu();
+	struct sched_rq *rq = pc->pc_rq;
+	struct task *prev = pc->pc_current, *next;
+	bool stay = __atomic_load_n(&prev->t_state, __ATOMIC_RELAXED) ==
+		    TASK_RUNNING;
+
+	spin_lock(&rq->rq_lock);
+	next = rq_take(rq, pc->pc_id);
+	if (next && stay && !prev->t_idle) {
+		__atomic_store_n(&prev->t_state, TASK_RUNNABLE,
+				 __ATOMIC_RELAXED);
+		rq_push(rq, prev);
+	}
+	spin_unlock(&rq->rq_lock);
+	/* A yielding task with nothing else queued here keeps the CPU;
+	 * only an idle or leaving context goes looking elsewhere. */
+	if (!next && (!stay || prev->t_idle))
+		next = steal(pc->pc_id);
+	if (!next) {
+		if (stay)
+			return; /* nothing else to run: go on */
+		next = &rq->rq_idle;
+	}
+	if (next == prev) {
+		/* Woken before it switched out, and picked again here. */
+		__atomic_store_n(&prev->t_state, TASK_RUNNING,
+				 __ATOMIC_RELAXED);
+		return;
+	}
+	switch_to(pc, prev, next);
+}
+
+/* Timers. */
+
+static void timer_intr(void *arg);
+
+/* Runs this CPU's expired sleepers and re-arms for the next. Interrupts
+ * off. */
+static void timers_run(struct sched_rq *rq)
+{
+	struct timer_node *n;
+	uint64_t now = time_ns();
+
+	uint64_t next;
+
+	spin_lock(&rq->rq_timer_lock);
+	while ((n = timerq_pop_expired(&rq->rq_timers, now)))
+		task_wake(container_of(n, struct task, t_timer));
+	n = timerq_first(&rq->rq_timers);
+	next = n ? n->tn_deadline : 0;
+	if (preempt_ns && !this_cpu()->pc_current->t_idle &&
+	    (!next || rq->rq_slice_end < next))
+		next = rq->rq_slice_end > now ? rq->rq_slice_end
+					      : now + preempt_ns;
+	timer_arm(next);
+	spin_unlock(&rq->rq_timer_lock);
+}
+
+static void timer_intr(void *arg)
+{
+	struct percpu *pc = this_cpu();
+	struct sched_rq *rq = pc->pc_rq;
+
+	(void)arg;
+	timers_run(rq);
+	/* The slice is over and someone waits: isr.S switches on the way
+	 * out (sched_preempt_frame(), sched_preempt()). */
+	if (preempt_ns && !pc->pc_current->t_idle &&
+	    time_ns() >= rq->rq_slice_end &&
+	    __atomic_load_n(&rq->rq_queued, __ATOMIC_RELAXED))
+		pc->pc_preempt = 1;
+}
+
+/*
+ * Called by isr.S with the interrupt frame when pc_preempt is set. When
+ * the interrupted context may be preempted (a task, interrupts were on, no
+ * spinlock held), copies the frame below the task's stack pointer and
+ * returns its address; isr.S then moves there and calls sched_preempt().
+ * Returns 0 to return to the interrupted code as usual.
+ */
+uintptr_t sched_preempt_frame(struct trap_frame_words *tf);
+
+uintptr_t sched_preempt_frame(struct trap_frame_words *tf)
+{
+	struct percpu *pc = this_cpu();
+	struct task *cur = pc->pc_current;
+	uintptr_t dst;
+
+	pc->pc_preempt = 0;
+	if (!preempt_ns || cur->t_idle || !cur->t_fpu || pc->pc_lock_depth ||
+	    pc->pc_irq_depth || !(tf->w[TF_RFLAGS] & 0x200))
+		return 0;
+	dst = ((tf->w[TF_RSP] - 128) & ~15ul) - sizeof(*tf);
+	memcpy((void *)dst, tf, sizeof(*tf));
+	return dst;
+}
+
+/* Runs on the preempted task's stack with interrupts off: saves the whole
+ * FPU state, lets the others run, and restores it. */
+void sched_preempt(void);
+
+void sched_preempt(void)
+{
+	struct task *self = sched_self();
+
+	arch_fpu_save(self->t_fpu);
+	schedule();
+	arch_fpu_restore(self->t_fpu);
+}
+
+static void resched_intr(void *arg)
+{
+	/* Nothing to do here: the idle loop looks at its queue once the
+	 * interrupt returns. */
+	(void)arg;
+}
+
+/* Puts the current task on this CPU's timer queue. Interrupts off. */
+static void timer_add(struct task *t, uint64_t deadline)
+{
+	struct sched_rq *rq = my_rq();
+
+	spin_lock(&rq->rq_timer_lock);
+	t->t_timer_cpu = this_cpu()->pc_id;
+	timerq_insert(&rq->rq_timers, &t->t_timer, deadline);
+	if (timerq_first(&rq->rq_timers) == &t->t_timer)
+		timer_arm(deadline);
+	spin_unlock(&rq->rq_timer_lock);
+}
+
+/* Takes t off its timer queue if a wake-up beat the timer. After this no
+ * timer refers to t, so it cannot be woken by a stale one. */
+static void timer_cancel(struct task *t)
+{
+	struct sched_rq *rq = &rqs[t->t_timer_cpu];
+
+	spin_lock(&rq->rq_timer_lock);
+	timerq_remove(&rq->rq_timers, &t->t_timer);
+	spin_unlock(&rq->rq_timer_lock);
+}
+
+void sched_sleep_until(uint64_t deadline_ns)
+{
+	struct task *self = sched_self();
+
+	assert_may_yield();
+	while (time_ns() < deadline_ns) {
+		irq_disable();
+		__atomic_store_n(&self->t_state, TASK_BLOCKED,
+				 __ATOMIC_RELAXED);
+		trace_block(self->t_id, TRACE_BLOCK_SLEEP);
+		timer_add(self, deadline_ns);
+		schedule();
+		irq_enable();
+		timer_cancel(self);
+	}
+}
+
+void sched_sleep_ns(uint64_t ns)
+{
+	uint64_t now = time_ns();
+
+	sched_sleep_until(ns > UINT64_MAX - now ? UINT64_MAX : now + ns);
+}
+
+void sched_yield(void)
+{
+	assert_may_yield();
+	irq_disable();
+	schedule();
+	irq_enable();
+}
+
+/* Wait queues. */
+
+int waitq_wait(struct waitq *q, struct spinlock *lock, uint64_t deadline_ns,
+	       struct waiter *w)
+{
+	struct waiter local = { .w_reason = TRACE_BLOCK_WAIT };
+	struct task *self = sched_self();
+	int rc = 0;
+
+	assert_held(lock);
+	if (spin_depth() != 1)
+		spin_contract_failed("may yield", NULL);
+	if (!w)
+		w = &local;
+	w->w_task = self;
+	w->w_woken = false;
+	w->w_next = NULL;
+	w->w_prev = q->wq_tail;
+	if (q->wq_tail)
+		q->wq_tail->w_next = w;
+	else
+		q->wq_head = w;
+	q->wq_tail = w;
+
+	for (;;) {
+		/* Blocked before the lock drops: a waker that takes the lock
+		 * after us finds the state it can change. */
+		__atomic_store_n(&self->t_state, TASK_BLOCKED,
+				 __ATOMIC_RELAXED);
+		trace_block(self->t_id, w->w_reason);
+		if (deadline_ns)
+			timer_add(self, deadline_ns);
+		spin_unlock(lock);
+		/* An interrupt that wakes us here finds us BLOCKED, queues
+		 * us, and schedule() then picks us again or leaves us queued:
+		 * nothing is lost. */
+		irq_disable();
+		schedule();
+		irq_enable();
+		if (deadline_ns)
+			timer_cancel(self);
+		spin_lock(lock);
+		if (w->w_woken)
+			break;
+		if (deadline_ns && time_ns() >= deadline_ns) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+	}
+	if (!w->w_woken) {
+		/* Timed out: leave the queue. */
+		if (w->w_prev)
+			w->w_prev->w_next = w->w_next;
+		else
+			q->wq_head = w->w_next;
+		if (w->w_next)
+			w->w_next->w_prev = w->w_prev;
+		else
+			q->wq_tail = w->w_prev;
+	}
+	return rc;
+}
+
+bool waitq_wake_one(struct waitq *q, uintptr_t data)
+{
+	struct waiter *w = q->wq_head;
+
+	if (!w)
+		return false;
+	q->wq_head = w->w_next;
+	if (q->wq_head)
+		q->wq_head->w_prev = NULL;
+	else
+		q->wq_tail = NULL;
+	w->w_data = data;
+	w->w_woken = true;
+	task_wake(w->w_task);
+	return true;
+}
+
+unsigned int waitq_wake_all(struct waitq *q)
+{
+	unsigned int n = 0;
+
+	while (waitq_wake_one(q, 0))
+		n++;
+	return n;
+}
+
+/* Tasks. */
+
+static void task_free(struct task *t)
+{
+	spin_lock(&tasks_lock);
+	if (t->t_all_prev)
+		t->t_all_prev->t_all_next = t->t_all_next;
+	else
+		tasks_head = t->t_all_next;
+	if (t->t_all_next)
+		t->t_all_next->t_all_prev = t->t_all_prev;
+	spin_unlock(&tasks_lock);
+	stack_free(&t->t_stack);
+	heap_free(t->t_fpu);
+	heap_free(t);
+	__atomic_fetch_sub(&stats.live, 1, __ATOMIC_RELAXED);
+}
+
+/* Frees the detached tasks that ended on this CPU. Thread context. */
+static void reap(void)
+{
+	struct sched_rq *rq;
+	struct task *t;
+
+	for (;;) {
+		irq_disable();
+		rq = my_rq();
+		t = rq->rq_dead;
+		if (t)
+			rq->rq_dead = t->t_rq_next;
+		irq_enable();
+		if (!t)
+			return;
+		task_free(t);
+	}
+}
+
+void __noreturn sched_task_start(struct task *prev, struct task *self);
+
+void sched_task_start(struct task *prev, struct task *self)
+{
+	finish_switch(prev);
+	irq_enable();
+	sched_exit(self->t_fn(self->t_arg));
+}
+
+int sched_spawn(struct task **out, const char *name, int (*fn)(void *),
+		void *arg, const struct task_opts *opts)
+{
+	size_t size = opts && opts->to_stack_size ? opts->to_stack_size
+						  : TASK_STACK_DEFAULT;
+	uint64_t aff = opts ? opts->to_affinity : 0;
+	bool root = opts && opts->to_root;
+	uint64_t online = cpu_count() >= 64 ? ~0ull : (1ull << cpu_count()) - 1;
+	struct task *t;
+	int rc;
+
+	if (!fn || size < TASK_STACK_MIN || size > STACK_SIZE_MAX ||
+	    (aff && !(aff & online)))
+		return -EINVAL;
+	reap();
+	t = heap_calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	kstrlcpy(t->t_name, name ? name : "task", sizeof(t->t_name));
+	if (preempt_ns) {
+		t->t_fpu = heap_alloc_aligned(64, arch_fpu_state_size());
+		if (!t->t_fpu) {
+			heap_free(t);
+			return -ENOMEM;
+		}
+		memset(t->t_fpu, 0, arch_fpu_state_size());
+	}
+	rc = stack_alloc(&t->t_stack, size, t->t_name);
+	if (rc) {
+		heap_free(t->t_fpu);
+		heap_free(t);
+		return rc;
+	}
+	t->t_id = __atomic_fetch_add(&next_task_id, 1, __ATOMIC_RELAXED);
+	t->t_affinity = aff;
+	t->t_fn = fn;
+	t->t_arg = arg;
+	t->t_state = TASK_RUNNABLE;
+	t->t_detached = out == NULL;
+	t->t_root = root;
+	spin_init(&t->t_lock, "task");
+	t->t_sp = arch_task_stack_init(t->t_stack.ks_top, t);
+
+	spin_lock(&tasks_lock);
+	t->t_all_next = tasks_head;
+	if (tasks_head)
+		tasks_head->t_all_prev = t;
+	tasks_head = t;
+	spin_unlock(&tasks_lock);
+	__atomic_fetch_add(&stats.spawned, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&stats.live, 1, __ATOMIC_RELAXED);
+	trace_spawn(t->t_id, sched_self()->t_id, t->t_name);
+
+	if (out)
+		*out = t;
+	enqueue(t, place(t, (int)cpu_id()));
+	return 0;
+}
+
+static void __noreturn exit_current(void)
+{
+	struct task *self = sched_self();
+
+	/* Interrupts off from here: the state change and the switch must
+	 * not be split by this CPU's own interrupt handlers. */
+	irq_disable();
+	spin_lock(&self->t_lock);
+	__atomic_store_n(&self->t_state, TASK_EXITED, __ATOMIC_RELEASE);
+	self->t_reap = self->t_detached;
+	waitq_wake_all(&self->t_joiners);
+	spin_unlock(&self->t_lock);
+	__atomic_fetch_add(&stats.exited, 1, __ATOMIC_RELAXED);
+	trace_exit(self->t_id, self->t_exit.te_status);
+	schedule();
+	panic("exited task \"%s\" was scheduled again", self->t_name);
+}
+
+void sched_exit(int status)
+{
+	struct task *self = sched_self();
+
+	if (self->t_idle)
+		panic("sched_exit() outside a task");
+	assert_may_yield();
+	self->t_exit.te_status = status;
+	exit_current();
+}
+
+void sched_exit_with(const struct task_exit *ex)
+{
+	struct task *self = sched_self();
+
+	if (self->t_idle)
+		panic("sched_exit_with() outside a task");
+	assert_may_yield();
+	self->t_exit = *ex;
+	exit_current();
+}
+
+bool task_is_root(const struct task *t)
+{
+	return t->t_root;
+}
+
+bool sched_fault_is_task(void)
+{
+	struct percpu *pc = this_cpu();
+	struct task *t = pc->pc_current;
+
+	return t && !t->t_idle && !t->t_root && pc->pc_irq_depth == 0 &&
+	       pc->pc_lock_depth == 0 && !panic_in_progress();
+}
+
+void sched_fault_exit(unsigned int vector, const char *what)
+{
+	struct task *self = sched_self();
+
+	self->t_exit.te_status = 0;
+	self->t_exit.te_faulted = true;
+	kstrlcpy(self->t_exit.te_fault, what, sizeof(self->t_exit.te_fault));
+	__atomic_fetch_add(&stats.faulted, 1, __ATOMIC_RELAXED);
+	trace_fault(self->t_id, vector);
+	exit_current();
+}
+
+int sched_join(struct task *t, struct task_exit *ex)
+{
+	struct waiter w = { .w_reason = TRACE_BLOCK_JOIN };
+
+	if (t == sched_self())
+		return -EINVAL;
+	assert_may_yield();
+	spin_lock(&t->t_lock);
+	while (__atomic_load_n(&t->t_state, __ATOMIC_ACQUIRE) != TASK_EXITED)
+		waitq_wait(&t->t_joiners, &t->t_lock, 0, &w);
+	if (ex)
+		*ex = t->t_exit;
+	spin_unlock(&t->t_lock);
+	/* Its CPU may still be switching away from its stack. */
+	while (__atomic_load_n(&t->t_on_cpu, __ATOMIC_ACQUIRE))
+		arch_cpu_relax();
+	task_free(t);
+	return 0;
+}
+
+void sched_detach(struct task *t)
+{
+	bool ended;
+
+	spin_lock(&t->t_lock);
+	ended = __atomic_load_n(&t->t_state, __ATOMIC_ACQUIRE) == TASK_EXITED;
+	t->t_detached = true;
+	spin_unlock(&t->t_lock);
+	if (!ended)
+		return;
+	while (__atomic_load_n(&t->t_on_cpu, __ATOMIC_ACQUIRE))
+		arch_cpu_relax();
+	task_free(t);
+}
+
+/* Idle. */
+
+/* Halts until an interrupt unless work arrived; interrupts off on entry
+ * and on return. */
+static void idle_halt(struct sched_rq *rq)
+{
+	__atomic_store_n(&rq->rq_halted, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&rq->rq_queued, __ATOMIC_RELAXED) == 0) {
+		trace_idle(true);
+		/* sti takes effect after hlt starts: no wake-up is lost. */
+		__asm__ volatile("sti; hlt; cli" : : : "memory");
+		trace_idle(false);
+	}
+	__atomic_store_n(&rq->rq_halted, 0, __ATOMIC_RELAXED);
+}
+
+static void __noreturn idle_loop(void)
+{
+	struct sched_rq *rq = my_rq();
+
+	for (;;) {
+		reap();
+		irq_disable();
+		timers_run(rq);
+		schedule();
+		/* Back here when nothing was runnable, or after a task
+		 * blocked and nothing else was. */
+		if (__atomic_load_n(&rq->rq_queued, __ATOMIC_RELAXED) == 0)
+			idle_halt(rq);
+		irq_enable();
+	}
+}
+
+static void rq_init(unsigned int cpu)
+{
+	struct sched_rq *rq = &rqs[cpu];
+	struct percpu *pc = cpu_get(cpu);
+	struct task *idle = &rq->rq_idle;
+
+	spin_init(&rq->rq_lock, "run queue");
+	spin_init(&rq->rq_timer_lock, "timer queue");
+	timerq_init(&rq->rq_timers);
+	idle->t_idle = true;
+	idle->t_on_cpu = 1;
+	idle->t_state = TASK_RUNNING;
+	idle->t_cpu = cpu;
+	idle->t_affinity = 1ull << cpu;
+	kstrlcpy(idle->t_name, "idle", sizeof(idle->t_name));
+	spin_init(&idle->t_lock, "task");
+	pc->pc_rq = rq;
+	pc->pc_current = idle;
+}
+
+void sched_init(void)
+{
+	rq_init(0);
+	irq_set_fixed(SCHED_VEC_TIMER, timer_intr, NULL);
+	irq_set_fixed(SCHED_VEC_RESCHED, resched_intr, NULL);
+}
+
+void sched_start_cpu(unsigned int cpu)
+{
+	rq_init(cpu);
+	idle_loop();
+}
+
+void sched_run_idle(void)
+{
+	idle_loop();
+}
+
+/* Debugging. */
+
+void sched_get_stats(struct sched_stats *st)
+{
+	unsigned int i;
+
+	st->ss_spawned = __atomic_load_n(&stats.spawned, __ATOMIC_RELAXED);
+	st->ss_exited = __atomic_load_n(&stats.exited, __ATOMIC_RELAXED);
+	st->ss_faulted = __atomic_load_n(&stats.faulted, __ATOMIC_RELAXED);
+	st->ss_steals = __atomic_load_n(&stats.steals, __ATOMIC_RELAXED);
+	st->ss_ipis = __atomic_load_n(&stats.ipis, __ATOMIC_RELAXED);
+	st->ss_live = __atomic_load_n(&stats.live, __ATOMIC_RELAXED);
+	st->ss_switches = 0;
+	for (i = 0; i < cpu_count(); i++)
+		st->ss_switches +=
+			__atomic_load_n(&rqs[i].rq_switches, __ATOMIC_RELAXED);
+}
+
+uint64_t sched_cpu_switches(unsigned int cpu)
+{
+	return cpu < cpu_count() ? __atomic_load_n(&rqs[cpu].rq_switches,
+						   __ATOMIC_RELAXED)
+				 : 0;
+}
+
+void sched_dump(void)
+{
+	static const char *const states[] = { "runnable", "running", "blocked",
+					      "exited" };
+	struct task *t;
+
+	spin_lock(&tasks_lock);
+	for (t = tasks_head; t; t = t->t_all_next)
+		printk("task %u \"%s\" %s cpu %u stack %lu KiB\n", t->t_id,
+		       t->t_name, states[t->t_state & 3], t->t_cpu,
+		       (t->t_stack.ks_top - t->t_stack.ks_bottom) >> 10);
+	spin_unlock(&tasks_lock);
+}

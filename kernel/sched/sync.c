@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Mutexes, condition variables, semaphores and rwlocks (<kernel/sync.h>)
+ * over the scheduler's wait queues. A release that has a waiter does the
+ * waiter's bookkeeping itself and passes "you have it" in w_data
+ * (SYNC_HANDOFF), so the woken task owns the lock as soon as it runs.
+ * Tasks only: nothing here may run in IRQ context.
+ */
+#include <kernel/sync.h>
+
+#include <kernel/errno.h>
+#include <kernel/panic.h>
+#include <kernel/trace.h>
+
+/* What a release hands a waiter in w_data; a waiter starts with 0. */
+#define SYNC_HANDOFF 1u
+
+/*
+ * m_owner / rw_writer while the lock travels to a woken waiter that has
+ * not run yet: owned, but by nobody who may release it.
+ */
+#define OWNER_IN_HANDOFF ((struct task *)1)
+
+static const char *name_of(const struct spinlock *l)
+{
+	return l->sl_name ? l->sl_name : "(unnamed)";
+}
+
+/*
+ * A task broke a lock's contract: releases the lock's spinlock `l` (held)
+ * and ends the task like a failed assertion (the whole image when it is
+ * not a task). `kind` names the lock type.
+ */
+static void __noreturn misuse(struct spinlock *l, const char *kind,
+			      const char *what)
+{
+	const char *name = name_of(l);
+
+	spin_unlock(l);
+	fault_or_panic(FAULT_CODE_ASSERT, "%s \"%s\": %s", kind, name, what);
+}
+
+/*
+ * Sleeps on q (caller holds `lock`, the only spinlock held) until a
+ * release hands over, or deadline_ns (0: none) passes. Returns 0 when
+ * handed over, else -ETIMEDOUT. The handover is read from w_data rather
+ * than waitq_wait()'s answer, so a hand-off racing with the deadline is
+ * never dropped. Any other wake-up sleeps again. `reason` (TRACE_BLOCK_*)
+ * goes to the trace.
+ */
+static int wait_handoff(struct waitq *q, struct spinlock *lock,
+			uint64_t deadline_ns, unsigned int reason)
+{
+	struct waiter w = { .w_reason = reason };
+	int rc;
+
+	for (;;) {
+		w.w_data = 0;
+		rc = waitq_wait(q, lock, deadline_ns, &w);
+		if (w.w_data == SYNC_HANDOFF)
+			return 0;
+		if (rc == -ETIMEDOUT)
+			return rc;
+	}
+}
+
+/* --- mutex --- */
+
+void mutex_init(struct mutex *m, const char *name)
+{
+	spin_init(&m->m_lock, name);
+	m->m_owner = NULL;
+	m->m_waiters = (struct waitq)WAITQ_INIT;
+}
+
+void mutex_lock(struct mutex *m)
+{
+	struct task *self = sched_self();
+
+	assert_may_yield();
+	spin_lock(&m->m_lock);
+	if (unlikely(m->m_owner == self))
+		misuse(&m->m_lock, "mutex", "locked twice by its owner");
+	if (m->m_owner) {
+		(void)wait_handoff(&m->m_waiters, &m->m_lock, 0,
+				   TRACE_BLOCK_MUTEX);
+		/* The releaser left OWNER_IN_HANDOFF for us to replace. */
+	}
+	m->m_owner = self;
+	spin_unlock(&m->m_lock);
+}
+
+bool mutex_trylock(struct mutex *m)
+{
+	bool taken = false;
+
+	spin_lock(&m->m_lock);
+	if (!m->m_owner) {
+		m->m_owner = sched_self();
+		taken = true;
+	}
+	spin_unlock(&m->m_lock);
+	return taken;
+}
+
+void mutex_unlock(struct mutex *m)
+{
+	spin_lock(&m->m_lock);
+	if (unlikely(m->m_owner != sched_self()))
+		misuse(&m->m_lock, "mutex",
+		       "unlocked by a task that does not own it");
+	if (waitq_wake_one(&m->m_waiters, SYNC_HANDOFF))
+		m->m_owner = OWNER_IN_HANDOFF;
+	else
+		m->m_owner = NULL;
+	spin_unlock(&m->m_lock);
+}
+
+bool mutex_is_owned(struct mutex *m)
+{
+	bool owned;
+
+	spin_lock(&m->m_lock);
+	owned = m->m_owner == sched_self();
+	spin_unlock(&m->m_lock);
+	return owned;
+}
+
+/* --- condition variable --- */
+
+void cond_init(struct cond *c, const char *name)
+{
+	spin_init(&c->c_lock, name);
+	c->c_waiters = (struct waitq)WAITQ_INIT;
+}
+
+static int cond_wait_until(struct cond *c, struct mutex *m,
+			   uint64_t deadline_ns)
+{
+	int rc;
+
+	assert_may_yield();
+	/* Only the owner changes "owned by me": checking first is exact,
+	 * and keeps the failure out of the c_lock section. */
+	if (unlikely(!mutex_is_owned(m)))
+		fault_or_panic(FAULT_CODE_ASSERT,
+			       "mutex \"%s\": cond wait without owning it",
+			       name_of(&m->m_lock));
+	/*
+	 * c_lock is taken before m is released (lock order: cond, then
+	 * mutex), and the wait starts before c_lock is released: a signaller
+	 * who took m after us must take c_lock and then finds us queued.
+	 */
+	spin_lock(&c->c_lock);
+	mutex_unlock(m);
+	rc = wait_handoff(&c->c_waiters, &c->c_lock, deadline_ns,
+			  TRACE_BLOCK_WAIT);
+	spin_unlock(&c->c_lock);
+	mutex_lock(m);
+	return rc;
+}
+
+int cond_timedwait(struct cond *c, struct mutex *m, uint64_t deadline_ns)
+{
+	return cond_wait_until(c, m, deadline_ns);
+}
+
+void cond_wait(struct cond *c, struct mutex *m)
+{
+	cond_wait_until(c, m, 0);
+}
+
+void cond_signal(struct cond *c)
+{
+	spin_lock(&c->c_lock);
+	(void)waitq_wake_one(&c->c_waiters, SYNC_HANDOFF);
+	spin_unlock(&c->c_lock);
+}
+
+void cond_broadcast(struct cond *c)
+{
+	spin_lock(&c->c_lock);
+	/* One at a time so that each gets SYNC_HANDOFF in w_data. */
+	while (waitq_wake_one(&c->c_waiters, SYNC_HANDOFF))
+		;
+	spin_unlock(&c->c_lock);
+}
+
+/* --- semaphore --- */
+
+void sem_init(struct sem *s, const char *name, unsigned long count)
+{
+	spin_init(&s->s_lock, name);
+	s->s_count = count;
+	s->s_waiters = (struct waitq)WAITQ_INIT;
+}
+
+static int sem_down_until(struct sem *s, uint64_t deadline_ns)
+{
+	int rc = 0;
+
+	assert_may_yield();
+	spin_lock(&s->s_lock);
+	if (s->s_count > 0)
+		s->s_count--;
+	else
+		rc = wait_handoff(&s->s_waiters, &s->s_lock, deadline_ns,
+				  TRACE_BLOCK_WAIT);
+	spin_unlock(&s->s_lock);
+	return rc;
+}
+
+int sem_timeddown(struct sem *s, uint64_t deadline_ns)
+{
+	return sem_down_until(s, deadline_ns);
+}
+
+void sem_down(struct sem *s)
+{
+	sem_down_until(s, 0);
+}
+
+bool sem_trydown(struct sem *s)
+{
+	bool taken = false;
+
+	spin_lock(&s->s_lock);
+	if (s->s_count > 0) {
+		s->s_count--;
+		taken = true;
+	}
+	spin_unlock(&s->s_lock);
+	return taken;
+}
+
+void sem_up(struct sem *s)
+{
+	spin_lock(&s->s_lock);
+	if (!waitq_wake_one(&s->s_waiters, SYNC_HANDOFF))
+		s->s_count++;
+	spin_unlock(&s->s_lock);
+}
+
+/* --- rwlock --- */
+
+void rwlock_init(struct rwlock *rw, const char *name)
+{
+	spin_init(&rw->rw_lock, name);
+	rw->rw_writer = NULL;
+	rw->rw_readers = 0;
+	rw->rw_writers_waiting = 0;
+	rw->rw_rq = (struct waitq)WAITQ_INIT;
+	rw->rw_wq = (struct waitq)WAITQ_INIT;
+}
+
+/* Gives rw to the first waiting writer. Caller holds rw_lock; rw is
+ * free and a writer waits. */
+static void rw_handoff_writer(struct rwlock *rw)
+{
+	rw->rw_writers_waiting--;
+	rw->rw_writer = OWNER_IN_HANDOFF;
+	if (unlikely(!waitq_wake_one(&rw->rw_wq, SYNC_HANDOFF)))
+		panic("rwlock \"%s\": writer count out of step",
+		      name_of(&rw->rw_lock));
+}
+
+void rw_rlock(struct rwlock *rw)
+{
+	assert_may_yield();
+	spin_lock(&rw->rw_lock);
+	if (unlikely(rw->rw_writer == sched_self()))
+		misuse(&rw->rw_lock, "rwlock", "read-locked by its writer");
+	if (!rw->rw_writer && rw->rw_writers_waiting == 0)
+		rw->rw_readers++;
+	else /* the releaser counts us in rw_readers */
+		(void)wait_handoff(&rw->rw_rq, &rw->rw_lock, 0,
+				   TRACE_BLOCK_MUTEX);
+	spin_unlock(&rw->rw_lock);
+}
+
+bool rw_tryrlock(struct rwlock *rw)
+{
+	bool taken = false;
+
+	spin_lock(&rw->rw_lock);
+	if (!rw->rw_writer && rw->rw_writers_waiting == 0) {
+		rw->rw_readers++;
+		taken = true;
+	}
+	spin_unlock(&rw->rw_lock);
+	return taken;
+}
+
+void rw_runlock(struct rwlock *rw)
+{
+	spin_lock(&rw->rw_lock);
+	if (unlikely(rw->rw_readers == 0 || rw->rw_writer))
+		misuse(&rw->rw_lock, "rwlock",
+		       "read-unlocked without a reader");
+	if (--rw->rw_readers == 0 && rw->rw_writers_waiting > 0)
+		rw_handoff_writer(rw);
+	spin_unlock(&rw->rw_lock);
+}
+
+void rw_wlock(struct rwlock *rw)
+{
+	struct task *self = sched_self();
+
+	assert_may_yield();
+	spin_lock(&rw->rw_lock);
+	if (unlikely(rw->rw_writer == self))
+		misuse(&rw->rw_lock, "rwlock",
+		       "write-locked twice by its writer");
+	if (rw->rw_writer || rw->rw_readers > 0) {
+		rw->rw_writers_waiting++;
+		(void)wait_handoff(&rw->rw_wq, &rw->rw_lock, 0,
+				   TRACE_BLOCK_MUTEX);
+	}
+	rw->rw_writer = self;
+	spin_unlock(&rw->rw_lock);
+}
+
+bool rw_trywlock(struct rwlock *rw)
+{
+	bool taken = false;
+
+	spin_lock(&rw->rw_lock);
+	if (!rw->rw_writer && rw->rw_readers == 0) {
+		rw->rw_writer = sched_self();
+		taken = true;
+	}
+	spin_unlock(&rw->rw_lock);
+	return taken;
+}
+
+void rw_wunlock(struct rwlock *rw)
+{
+	spin_lock(&rw->rw_lock);
+	if (unlikely(rw->rw_writer != sched_self()))
+		misuse(&rw->rw_lock, "rwlock",
+		       "write-unlocked by a task that is not its writer");
+	rw->rw_writer = NULL;
+	/* Readers that queued while we held it go first, all together. */
+	while (waitq_wake_one(&rw->rw_rq, SYNC_HANDOFF))
+		rw->rw_readers++;
+	if (rw->rw_readers == 0 && rw->rw_writers_waiting > 0)
+		rw_handoff_writer(rw);
+	spin_unlock(&rw->rw_lock);
+}

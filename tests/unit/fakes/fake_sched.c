@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel half of the fake scheduler (fake_sched.h): spinlocks,
+ * sched_self(), wait queues, time_ns(), the heap, panic() and the trace,
+ * as the code under test sees them through the real kernel headers.
+ */
+#include "fake_sched.h"
+
+#include <kernel/errno.h>
+#include <kernel/heap.h>
+#include <kernel/panic.h>
+#include <kernel/sched.h>
+#include <kernel/spinlock.h>
+#include <kernel/time.h>
+#include <kernel/trace.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fake_host.h"
+
+struct task {
+	uint32_t t_id;
+};
+
+static _Thread_local struct task self_task;
+static _Thread_local unsigned int lock_depth;
+static uint32_t last_task_id; /* [a] */
+static unsigned int sleepers; /* [gate] */
+static uint64_t trace_counts[TRACE_NTYPES]; /* [a] */
+bool trace_enabled = true;
+
+/* --- tasks --- */
+
+struct task *sched_self(void)
+{
+	if (self_task.t_id == 0)
+		self_task.t_id =
+			__atomic_add_fetch(&last_task_id, 1, __ATOMIC_RELAXED);
+	return &self_task;
+}
+
+uint32_t task_id(const struct task *t)
+{
+	return t->t_id;
+}
+
+/* --- spinlocks: the fake "CPU" is the task id --- */
+
+void spin_lock(struct spinlock *l)
+{
+	uint32_t me = task_id(sched_self());
+
+	if (spin_held(l))
+		spin_contract_failed("taken twice", l->sl_name);
+	while (__atomic_exchange_n(&l->sl_locked, 1, __ATOMIC_ACQUIRE)) {
+		while (__atomic_load_n(&l->sl_locked, __ATOMIC_RELAXED))
+			host_yield();
+	}
+	__atomic_store_n(&l->sl_cpu, me, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->sl_pc, 1, __ATOMIC_RELAXED);
+	lock_depth++;
+}
+
+bool spin_trylock(struct spinlock *l)
+{
+	if (__atomic_exchange_n(&l->sl_locked, 1, __ATOMIC_ACQUIRE))
+		return false;
+	__atomic_store_n(&l->sl_cpu, task_id(sched_self()), __ATOMIC_RELAXED);
+	__atomic_store_n(&l->sl_pc, 1, __ATOMIC_RELAXED);
+	lock_depth++;
+	return true;
+}
+
+void spin_unlock(struct spinlock *l)
+{
+	if (!spin_held(l))
+		spin_contract_failed("released but not held", l->sl_name);
+	__atomic_store_n(&l->sl_pc, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->sl_locked, 0, __ATOMIC_RELEASE);
+	lock_depth--;
+}
+
+bool spin_held(const struct spinlock *l)
+{
+	return __atomic_load_n(&l->sl_locked, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&l->sl_cpu, __ATOMIC_RELAXED) ==
+		       task_id(sched_self()) &&
+	       __atomic_load_n(&l->sl_pc, __ATOMIC_RELAXED) != 0;
+}
+
+unsigned int spin_depth(void)
+{
+	return lock_depth;
+}
+
+void spin_contract_failed(const char *what, const char *lock)
+{
+	panic("lock contract broken: %s: \"%s\"", what, lock ? lock : "-");
+}
+
+/* --- wait queues: FIFO lists; sleeping is on the host gate --- */
+
+static void wq_append(struct waitq *q, struct waiter *w)
+{
+	w->w_next = NULL;
+	w->w_prev = q->wq_tail;
+	if (q->wq_tail)
+		q->wq_tail->w_next = w;
+	else
+		q->wq_head = w;
+	q->wq_tail = w;
+}
+
+static void wq_remove(struct waitq *q, struct waiter *w)
+{
+	if (w->w_prev)
+		w->w_prev->w_next = w->w_next;
+	else
+		q->wq_head = w->w_next;
+	if (w->w_next)
+		w->w_next->w_prev = w->w_prev;
+	else
+		q->wq_tail = w->w_prev;
+}
+
+int waitq_wait(struct waitq *q, struct spinlock *lock, uint64_t deadline_ns,
+	       struct waiter *w)
+{
+	struct waiter own;
+
+	if (!w)
+		w = &own;
+	if (!spin_held(lock) || lock_depth != 1)
+		panic("waitq_wait: the queue's lock must be the only one held");
+	w->w_task = sched_self();
+	w->w_woken = false;
+	wq_append(q, w);
+	spin_unlock(lock);
+
+	host_gate_lock();
+	sleepers++;
+	while (!w->w_woken) {
+		if (!host_gate_wait(deadline_ns))
+			break;
+	}
+	sleepers--;
+	host_gate_unlock();
+
+	spin_lock(lock);
+	/* w_woken is written under the queue lock (and the gate). */
+	if (w->w_woken)
+		return 0;
+	wq_remove(q, w);
+	return -ETIMEDOUT;
+}
+
+static void wake(struct waiter *w, uintptr_t data)
+{
+	w->w_data = data;
+	host_gate_lock();
+	w->w_woken = true;
+	host_gate_broadcast();
+	host_gate_unlock();
+}
+
+bool waitq_wake_one(struct waitq *q, uintptr_t data)
+{
+	struct waiter *w = q->wq_head;
+
+	if (!w)
+		return false;
+	wq_remove(q, w);
+	wake(w, data);
+	return true;
+}
+
+unsigned int waitq_wake_all(struct waitq *q)
+{
+	unsigned int n = 0;
+
+	while (waitq_wake_one(q, 0))
+		n++;
+	return n;
+}
+
+unsigned int fake_sleepers(void)
+{
+	unsigned int n;
+
+	host_gate_lock();
+	n = sleepers;
+	host_gate_unlock();
+	return n;
+}
+
+/* --- time, heap, panic, trace --- */
+
+uint64_t time_ns(void)
+{
+	return host_now_ns();
+}
+
+void *heap_alloc(size_t size)
+{
+	return malloc(size ? size : 1);
+}
+
+void heap_free(void *p)
+{
+	free(p);
+}
+
+void panic(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	host_panic(msg);
+}
+
+void fault_or_panic(unsigned int code, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	(void)code;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	host_panic(msg);
+}
+
+void trace_emit(unsigned int type, uint32_t a, uint32_t b)
+{
+	(void)a;
+	(void)b;
+	if (type < TRACE_NTYPES)
+		__atomic_add_fetch(&trace_counts[type], 1, __ATOMIC_RELAXED);
+}
+
+uint64_t fake_trace_count(unsigned int type)
+{
+	return __atomic_load_n(&trace_counts[type], __ATOMIC_RELAXED);
+}
+
+void fake_trace_reset(void)
+{
+	for (unsigned int i = 0; i < TRACE_NTYPES; i++)
+		__atomic_store_n(&trace_counts[i], 0, __ATOMIC_RELAXED);
+}
