@@ -26,10 +26,12 @@
 #include <kernel/compiler.h>
 #include <kernel/errno.h>
 #include <kernel/page.h>
+#include <kernel/irq.h>
+#include <kernel/percpu.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 
-#define HEAP_MAX_CPUS 1
+#define HEAP_MAX_CPUS CONFIG_MAX_CPUS
 
 #define SLAB_MAX_OBJS 256 /* 16-byte objects in one page */
 #define SLAB_BITMAP_WORDS (SLAB_MAX_OBJS / 64)
@@ -125,8 +127,14 @@ struct heap_class {
 };
 
 /*
- * Locking: [I] set by heap_init()  [c] owning CPU only  [G] heap lock.
- * Every public entry point takes the heap lock for its whole run.
+ * Locking: [I] set by heap_init()  [c] owning CPU only, interrupts off
+ * (fast_enter())  [G] heap lock  [S] written under G inside a
+ * h_table_seq write section; read lock-free by table_find().
+ *
+ * Small allocations and frees run on this CPU's magazines with only
+ * interrupts off; the heap lock is taken to refill or empty a magazine
+ * and for large blocks. Slab bitmaps change with atomic RMW, so a free on
+ * one CPU of an object another CPU's magazine handed out is safe.
  */
 struct heap {
 	struct heap_page_ops h_ops; /* [I] */
@@ -134,8 +142,9 @@ struct heap {
 	bool h_poison; /* [I] */
 	uint8_t h_size_class[HEAP_SMALL_MAX / 16 + 1]; /* [I] by size / 16 */
 
-	struct heap_entry *h_table; /* [G] open addressing */
-	size_t h_table_mask; /* [G] capacity - 1 */
+	struct heap_entry *h_table; /* [S] open addressing */
+	size_t h_table_mask; /* [S] capacity - 1 */
+	uint32_t h_table_seq; /* [a] odd while the table changes */
 	size_t h_table_used; /* [G] */
 	struct heap_desc *h_desc_free; /* [G] */
 	struct heap_class h_class[HEAP_NCLASSES]; /* [G] */
@@ -144,10 +153,18 @@ struct heap {
 	uint64_t h_large_pages; /* [G] */
 	uint64_t h_pages; /* [G] */
 
-	struct heap_mag h_mag[HEAP_MAX_CPUS][HEAP_NCLASSES]; /* [c] */
+	/* [c] each CPU's magazines; CPU 0's are static, the others' come
+	 * from one page at that CPU's first allocation ([G] to set). */
+	struct heap_mag (*h_mags[HEAP_MAX_CPUS])[HEAP_NCLASSES];
 };
 
+BUILD_ASSERT(sizeof(struct heap_mag[HEAP_NCLASSES]) <= PAGE_SIZE);
+
 static struct heap heap;
+static struct heap_mag boot_mags[HEAP_NCLASSES];
+/* [c] inside fast_enter(): FAST_ACTIVE | the saved flags, for
+ * violation(); else 0. */
+static unsigned long fast_flags[HEAP_MAX_CPUS];
 /* Capacity 1 and empty: lookups before the first insert find nothing. */
 static struct heap_entry heap_no_table[1];
 
@@ -170,20 +187,44 @@ static const char *const bad_ptr_msg[2][3] = {
 
 static struct spinlock heap_lock = SPINLOCK_INIT("heap");
 
-/* One magazine set, behind the heap lock. TODO(smp): per-CPU magazines
- * with a lock-free fast path need the table and slab descriptors to be
- * safe against concurrent growth and frees first #3 */
-static unsigned int heap_cpu_id(void)
+/*
+ * The fast paths run with interrupts off, so neither a handler nor timer
+ * preemption can come between them and this CPU's magazines. The saved
+ * flags stay in fast_flags[] for violation(). Callers inside fast_enter()
+ * may take the heap lock (nested).
+ */
+#define FAST_ACTIVE (1ul << 63)
+
+static inline unsigned long fast_enter(void)
 {
-	return 0;
+	unsigned long flags = irq_save();
+
+	fast_flags[cpu_id()] = flags | FAST_ACTIVE;
+	return flags;
 }
 
-/* Drops the heap lock before reporting, so the report may end just the
- * offending task. The violation is found before anything changed. */
+static inline void fast_exit(unsigned long flags)
+{
+	fast_flags[cpu_id()] = 0;
+	irq_restore(flags);
+}
+
+/* Drops the heap lock and the fast path's interrupts-off before
+ * reporting, so the report may end just the offending task. Every
+ * violation is found before anything changed. */
 static void __noreturn violation(const char *what, const void *ptr)
 {
+	unsigned int cpu;
+
 	if (spin_held(&heap_lock))
 		spin_unlock(&heap_lock);
+	cpu = cpu_id();
+	if (fast_flags[cpu]) {
+		unsigned long flags = fast_flags[cpu];
+
+		fast_flags[cpu] = 0;
+		irq_restore(flags);
+	}
 	heap_violation(what, ptr);
 }
 
@@ -279,21 +320,58 @@ static size_t table_home(uintptr_t pfn)
 	return (size_t)((pfn * GOLDEN) >> 32) & heap.h_table_mask;
 }
 
+/*
+ * The table is a seqlock: writers (under G) make h_table_seq odd, change
+ * entries, the table or its mask, and make it even again; readers probe
+ * without the lock and start over if it moved meanwhile. An old table's
+ * pages may be freed under a reader, but they stay in the direct map, and
+ * the probe is bounded, so a stale read only costs a retry.
+ */
+static void table_write_begin(void)
+{
+	__atomic_store_n(&heap.h_table_seq, heap.h_table_seq + 1,
+			 __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static void table_write_end(void)
+{
+	__atomic_store_n(&heap.h_table_seq, heap.h_table_seq + 1,
+			 __ATOMIC_RELEASE);
+}
+
 static struct heap_desc *table_find(uintptr_t addr)
 {
 	uintptr_t pfn = addr >> PAGE_SHIFT;
-	size_t i = table_home(pfn);
-	const struct heap_entry *e;
+	const volatile struct heap_entry *t;
+	struct heap_desc *d;
+	size_t mask, i, n;
+	uint32_t seq;
 
-	for (;; i = (i + 1) & heap.h_table_mask) {
-		e = &heap.h_table[i];
-		if (!e->e_desc || e->e_pfn == pfn)
-			return e->e_desc;
+	for (;;) {
+		seq = __atomic_load_n(&heap.h_table_seq, __ATOMIC_ACQUIRE);
+		if (seq & 1) {
+			__builtin_ia32_pause();
+			continue;
+		}
+		t = __atomic_load_n(&heap.h_table, __ATOMIC_RELAXED);
+		mask = __atomic_load_n(&heap.h_table_mask, __ATOMIC_RELAXED);
+		i = (size_t)((pfn * GOLDEN) >> 32) & mask;
+		d = NULL;
+		for (n = 0; n <= mask; n++, i = (i + 1) & mask) {
+			if (!t[i].e_desc || t[i].e_pfn == pfn) {
+				d = t[i].e_desc;
+				break;
+			}
+		}
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&heap.h_table_seq, __ATOMIC_RELAXED) == seq)
+			return d;
 	}
 }
 
-/* Caller holds G and made room with table_reserve(). */
-static void table_insert(uintptr_t pfn, struct heap_desc *d)
+/* Caller holds G, is inside a write section, and made room. */
+static void table_put(uintptr_t pfn, struct heap_desc *d)
 {
 	size_t i = table_home(pfn);
 
@@ -302,6 +380,14 @@ static void table_insert(uintptr_t pfn, struct heap_desc *d)
 	heap.h_table[i].e_pfn = pfn;
 	heap.h_table[i].e_desc = d;
 	heap.h_table_used++;
+}
+
+/* Caller holds G and made room with table_reserve(). */
+static void table_insert(uintptr_t pfn, struct heap_desc *d)
+{
+	table_write_begin();
+	table_put(pfn, d);
+	table_write_end();
 }
 
 /* Backward-shift deletion keeps probe chains whole without tombstones. */
@@ -314,6 +400,7 @@ static void table_remove(uintptr_t pfn)
 		i = (i + 1) & mask;
 	if (!t[i].e_desc)
 		return;
+	table_write_begin();
 	for (j = (i + 1) & mask; t[j].e_desc; j = (j + 1) & mask) {
 		home = table_home(t[j].e_pfn);
 		/* t[j] may fill the hole unless its home lies in (i, j]. */
@@ -325,6 +412,7 @@ static void table_remove(uintptr_t pfn)
 	t[i].e_desc = NULL;
 	t[i].e_pfn = 0;
 	heap.h_table_used--;
+	table_write_end();
 }
 
 /* Grows the table so that `n` more entries keep it at most half full. */
@@ -342,12 +430,14 @@ static int table_reserve(size_t n)
 	if (pages_alloc(cap * sizeof(*old) / PAGE_SIZE, &va) < 0)
 		return -ENOMEM;
 	memset((void *)va, 0, cap * sizeof(*old));
+	table_write_begin();
 	heap.h_table = (struct heap_entry *)va;
 	heap.h_table_mask = cap - 1;
 	heap.h_table_used = 0;
 	for (i = 0; i < old_cap; i++)
 		if (old[i].e_desc)
-			table_insert(old[i].e_pfn, old[i].e_desc);
+			table_put(old[i].e_pfn, old[i].e_desc);
+	table_write_end();
 	if (old != heap_no_table)
 		pages_free((uintptr_t)old, old_cap * sizeof(*old) / PAGE_SIZE);
 	return 0;
@@ -626,15 +716,44 @@ static void poison_check(uintptr_t obj, size_t size)
 			violation(HEAP_VIOLATION_WRITE_AFTER_FREE, w);
 }
 
+/* This CPU's magazines; the first call on a CPU allocates them. Inside
+ * fast_enter(). NULL when no page is left for them. */
+static struct heap_mag *cpu_mags(void)
+{
+	unsigned int cpu = cpu_id();
+	struct heap_mag(*m)[HEAP_NCLASSES] = heap.h_mags[cpu];
+	uintptr_t va;
+
+	if (likely(m))
+		return *m;
+	spin_lock(&heap_lock);
+	if (pages_alloc(1, &va) == 0) {
+		memset((void *)va, 0, PAGE_SIZE);
+		heap.h_mags[cpu] = (struct heap_mag(*)[HEAP_NCLASSES])va;
+	}
+	spin_unlock(&heap_lock);
+	return heap.h_mags[cpu] ? *heap.h_mags[cpu] : NULL;
+}
+
+/* Inside fast_enter(). */
 static void *small_alloc(unsigned int c)
 {
-	struct heap_mag *m = &heap.h_mag[heap_cpu_id()][c];
+	struct heap_mag *mags = cpu_mags(), *m;
 	struct heap_desc *d;
 	unsigned int idx;
 	uintptr_t obj;
+	int rc;
 
-	if (unlikely(!m->m_cur.l_count) && mag_reload(m, c) < 0)
+	if (unlikely(!mags))
 		return NULL;
+	m = &mags[c];
+	if (unlikely(!m->m_cur.l_count)) {
+		spin_lock(&heap_lock);
+		rc = mag_reload(m, c);
+		spin_unlock(&heap_lock);
+		if (rc < 0)
+			return NULL;
+	}
 	if (heap.h_poison)
 		poison_check(m->m_cur.l_head, heap_classes[c].ci_size);
 	obj = list_take(&m->m_cur, c, &d, &idx);
@@ -646,17 +765,33 @@ static void *small_alloc(unsigned int c)
 	return (void *)obj;
 }
 
+/* Inside fast_enter(). */
 static void small_free(struct heap_desc *d, unsigned int idx, void *p)
 {
 	unsigned int c = d->d_class;
-	struct heap_mag *m = &heap.h_mag[heap_cpu_id()][c];
+	struct heap_mag *mags, *m;
 
 	/* Test before rotating: the rotation may give this very slab
-	 * back to the page allocator, and with it the bit to test. */
+	 * back to the page allocator, and with it the bit to test. The
+	 * atomic RMW also settles two CPUs freeing p at once. */
 	if (unlikely(obj_test_and_free(d, idx)))
 		violation(HEAP_VIOLATION_DOUBLE_FREE, p);
-	if (unlikely(m->m_cur.l_count >= heap_classes[c].ci_batch))
+	mags = cpu_mags();
+	if (unlikely(!mags)) {
+		/* No page for magazines: straight back to the slab. */
+		spin_lock(&heap_lock);
+		if (heap.h_poison)
+			memset(p, HEAP_POISON, heap_classes[c].ci_size);
+		slab_push(d, (uintptr_t)p);
+		spin_unlock(&heap_lock);
+		return;
+	}
+	m = &mags[c];
+	if (unlikely(m->m_cur.l_count >= heap_classes[c].ci_batch)) {
+		spin_lock(&heap_lock);
 		mag_rotate(m, c);
+		spin_unlock(&heap_lock);
+	}
 	if (heap.h_poison)
 		memset(p, HEAP_POISON, heap_classes[c].ci_size);
 	list_push(&m->m_cur, d, (uintptr_t)p, idx);
@@ -763,6 +898,9 @@ int heap_init(const struct heap_config *cfg)
 	heap.h_key = cfg->key;
 	heap.h_poison = cfg->poison;
 	heap.h_table = heap_no_table;
+	memset(boot_mags, 0, sizeof(boot_mags));
+	memset(fast_flags, 0, sizeof(fast_flags));
+	heap.h_mags[0] = &boot_mags;
 	for (i = 0; i < ARRAY_SIZE(heap.h_size_class); i++) {
 		while (heap_classes[c].ci_size < i * 16)
 			c++;
@@ -771,96 +909,45 @@ int heap_init(const struct heap_config *cfg)
 	return 0;
 }
 
-static void *alloc_locked(size_t size)
-{
-	if (likely(size <= HEAP_SMALL_MAX))
-		return small_alloc(size_class(size));
-	return large_alloc(size, PAGE_SIZE);
-}
-
-static void *alloc_aligned_locked(size_t align, size_t size)
+/* Inside fast_enter(); large blocks take the heap lock. */
+static void *alloc_any(size_t size, size_t align)
 {
 	unsigned int c;
+	void *p;
 
-	if (!align || (align & (align - 1)))
-		return NULL;
-	if (align <= HEAP_MIN_ALIGN)
-		return alloc_locked(size);
+	if (align <= HEAP_MIN_ALIGN && size <= HEAP_SMALL_MAX)
+		return small_alloc(size_class(size));
 	if (size <= HEAP_SMALL_MAX) {
 		/* Slabs are page-aligned: size % align == 0 aligns them all. */
 		for (c = size_class(size); c < HEAP_NCLASSES; c++)
 			if (heap_classes[c].ci_size % align == 0)
 				return small_alloc(c);
 	}
-	return large_alloc(size, align > PAGE_SIZE ? align : PAGE_SIZE);
-}
-
-static void free_locked(void *p)
-{
-	struct heap_desc *d;
-	int idx;
-
-	if (!p)
-		return;
-	d = owner_find(p, USE_FREE, &idx);
-	if (idx < 0)
-		large_free(d);
-	else
-		small_free(d, (unsigned int)idx, p);
-}
-
-/* Whether heap_realloc() may keep d's allocation for `size` bytes. */
-static bool realloc_fits(const struct heap_desc *d, size_t size)
-{
-	size_t usable = usable_size(d);
-
-	if (size > usable)
-		return false;
-	if (d->d_class == DESC_LARGE)
-		return size > HEAP_SMALL_MAX && size > usable / 2;
-	return size_class(size) == d->d_class;
-}
-
-static void *realloc_locked(void *p, size_t size)
-{
-	struct heap_desc *d;
-	size_t old;
-	void *n;
-	int idx;
-
-	if (!p)
-		return alloc_locked(size);
-	d = owner_find(p, USE_FREE, &idx);
-	if (idx >= 0 && unlikely(obj_is_free(d, idx)))
-		violation(HEAP_VIOLATION_DOUBLE_FREE, p);
-	if (realloc_fits(d, size))
-		return p;
-	old = usable_size(d);
-	n = alloc_locked(size);
-	if (!n)
-		return NULL;
-	memcpy(n, p, old < size ? old : size);
-	free_locked(p);
-	return n;
+	spin_lock(&heap_lock);
+	p = large_alloc(size, align > PAGE_SIZE ? align : PAGE_SIZE);
+	spin_unlock(&heap_lock);
+	return p;
 }
 
 void *heap_alloc(size_t size)
 {
-	void *p;
+	unsigned long flags = fast_enter();
+	void *p = alloc_any(size, HEAP_MIN_ALIGN);
 
-	spin_lock(&heap_lock);
-	p = alloc_locked(size);
-	spin_unlock(&heap_lock);
+	fast_exit(flags);
 	return p;
 }
 
 void *heap_alloc_aligned(size_t align, size_t size)
 {
+	unsigned long flags;
 	void *p;
 
-	spin_lock(&heap_lock);
-	p = alloc_aligned_locked(align, size);
-	spin_unlock(&heap_lock);
+	if (!align || (align & (align - 1)))
+		return NULL;
+	flags = fast_enter();
+	p = alloc_any(size, align);
+	fast_exit(flags);
 	return p;
 }
 
@@ -877,35 +964,81 @@ void *heap_calloc(size_t n, size_t size)
 	return p;
 }
 
+/* Whether heap_realloc() may keep d's allocation for `size` bytes. */
+static bool realloc_fits(const struct heap_desc *d, size_t size)
+{
+	size_t usable = usable_size(d);
+
+	if (size > usable)
+		return false;
+	if (d->d_class == DESC_LARGE)
+		return size > HEAP_SMALL_MAX && size > usable / 2;
+	return size_class(size) == d->d_class;
+}
+
 void *heap_realloc(void *p, size_t size)
 {
+	struct heap_desc *d;
+	unsigned long flags;
+	size_t old;
+	bool fits;
 	void *n;
+	int idx;
 
-	spin_lock(&heap_lock);
-	n = realloc_locked(p, size);
-	spin_unlock(&heap_lock);
+	if (!p)
+		return heap_alloc(size);
+	flags = fast_enter();
+	d = owner_find(p, USE_FREE, &idx);
+	if (idx >= 0 && unlikely(obj_is_free(d, idx)))
+		violation(HEAP_VIOLATION_DOUBLE_FREE, p);
+	fits = realloc_fits(d, size);
+	old = usable_size(d);
+	fast_exit(flags);
+	if (fits)
+		return p;
+	n = heap_alloc(size);
+	if (!n)
+		return NULL;
+	memcpy(n, p, old < size ? old : size);
+	heap_free(p);
 	return n;
 }
 
 void heap_free(void *p)
 {
+	struct heap_desc *d;
+	unsigned long flags;
+	int idx;
+
 	if (!p)
 		return;
-	spin_lock(&heap_lock);
-	free_locked(p);
-	spin_unlock(&heap_lock);
+	flags = fast_enter();
+	d = owner_find(p, USE_FREE, &idx);
+	if (idx >= 0) {
+		small_free(d, (unsigned int)idx, p);
+	} else {
+		spin_lock(&heap_lock);
+		/* Found without the lock: a second free of p on another CPU
+		 * may have won meanwhile. */
+		if (table_find((uintptr_t)p) != d)
+			violation(HEAP_VIOLATION_DOUBLE_FREE, p);
+		large_free(d);
+		spin_unlock(&heap_lock);
+	}
+	fast_exit(flags);
 }
 
 size_t heap_usable_size(const void *p)
 {
+	unsigned long flags;
 	size_t n;
 	int idx;
 
 	if (!p)
 		return 0;
-	spin_lock(&heap_lock);
+	flags = fast_enter();
 	n = usable_size(owner_find(p, USE_QUERY, &idx));
-	spin_unlock(&heap_lock);
+	fast_exit(flags);
 	return n;
 }
 
@@ -921,8 +1054,15 @@ void heap_get_stats(struct heap_stats *st)
 		cs = &st->cls[c];
 		cs->size = heap_classes[c].ci_size;
 		for (cpu = 0; cpu < HEAP_MAX_CPUS; cpu++) {
-			cs->allocs += heap.h_mag[cpu][c].m_allocs;
-			cs->frees += heap.h_mag[cpu][c].m_frees;
+			struct heap_mag(*m)[HEAP_NCLASSES] = heap.h_mags[cpu];
+
+			if (!m)
+				continue;
+			/* Other CPUs' counters, read racily. */
+			cs->allocs += __atomic_load_n(&(*m)[c].m_allocs,
+						      __ATOMIC_RELAXED);
+			cs->frees += __atomic_load_n(&(*m)[c].m_frees,
+						     __ATOMIC_RELAXED);
 		}
 		cs->live = cs->allocs - cs->frees;
 		cs->slabs = heap.h_class[c].c_slabs;

@@ -25,7 +25,8 @@ typedef void (*irq_handler_t)(void *arg);
 int __must_check irq_alloc_vector(irq_handler_t fn, void *arg);
 
 /* Gives back a vector from irq_alloc_vector(); its source must already be
- * masked. */
+ * masked. Returns once no CPU runs its handler any more, so the handler's
+ * data may then be freed. Thread context; never from that handler. */
 void irq_free_vector(int vector);
 
 /* Trigger mode and polarity of an IOAPIC input (MPS INTI flags as the
@@ -58,6 +59,14 @@ void irq_set_fixed(int vector, irq_handler_t fn, void *arg);
 void irq_msi_message(int vector, unsigned int cpu, uint64_t *address,
 		     uint32_t *data);
 
+#ifdef UNIT_TEST
+/* Host unit tests link fakes (tests/unit/fakes/percpu_fake.c). */
+unsigned long irq_save(void);
+void irq_restore(unsigned long flags);
+void irq_enable(void);
+void irq_disable(void);
+bool irq_enabled(void);
+#else
 /* Interrupts on this CPU: save-and-disable and restore, as spinlocks use. */
 static inline unsigned long irq_save(void)
 {
@@ -90,5 +99,7 @@ static inline bool irq_enabled(void)
 	__asm__ volatile("pushfq; popq %0" : "=r"(flags));
 	return flags & 0x200;
 }
+
+#endif /* UNIT_TEST */
 
 #endif /* KERNEL_IRQ_H */

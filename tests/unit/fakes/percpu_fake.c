@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <kernel/irq.h>
 #include <kernel/percpu.h>
 #include <kernel/spinlock.h>
 
@@ -23,6 +24,16 @@ unsigned int cpu_id(void)
 	return 0;
 }
 
+struct task *this_cpu_current(void)
+{
+	return fake_cpu.pc_current;
+}
+
+unsigned int this_cpu_lock_depth(void)
+{
+	return fake_cpu.pc_lock_depth;
+}
+
 unsigned int cpu_count(void)
 {
 	return 1;
@@ -31,6 +42,39 @@ unsigned int cpu_count(void)
 struct percpu *cpu_get(unsigned int id)
 {
 	return id == 0 ? &fake_cpu : NULL;
+}
+
+/* The fake CPU's interrupt flag: only tracked, so tests can check that
+ * every path leaves it as it found it. */
+static bool fake_if = true;
+
+unsigned long irq_save(void)
+{
+	unsigned long flags = fake_if ? 0x200 : 0;
+
+	fake_if = false;
+	return flags;
+}
+
+void irq_restore(unsigned long flags)
+{
+	if (flags & 0x200)
+		fake_if = true;
+}
+
+void irq_enable(void)
+{
+	fake_if = true;
+}
+
+void irq_disable(void)
+{
+	fake_if = false;
+}
+
+bool irq_enabled(void)
+{
+	return fake_if;
 }
 
 void irq_push_off(void)
