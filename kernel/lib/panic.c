@@ -24,7 +24,7 @@
 #define BACKTRACE_MAX 16
 #define FRAME_SPAN_MAX (256 * 1024) /* one frame is never this large */
 
-static int panicking;
+static int panicking; /* [a] 0, or the panicking CPU's id + 1 */
 /* The record a CPU is printing: "panic" or "fault". [c] */
 static const char *prefix[CONFIG_MAX_CPUS];
 
@@ -45,10 +45,18 @@ static void vline(const char *fmt, va_list ap)
 
 static void panic_vbegin(const char *fmt, va_list ap)
 {
-	/* A fault while printing a record: end at once, without touching
-	 * anything that could fault again. */
-	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST))
-		kernel_exit_quiet(KERNEL_EXIT_PANIC);
+	int me = (int)cpu_id() + 1, first = 0;
+
+	/* A fault while this CPU prints a record: end at once, without
+	 * touching anything that could fault again. */
+	if (!__atomic_compare_exchange_n(&panicking, &first, me, false,
+					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		if (first == me)
+			kernel_exit_quiet(KERNEL_EXIT_PANIC);
+		/* Another CPU is printing its record and will end the
+		 * image: stay out of its way. */
+		arch_halt();
+	}
 	smp_stop_others();
 	prefix[cpu_id()] = "panic";
 	vline(fmt, ap);

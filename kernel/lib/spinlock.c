@@ -39,7 +39,7 @@ void irq_pop(void)
 
 unsigned int spin_depth(void)
 {
-	return this_cpu()->pc_lock_depth;
+	return this_cpu_lock_depth();
 }
 
 /* Contended: a lock this CPU already holds is a bug, not a wait. */

@@ -169,10 +169,13 @@ int stack_alloc(struct kstack *st, size_t size, const char *name)
 	top = slot_top(slot);
 	rc = pages_map(top - pages * PAGE_SIZE, pages);
 	if (rc == -ENOMEM && cache_count) {
-		/* Frames parked in the cache come back for this stack. */
+		/* Frames parked in the cache come back for this stack. The
+		 * slot stays taken while the lock is down. */
+		*owner_ref(slot, false) = &cached_slot;
 		spin_unlock(&stack_lock);
 		stack_cache_drain();
 		spin_lock(&stack_lock);
+		*owner_ref(slot, false) = NULL;
 		rc = pages_map(top - pages * PAGE_SIZE, pages);
 	}
 	if (rc)

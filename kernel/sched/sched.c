@@ -137,7 +137,7 @@ const char *task_name(const struct task *t)
 
 struct task *sched_self(void)
 {
-	return this_cpu()->pc_current;
+	return this_cpu_current();
 }
 
 const char *sched_current_name(void)
@@ -157,6 +157,16 @@ static void rq_push(struct sched_rq *rq, struct task *t)
 	else
 		rq->rq_head = t;
 	rq->rq_tail = t;
+	__atomic_store_n(&rq->rq_queued, rq->rq_queued + 1, __ATOMIC_RELAXED);
+}
+
+/* Puts `t` back at the front, for a task that could not be run yet. */
+static void rq_push_head(struct sched_rq *rq, struct task *t)
+{
+	t->t_rq_next = rq->rq_head;
+	rq->rq_head = t;
+	if (!rq->rq_tail)
+		rq->rq_tail = t;
 	__atomic_store_n(&rq->rq_queued, rq->rq_queued + 1, __ATOMIC_RELAXED);
 }
 
@@ -194,6 +204,27 @@ static unsigned int place(const struct task *t, int prefer)
 	return cpu < 0 ? cpu_id() : (unsigned int)cpu;
 }
 
+static void kick(unsigned int cpu)
+{
+	__atomic_fetch_add(&stats.ipis, 1, __ATOMIC_RELAXED);
+	smp_send_resched(cpu);
+}
+
+static void kick_halted(const struct task *t, unsigned int busy)
+{
+	unsigned int n = cpu_count(), me = cpu_id(), i;
+
+	for (i = 0; i < n; i++) {
+		if (i == busy || i == me ||
+		    (t->t_affinity && !(t->t_affinity & (1ull << i))))
+			continue;
+		if (__atomic_load_n(&rqs[i].rq_halted, __ATOMIC_RELAXED)) {
+			kick(i);
+			return;
+		}
+	}
+}
+
 /* Queues runnable `t` on `cpu` and kicks that CPU if it is halting. */
 static void enqueue(struct task *t, unsigned int cpu)
 {
@@ -206,11 +237,14 @@ static void enqueue(struct task *t, unsigned int cpu)
 	/* Pairs with the fence in idle_halt(): either it sees the task or
 	 * we see it halting. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (cpu != cpu_id() &&
-	    __atomic_load_n(&rq->rq_halted, __ATOMIC_RELAXED)) {
-		__atomic_fetch_add(&stats.ipis, 1, __ATOMIC_RELAXED);
-		smp_send_resched(cpu);
+	if (__atomic_load_n(&rq->rq_halted, __ATOMIC_RELAXED)) {
+		if (cpu != cpu_id())
+			kick(cpu);
+		return;
 	}
+	/* It waits behind a busy CPU (its mask or stale loads put it
+	 * there): wake a halted CPU that may run it; that one steals it. */
+	kick_halted(t, cpu);
 }
 
 /* BLOCKED -> RUNNABLE and queued; false when t was not blocked. */
@@ -333,6 +367,20 @@ static void schedule(void)
 		__atomic_store_n(&prev->t_state, TASK_RUNNING,
 				 __ATOMIC_RELAXED);
 		return;
+	}
+	/*
+	 * `next` may still be leaving another CPU, and that CPU may be
+	 * waiting for `prev` in turn (each picked the other's outgoing
+	 * task). Only an idle context may wait for it: nobody else can pick
+	 * an idle task, so no cycle can form. A task context puts it back
+	 * and goes through this CPU's idle task instead.
+	 */
+	if (!prev->t_idle &&
+	    __atomic_load_n(&next->t_on_cpu, __ATOMIC_ACQUIRE)) {
+		spin_lock(&rq->rq_lock);
+		rq_push_head(rq, next);
+		spin_unlock(&rq->rq_lock);
+		next = &rq->rq_idle;
 	}
 	switch_to(pc, prev, next);
 }
@@ -591,13 +639,15 @@ static void reap(void)
 	struct sched_rq *rq;
 	struct task *t;
 
+	unsigned long flags;
+
 	for (;;) {
-		irq_disable();
+		flags = irq_save();
 		rq = my_rq();
 		t = rq->rq_dead;
 		if (t)
 			rq->rq_dead = t->t_rq_next;
-		irq_enable();
+		irq_restore(flags);
 		if (!t)
 			return;
 		task_free(t);
@@ -807,15 +857,13 @@ static void __noreturn idle_loop(void)
 	}
 }
 
-static void rq_init(unsigned int cpu)
+/* This CPU's idle task is the context that calls this. */
+static void rq_start(unsigned int cpu)
 {
 	struct sched_rq *rq = &rqs[cpu];
 	struct percpu *pc = cpu_get(cpu);
 	struct task *idle = &rq->rq_idle;
 
-	spin_init(&rq->rq_lock, "run queue");
-	spin_init(&rq->rq_timer_lock, "timer queue");
-	timerq_init(&rq->rq_timers);
 	idle->t_idle = true;
 	idle->t_on_cpu = 1;
 	idle->t_state = TASK_RUNNING;
@@ -829,14 +877,23 @@ static void rq_init(unsigned int cpu)
 
 void sched_init(void)
 {
-	rq_init(0);
+	unsigned int cpu;
+
+	/* Every queue is ready before any other CPU starts, so a task can
+	 * be placed on a CPU the moment it counts as online. */
+	for (cpu = 0; cpu < CONFIG_MAX_CPUS; cpu++) {
+		spin_init(&rqs[cpu].rq_lock, "run queue");
+		spin_init(&rqs[cpu].rq_timer_lock, "timer queue");
+		timerq_init(&rqs[cpu].rq_timers);
+	}
+	rq_start(0);
 	irq_set_fixed(SCHED_VEC_TIMER, timer_intr, NULL);
 	irq_set_fixed(SCHED_VEC_RESCHED, resched_intr, NULL);
 }
 
 void sched_start_cpu(unsigned int cpu)
 {
-	rq_init(cpu);
+	rq_start(cpu);
 	idle_loop();
 }
 

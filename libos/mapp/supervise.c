@@ -73,6 +73,9 @@ static int supervise(void *arg)
 		if (rc) {
 			log_warn("supervisor: cannot start \"%s\" (%d)\n",
 				 s->s_name, rc);
+			/* Report the failed start, not the run before it. */
+			ex.faulted = 0;
+			ex.fault[0] = '\0';
 			status = rc;
 			break;
 		}

@@ -31,7 +31,7 @@ struct ioapic {
 	uint32_t io_inputs; /* [I] */
 };
 
-/* Locking: [I] after ioapic_init(); the registers [G irq lock]. */
+/* Locking: [I] after ioapic_init(); the registers [G ioapic lock]. */
 static struct ioapic ioapics[MADT_IOAPICS_MAX];
 static unsigned int nr_ioapics;
 static struct spinlock ioapic_lock = SPINLOCK_INIT("ioapic");

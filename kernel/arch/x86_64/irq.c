@@ -8,6 +8,7 @@
 #include <arch/apic.h>
 #include <arch/trap.h>
 
+#include <kernel/arch.h>
 #include <kernel/errno.h>
 #include <kernel/irq.h>
 #include <kernel/log.h>
@@ -45,12 +46,26 @@ int irq_alloc_vector(irq_handler_t fn, void *arg)
 
 void irq_free_vector(int vector)
 {
+	unsigned int cpu;
+
 	if (vector < VEC_DYN_FIRST || vector > VEC_DYN_LAST)
 		return;
 	spin_lock(&irq_lock);
-	__atomic_store_n(&slots[vector].is_fn, NULL, __ATOMIC_RELEASE);
-	slots[vector].is_arg = NULL;
+	__atomic_store_n(&slots[vector].is_fn, NULL, __ATOMIC_SEQ_CST);
 	spin_unlock(&irq_lock);
+	/* A handler that loaded the old fn may still run on another CPU;
+	 * its data must outlive it. The dispatcher's exchange and this
+	 * fence order the two sides (Dekker). is_arg stays: a late reader
+	 * of fn still pairs it with its own arg until the slot is reused,
+	 * and it cannot be reused before this returns. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (cpu = 0; cpu < cpu_count(); cpu++) {
+		const struct percpu *pc = cpu_get(cpu);
+
+		while (__atomic_load_n(&pc->pc_irq_vector, __ATOMIC_ACQUIRE) ==
+		       vector)
+			arch_cpu_relax();
+	}
 }
 
 void irq_set_fixed(int vector, irq_handler_t fn, void *arg)
@@ -84,12 +99,16 @@ void irq_dispatch(struct trap_frame *tf)
 		return;
 	pc->pc_irq_depth++;
 	trace_irq((unsigned int)vec);
+	/* A locked exchange: irq_free_vector() sees this CPU inside the
+	 * vector before this CPU can load the old handler. */
+	__atomic_exchange_n(&pc->pc_irq_vector, vec, __ATOMIC_SEQ_CST);
 	fn = __atomic_load_n(&slots[vec].is_fn, __ATOMIC_ACQUIRE);
 	if (fn)
 		fn(slots[vec].is_arg);
 	else if (__atomic_fetch_add(&unexpected, 1, __ATOMIC_RELAXED) == 0)
 		log_warn("irq: unexpected vector %d on cpu %u\n", vec,
 			 pc->pc_id);
+	__atomic_store_n(&pc->pc_irq_vector, -1, __ATOMIC_RELEASE);
 	lapic_eoi();
 	pc->pc_irq_depth--;
 }

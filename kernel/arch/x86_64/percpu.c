@@ -21,6 +21,7 @@ void percpu_setup(unsigned int id, uint32_t apic_id)
 	pc->pc_self = pc;
 	pc->pc_id = id;
 	pc->pc_apic_id = apic_id;
+	pc->pc_irq_vector = -1;
 	cpu_wrmsr(MSR_GS_BASE, (uintptr_t)pc);
 }
 

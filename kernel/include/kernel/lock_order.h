@@ -26,7 +26,8 @@
  *   random lock         (lib/random.c)
  *   irq lock            (arch/x86_64/irq.c: the vector table)
  *   ioapic lock         (arch/x86_64/ioapic.c: redirection entries)
- *   console lock        (lib/console.c; a fault or panic only tries it)
+ *   console lock        (lib/console.c; a panic only tries it, and a
+ *                        fault on the CPU holding it writes without it)
  */
 #ifndef KERNEL_LOCK_ORDER_H
 #define KERNEL_LOCK_ORDER_H

@@ -26,11 +26,12 @@ struct percpu {
 	uint32_t pc_id; /* %gs:8, dense CPU id */
 	uint32_t pc_preempt; /* %gs:12, an IRQ asks isr.S to switch tasks */
 	uint32_t pc_apic_id; /* local APIC (or x2APIC) id */
-	struct task *pc_current; /* the task running here, or the idle task */
+	uint32_t pc_lock_depth; /* %gs:20, irq_push_off() nesting */
+	struct task *pc_current; /* %gs:24, running task or the idle task */
 	struct sched_rq *pc_rq; /* this CPU's run queue (sched.c) */
 	struct trace_ring *pc_trace; /* this CPU's trace ring (trace.c) */
 	uint32_t pc_irq_depth; /* > 0 inside an interrupt handler */
-	uint32_t pc_lock_depth; /* irq_push_off() nesting (spinlocks held) */
+	int32_t pc_irq_vector; /* [a] vector being handled, else -1 */
 	uint32_t pc_irq_was_on; /* IF before the outermost irq_push_off() */
 	uintptr_t pc_irq_stack_top; /* IST stack for device IRQs */
 	uint64_t pc_timer_deadline; /* armed timer deadline, ns (0 = none) */
@@ -42,11 +43,15 @@ struct percpu {
 BUILD_ASSERT(offsetof(struct percpu, pc_self) == PERCPU_SELF);
 BUILD_ASSERT(offsetof(struct percpu, pc_id) == PERCPU_ID);
 BUILD_ASSERT(offsetof(struct percpu, pc_preempt) == PERCPU_PREEMPT);
+BUILD_ASSERT(offsetof(struct percpu, pc_lock_depth) == PERCPU_LOCK_DEPTH);
+BUILD_ASSERT(offsetof(struct percpu, pc_current) == PERCPU_CURRENT);
 
 #ifdef UNIT_TEST
 /* Host unit tests link fakes (tests/unit/fakes/percpu_fake.c). */
 struct percpu *this_cpu(void);
 unsigned int cpu_id(void);
+struct task *this_cpu_current(void);
+unsigned int this_cpu_lock_depth(void);
 #else
 /* This CPU's block. Valid from arch_early_init() on, on every CPU. */
 static inline struct percpu *this_cpu(void)
@@ -66,6 +71,29 @@ static inline unsigned int cpu_id(void)
 
 	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(PERCPU_ID));
 	return id;
+}
+
+/*
+ * Fields a task reads with interrupts on take one %gs-relative load: with
+ * timer preemption a task may move to another CPU between loading
+ * this_cpu() and reading through it.
+ */
+static inline struct task *this_cpu_current(void)
+{
+	struct task *t;
+
+	__asm__ volatile("mov %%gs:%c1, %0" : "=r"(t) : "i"(PERCPU_CURRENT));
+	return t;
+}
+
+static inline unsigned int this_cpu_lock_depth(void)
+{
+	unsigned int n;
+
+	__asm__ volatile("movl %%gs:%c1, %0"
+			 : "=r"(n)
+			 : "i"(PERCPU_LOCK_DEPTH));
+	return n;
 }
 #endif
 

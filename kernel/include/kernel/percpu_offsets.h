@@ -7,5 +7,7 @@
 #define PERCPU_SELF 0
 #define PERCPU_ID 8
 #define PERCPU_PREEMPT 12
+#define PERCPU_LOCK_DEPTH 20
+#define PERCPU_CURRENT 24
 
 #endif /* KERNEL_PERCPU_OFFSETS_H */

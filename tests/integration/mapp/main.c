@@ -13,9 +13,12 @@
  *                 restarted while counters on other CPUs keep counting
  *   giveup        a child that always faults exhausts its restart budget
  *   mainfault     a fault in main() still ends the image with a panic
+ *   churn         32 microapps wake each other, yield and time out in a
+ *                 tangle for a while: every one of them finishes
  */
 #include <assert.h>
 #include <mosaic/mapp.h>
+#include <mosaic/sync.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,6 +388,45 @@ static int test_giveup(void)
 	return failures != 0;
 }
 
+/* --- churn ------------------------------------------------------------ */
+
+#define CHURNERS 32
+
+static struct mapp_sem churn_sem[CHURNERS];
+static unsigned long churn_done;
+
+static int churner(void *arg)
+{
+	unsigned int id = (unsigned int)(uintptr_t)arg, i;
+
+	for (i = 0; i < 300; i++) {
+		mapp_sem_up(&churn_sem[(id * 7 + i) % CHURNERS]);
+		if (i % 3 == 0)
+			mapp_yield();
+		mapp_sem_timeddown(&churn_sem[id], now_ns() + 200000);
+	}
+	__atomic_fetch_add(&churn_done, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int test_churn(void)
+{
+	mapp_t t[CHURNERS];
+	unsigned int i;
+
+	for (i = 0; i < CHURNERS; i++)
+		mapp_sem_init(&churn_sem[i], 0);
+	for (i = 0; i < CHURNERS; i++)
+		CHECK(mapp_spawn(&t[i], "churn", churner, (void *)(uintptr_t)i,
+				 NULL) == 0,
+		      "spawn churner");
+	for (i = 0; i < CHURNERS; i++)
+		mapp_join(t[i], NULL);
+	CHECK(churn_done == CHURNERS, "%lu of %d finished", churn_done,
+	      CHURNERS);
+	return failures != 0;
+}
+
 int main(int argc, char **argv)
 {
 	int rc = 1;
@@ -405,6 +447,8 @@ int main(int argc, char **argv)
 		rc = test_supervise(argv[2]);
 	else if (!strcmp(argv[1], "giveup"))
 		rc = test_giveup();
+	else if (!strcmp(argv[1], "churn"))
+		rc = test_churn();
 	else if (!strcmp(argv[1], "mainfault"))
 		return peek((volatile int *)16);
 	else

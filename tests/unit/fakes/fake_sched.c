@@ -78,16 +78,18 @@ void spin_unlock(struct spinlock *l)
 	if (!spin_held(l))
 		spin_contract_failed("released but not held", l->sl_name);
 	__atomic_store_n(&l->sl_pc, 0, __ATOMIC_RELAXED);
+	/* As the kernel's: the owner clears its id before the release, so a
+	 * thread can never read its own stale id while another holds it. */
+	__atomic_store_n(&l->sl_cpu, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&l->sl_locked, 0, __ATOMIC_RELEASE);
 	lock_depth--;
 }
 
 bool spin_held(const struct spinlock *l)
 {
-	return __atomic_load_n(&l->sl_locked, __ATOMIC_RELAXED) &&
-	       __atomic_load_n(&l->sl_cpu, __ATOMIC_RELAXED) ==
-		       task_id(sched_self()) &&
-	       __atomic_load_n(&l->sl_pc, __ATOMIC_RELAXED) != 0;
+	/* Task ids start at 1, so 0 means nobody. */
+	return __atomic_load_n(&l->sl_cpu, __ATOMIC_RELAXED) ==
+	       task_id(sched_self());
 }
 
 unsigned int spin_depth(void)
