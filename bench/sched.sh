@@ -18,8 +18,15 @@ run() {
 run --append "switch 20000" "$img" -- $icount | grep '^switch'
 run --append "spawn 5000" "$img" -- $icount | grep '^spawn'
 run --smp 2 --append "wake 2000" "$img" -- $icount | grep '^wake'
-one=$(run --smp 1 --append "cpu 8" "$img" | sed -n 's/.*: \([0-9]*\) cycles/\1/p')
-two=$(run --smp 2 --append "cpu 8" "$img" | sed -n 's/.*: \([0-9]*\) cycles/\1/p')
-echo "cpu-bound, 8 microapps: smp1 $one, smp2 $two TSC cycles;" \
-	"speedup $(python3 -c "print(f'{$one / $two:.2f}')")x"
+# Alternating pairs, the median ratio: the host is shared and noisy.
+ratios=
+for _ in 1 2 3; do
+	one=$(run --smp 1 --append "cpu 8" "$img" |
+		sed -n 's/.*: \([0-9]*\) cycles/\1/p')
+	two=$(run --smp 2 --append "cpu 8" "$img" |
+		sed -n 's/.*: \([0-9]*\) cycles/\1/p')
+	ratios="$ratios $(python3 -c "print(f'{$one / $two:.2f}')")"
+done
+echo "cpu-bound, 8 microapps, smp1/smp2 time ratios:$ratios;" \
+	"median $(echo $ratios | tr ' ' '\n' | sort -n | sed -n 2p)x"
 run --mem 256M --append "idle 40000" "$img" | grep '^idle'
