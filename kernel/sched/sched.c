@@ -52,6 +52,7 @@ struct task {
 	bool t_idle; /* [I] a CPU's idle task */
 	bool t_reap; /* [o] set while exiting: free after the switch */
 	bool t_root; /* [I] main(): a fault in it ends the image */
+	int t_errno; /* [o] libc's errno for this task */
 	char t_name[TASK_NAME_MAX]; /* [I] */
 	struct kstack t_stack; /* [I] */
 
@@ -760,6 +761,14 @@ void sched_exit_with(const struct task_exit *ex)
 	assert_may_yield();
 	self->t_exit = *ex;
 	exit_current();
+}
+
+int *sched_errno_slot(void)
+{
+	static int early_errno; /* before the scheduler runs: boot only */
+	struct task *t = this_cpu_current();
+
+	return t ? &t->t_errno : &early_errno;
 }
 
 bool task_is_root(const struct task *t)

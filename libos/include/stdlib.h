@@ -16,15 +16,17 @@
 void exit(int status) __attribute__((noreturn));
 /* Ends the image at once: no handlers, no flush. */
 void _Exit(int status) __attribute__((noreturn));
-/* Ends the image with a panic record (backtrace included). */
+/* Ends the calling microapp with a fault record (backtrace included);
+ * in main(), the image with a panic record. */
 void abort(void) __attribute__((noreturn));
 /* Registers fn for exit(); returns 0, or -1 when 32 are registered. */
 int atexit(void (*fn)(void));
 
 /*
- * The heap: 16-byte aligned blocks; a double free, a free of a pointer the
- * heap never returned or corrupted heap metadata ends the image with a
- * panic record naming the violation.
+ * The heap: 16-byte aligned blocks; a failure returns NULL with errno
+ * ENOMEM. A double free, a free of a pointer the heap never returned or
+ * corrupted heap metadata ends the calling microapp with a fault record
+ * naming the violation (in main(), the image, with a panic record).
  */
 void *malloc(size_t size);
 void free(void *p);

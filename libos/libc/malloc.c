@@ -1,18 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The malloc family over the kernel heap (<kernel/heap.h>), which does the
- * size classes, per-CPU caches and hardening. errno arrives with the libc
- * issue (#5); until then failures are reported by the return value only.
+ * size classes, per-CPU caches and hardening.
  */
 #include <malloc.h>
 #include <stdlib.h>
 
+#include <errno.h>
+
 #include <kernel/errno.h>
 #include <kernel/heap.h>
 
+/* POSIX: a failed allocation sets errno to ENOMEM. */
+static void *nomem(void *p)
+{
+	if (!p)
+		errno = ENOMEM;
+	return p;
+}
+
 void *malloc(size_t size)
 {
-	return heap_alloc(size);
+	return nomem(heap_alloc(size));
 }
 
 void free(void *p)
@@ -22,12 +31,12 @@ void free(void *p)
 
 void *calloc(size_t n, size_t size)
 {
-	return heap_calloc(n, size);
+	return nomem(heap_calloc(n, size));
 }
 
 void *realloc(void *p, size_t size)
 {
-	return heap_realloc(p, size);
+	return nomem(heap_realloc(p, size));
 }
 
 static int is_pow2(size_t v)
@@ -37,9 +46,11 @@ static int is_pow2(size_t v)
 
 void *aligned_alloc(size_t align, size_t size)
 {
-	if (!is_pow2(align))
+	if (!is_pow2(align)) {
+		errno = EINVAL;
 		return NULL;
-	return heap_alloc_aligned(align, size);
+	}
+	return nomem(heap_alloc_aligned(align, size));
 }
 
 int posix_memalign(void **out, size_t align, size_t size)

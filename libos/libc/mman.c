@@ -2,13 +2,14 @@
 /*
  * <sys/mman.h> over the kernel's anonymous mappings (<kernel/mmap.h>):
  * checks what POSIX lets an application ask for and refuses what the
- * kernel does not offer (files, sharing). errno arrives with the libc
- * issue (#5); until then failures are reported by the return value only.
+ * kernel does not offer (files, sharing).
  */
 #include <sys/mman.h>
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include <errno.h>
 
 #include <kernel/errno.h>
 #include <kernel/mmap.h>
@@ -36,7 +37,7 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		rc = mmap_anon((uintptr_t)addr, len, (unsigned int)prot,
 			       (flags & MAP_FIXED) != 0, &va);
 	if (rc) {
-		/* TODO(libc): set errno #5 */
+		errno = -rc;
 		return MAP_FAILED;
 	}
 	return (void *)va;
@@ -44,8 +45,10 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 
 int munmap(void *addr, size_t len)
 {
-	if (mmap_unmap((uintptr_t)addr, len)) {
-		/* TODO(libc): set errno #5 */
+	int rc = mmap_unmap((uintptr_t)addr, len);
+
+	if (rc) {
+		errno = -rc;
 		return -1;
 	}
 	return 0;
@@ -53,8 +56,10 @@ int munmap(void *addr, size_t len)
 
 int mprotect(void *addr, size_t len, int prot)
 {
-	if (mmap_protect((uintptr_t)addr, len, (unsigned int)prot)) {
-		/* TODO(libc): set errno #5 */
+	int rc = mmap_protect((uintptr_t)addr, len, (unsigned int)prot);
+
+	if (rc) {
+		errno = -rc;
 		return -1;
 	}
 	return 0;

@@ -6,6 +6,8 @@
  */
 #include <time.h>
 
+#include <errno.h>
+
 #include <stdint.h>
 
 #include <kernel/time.h>
@@ -33,11 +35,11 @@ int clock_gettime(clockid_t clk, struct timespec *ts)
 		ns = time_ns();
 		break;
 	default:
-		/* TODO(libc): set errno to EINVAL #5 */
+		errno = EINVAL;
 		return -1;
 	}
 	if (!ts) {
-		/* TODO(libc): set errno to EFAULT #5 */
+		errno = EFAULT;
 		return -1;
 	}
 	ts->tv_sec = (time_t)(ns / NSEC_PER_SEC);

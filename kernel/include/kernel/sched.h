@@ -109,6 +109,9 @@ void sched_exit(int status) __noreturn;
  * how its child ended). */
 void sched_exit_with(const struct task_exit *ex) __noreturn;
 
+/* The calling task's errno slot (libc's errno). Any context. */
+int *sched_errno_slot(void);
+
 /* True for the appliance's root task (main). */
 bool task_is_root(const struct task *t);
 
