@@ -60,8 +60,12 @@ OPT_SPEED ?= -O2
 CFLAGS-boot := $(OPT_SIZE) $(CFLAGS_NOFPU) $(INC-boot)
 CFLAGS-kernel := $(OPT_SIZE) $(CFLAGS_NOFPU) $(INC-kernel)
 CFLAGS-drivers := $(OPT_SIZE) $(CFLAGS_NOFPU) $(INC-drivers)
-CFLAGS-libos := $(OPT_SPEED) $(INC-libos)
-CFLAGS-apps := $(OPT_SPEED) $(INC-apps)
+# Application code (libos and apps) runs only in microapps, each with a
+# thread pointer whose canary (%fs:0x28, random per boot) the stack
+# protector checks; the kernel layers do not use it.
+CFLAGS_SSP := -fstack-protector-strong
+CFLAGS-libos := $(OPT_SPEED) $(CFLAGS_SSP) $(INC-libos)
+CFLAGS-apps := $(OPT_SPEED) $(CFLAGS_SSP) $(INC-apps)
 
 # Hot paths in size-optimised layers (the heap's malloc/free fast path).
 $(BUILD)/obj/kernel/mm/heap.o: EXTRA_CFLAGS := $(OPT_SPEED)

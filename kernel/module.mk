@@ -54,3 +54,4 @@ SRCS-kernel += kernel/lib/trace_ring.c
 SRCS-kernel += kernel/sched/sync.c
 SRCS-kernel += kernel/sched/chan_ring.c
 SRCS-kernel += kernel/sched/chan.c
+SRCS-kernel += kernel/lib/tls.c

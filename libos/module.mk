@@ -10,3 +10,4 @@ SRCS-libos += libos/mapp/sync.c
 SRCS-libos += libos/mapp/irq.c
 SRCS-libos += libos/libc/assert.c
 SRCS-libos += libos/libc/errno.c
+SRCS-libos += libos/libc/ssp.c

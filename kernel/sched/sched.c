@@ -20,9 +20,11 @@
 #include <kernel/panic.h>
 #include <kernel/param.h>
 #include <kernel/percpu.h>
+#include <kernel/random.h>
 #include <kernel/smp.h>
 #include <kernel/string.h>
 #include <kernel/time.h>
+#include <kernel/tls.h>
 #include <kernel/trace.h>
 
 #include "policy.h"
@@ -57,6 +59,8 @@ struct task {
 	struct kstack t_stack; /* [I] */
 
 	void *t_fpu; /* [o] XSAVE area, only with timer preemption */
+	void *t_tls; /* [I] TLS area (<kernel/tls.h>) */
+	uintptr_t t_tp; /* [I] its thread pointer, the FS base */
 
 	struct timer_node t_timer; /* [L timer lock of t_timer_cpu] */
 	uint32_t t_timer_cpu; /* [o] */
@@ -84,6 +88,8 @@ struct sched_rq {
 	uint64_t rq_switches; /* [a] switches into a real task */
 	uint64_t rq_slice_end; /* [c] preemption: when the current task's
 				* time slice ends */
+	uintptr_t rq_tp; /* [c] the FS base loaded on this CPU */
+	struct tls_tcb rq_idle_tcb; /* [c] the idle task's, canary only */
 };
 
 static struct sched_rq rqs[CONFIG_MAX_CPUS];
@@ -317,6 +323,10 @@ static void switch_to(struct percpu *pc, struct task *prev, struct task *next)
 	if (!next->t_idle)
 		__atomic_fetch_add(&rq->rq_switches, 1, __ATOMIC_RELAXED);
 	pc->pc_current = next;
+	if (next->t_tp != rq->rq_tp) {
+		arch_set_tp(next->t_tp);
+		rq->rq_tp = next->t_tp;
+	}
 	if (preempt_ns && !next->t_idle) {
 		struct timer_node *n;
 
@@ -630,6 +640,7 @@ static void task_free(struct task *t)
 	spin_unlock(&tasks_lock);
 	stack_free(&t->t_stack);
 	heap_free(t->t_fpu);
+	heap_free(t->t_tls);
 	heap_free(t);
 	__atomic_fetch_sub(&stats.live, 1, __ATOMIC_RELAXED);
 }
@@ -683,20 +694,19 @@ int sched_spawn(struct task **out, const char *name, int (*fn)(void *),
 	if (!t)
 		return -ENOMEM;
 	kstrlcpy(t->t_name, name ? name : "task", sizeof(t->t_name));
+	t->t_tls = heap_alloc_aligned(tls_area_align(), tls_area_size());
+	if (!t->t_tls)
+		goto err_free;
+	t->t_tp = tls_area_init(t->t_tls);
 	if (preempt_ns) {
 		t->t_fpu = heap_alloc_aligned(64, arch_fpu_state_size());
-		if (!t->t_fpu) {
-			heap_free(t);
-			return -ENOMEM;
-		}
+		if (!t->t_fpu)
+			goto err_free;
 		memset(t->t_fpu, 0, arch_fpu_state_size());
 	}
 	rc = stack_alloc(&t->t_stack, size, t->t_name);
-	if (rc) {
-		heap_free(t->t_fpu);
-		heap_free(t);
-		return rc;
-	}
+	if (rc)
+		goto err_free_rc;
 	t->t_id = __atomic_fetch_add(&next_task_id, 1, __ATOMIC_RELAXED);
 	t->t_affinity = aff;
 	t->t_fn = fn;
@@ -721,6 +731,14 @@ int sched_spawn(struct task **out, const char *name, int (*fn)(void *),
 		*out = t;
 	enqueue(t, place(t, (int)cpu_id()));
 	return 0;
+
+err_free:
+	rc = -ENOMEM;
+err_free_rc:
+	heap_free(t->t_fpu);
+	heap_free(t->t_tls);
+	heap_free(t);
+	return rc;
 }
 
 static void __noreturn exit_current(void)
@@ -874,6 +892,9 @@ static void rq_start(unsigned int cpu)
 	struct task *idle = &rq->rq_idle;
 
 	idle->t_idle = true;
+	idle->t_tp = tls_tcb_init(&rq->rq_idle_tcb);
+	rq->rq_tp = idle->t_tp;
+	arch_set_tp(idle->t_tp);
 	idle->t_on_cpu = 1;
 	idle->t_state = TASK_RUNNING;
 	idle->t_cpu = cpu;
@@ -888,6 +909,7 @@ void sched_init(void)
 {
 	unsigned int cpu;
 
+	tls_init(random_u64());
 	/* Every queue is ready before any other CPU starts, so a task can
 	 * be placed on a CPU the moment it counts as online. */
 	for (cpu = 0; cpu < CONFIG_MAX_CPUS; cpu++) {

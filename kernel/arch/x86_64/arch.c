@@ -214,3 +214,10 @@ void arch_fpu_restore(const void *area)
 	else
 		__asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
 }
+
+#define MSR_FS_BASE 0xc0000100
+
+void arch_set_tp(uintptr_t tp)
+{
+	cpu_wrmsr(MSR_FS_BASE, tp);
+}

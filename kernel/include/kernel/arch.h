@@ -69,6 +69,9 @@ size_t arch_fpu_state_size(void);
 void arch_fpu_save(void *area);
 void arch_fpu_restore(const void *area);
 
+/* Loads this CPU's thread pointer (the FS base; <kernel/tls.h>). */
+void arch_set_tp(uintptr_t tp);
+
 /* A spin-wait hint (PAUSE). */
 void arch_cpu_relax(void);
 

@@ -16,6 +16,11 @@ extern char __text_end[];
 extern char __rodata_start[], __rodata_end[];
 extern char __bss_start[], __bss_end[];
 
+/* The TLS template (.tdata, then .tbss zeroes); the last two are
+ * absolute symbols: use their addresses as numbers. */
+extern const char __tdata_start[], __tdata_end[];
+extern const char __tls_memsz[], __tls_align[];
+
 /* The boot stack and its unmapped guard page (boot/entry.S). */
 extern char boot_stack_guard[], boot_stack_top[];
 
