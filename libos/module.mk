@@ -11,3 +11,4 @@ SRCS-libos += libos/mapp/irq.c
 SRCS-libos += libos/libc/assert.c
 SRCS-libos += libos/libc/errno.c
 SRCS-libos += libos/libc/ssp.c
+SRCS-libos += libos/libc/pthread.c

@@ -529,7 +529,7 @@ void sched_sleep_ns(uint64_t ns)
 	sched_sleep_until(ns > UINT64_MAX - now ? UINT64_MAX : now + ns);
 }
 
-void sched_yield(void)
+void sched_yield_cpu(void)
 {
 	assert_may_yield();
 	irq_disable();

@@ -42,7 +42,7 @@ void mapp_detach(mapp_t m)
 
 void mapp_yield(void)
 {
-	sched_yield();
+	sched_yield_cpu();
 }
 
 void mapp_sleep_ns(uint64_t ns)

@@ -94,7 +94,7 @@ int sched_join(struct task *t, struct task_exit *ex);
 void sched_detach(struct task *t);
 
 /* Lets other runnable tasks on this CPU run. May yield. */
-void sched_yield(void);
+void sched_yield_cpu(void);
 
 /* Blocks for at least `ns` nanoseconds of time_ns(). May yield. */
 void sched_sleep_ns(uint64_t ns);
