@@ -12,3 +12,6 @@ SRCS-libos += libos/libc/assert.c
 SRCS-libos += libos/libc/errno.c
 SRCS-libos += libos/libc/ssp.c
 SRCS-libos += libos/libc/pthread.c
+SRCS-libos += libos/libc/setjmp.S
+SRCS-libos += libos/libc/signal.c
+SRCS-libos += libos/libc/unistd.c

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* exit, _Exit, abort and atexit over the kernel's kernel_exit()/panic(). */
+#include <signal.h>
 #include <stdlib.h>
 
 #include <kernel/panic.h>
@@ -34,8 +35,20 @@ void _Exit(int status)
 	kernel_exit(status);
 }
 
+/* POSIX: SIGABRT's handler runs first, if there is one; if it returns,
+ * the microapp still ends, as with no handler. */
 void abort(void)
 {
+	struct sigaction act;
+	sigset_t abrt;
+
+	if (sigaction(SIGABRT, NULL, &act) == 0 && act.sa_handler != SIG_DFL &&
+	    act.sa_handler != SIG_IGN) {
+		sigemptyset(&abrt);
+		sigaddset(&abrt, SIGABRT);
+		sigprocmask(SIG_UNBLOCK, &abrt, NULL);
+		raise(SIGABRT);
+	}
 	libc_stdio_flush_all();
 	fault_or_panic(FAULT_CODE_ABORT, "abort() called");
 }

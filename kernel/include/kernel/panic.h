@@ -61,5 +61,6 @@ void fault_or_panic(unsigned int code, const char *fmt, ...) __noreturn
 #define FAULT_CODE_ASSERT 33
 #define FAULT_CODE_ABORT 34
 #define FAULT_CODE_SSP 35
+#define FAULT_CODE_SIGNAL 36
 
 #endif /* KERNEL_PANIC_H */

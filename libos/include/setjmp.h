@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * <setjmp.h> (C11 7.13, POSIX sigsetjmp). A jmp_buf keeps what the SysV
+ * ABI says a call preserves (rbx, rbp, r12-r15, rsp), the return address,
+ * MXCSR's control bits and the x87 control word. longjmp() may only go up
+ * the stack of the same microapp (thread); never into a finished frame.
+ * Signals have no mask here (they are synchronous: raise()), so
+ * sigsetjmp's savemask changes nothing.
+ */
+#ifndef _SETJMP_H
+#define _SETJMP_H
+
+typedef unsigned long jmp_buf[9];
+typedef unsigned long sigjmp_buf[9];
+
+int setjmp(jmp_buf env) __attribute__((returns_twice));
+void longjmp(jmp_buf env, int val) __attribute__((noreturn));
+int _setjmp(jmp_buf env) __attribute__((returns_twice));
+void _longjmp(jmp_buf env, int val) __attribute__((noreturn));
+int sigsetjmp(sigjmp_buf env, int savemask) __attribute__((returns_twice));
+void siglongjmp(sigjmp_buf env, int val) __attribute__((noreturn));
+
+#endif /* _SETJMP_H */
