@@ -86,3 +86,21 @@ $(eval $(call unit_test,chan,tests/unit/kernel/chan_test.c kernel/sched/chan.c \
 UNIT_CFLAGS_chan_abi := -iquote libos/include
 $(eval $(call unit_test,chan_abi,tests/unit/libos/chan_abi_test.c \
 	tests/unit/libos/chan_abi_app.c))
+# libos/libc against glibc: the libc objects see Mosaic's headers and get
+# mosaic_* names (tests/unit/libos/libc_names.h); the tests see both.
+UNIT_LIBC_CFLAGS := -ffreestanding -Ilibos/include \
+	-include tests/unit/libos/libc_names.h
+UNIT_CFLAGS_ctype := -iquote libos/include
+$(eval $(call unit_test,ctype,tests/unit/libos/ctype_test.c libos/libc/ctype.c))
+$(UNIT_DIR)/obj/ctype/libos/%.o: UNIT_CFLAGS_ctype += $(UNIT_LIBC_CFLAGS)
+UNIT_CFLAGS_string := -iquote libos/include
+$(eval $(call unit_test,string,tests/unit/libos/string_test.c \
+	tests/unit/libos/libc_test_util.c libos/libc/string.c \
+	libos/libc/ctype.c kernel/lib/string.c))
+$(UNIT_DIR)/obj/string/libos/%.o: UNIT_CFLAGS_string += $(UNIT_LIBC_CFLAGS)
+UNIT_CFLAGS_stdlib := -iquote libos/include
+$(eval $(call unit_test,stdlib,tests/unit/libos/stdlib_test.c \
+	tests/unit/libos/libc_test_util.c libos/libc/stdlib.c \
+	libos/libc/string.c libos/libc/ctype.c kernel/lib/string.c))
+$(UNIT_DIR)/obj/stdlib/libos/%.o: UNIT_CFLAGS_stdlib += $(UNIT_LIBC_CFLAGS)
+$(UNIT_DIR)/stdlib: UNIT_LDLIBS += -lm
