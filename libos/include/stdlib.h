@@ -119,4 +119,45 @@ lldiv_t lldiv(long long num, long long den);
 /* |v|; undefined for LLONG_MIN. */
 long long llabs(long long v);
 
+/* Number parsing */
+/*
+ * strtod, strtof, strtold (C11 7.22.1.3): skip white space, then read an
+ * optional sign and one of: a decimal number with an optional exponent
+ * ("1.5e-3"), a hexadecimal one ("0x1.8p3", binary exponent), "inf" or
+ * "infinity", "nan" or "nan(chars)" (any case; a chars that is a whole
+ * number in strtoull(,,0) form sets the NaN's payload, as glibc). The
+ * result is correctly rounded to nearest-even (long double: x87 80-bit).
+ * Returns the value; on overflow +-HUGE_VAL(F/L) and errno ERANGE; on a
+ * result that is subnormal and inexact, or rounds to zero, that result and
+ * errno ERANGE (glibc's rule). With no number, returns 0 and *(end) =
+ * (s). (end), if not NULL, receives the first character not used. Very
+ * long or extreme strtold inputs take heap memory; without it, 0 and errno
+ * ENOMEM. Never yields; thread-safe; errno is changed only on error.
+ */
+double strtod(const char *restrict s, char **restrict end);
+float strtof(const char *restrict s, char **restrict end);
+long double strtold(const char *restrict s, char **restrict end);
+/* strtod(s, NULL). */
+double atof(const char *s);
+
+/*
+ * strtol, strtoll, strtoul, strtoull (C11 7.22.1.4): skip white space,
+ * read an optional sign and digits in (base), 2 to 36 (letters are 10-35,
+ * any case), or 0: "0x" means 16, a leading "0" 8, else 10. Base 16 also
+ * accepts the "0x". "0x" with no hex digit after it reads as "0", *(end)
+ * pointing at the x. The unsigned forms negate in their type after a
+ * minus sign. Returns the value; out of range, LONG_MIN/LONG_MAX
+ * (ULONG_MAX, ...) and errno ERANGE; with no digits, 0 and *(end) = (s);
+ * an invalid (base), 0 and errno EINVAL, *(end) left alone (as glibc).
+ */
+long strtol(const char *restrict s, char **restrict end, int base);
+long long strtoll(const char *restrict s, char **restrict end, int base);
+unsigned long strtoul(const char *restrict s, char **restrict end, int base);
+unsigned long long strtoull(const char *restrict s, char **restrict end,
+			    int base);
+/* strtol(s, NULL, 10), truncated to int for atoi. */
+int atoi(const char *s);
+long atol(const char *s);
+long long atoll(const char *s);
+
 #endif /* MOSAIC_STDLIB_H */

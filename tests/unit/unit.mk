@@ -104,3 +104,7 @@ $(eval $(call unit_test,stdlib,tests/unit/libos/stdlib_test.c \
 	libos/libc/string.c libos/libc/ctype.c kernel/lib/string.c))
 $(UNIT_DIR)/obj/stdlib/libos/%.o: UNIT_CFLAGS_stdlib += $(UNIT_LIBC_CFLAGS)
 $(UNIT_DIR)/stdlib: UNIT_LDLIBS += -lm
+UNIT_CFLAGS_strto := -iquote libos/libc
+$(UNIT_DIR)/strto: UNIT_LDLIBS += -lm -lquadmath
+$(eval $(call unit_test,strto,tests/unit/libos/strto_test.c \
+	libos/libc/strto_float.c libos/libc/strto_int.c))
