@@ -98,6 +98,15 @@ $(eval $(call unit_test,string,tests/unit/libos/string_test.c \
 	tests/unit/libos/libc_test_util.c libos/libc/string.c \
 	libos/libc/ctype.c kernel/lib/string.c))
 $(UNIT_DIR)/obj/string/libos/%.o: UNIT_CFLAGS_string += $(UNIT_LIBC_CFLAGS)
+# libc math against glibc's libm; the sources see libos's <math.h> and
+# math_rename.h, the test glibc's <math.h>.
+$(UNIT_DIR)/obj/math/libos/%.o: UNIT_CFLAGS_math = -Ilibos/include \
+	-include tests/unit/libos/math_rename.h
+$(UNIT_DIR)/math: UNIT_LDLIBS += -lm
+$(eval $(call unit_test,math,tests/unit/libos/math_test.c \
+	libos/libc/math/basic.c libos/libc/math/exp_log.c \
+	libos/libc/math/trig.c libos/libc/math/atrig.c \
+	libos/libc/math/hyper.c))
 UNIT_CFLAGS_stdlib := -iquote libos/include
 $(eval $(call unit_test,stdlib,tests/unit/libos/stdlib_test.c \
 	tests/unit/libos/libc_test_util.c libos/libc/stdlib.c \
