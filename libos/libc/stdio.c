@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * FILE streams over the console and the printf family. Formatting is the
- * kernel's fmt engine for now (integers, strings, pointers); the libc issue
- * (#5) brings floating point, files and input.
+ * FILE streams over the console and the printf family, which formats with
+ * libc's engine (printf.c, printf_float.c: C11 7.21.6.1, glibc's output);
+ * one printf call is one critical section on its stream. Files and input
+ * arrive with the libc issue (#5).
  */
 #include <stdio.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <kernel/console.h>
-#include <kernel/fmt.h>
 #include <kernel/spinlock.h>
 
 #include "libc_impl.h"
+#include "printf_impl.h"
 
 /* Locking: [L] f_lock, so lines from microapps on several CPUs stay
  * whole (a printf() is one critical section). */
@@ -184,11 +187,13 @@ static void file_emit(void *ctx, const char *s, size_t len)
 	put_locked(ctx, s, len);
 }
 
-/* The fmt engine returns -EINVAL/-EOVERFLOW; POSIX callers get -1.
- * TODO(libc): set errno from it #5 */
+/* The engine returns a negative errno; POSIX callers get -1 and errno. */
 static int posix_ret(int n)
 {
-	return n < 0 ? -1 : n;
+	if (n >= 0)
+		return n;
+	errno = -n;
+	return -1;
 }
 
 int vfprintf(FILE *f, const char *fmt, va_list ap)
@@ -196,10 +201,14 @@ int vfprintf(FILE *f, const char *fmt, va_list ap)
 	int n, err;
 
 	spin_lock(&f->f_lock);
-	n = fmt_vformat(file_emit, f, fmt, ap);
+	n = libc_vformat(file_emit, f, fmt, ap);
 	err = f->f_error;
 	spin_unlock(&f->f_lock);
-	return err ? -1 : posix_ret(n);
+	if (err && n >= 0) {
+		errno = EIO;
+		return -1;
+	}
+	return posix_ret(n);
 }
 
 int fprintf(FILE *f, const char *fmt, ...)
@@ -231,7 +240,7 @@ int printf(const char *fmt, ...)
 
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	return posix_ret(fmt_vsnprintf(buf, size, fmt, ap));
+	return posix_ret(libc_vsnformat(buf, size, fmt, ap));
 }
 
 int snprintf(char *buf, size_t size, const char *fmt, ...)
@@ -259,6 +268,63 @@ int sprintf(char *buf, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	n = vsprintf(buf, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+static void console_emit(void *ctx, const char *s, size_t len)
+{
+	(void)ctx;
+	console_write(s, len);
+}
+
+int vdprintf(int fd, const char *fmt, va_list ap)
+{
+	/* TODO(libc): go through write() once fds reach files #5 */
+	if (fd != 1 && fd != 2) {
+		errno = EBADF;
+		return -1;
+	}
+	/* Like write(): what the stream holds goes out first. */
+	fflush(fd == 1 ? stdout : stderr);
+	return posix_ret(libc_vformat(console_emit, NULL, fmt, ap));
+}
+
+int dprintf(int fd, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vdprintf(fd, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int vasprintf(char **strp, const char *fmt, va_list ap)
+{
+	va_list aq;
+	int n;
+
+	*strp = NULL;
+	va_copy(aq, ap);
+	n = libc_vsnformat(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return posix_ret(n);
+	*strp = malloc((size_t)n + 1);
+	if (!*strp)
+		return -1; /* errno is ENOMEM */
+	return posix_ret(libc_vsnformat(*strp, (size_t)n + 1, fmt, ap));
+}
+
+int asprintf(char **strp, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(strp, fmt, ap);
 	va_end(ap);
 	return n;
 }

@@ -107,6 +107,9 @@ $(eval $(call unit_test,math,tests/unit/libos/math_test.c \
 	libos/libc/math/basic.c libos/libc/math/exp_log.c \
 	libos/libc/math/trig.c libos/libc/math/atrig.c \
 	libos/libc/math/hyper.c))
+UNIT_CFLAGS_printf := -iquote libos/libc
+$(eval $(call unit_test,printf,tests/unit/libos/printf_test.c \
+	libos/libc/printf.c libos/libc/printf_float.c))
 UNIT_CFLAGS_stdlib := -iquote libos/include
 $(eval $(call unit_test,stdlib,tests/unit/libos/stdlib_test.c \
 	tests/unit/libos/libc_test_util.c libos/libc/stdlib.c \
