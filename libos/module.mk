@@ -29,3 +29,4 @@ SRCS-libos += libos/libc/math/exp_log.c
 SRCS-libos += libos/libc/math/trig.c
 SRCS-libos += libos/libc/math/atrig.c
 SRCS-libos += libos/libc/math/hyper.c
+SRCS-libos += libos/libc/getopt.c

@@ -56,8 +56,15 @@ int gethostname(char *name, size_t len);
 /* Up to 256 random bytes from the kernel's CSPRNG. */
 int getentropy(void *buf, size_t len);
 
+/* Sleeps that never end early (time.c). sleep() returns 0. */
 unsigned int sleep(unsigned int seconds);
 int usleep(useconds_t usec);
+
+/* getopt() as <getopt.h> declares it (repeated here, as POSIX puts it in
+ * <unistd.h>, without the GNU long-option interface). */
+extern char *optarg;
+extern int optind, opterr, optopt;
+int getopt(int argc, char *const argv[], const char *optstring);
 
 extern char **environ;
 

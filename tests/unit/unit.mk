@@ -120,3 +120,9 @@ UNIT_CFLAGS_strto := -iquote libos/libc
 $(UNIT_DIR)/strto: UNIT_LDLIBS += -lm -lquadmath
 $(eval $(call unit_test,strto,tests/unit/libos/strto_test.c \
 	libos/libc/strto_float.c libos/libc/strto_int.c))
+UNIT_CFLAGS_time := -iquote libos/include
+$(eval $(call unit_test,time,tests/unit/libos/time_test.c libos/libc/time.c tests/unit/libos/libc_test_util.c))
+$(UNIT_DIR)/obj/time/libos/%.o: UNIT_CFLAGS_time += -ffreestanding -Ilibos/include -include tests/unit/libos/time_names.h
+UNIT_CFLAGS_getopt := -iquote libos/include
+$(eval $(call unit_test,getopt,tests/unit/libos/getopt_test.c libos/libc/getopt.c tests/unit/libos/libc_test_util.c))
+$(UNIT_DIR)/obj/getopt/libos/%.o: UNIT_CFLAGS_getopt += -ffreestanding -Ilibos/include -include tests/unit/libos/getopt_names.h
