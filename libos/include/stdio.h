@@ -73,4 +73,8 @@ int asprintf(char **strp, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int vasprintf(char **strp, const char *fmt, va_list ap);
 
+/* Prints "s: " (unless s is NULL or empty), the message for errno and a
+ * newline to stderr. */
+void perror(const char *s);
+
 #endif /* MOSAIC_STDIO_H */

@@ -328,3 +328,14 @@ int asprintf(char **strp, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+void perror(const char *s)
+{
+	int err = errno;
+
+	if (s && *s)
+		fprintf(stderr, "%s: %s\n", s, strerror(err));
+	else
+		fprintf(stderr, "%s\n", strerror(err));
+	errno = err;
+}

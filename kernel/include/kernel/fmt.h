@@ -2,8 +2,9 @@
 /*
  * Freestanding printf engine: the integer, character, string and pointer
  * conversions of C11 7.21.6.1, with output byte-for-byte equal to glibc's.
- * It backs the kernel's printk and libc's printf family. It has no floating
- * point, no %n, no wide characters and no positional (%1$d) arguments.
+ * It backs the kernel's printk (libc's printf family has its own engine
+ * with floating point, libos/libc/printf.c). It has no floating point, no
+ * %n, no wide characters and no positional (%1$d) arguments.
  */
 
 #ifndef KERNEL_FMT_H
