@@ -174,7 +174,7 @@ $(foreach t,$(ITESTS),$(eval $(call image_rules,$(BUILD)/tests/$(t).elf,\
 
 include tests/unit/unit.mk
 
-.PHONY: FORCE all image run test test-unit test-integration iso check clean deps \
+.PHONY: FORCE all image run test test-unit test-integration test-porting iso check clean deps \
 	check-includes check-headers bench
 all: $(APP_IMAGE)
 image: $(APP_IMAGE) $(APP_IMAGE:.elf=.stripped.elf)
@@ -195,6 +195,23 @@ $(BUILD)/$(APP_NAME).iso: $(APP_IMAGE) tools/mkiso
 
 test-integration: $(ITEST_IMAGES) $(ITEST_IMAGES:.elf=.stripped.elf)
 	$(Q)tools/testrun --build $(BUILD) $(addprefix tests/integration/,$(ITESTS))
+
+# Porting: small C programs with their own plain Makefiles, built by
+# tools/mosaic-cc from a copy under $(BUILD)/porting (the tree stays clean)
+# and run like the integration tests (their test.cfg names the image).
+PORTING := $(patsubst tests/porting/%/Makefile,%,\
+	$(wildcard tests/porting/*/Makefile))
+test-porting: $(BUILD)/os.o $(BUILD)/ksyms-empty.o
+	$(Q)set -e; mkdir -p $(BUILD)/tests; for p in $(PORTING); do \
+		rm -rf $(BUILD)/porting/$$p; mkdir -p $(BUILD)/porting; \
+		cp -r tests/porting/$$p $(BUILD)/porting/$$p; \
+		rm -f $(BUILD)/porting/$$p/test.cfg; \
+		$(MAKE) -s --no-print-directory -C $(BUILD)/porting/$$p \
+			CC=$(abspath tools/mosaic-cc) \
+			MOSAIC_BUILD=$(abspath $(BUILD)) >/dev/null; \
+		cp $(BUILD)/porting/$$p/$$p $(BUILD)/tests/porting-$$p.elf; \
+	done
+	$(Q)tools/testrun --build $(BUILD) $(addprefix tests/porting/,$(PORTING))
 
 check-includes:
 	$(Q)tools/check-includes
@@ -220,6 +237,7 @@ check-headers: $(HEADER_STAMPS)
 test: deps
 	$(Q)$(MAKE) --no-print-directory check-includes check-headers \
 		$(ITEST_IMAGES) $(ITEST_IMAGES:.elf=.stripped.elf) $(APP_IMAGE)
+	$(Q)$(PYTHON) tools/libc-inventory --check
 	$(Q)tests/run-all $(BUILD) $(MAKE)
 
 check: check-includes
@@ -233,6 +251,7 @@ bench: $(APP_IMAGE)
 	$(Q)$(PYTHON) bench/boot.py $(APP_IMAGE)
 	$(Q)BUILD=$(BUILD) bench/malloc.sh
 	$(Q)BUILD=$(BUILD) bench/sched.sh
+	$(Q)BUILD=$(BUILD) bench/pthread.sh
 
 clean:
 	rm -rf $(BUILD)
