@@ -7,6 +7,7 @@
 #define MOSAIC_STDLIB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define EXIT_SUCCESS 0
 #define EXIT_FAILURE 1
@@ -118,6 +119,13 @@ ldiv_t ldiv(long num, long den);
 lldiv_t lldiv(long long num, long long den);
 /* |v|; undefined for LLONG_MIN. */
 long long llabs(long long v);
+
+/* Random numbers for keys and nonces, from the kernel's CSPRNG (ChaCha20
+ * seeded from RDRAND); never blocks, safe in every thread.
+ * arc4random_uniform(n) is uniform in [0, n) (0 for n < 2). */
+uint32_t arc4random(void);
+void arc4random_buf(void *buf, size_t len);
+uint32_t arc4random_uniform(uint32_t n);
 
 /* Number parsing */
 /*

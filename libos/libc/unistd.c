@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* <unistd.h> and <sys/random.h> for one appliance: the console as
- * descriptors 0-2, one process, the kernel's CSPRNG. */
+/* <unistd.h>, <sys/random.h> and arc4random for one appliance: the
+ * console as descriptors 0-2, one process, the kernel's CSPRNG. */
 #include <errno.h>
 #include <mosaic/mapp.h>
 #include <mosaic/memstats.h>
@@ -180,4 +180,31 @@ ssize_t getrandom(void *buf, size_t len, unsigned int flags)
 		len = 0x7fffffff;
 	random_bytes(buf, len);
 	return (ssize_t)len;
+}
+
+uint32_t arc4random(void)
+{
+	uint32_t v;
+
+	random_bytes(&v, sizeof(v));
+	return v;
+}
+
+void arc4random_buf(void *buf, size_t len)
+{
+	random_bytes(buf, len);
+}
+
+uint32_t arc4random_uniform(uint32_t n)
+{
+	uint32_t v, floor;
+
+	if (n < 2)
+		return 0;
+	/* Reject the low values that would make v % n uneven. */
+	floor = -n % n;
+	do
+		v = arc4random();
+	while (v < floor);
+	return v % n;
 }

@@ -9,7 +9,7 @@
  *   abort      abort() runs the SIGABRT handler, then still ends the
  *              microapp
  *   unistd     write() after buffered printf keeps order; ids, sysconf,
- *              getrandom, getentropy
+ *              getrandom, getentropy, arc4random
  */
 #include <errno.h>
 #include <mosaic/mapp.h>
@@ -164,6 +164,12 @@ static void test_unistd(void)
 	      "getrandom");
 	CHECK(getentropy(a, 300) == -1 && errno == EIO, "getentropy limit");
 	CHECK(isatty(1) == 1, "isatty");
+	CHECK(arc4random_uniform(1) == 0 && arc4random_uniform(10) < 10,
+	      "arc4random_uniform");
+	arc4random_buf(a, sizeof(a));
+	arc4random_buf(b, sizeof(b));
+	CHECK(memcmp(a, b, sizeof(a)) != 0 && arc4random() != arc4random(),
+	      "arc4random");
 }
 
 int main(int argc, char **argv)
