@@ -20,7 +20,6 @@
 #include <kernel/time.h>
 #include <mosaic/mapp.h>
 
-
 #define SECS_PER_DAY 86400
 /* Days from 0000-03-01 to 1970-01-01 in the shifted calendar below. */
 #define DAYS_TO_EPOCH 719468
