@@ -30,3 +30,4 @@ SRCS-libos += libos/libc/math/trig.c
 SRCS-libos += libos/libc/math/atrig.c
 SRCS-libos += libos/libc/math/hyper.c
 SRCS-libos += libos/libc/getopt.c
+SRCS-libos += libos/libc/scanf.c

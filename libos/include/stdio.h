@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/types.h> /* ssize_t, for getline() */
 
 typedef struct mosaic_file FILE;
 
@@ -72,6 +73,62 @@ int vdprintf(int fd, const char *fmt, va_list ap);
 int asprintf(char **strp, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int vasprintf(char **strp, const char *fmt, va_list ap);
+
+/*
+ * The scanf family (C11 7.21.6.2): white space in the format skips any
+ * white space in the input, other bytes must match; conversions d i u o x
+ * X p (integers, %i by prefix 0x/0), a e f g A E F G (floating point,
+ * inf/infinity/nan and hexadecimal included, correctly rounded), s c [
+ * (scansets with ranges, ^ and ] first; %lc %ls %l[ store wchar_t), n
+ * (bytes read so far, not counted) and %%; '*' suppresses the assignment,
+ * a field width limits the bytes a field takes, and the length modifiers
+ * are hh h l ll j z t L. Behaviour matches glibc where C leaves room:
+ * overflowing integers wrap as strtol's result cast to the type, and a
+ * number field is the longest prefix of the grammar ("1e+" reads 1).
+ *
+ * Each returns the number of items assigned, or EOF if the input ended
+ * (or failed) before any was. fscanf/vfscanf/scanf/vscanf read through
+ * the stream, holding its lock for the whole call, and push back at most
+ * the one byte that ended the last field; stdin has no input yet, so
+ * scanf() returns EOF.
+ */
+int scanf(const char *fmt, ...) __attribute__((format(scanf, 1, 2)));
+int fscanf(FILE *f, const char *fmt, ...) __attribute__((format(scanf, 2, 3)));
+int sscanf(const char *str, const char *fmt, ...)
+	__attribute__((format(scanf, 2, 3)));
+int vscanf(const char *fmt, va_list ap);
+int vfscanf(FILE *f, const char *fmt, va_list ap);
+int vsscanf(const char *str, const char *fmt, va_list ap);
+
+/*
+ * Byte input. fgetc/getc/getchar return the next byte as an unsigned
+ * char, or EOF at the end of the input (feof() then returns non-zero,
+ * and stays so until clearerr()) or on an error (ferror()). stdin ends at
+ * once: the console has no input driver yet.
+ */
+int fgetc(FILE *f);
+int getc(FILE *f);
+int getchar(void);
+/* Pushes (c) back onto (f), to be read next, and clears its end-of-file
+ * indicator; one byte at a time. Returns (c) as an unsigned char, or EOF
+ * if (c) is EOF or a byte is already pushed back. */
+int ungetc(int c, FILE *f);
+/* Non-zero once a read on (f) met the end of its input. */
+int feof(FILE *f);
+/* Reads up to (size) - 1 bytes into (s), up to and including a newline,
+ * and ends them with a NUL. Returns (s), or NULL if nothing was read
+ * (end of input) or on an error. gets() is not provided. */
+char *fgets(char *s, int size, FILE *f);
+/*
+ * POSIX getdelim/getline: reads up to and including (delim) ('\n' for
+ * getline) or the end of the input into (*lineptr), a malloc'd buffer of
+ * (*n) bytes, which is grown with realloc() as needed (a NULL (*lineptr)
+ * starts a new one); the caller frees it. Returns the bytes read, without
+ * the NUL, or -1 at the end of the input with nothing read, on an error,
+ * or with errno EINVAL (a NULL argument) or ENOMEM.
+ */
+ssize_t getdelim(char **lineptr, size_t *n, int delim, FILE *f);
+ssize_t getline(char **lineptr, size_t *n, FILE *f);
 
 /* Prints "s: " (unless s is NULL or empty), the message for errno and a
  * newline to stderr. */

@@ -2,8 +2,10 @@
 /*
  * FILE streams over the console and the printf family, which formats with
  * libc's engine (printf.c, printf_float.c: C11 7.21.6.1, glibc's output);
- * one printf call is one critical section on its stream. Files and input
- * arrive with the libc issue (#5).
+ * one printf call is one critical section on its stream. Input: getc,
+ * ungetc, fgets, getline and the scanf family (scanf.c's engine) read
+ * through file_source(), where stdin ends at once until the console has
+ * an input driver. Files arrive with the libc issue (#5).
  */
 #include <stdio.h>
 #include <errno.h>
@@ -15,6 +17,7 @@
 
 #include "libc_impl.h"
 #include "printf_impl.h"
+#include "scanf_impl.h"
 
 /* Locking: [L] f_lock, so lines from microapps on several CPUs stay
  * whole (a printf() is one critical section). */
@@ -23,6 +26,8 @@ struct mosaic_file {
 	int f_fd;
 	int f_mode; /* _IOFBF, _IOLBF or _IONBF */
 	int f_error;
+	int f_eof; /* input: the end-of-file indicator */
+	int f_unget; /* input: a byte pushed back by ungetc(), or EOF */
 	size_t f_len;
 	size_t f_cap;
 	char *f_buf;
@@ -31,13 +36,20 @@ struct mosaic_file {
 static char stdout_buf[BUFSIZ];
 
 static struct mosaic_file files[3] = {
-	{ .f_lock = SPINLOCK_INIT("stdin"), .f_fd = 0, .f_mode = _IONBF },
+	{ .f_lock = SPINLOCK_INIT("stdin"),
+	  .f_fd = 0,
+	  .f_mode = _IONBF,
+	  .f_unget = EOF },
 	{ .f_lock = SPINLOCK_INIT("stdout"),
 	  .f_fd = 1,
 	  .f_mode = _IOLBF,
+	  .f_unget = EOF,
 	  .f_cap = BUFSIZ,
 	  .f_buf = stdout_buf },
-	{ .f_lock = SPINLOCK_INIT("stderr"), .f_fd = 2, .f_mode = _IONBF },
+	{ .f_lock = SPINLOCK_INIT("stderr"),
+	  .f_fd = 2,
+	  .f_mode = _IONBF,
+	  .f_unget = EOF },
 };
 
 FILE *const stdin = &files[0];
@@ -165,6 +177,7 @@ int ferror(FILE *f)
 void clearerr(FILE *f)
 {
 	f->f_error = 0;
+	f->f_eof = 0;
 }
 
 int setvbuf(FILE *f, char *buf, int mode, size_t size)
@@ -338,4 +351,200 @@ void perror(const char *s)
 	else
 		fprintf(stderr, "%s\n", strerror(err));
 	errno = err;
+}
+
+/*
+ * Input. Reads up to (len) bytes of (f)'s input into (buf); returns how
+ * many, 0 at the end of the input, or -1 on an error. The one place an
+ * input driver plugs in. Caller holds f->f_lock.
+ */
+static ssize_t file_source(FILE *f, void *buf, size_t len)
+{
+	(void)buf;
+	(void)len;
+	if (f->f_fd == 0)
+		return 0; /* TODO(libc): console input driver (#5) */
+	return -1;
+}
+
+/* Caller holds f->f_lock. */
+static int getc_locked(FILE *f)
+{
+	unsigned char c;
+	ssize_t n;
+
+	if (f->f_unget != EOF) {
+		int u = f->f_unget;
+
+		f->f_unget = EOF;
+		return u;
+	}
+	if (f->f_eof)
+		return EOF; /* sticky, as in C11 and glibc 2.28 on */
+	n = file_source(f, &c, 1);
+	if (n == 1)
+		return c;
+	if (n == 0)
+		f->f_eof = 1;
+	else
+		f->f_error = 1;
+	return EOF;
+}
+
+/* Caller holds f->f_lock. */
+static int ungetc_locked(int c, FILE *f)
+{
+	if (c == EOF || f->f_unget != EOF)
+		return EOF;
+	f->f_unget = (unsigned char)c;
+	f->f_eof = 0;
+	return (unsigned char)c;
+}
+
+int fgetc(FILE *f)
+{
+	int c;
+
+	spin_lock(&f->f_lock);
+	c = getc_locked(f);
+	spin_unlock(&f->f_lock);
+	return c;
+}
+
+int getc(FILE *f)
+{
+	return fgetc(f);
+}
+
+int getchar(void)
+{
+	return fgetc(stdin);
+}
+
+int ungetc(int c, FILE *f)
+{
+	spin_lock(&f->f_lock);
+	c = ungetc_locked(c, f);
+	spin_unlock(&f->f_lock);
+	return c;
+}
+
+int feof(FILE *f)
+{
+	return f->f_eof;
+}
+
+char *fgets(char *s, int size, FILE *f)
+{
+	int i = 0, c = 0;
+
+	if (size <= 0)
+		return NULL;
+	spin_lock(&f->f_lock);
+	while (i < size - 1 && (c = getc_locked(f)) != EOF) {
+		s[i++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	spin_unlock(&f->f_lock);
+	if (!i || (c == EOF && ferror(f)))
+		return NULL;
+	s[i] = '\0';
+	return s;
+}
+
+ssize_t getdelim(char **lineptr, size_t *n, int delim, FILE *f)
+{
+	size_t len = 0;
+	int c;
+
+	if (!lineptr || !n) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!*lineptr)
+		*n = 0;
+	spin_lock(&f->f_lock);
+	for (;;) {
+		c = getc_locked(f);
+		if (c == EOF)
+			break;
+		if (len + 2 > *n) {
+			size_t cap = *n < 64 ? 128 : *n * 2;
+			char *p = realloc(*lineptr, cap);
+
+			if (!p) {
+				f->f_error = 1;
+				spin_unlock(&f->f_lock);
+				return -1; /* errno is ENOMEM */
+			}
+			*lineptr = p;
+			*n = cap;
+		}
+		(*lineptr)[len++] = (char)c;
+		if (c == delim)
+			break;
+	}
+	spin_unlock(&f->f_lock);
+	if (!len) {
+		/* POSIX: still a terminated (empty) buffer when possible. */
+		if (*lineptr && *n)
+			(*lineptr)[0] = '\0';
+		return -1;
+	}
+	(*lineptr)[len] = '\0';
+	return (ssize_t)len;
+}
+
+ssize_t getline(char **lineptr, size_t *n, FILE *f)
+{
+	return getdelim(lineptr, n, '\n', f);
+}
+
+static int scan_get(void *ctx)
+{
+	return getc_locked(ctx);
+}
+
+static void scan_unget(void *ctx, int c)
+{
+	ungetc_locked(c, ctx);
+}
+
+int vfscanf(FILE *f, const char *fmt, va_list ap)
+{
+	const struct libc_scan_src src = { scan_get, scan_unget, f };
+	int n;
+
+	spin_lock(&f->f_lock);
+	n = libc_vscan(&src, fmt, ap);
+	spin_unlock(&f->f_lock);
+	return n;
+}
+
+int fscanf(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vfscanf(f, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+int vscanf(const char *fmt, va_list ap)
+{
+	return vfscanf(stdin, fmt, ap);
+}
+
+int scanf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vfscanf(stdin, fmt, ap);
+	va_end(ap);
+	return n;
 }

@@ -126,3 +126,10 @@ $(UNIT_DIR)/obj/time/libos/%.o: UNIT_CFLAGS_time += -ffreestanding -Ilibos/inclu
 UNIT_CFLAGS_getopt := -iquote libos/include
 $(eval $(call unit_test,getopt,tests/unit/libos/getopt_test.c libos/libc/getopt.c tests/unit/libos/libc_test_util.c))
 $(UNIT_DIR)/obj/getopt/libos/%.o: UNIT_CFLAGS_getopt += -ffreestanding -Ilibos/include -include tests/unit/libos/getopt_names.h
+# scanf.c against glibc's sscanf; only scanf.c sees Mosaic's headers.
+UNIT_CFLAGS_scanf := -iquote libos/libc
+$(UNIT_DIR)/scanf: UNIT_LDLIBS += -lm
+$(UNIT_DIR)/obj/scanf/libos/libc/scanf.o: UNIT_CFLAGS_scanf += -ffreestanding \
+	-Ilibos/include -include tests/unit/libos/scanf_names.h
+$(eval $(call unit_test,scanf,tests/unit/libos/scanf_test.c \
+	libos/libc/scanf.c libos/libc/strto_float.c libos/libc/strto_int.c))
