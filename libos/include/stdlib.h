@@ -127,6 +127,17 @@ uint32_t arc4random(void);
 void arc4random_buf(void *buf, size_t len);
 uint32_t arc4random_uniform(uint32_t n);
 
+/* Multibyte characters in the C locale (one byte each; bytes >= 0x80
+ * are EILSEQ); <wchar.h> has the restartable forms. */
+#ifndef MB_CUR_MAX
+#define MB_CUR_MAX ((size_t)1)
+#endif
+int mblen(const char *s, size_t n);
+int mbtowc(wchar_t *wc, const char *s, size_t n);
+int wctomb(char *s, wchar_t wc);
+size_t mbstowcs(wchar_t *dst, const char *src, size_t n);
+size_t wcstombs(char *dst, const wchar_t *src, size_t n);
+
 /* Number parsing */
 /*
  * strtod, strtof, strtold (C11 7.22.1.3): skip white space, then read an

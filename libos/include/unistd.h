@@ -35,6 +35,21 @@
 #define _SC_AVPHYS_PAGES 86
 
 ssize_t write(int fd, const void *buf, size_t len);
+/* The console cannot seek: ESPIPE on 0-2, EBADF elsewhere. */
+ssize_t pread(int fd, void *buf, size_t len, off_t off);
+ssize_t pwrite(int fd, const void *buf, size_t len, off_t off);
+/* EINVAL on 0-2 (not a regular file), EBADF elsewhere. */
+int ftruncate(int fd, off_t len);
+/* dup2(fd, fd) on 0-2 returns fd; the rest fail with ENOSYS until
+ * descriptors beyond the console exist (the storage issue). */
+int dup(int fd);
+int dup2(int fd, int fd2);
+/* ENOSYS until the storage issue, with one line the first time. */
+int pipe(int fds[2]);
+int access(const char *path, int mode);
+int chdir(const char *path);
+int rmdir(const char *path);
+int unlink(const char *path);
 ssize_t read(int fd, void *buf, size_t len);
 int close(int fd);
 off_t lseek(int fd, off_t off, int whence);

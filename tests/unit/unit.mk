@@ -133,3 +133,12 @@ $(UNIT_DIR)/obj/scanf/libos/libc/scanf.o: UNIT_CFLAGS_scanf += -ffreestanding \
 	-Ilibos/include -include tests/unit/libos/scanf_names.h
 $(eval $(call unit_test,scanf,tests/unit/libos/scanf_test.c \
 	libos/libc/scanf.c libos/libc/strto_float.c libos/libc/strto_int.c))
+# inet.c, wchar.c and locale.c against glibc; only they see Mosaic's
+# headers (and mosaic_* names), the tests declare what they call.
+$(eval $(call unit_test,inet,tests/unit/libos/inet_test.c libos/libc/inet.c))
+$(UNIT_DIR)/obj/inet/libos/%.o: UNIT_CFLAGS_inet += -ffreestanding \
+	-Ilibos/include -include tests/unit/libos/inet_names.h
+$(eval $(call unit_test,wchar,tests/unit/libos/wchar_test.c \
+	libos/libc/wchar.c libos/libc/locale.c))
+$(UNIT_DIR)/obj/wchar/libos/%.o: UNIT_CFLAGS_wchar += -ffreestanding \
+	-Ilibos/include -include tests/unit/libos/wchar_names.h
