@@ -15,6 +15,7 @@
 #include <kernel/panic.h>
 #include <kernel/pmm.h>
 #include <kernel/spinlock.h>
+#include <kernel/sync.h>
 #include <kernel/string.h>
 #include <kernel/vm.h>
 #include <kernel/vmem.h>
@@ -39,9 +40,10 @@ struct mmap_rec {
 	uint8_t *mr_prot; /* [G] MMAP_PROT_* of each; NONE: not present */
 };
 
-/* Locking: [G] the mmap lock. TODO(name): a mutex rather than a spinlock,
- * so zeroing a large mapping does not keep interrupts off #4 */
-static struct spinlock mmap_lock = SPINLOCK_INIT("mmap");
+/* Locking: [G] the mmap lock, a sleeping mutex: zeroing a large mapping
+ * takes a while, and nobody else has to spin or keep interrupts off for
+ * it. mmap is called from tasks only. */
+static struct mutex mmap_lock = MUTEX_INIT("mmap");
 static struct {
 	bool ready; /* [G] space is initialised */
 	struct vmem space; /* [G] taken space is the union of the records */
@@ -522,9 +524,9 @@ int mmap_anon(uintptr_t hint, size_t len, unsigned int prot, bool fixed,
 {
 	int rc;
 
-	spin_lock(&mmap_lock);
+	mutex_lock(&mmap_lock);
 	rc = anon_locked(hint, len, prot, fixed, out);
-	spin_unlock(&mmap_lock);
+	mutex_unlock(&mmap_lock);
 	return rc;
 }
 
@@ -532,9 +534,9 @@ int mmap_unmap(uintptr_t va, size_t len)
 {
 	int rc;
 
-	spin_lock(&mmap_lock);
+	mutex_lock(&mmap_lock);
 	rc = unmap_locked(va, len);
-	spin_unlock(&mmap_lock);
+	mutex_unlock(&mmap_lock);
 	return rc;
 }
 
@@ -542,8 +544,8 @@ int mmap_protect(uintptr_t va, size_t len, unsigned int prot)
 {
 	int rc;
 
-	spin_lock(&mmap_lock);
+	mutex_lock(&mmap_lock);
 	rc = protect_locked(va, len, prot);
-	spin_unlock(&mmap_lock);
+	mutex_unlock(&mmap_lock);
 	return rc;
 }

@@ -6,6 +6,7 @@
  * unless marked "mutex" (those may yield; no spinlock may be held when
  * taking one).
  *
+ *   mmap lock           (mm/mmap.c; mutex)
  *   stdio stream locks  (libos/libc/stdio.c, one per FILE)
  *   channel lock        (sched/chan.c, one per channel; select takes
  *                        several in address order)
@@ -17,7 +18,6 @@
  *   run-queue lock      (sched/sched.c, one per CPU; steal only tries
  *                        another CPU's, holding none)
  *   tasks lock          (sched/sched.c: the list of all tasks)
- *   mmap lock           (mm/mmap.c)
  *   stack lock          (mm/stack.c)
  *   vm lock             (mm/mm.c: the kernel page tables)
  *   tlb lock            (arch/x86_64/smp.c: one shootdown at a time)

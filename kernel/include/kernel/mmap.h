@@ -36,7 +36,7 @@
  * - Lengths are rounded up to whole pages.
  * - Every failure leaves mappings, frames and contents as they were.
  * Context: task context; they may not be called with IRQs off or from an
- * IRQ handler. They take the mmap lock.
+ * IRQ handler. They take the mmap lock (a mutex: they may sleep).
  * The region and its bookkeeping are set up lazily on the first call.
  */
 
