@@ -18,6 +18,10 @@ extern FILE *const stdout;
 extern FILE *const stderr;
 
 #define EOF (-1)
+
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
 #define BUFSIZ 1024
 #define _IOFBF 0
 #define _IOLBF 1
@@ -136,5 +140,23 @@ void perror(const char *s);
 
 /* ENOSYS until the storage issue, with one line the first time. */
 int rename(const char *from, const char *to);
+
+/*
+ * Streams on files. Only the console streams exist until the storage
+ * issue: fopen(), freopen(), tmpfile() and remove() fail with ENOSYS
+ * (one line on stderr the first time); fdopen(0..2) gives the console
+ * streams; they cannot seek (ESPIPE) and fclose() only flushes them.
+ */
+FILE *fopen(const char *path, const char *mode);
+FILE *freopen(const char *path, const char *mode, FILE *f);
+FILE *tmpfile(void);
+int remove(const char *path);
+FILE *fdopen(int fd, const char *mode);
+int fileno(FILE *f);
+int fclose(FILE *f);
+size_t fread(void *buf, size_t size, size_t n, FILE *f);
+int fseek(FILE *f, long off, int whence);
+long ftell(FILE *f);
+void rewind(FILE *f);
 
 #endif /* MOSAIC_STDIO_H */

@@ -15,6 +15,7 @@
 #include <kernel/console.h>
 #include <kernel/spinlock.h>
 
+#include "enosys_impl.h"
 #include "libc_impl.h"
 #include "printf_impl.h"
 #include "scanf_impl.h"
@@ -547,4 +548,97 @@ int scanf(const char *fmt, ...)
 	n = vfscanf(stdin, fmt, ap);
 	va_end(ap);
 	return n;
+}
+
+/* --- Streams beyond the console (the storage issue brings files) --- */
+
+FILE *fopen(const char *path, const char *mode)
+{
+	(void)path;
+	(void)mode;
+	LIBC_ENOSYS(fopen, "storage");
+	return NULL;
+}
+
+FILE *freopen(const char *path, const char *mode, FILE *f)
+{
+	(void)path;
+	(void)mode;
+	(void)f;
+	LIBC_ENOSYS(freopen, "storage");
+	return NULL;
+}
+
+FILE *tmpfile(void)
+{
+	LIBC_ENOSYS(tmpfile, "storage");
+	return NULL;
+}
+
+int remove(const char *path)
+{
+	(void)path;
+	return LIBC_ENOSYS(remove, "storage");
+}
+
+FILE *fdopen(int fd, const char *mode)
+{
+	(void)mode;
+	if (fd >= 0 && fd <= 2)
+		return &files[fd];
+	errno = EBADF;
+	return NULL;
+}
+
+int fileno(FILE *f)
+{
+	return f->f_fd;
+}
+
+/* The console streams stay open for good: fclose() flushes. */
+int fclose(FILE *f)
+{
+	return fflush(f) ? EOF : 0;
+}
+
+size_t fread(void *buf, size_t size, size_t n, FILE *f)
+{
+	unsigned char *p = buf;
+	size_t i, total;
+	int c;
+
+	if (!size || !n || __builtin_mul_overflow(size, n, &total))
+		return 0;
+	spin_lock(&f->f_lock);
+	for (i = 0; i < total; i++) {
+		c = getc_locked(f);
+		if (c == EOF)
+			break;
+		p[i] = (unsigned char)c;
+	}
+	spin_unlock(&f->f_lock);
+	return i / size;
+}
+
+/* The console cannot seek. */
+int fseek(FILE *f, long off, int whence)
+{
+	(void)f;
+	(void)off;
+	(void)whence;
+	errno = ESPIPE;
+	return -1;
+}
+
+long ftell(FILE *f)
+{
+	(void)f;
+	errno = ESPIPE;
+	return -1;
+}
+
+void rewind(FILE *f)
+{
+	clearerr(f);
+	errno = ESPIPE;
 }

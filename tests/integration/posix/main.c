@@ -8,6 +8,9 @@
  *              with a fault record; its supervisor sees it
  *   abort      abort() runs the SIGABRT handler, then still ends the
  *              microapp
+ *   stdio      stdin reads end of file through every input function;
+ *              ungetc; fopen fails with ENOSYS (one line), the console
+ *              streams through fdopen/fileno/fseek/fclose
  *   unistd     write() after buffered printf keeps order; ids, sysconf,
  *              getrandom, getentropy, arc4random
  */
@@ -172,6 +175,35 @@ static void test_unistd(void)
 	      "arc4random");
 }
 
+static void test_stdio(void)
+{
+	char *line = NULL, buf[8];
+	size_t cap = 0;
+	int v = 0;
+
+	CHECK(fgetc(stdin) == EOF && feof(stdin), "fgetc at end of file");
+	CHECK(ungetc('x', stdin) == 'x' && fgetc(stdin) == 'x',
+	      "ungetc then fgetc");
+	CHECK(getline(&line, &cap, stdin) == -1, "getline at end of file");
+	free(line);
+	CHECK(fgets(buf, sizeof(buf), stdin) == NULL, "fgets");
+	CHECK(scanf("%d", &v) == EOF && fscanf(stdin, "%d", &v) == EOF,
+	      "scanf at end of file");
+	CHECK(fread(buf, 1, sizeof(buf), stdin) == 0, "fread");
+	clearerr(stdin);
+	CHECK(!feof(stdin), "clearerr");
+	CHECK(sscanf("12 ab", "%d %2s", &v, buf) == 2 && v == 12 &&
+		      !strcmp(buf, "ab"),
+	      "sscanf");
+	errno = 0;
+	CHECK(fopen("/etc/hosts", "r") == NULL && errno == ENOSYS, "fopen");
+	CHECK(fopen("/etc/hosts", "r") == NULL, "fopen again");
+	CHECK(fdopen(1, "w") == stdout && fileno(stderr) == 2, "fdopen");
+	CHECK(fseek(stdout, 0, SEEK_SET) == -1 && errno == ESPIPE, "fseek");
+	CHECK(fclose(stdout) == 0, "fclose");
+	printf("still printing\n");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -188,7 +220,9 @@ int main(int argc, char **argv)
 		test_end(aborter, "abort() called");
 		CHECK(got[SIGABRT] == 1, "SIGABRT handler ran %d times",
 		      got[SIGABRT]);
-	} else if (!strcmp(argv[1], "unistd"))
+	} else if (!strcmp(argv[1], "stdio"))
+		test_stdio();
+	else if (!strcmp(argv[1], "unistd"))
 		test_unistd();
 	else
 		CHECK(0, "unknown subcommand %s", argv[1]);
