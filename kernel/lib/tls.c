@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Per-task TLS areas (<kernel/tls.h>). The linker's local-exec offsets
- * are (offset in the TLS segment) - (its size rounded up to its
+ * are (offset in the TLS segment) - (its size rounded up to its own
  * alignment), so the template starts that far below the thread pointer
- * and any rounding sits between its end and the control block (x86-64
- * psABI; "ELF Handling For Thread-Local Storage" §3.4.6).
+ * (x86-64 psABI; "ELF Handling For Thread-Local Storage" §3.4.6). The
+ * area may be larger below it, for the control block's alignment.
  */
 #include <kernel/tls.h>
 
@@ -21,20 +21,39 @@ void tls_init(uint64_t value)
 	canary = value & ~0xffull;
 }
 
-static size_t tls_align(void)
+/* The TLS segment's own alignment (at least 1). */
+static size_t seg_align(void)
 {
 	size_t a = (size_t)(uintptr_t)__tls_align;
+
+	return a ? a : 1;
+}
+
+static size_t round_up(size_t v, size_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+/* The area's alignment: the segment's, and the control block's. */
+static size_t tls_align(void)
+{
+	size_t a = seg_align();
 
 	return a > _Alignof(struct tls_tcb) ? a : _Alignof(struct tls_tcb);
 }
 
-/* The TLS block rounded up to its alignment: the thread pointer's
- * distance from the start of the area. */
+/* The segment rounded to its own alignment, as ld rounds it when it
+ * computes the offsets from the thread pointer. */
+static size_t seg_size(void)
+{
+	return round_up((size_t)(uintptr_t)__tls_memsz, seg_align());
+}
+
+/* The thread pointer's distance from the start of the area: room for the
+ * segment, rounded so the control block is aligned. */
 static size_t block_size(void)
 {
-	size_t a = tls_align();
-
-	return ((size_t)(uintptr_t)__tls_memsz + a - 1) & ~(a - 1);
+	return round_up(seg_size(), tls_align());
 }
 
 size_t tls_area_size(void)
@@ -61,7 +80,9 @@ uintptr_t tls_area_init(void *area)
 	char *block = area;
 	size_t filesz = (size_t)(__tdata_end - __tdata_start);
 
-	memcpy(block, __tdata_start, filesz);
-	memset(block + filesz, 0, block_size() - filesz);
+	/* The template ends seg_size() below the thread pointer; anything
+	 * below it is padding for the control block's alignment. */
+	memset(block, 0, block_size());
+	memcpy(block + block_size() - seg_size(), __tdata_start, filesz);
 	return tls_tcb_init((struct tls_tcb *)(block + block_size()));
 }
