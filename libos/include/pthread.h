@@ -110,9 +110,10 @@ typedef volatile int pthread_spinlock_t;
  * Threads. pthread_create() starts start(arg) as a microapp on the
  * least-loaded CPU (stack: attr's size, default 64 KiB); EAGAIN when
  * memory is short, EINVAL for a bad attribute. A thread that faults ends
- * alone (a "fault:" record); joining it gives PTHREAD_CANCELED.
- * pthread_exit() in main() waits for the threads pthread_create() made,
- * then ends the appliance with status 0.
+ * alone (a "fault:" record); joining it gives PTHREAD_CANCELED. A
+ * detached thread is joined by a small reaper microapp (4 KiB of stack
+ * while it waits). pthread_exit() in main() waits for the threads
+ * pthread_create() made, then ends the appliance with status 0.
  */
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 		   void *(*start)(void *), void *arg);

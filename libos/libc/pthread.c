@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <kernel/sched.h>
+
 enum { PT_RUNNING, PT_EXITED, PT_DETACHED };
 
 struct pt_value {
@@ -31,6 +33,7 @@ struct __pthread {
 	void *pt_arg; /* [I] */
 	void *pt_ret; /* [o] until exit, then read by the joiner */
 	int pt_state; /* [a] PT_* */
+	bool pt_gone; /* [o] counted out of live_threads by finish() */
 	bool pt_adopted; /* [I] not made by pthread_create() */
 	struct pt_value pt_values[PTHREAD_KEYS_MAX]; /* [o] */
 };
@@ -150,7 +153,7 @@ static void thread_gone(void)
 }
 
 /* The end of a thread pthread_create() made: its value goes to the
- * joiner, or the record goes if nobody will join. */
+ * joiner. A detached thread's record belongs to its reaper. */
 static void __attribute__((noreturn)) finish(struct __pthread *t, void *ret)
 {
 	int state = PT_RUNNING;
@@ -158,9 +161,9 @@ static void __attribute__((noreturn)) finish(struct __pthread *t, void *ret)
 	t->pt_ret = ret;
 	run_destructors(t);
 	thread_gone();
-	if (!__atomic_compare_exchange_n(&t->pt_state, &state, PT_EXITED, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		free(t); /* detached */
+	t->pt_gone = true;
+	__atomic_compare_exchange_n(&t->pt_state, &state, PT_EXITED, false,
+				    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 	mapp_exit(0);
 }
 
@@ -170,6 +173,38 @@ static int thread_main(void *arg)
 
 	pt_self = t;
 	finish(t, t->pt_start(t->pt_arg));
+}
+
+/*
+ * A detached thread still ends as a joinable microapp: a reaper joins it,
+ * so a thread that faulted (and never reached finish()) is still counted
+ * out for pthread_exit() in main(), and its record freed.
+ */
+static int reaper(void *arg)
+{
+	struct __pthread *t = arg;
+	struct mapp_exit ex;
+
+	mapp_join(t->pt_task, &ex);
+	if (!t->pt_gone)
+		thread_gone();
+	free(t);
+	return 0;
+}
+
+/* pthread_detach() of a thread that has ended: nobody will join it. */
+static int pthread_join_ended(struct __pthread *t)
+{
+	mapp_join(t->pt_task, NULL);
+	free(t);
+	return 0;
+}
+
+static int reap_later(struct __pthread *t)
+{
+	struct mapp_opts opts = { .stack_size = 4096 };
+
+	return mapp_spawn(NULL, "pthread-reaper", reaper, t, &opts);
 }
 
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
@@ -196,15 +231,18 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 	mapp_mutex_lock(&live_lock);
 	live_threads++;
 	mapp_mutex_unlock(&live_lock);
-	/* The handle is written before the thread can run and detach. */
+	/* The handle is written before the thread can run. */
 	*thread = t;
-	rc = mapp_spawn(detached ? NULL : &t->pt_task, "pthread", thread_main,
-			t, &opts);
+	rc = mapp_spawn(&t->pt_task, "pthread", thread_main, t, &opts);
 	if (rc) {
 		thread_gone();
 		free(t);
 		return rc == -EINVAL ? EINVAL : EAGAIN;
 	}
+	/* Without memory for a reaper the record stays with the task and
+	 * a fault in it is not counted out (pthread.h says so). */
+	if (detached)
+		(void)reap_later(t);
 	return 0;
 }
 
@@ -222,8 +260,8 @@ int pthread_join(pthread_t t, void **retval)
 	mapp_join(t->pt_task, &ex);
 	if (retval)
 		*retval = ex.faulted ? PTHREAD_CANCELED : t->pt_ret;
-	if (ex.faulted)
-		thread_gone(); /* it never reached finish() */
+	if (!t->pt_gone)
+		thread_gone(); /* it faulted before finish() */
 	free(t);
 	return 0;
 }
@@ -237,15 +275,15 @@ int pthread_detach(pthread_t t)
 	if (__atomic_compare_exchange_n(&t->pt_state, &state, PT_DETACHED,
 					false, __ATOMIC_ACQ_REL,
 					__ATOMIC_ACQUIRE)) {
-		mapp_detach(t->pt_task);
+		/* The thread may end meanwhile; its record waits for the
+		 * reaper, so it is still ours to hand over. */
+		(void)reap_later(t);
 		return 0;
 	}
 	if (state == PT_DETACHED)
 		return EINVAL;
-	/* It has ended: nobody will join, so clean up now. */
-	mapp_detach(t->pt_task);
-	free(t);
-	return 0;
+	/* It has ended already: join it here. */
+	return pthread_join_ended(t);
 }
 
 void pthread_exit(void *retval)
@@ -255,7 +293,7 @@ void pthread_exit(void *retval)
 	if (!t->pt_adopted)
 		finish(t, retval);
 	run_destructors(t);
-	if (mapp_id(mapp_self()) == mapp_id(t->pt_task)) {
+	if (task_is_root(mapp_self())) {
 		/* main() (or a plain microapp): wait for the threads, then
 		 * end as exit(0) would after the last of them. */
 		mapp_mutex_lock(&live_lock);

@@ -6,6 +6,7 @@
  *              destructors, once, spinlock, semaphores, timed waits,
  *              TLS and errno per thread, detach, exit values
  *   exitmain   pthread_exit() in main() waits for the detached threads
+ *   exitfault  ... and is not kept waiting by one that faulted
  */
 #include <errno.h>
 #include <pthread.h>
@@ -387,8 +388,23 @@ static void *late(void *arg)
 	return NULL;
 }
 
+__attribute__((noinline, noipa)) static void *crash(void *arg)
+{
+	return (void *)(long)*(volatile int *)arg;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "exitfault")) {
+		pthread_attr_t attr;
+		pthread_t t;
+
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_create(&t, &attr, crash, NULL);
+		printf("TEST PASS\n");
+		pthread_exit(NULL);
+	}
 	if (argc == 2 && !strcmp(argv[1], "exitmain")) {
 		pthread_attr_t attr;
 		pthread_t t;
