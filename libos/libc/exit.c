@@ -40,14 +40,17 @@ void _Exit(int status)
 void abort(void)
 {
 	struct sigaction act;
-	sigset_t abrt;
+	sigset_t abrt, pending;
 
 	if (sigaction(SIGABRT, NULL, &act) == 0 && act.sa_handler != SIG_DFL &&
 	    act.sa_handler != SIG_IGN) {
 		sigemptyset(&abrt);
 		sigaddset(&abrt, SIGABRT);
+		sigpending(&pending);
+		/* A pending SIGABRT is delivered by the unblocking itself. */
 		sigprocmask(SIG_UNBLOCK, &abrt, NULL);
-		raise(SIGABRT);
+		if (sigismember(&pending, SIGABRT) != 1)
+			raise(SIGABRT);
 	}
 	libc_stdio_flush_all();
 	fault_or_panic(FAULT_CODE_ABORT, "abort() called");

@@ -5,6 +5,7 @@
  * the raising thread, on its own stack.
  */
 #include <errno.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
@@ -77,6 +78,8 @@ void libc_signal_default(int sig)
 	fault_or_panic(FAULT_CODE_SIGNAL, "signal %d", sig);
 }
 
+static void deliver_pending(void);
+
 static void deliver(int sig)
 {
 	struct sigaction act = actions[sig];
@@ -104,6 +107,8 @@ static void deliver(int sig)
 		act.sa_handler(sig);
 	}
 	blocked = saved;
+	/* What the handler raised while blocked is due now. */
+	deliver_pending();
 }
 
 /* Delivers what is pending and no longer blocked, lowest number first. */
@@ -246,4 +251,20 @@ int sigismember(const sigset_t *set, int sig)
 		return -1;
 	}
 	return (*set & bit(sig)) != 0;
+}
+
+/* sigsetjmp()'s second half (setjmp.S): the mask, in words 9-10. */
+int libc_sigsetjmp_mask(unsigned long *env);
+
+int libc_sigsetjmp_mask(unsigned long *env)
+{
+	env[10] = blocked;
+	return 0;
+}
+
+void siglongjmp(sigjmp_buf env, int val)
+{
+	if (env[9])
+		sigprocmask(SIG_SETMASK, (const sigset_t *)&env[10], NULL);
+	longjmp(env, val);
 }

@@ -85,6 +85,27 @@ static void info_handler(int sig, siginfo_t *si, void *ctx)
 	info_code = si->si_signo == sig ? si->si_code : -1000;
 }
 
+static volatile int reraised;
+
+/* Raises its own signal (blocked while it runs): delivered on return. */
+static void reraise(int sig)
+{
+	got[sig]++;
+	if (!reraised) {
+		reraised = 1;
+		raise(sig);
+		CHECK(got[sig] == 1, "nested signal delivered early");
+	}
+}
+
+static sigjmp_buf jump_out;
+
+static void jumper(int sig)
+{
+	got[sig]++;
+	siglongjmp(jump_out, 1);
+}
+
 static void test_signals(void)
 {
 	struct sigaction sa = { 0 };
@@ -117,6 +138,18 @@ static void test_signals(void)
 	CHECK(got[SIGUSR1] == 3, "pending signal not delivered");
 	/* Ignored by default. */
 	CHECK(raise(SIGCHLD) == 0 && raise(SIGWINCH) == 0, "default ignore");
+	/* A signal raised in its own handler comes right after it. */
+	signal(SIGHUP, reraise);
+	raise(SIGHUP);
+	CHECK(got[SIGHUP] == 2, "re-raised signal: %d deliveries", got[SIGHUP]);
+	/* siglongjmp out of a handler restores the mask of sigsetjmp. */
+	signal(SIGALRM, jumper);
+	if (sigsetjmp(jump_out, 1) == 0)
+		raise(SIGALRM);
+	if (sigsetjmp(jump_out, 1) == 0)
+		raise(SIGALRM);
+	CHECK(got[SIGALRM] == 2, "handler after siglongjmp: %d deliveries",
+	      got[SIGALRM]);
 }
 
 static int terminator(void *arg)
