@@ -401,8 +401,9 @@ int main(int argc, char **argv)
 
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		pthread_create(&t, &attr, crash, NULL);
+		/* Printed first, so the fault record always comes after it. */
 		printf("TEST PASS\n");
+		pthread_create(&t, &attr, crash, NULL);
 		pthread_exit(NULL);
 	}
 	if (argc == 2 && !strcmp(argv[1], "exitmain")) {
@@ -412,9 +413,9 @@ int main(int argc, char **argv)
 
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		printf("TEST PASS\n"); /* before the threads' lines */
 		for (i = 0; i < 3; i++)
 			pthread_create(&t, &attr, late, (void *)i);
-		printf("TEST PASS\n");
 		pthread_exit(NULL);
 	}
 	if (argc != 2 || strcmp(argv[1], "all")) {
