@@ -165,6 +165,10 @@ static struct heap_mag boot_mags[HEAP_NCLASSES];
 /* [c] inside fast_enter(): FAST_ACTIVE | the saved flags, for
  * violation(); else 0. */
 static unsigned long fast_flags[HEAP_MAX_CPUS];
+/* [c] the magazine small_alloc() takes from: a violation found there
+ * (a poisoned or mislinked object) drops its lists, so the supervisor's
+ * restart does not meet the same bad object again. */
+static struct heap_mag *alloc_mag[HEAP_MAX_CPUS];
 /* Capacity 1 and empty: lookups before the first insert find nothing. */
 static struct heap_entry heap_no_table[1];
 
@@ -219,6 +223,14 @@ static void __noreturn violation(const char *what, const void *ptr)
 	if (spin_held(&heap_lock))
 		spin_unlock(&heap_lock);
 	cpu = cpu_id();
+	if (alloc_mag[cpu]) {
+		/* The lists' objects are lost on purpose: one is corrupt. */
+		memset(&alloc_mag[cpu]->m_cur, 0,
+		       sizeof(alloc_mag[cpu]->m_cur));
+		memset(&alloc_mag[cpu]->m_full, 0,
+		       sizeof(alloc_mag[cpu]->m_full));
+		alloc_mag[cpu] = NULL;
+	}
 	if (fast_flags[cpu]) {
 		unsigned long flags = fast_flags[cpu];
 
@@ -754,11 +766,13 @@ static void *small_alloc(unsigned int c)
 		if (rc < 0)
 			return NULL;
 	}
+	alloc_mag[cpu_id()] = m;
 	if (heap.h_poison)
 		poison_check(m->m_cur.l_head, heap_classes[c].ci_size);
 	obj = list_take(&m->m_cur, c, &d, &idx);
 	if (unlikely(!obj_test_and_alloc(d, idx)))
 		violation(HEAP_VIOLATION_BAD_LINK, (void *)obj);
+	alloc_mag[cpu_id()] = NULL;
 	/* The stale link would tell the app key ^ obj ^ next. */
 	*(uintptr_t *)obj = 0;
 	m->m_allocs++;
@@ -900,6 +914,7 @@ int heap_init(const struct heap_config *cfg)
 	heap.h_table = heap_no_table;
 	memset(boot_mags, 0, sizeof(boot_mags));
 	memset(fast_flags, 0, sizeof(fast_flags));
+	memset(alloc_mag, 0, sizeof(alloc_mag));
 	heap.h_mags[0] = &boot_mags;
 	for (i = 0; i < ARRAY_SIZE(heap.h_size_class); i++) {
 		while (heap_classes[c].ci_size < i * 16)

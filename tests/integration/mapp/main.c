@@ -13,6 +13,8 @@
  *                 restarted while counters on other CPUs keep counting
  *   giveup        a child that always faults exhausts its restart budget
  *   mainfault     a fault in main() still ends the image with a panic
+ *   uaf           a write after free ends a microapp; its restart on the
+ *                 same CPU gets clean objects
  *   churn         32 microapps wake each other, yield and time out in a
  *                 tangle for a while: every one of them finishes
  */
@@ -363,6 +365,40 @@ static int test_supervise(const char *kind)
 	return failures != 0;
 }
 
+/* Run 1 writes into a freed object, so its next malloc() finds the
+ * poison broken and faults; run 2 (same CPU, same magazine) must then get
+ * clean objects. */
+static int uaf_child(void *arg)
+{
+	volatile char *p;
+
+	(void)arg;
+	if (__atomic_add_fetch(&runs, 1, __ATOMIC_RELAXED) == 1) {
+		p = malloc(64);
+		free((void *)p);
+		p[40] = 1;
+		p = malloc(64);
+		return p != NULL; /* not reached */
+	}
+	free(malloc(64));
+	return 0;
+}
+
+static int test_uaf(void)
+{
+	struct mapp_policy policy = { MAPP_RESTART_ON_FAILURE, 3, 0 };
+	struct mapp_opts cpu0 = { .cpu_mask = 1 };
+	struct mapp_exit ex;
+	mapp_t sup;
+
+	CHECK(mapp_supervise(&sup, "uaf", uaf_child, NULL, &cpu0, &policy) == 0,
+	      "supervise");
+	mapp_join(sup, &ex);
+	CHECK(runs == 2 && ex.restarts == 1 && !ex.faulted,
+	      "runs %d restarts %u faulted %d", runs, ex.restarts, ex.faulted);
+	return failures != 0;
+}
+
 static int always_faults(void *arg)
 {
 	(void)arg;
@@ -447,6 +483,8 @@ int main(int argc, char **argv)
 		rc = test_supervise(argv[2]);
 	else if (!strcmp(argv[1], "giveup"))
 		rc = test_giveup();
+	else if (!strcmp(argv[1], "uaf"))
+		rc = test_uaf();
 	else if (!strcmp(argv[1], "churn"))
 		rc = test_churn();
 	else if (!strcmp(argv[1], "mainfault"))
