@@ -157,7 +157,9 @@ int pthread_condattr_destroy(pthread_condattr_t *attr);
 int pthread_condattr_setclock(pthread_condattr_t *attr, clockid_t clock);
 int pthread_condattr_getclock(const pthread_condattr_t *attr, clockid_t *clock);
 
-/* Readers-writer locks (writers first). */
+/* Readers-writer locks, writers first: a thread that holds a read lock
+ * must not take it again while a writer waits (it would wait for a
+ * writer that waits for it). */
 int pthread_rwlock_init(pthread_rwlock_t *rw, const pthread_rwlockattr_t *a);
 int pthread_rwlock_destroy(pthread_rwlock_t *rw);
 int pthread_rwlock_rdlock(pthread_rwlock_t *rw);

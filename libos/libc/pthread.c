@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ struct __pthread {
 	void *pt_ret; /* [o] until exit, then read by the joiner */
 	int pt_state; /* [a] PT_* */
 	bool pt_gone; /* [o] counted out of live_threads by finish() */
+	sigset_t pt_sigmask; /* [I] the creator's, the thread's first */
 	bool pt_adopted; /* [I] not made by pthread_create() */
 	struct pt_value pt_values[PTHREAD_KEYS_MAX]; /* [o] */
 };
@@ -172,6 +174,7 @@ static int thread_main(void *arg)
 	struct __pthread *t = arg;
 
 	pt_self = t;
+	sigprocmask(SIG_SETMASK, &t->pt_sigmask, NULL);
 	finish(t, t->pt_start(t->pt_arg));
 }
 
@@ -227,6 +230,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 		return EAGAIN;
 	t->pt_start = start;
 	t->pt_arg = arg;
+	sigprocmask(SIG_BLOCK, NULL, &t->pt_sigmask); /* POSIX: inherited */
 	t->pt_state = detached ? PT_DETACHED : PT_RUNNING;
 	mapp_mutex_lock(&live_lock);
 	live_threads++;

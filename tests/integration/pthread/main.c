@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,6 +323,15 @@ static uint64_t mono(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static void *mask_worker(void *arg)
+{
+	sigset_t now;
+
+	(void)arg;
+	pthread_sigmask(SIG_BLOCK, NULL, &now);
+	return (void *)(long)sigismember(&now, SIGUSR1);
+}
+
 static void test_misc(void)
 {
 	pthread_attr_t attr;
@@ -373,6 +383,17 @@ static void test_misc(void)
 	CHECK(sem_timedwait(&sem_done, &ts) == -1 && errno == ETIMEDOUT,
 	      "sem_timedwait");
 	CHECK(pthread_equal(pthread_self(), pthread_self()), "self");
+	{
+		sigset_t usr1;
+		void *blocked;
+
+		sigemptyset(&usr1);
+		sigaddset(&usr1, SIGUSR1);
+		pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+		pthread_join(spawn(mask_worker, NULL), &blocked);
+		pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
+		CHECK(blocked == (void *)1L, "signal mask not inherited");
+	}
 	CHECK(sched_getcpu() >= 0, "getcpu");
 }
 
