@@ -70,6 +70,8 @@ CFLAGS-apps := $(OPT_SPEED) $(CFLAGS_SSP) $(INC-apps)
 # Hot paths in size-optimised layers (the heap's malloc/free fast path).
 $(BUILD)/obj/kernel/mm/heap.o: EXTRA_CFLAGS := $(OPT_SPEED)
 $(BUILD)/obj/kernel/lib/spinlock.o: EXTRA_CFLAGS := $(OPT_SPEED)
+# Integration test apps share tests/integration/include/itest.h.
+$(BUILD)/obj/tests/integration/%.o: EXTRA_CFLAGS := -Itests/integration/include
 
 SRCS-boot :=
 SRCS-kernel :=

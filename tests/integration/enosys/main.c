@@ -17,16 +17,7 @@
 #include <sys/uio.h>
 #include <sys/utsname.h>
 
-static int failures;
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			printf("TEST FAIL: " __VA_ARGS__);                     \
-			printf("\n");                                          \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
+#include <itest.h>
 
 static void test_stubs(void)
 {

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <itest.h>
+
 #define CMOS_INDEX 0x70
 #define CMOS_DATA 0x71
 #define NMI_OFF 0x80
@@ -54,14 +56,6 @@ static MOSAIC_IRQ_HANDLER void rtc_intr(void *arg)
 	cmos_read(0x0c); /* acknowledge: the RTC raises no more until read */
 	hit_cpu = mapp_cpu();
 	hits++;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* Waits up to 5 s for `n` interrupts; returns how many came. */

@@ -24,16 +24,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-static int failures;
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			printf("TEST FAIL: " __VA_ARGS__);                     \
-			printf("\n");                                          \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
+#include <itest.h>
 
 static jmp_buf env;
 

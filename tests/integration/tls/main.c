@@ -18,20 +18,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <itest.h>
+
 static _Thread_local int tl_counter = 5;
 static _Thread_local char tl_zero[100];
 static _Thread_local const char *tl_name = "template";
-
-static int failures;
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			printf("TEST FAIL: " __VA_ARGS__);                     \
-			printf("\n");                                          \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
 
 static int tls_worker(void *arg)
 {
