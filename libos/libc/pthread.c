@@ -37,7 +37,7 @@ struct __pthread {
 	bool pt_gone; /* [o] counted out of live_threads by finish() */
 	sigset_t pt_sigmask; /* [I] the creator's, the thread's first */
 	bool pt_adopted; /* [I] not made by pthread_create() */
-	struct pt_value pt_values[PTHREAD_KEYS_MAX]; /* [o] */
+	struct pt_value *pt_values; /* [o] PTHREAD_KEYS_MAX, on first set */
 };
 
 static _Thread_local struct __pthread *pt_self;
@@ -127,7 +127,7 @@ int pthread_equal(pthread_t a, pthread_t b)
 static void run_destructors(struct __pthread *t)
 {
 	unsigned int round, k;
-	bool again = true;
+	bool again = t->pt_values != NULL;
 
 	for (round = 0; again && round < PTHREAD_DESTRUCTOR_ITERATIONS;
 	     round++) {
@@ -144,6 +144,12 @@ static void run_destructors(struct __pthread *t)
 			again = true;
 		}
 	}
+}
+
+static void record_free(struct __pthread *t)
+{
+	free(t->pt_values);
+	free(t);
 }
 
 static void thread_gone(void)
@@ -191,7 +197,7 @@ static int reaper(void *arg)
 	mapp_join(t->pt_task, &ex);
 	if (!t->pt_gone)
 		thread_gone();
-	free(t);
+	record_free(t);
 	return 0;
 }
 
@@ -199,7 +205,7 @@ static int reaper(void *arg)
 static int pthread_join_ended(struct __pthread *t)
 {
 	mapp_join(t->pt_task, NULL);
-	free(t);
+	record_free(t);
 	return 0;
 }
 
@@ -240,7 +246,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 	rc = mapp_spawn(&t->pt_task, "pthread", thread_main, t, &opts);
 	if (rc) {
 		thread_gone();
-		free(t);
+		record_free(t);
 		return rc == -EINVAL ? EINVAL : EAGAIN;
 	}
 	/* Without memory for a reaper the record stays with the task and
@@ -266,7 +272,7 @@ int pthread_join(pthread_t t, void **retval)
 		*retval = ex.faulted ? PTHREAD_CANCELED : t->pt_ret;
 	if (!t->pt_gone)
 		thread_gone(); /* it faulted before finish() */
-	free(t);
+	record_free(t);
 	return 0;
 }
 
@@ -685,7 +691,7 @@ void *pthread_getspecific(pthread_key_t key)
 {
 	struct __pthread *t = pthread_self();
 
-	if (key >= PTHREAD_KEYS_MAX || !keys[key].k_used ||
+	if (key >= PTHREAD_KEYS_MAX || !keys[key].k_used || !t->pt_values ||
 	    t->pt_values[key].v_gen != keys[key].k_gen)
 		return NULL;
 	return (void *)t->pt_values[key].v_value;
@@ -697,6 +703,12 @@ int pthread_setspecific(pthread_key_t key, const void *value)
 
 	if (key >= PTHREAD_KEYS_MAX || !keys[key].k_used)
 		return EINVAL;
+	/* Most threads use no keys: their slots come on first use. */
+	if (!t->pt_values) {
+		t->pt_values = calloc(PTHREAD_KEYS_MAX, sizeof(*t->pt_values));
+		if (!t->pt_values)
+			return ENOMEM;
+	}
 	t->pt_values[key].v_value = value;
 	t->pt_values[key].v_gen = keys[key].k_gen;
 	return 0;
