@@ -294,7 +294,7 @@ static void console_emit(void *ctx, const char *s, size_t len)
 
 int vdprintf(int fd, const char *fmt, va_list ap)
 {
-	/* TODO(libc): go through write() once fds reach files #5 */
+	/* TODO(libc): go through write() once descriptors reach files #8 */
 	if (fd != 1 && fd != 2) {
 		errno = EBADF;
 		return -1;
@@ -364,7 +364,7 @@ static ssize_t file_source(FILE *f, void *buf, size_t len)
 	(void)buf;
 	(void)len;
 	if (f->f_fd == 0)
-		return 0; /* TODO(libc): console input driver (#5) */
+		return 0; /* TODO(libc): console input, with descriptors #8 */
 	return -1;
 }
 

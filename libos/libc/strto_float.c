@@ -8,7 +8,7 @@
  * Inputs longer than the longest halfway point are cut, keeping a sticky
  * digit. errno as glibc: ERANGE on overflow and on a tiny inexact result
  * (tininess after rounding, as x86 detects it).
- * TODO(strto): Eisel-Lemire for 17-19 digit inputs, ~3x glibc's time. #5
+ * TODO(strto): Eisel-Lemire for 17-19 digit inputs, ~3x glibc's time #10
  */
 #include "strto_impl.h"
 
