@@ -11,6 +11,7 @@
 #include <kernel/app.h>
 #include <kernel/arch.h>
 #include <kernel/cmdline.h>
+#include <kernel/dev.h>
 #include <kernel/errno.h>
 #include <kernel/init.h>
 #include <kernel/log.h>
@@ -154,6 +155,7 @@ void kernel_main(const struct boot_info *bi)
 	timer_init_cpu();
 	sched_init();
 	cpus = smp_init(sched_start_cpu);
+	dev_init();
 	initcalls_run("device");
 	initcalls_run("late");
 

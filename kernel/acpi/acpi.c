@@ -200,19 +200,25 @@ static void pm1_enable_acpi(const struct acpi_sdt_header *fadt, uint16_t cnt)
 		;
 }
 
-void acpi_power_off(void)
+const struct acpi_sdt_header *acpi_dsdt(void)
 {
 	const struct acpi_sdt_header *fadt = acpi_find_table("FACP");
-	const struct acpi_sdt_header *dsdt;
-	uint32_t a, b, pm1a, pm1b;
 	uint64_t xdsdt = 0;
 
 	if (!fadt)
-		return;
+		return NULL;
 	if (fadt->length >= FADT_X_DSDT + 8)
 		memcpy(&xdsdt, (const uint8_t *)fadt + FADT_X_DSDT, 8);
-	dsdt = table_at(xdsdt ? xdsdt : rd32(fadt, FADT_DSDT));
-	if (!dsdt || !s5_types(dsdt, &a, &b))
+	return table_at(xdsdt ? xdsdt : rd32(fadt, FADT_DSDT));
+}
+
+void acpi_power_off(void)
+{
+	const struct acpi_sdt_header *fadt = acpi_find_table("FACP");
+	const struct acpi_sdt_header *dsdt = acpi_dsdt();
+	uint32_t a, b, pm1a, pm1b;
+
+	if (!fadt || !dsdt || !s5_types(dsdt, &a, &b))
 		return;
 	log_debug("acpi: S5 is SLP_TYP %u/%u, flags %#x\n", a, b,
 		  rd32(fadt, FADT_FLAGS));

@@ -5,6 +5,7 @@
  * once toward the front of the buffer.
  */
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <kernel/cmdline.h>
 #include <kernel/errno.h>
@@ -62,7 +63,7 @@ static bool is_env(const char *w)
 	return *p == '=';
 }
 
-static int add_option(struct cmdline *cl, char *w)
+static int add_option(struct cmdline *cl, char *w, size_t prefix)
 {
 	struct cmdline_opt *o;
 	char *eq;
@@ -70,7 +71,7 @@ static int add_option(struct cmdline *cl, char *w)
 	if (cl->cl_optc >= CMDLINE_OPTS_MAX)
 		return -E2BIG;
 	o = &cl->cl_opts[cl->cl_optc++];
-	o->co_name = w + sizeof("mosaic.") - 1;
+	o->co_name = w + prefix;
 	o->co_value = NULL;
 	for (eq = o->co_name; *eq && *eq != '='; eq++)
 		;
@@ -81,14 +82,21 @@ static int add_option(struct cmdline *cl, char *w)
 	return 0; /* an empty name is refused by the option table */
 }
 
+/* The one word a monitor adds in the Linux syntax (QEMU -M microvm). */
+#define MONITOR_MMIO "virtio_mmio.device="
+
 static int classify(struct cmdline *cl, char *w, bool *args_only)
 {
 	if (!*args_only && kstrcmp(w, "--") == 0) {
 		*args_only = true;
 		return 0;
 	}
+	/* Monitors append these after whatever the user gave, "--"
+	 * included, so they are taken wherever they are. */
+	if (kstrncmp(w, MONITOR_MMIO, sizeof(MONITOR_MMIO) - 1) == 0)
+		return add_option(cl, w, 0);
 	if (!*args_only && kstrncmp(w, "mosaic.", 7) == 0)
-		return add_option(cl, w);
+		return add_option(cl, w, sizeof("mosaic.") - 1);
 	if (!*args_only && is_env(w)) {
 		if (cl->cl_envc >= CMDLINE_ENV_MAX)
 			return -E2BIG;

@@ -142,3 +142,6 @@ $(eval $(call unit_test,wchar,tests/unit/libos/wchar_test.c \
 	libos/libc/wchar.c libos/libc/locale.c))
 $(UNIT_DIR)/obj/wchar/libos/%.o: UNIT_CFLAGS_wchar += -ffreestanding \
 	-Ilibos/include -include tests/unit/libos/wchar_names.h
+UNIT_CFLAGS_pci := -iquote kernel/dev
+$(eval $(call unit_test,pci,tests/unit/kernel/pci_test.c kernel/dev/pci_parse.c))
+$(eval $(call unit_test,aml_mmio,tests/unit/kernel/aml_mmio_test.c kernel/acpi/aml_mmio.c))

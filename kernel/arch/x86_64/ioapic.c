@@ -48,34 +48,52 @@ static void reg_write(struct ioapic *io, uint32_t reg, uint32_t v)
 	io->io_base[IOAPIC_DATA / 4] = v;
 }
 
+/* Maps and masks one IOAPIC; false when it cannot be used. */
+static bool add_ioapic(uint32_t id, uint32_t address, uint32_t gsi_base)
+{
+	struct ioapic *io = &ioapics[nr_ioapics];
+	uint32_t pin, ver;
+
+	if (mm_map_mmio(address, 4096)) {
+		log_warn("ioapic: cannot map %#x; left out\n", address);
+		return false;
+	}
+	io->io_base = (volatile uint32_t *)(uintptr_t)address;
+	io->io_gsi_base = gsi_base;
+	ver = reg_read(io, IOAPIC_REG_VERSION);
+	/* Nothing there reads as all ones. */
+	if (ver == 0xffffffff)
+		return false;
+	io->io_inputs = ((ver >> 16) & 0xff) + 1;
+	for (pin = 0; pin < io->io_inputs; pin++) {
+		reg_write(io, IOAPIC_REG_REDIR + 2 * pin, REDIR_MASKED);
+		reg_write(io, IOAPIC_REG_REDIR + 2 * pin + 1, 0);
+	}
+	log_info("ioapic: id %u at %#x, GSI %u-%u\n", id, address,
+		 io->io_gsi_base, io->io_gsi_base + io->io_inputs - 1);
+	nr_ioapics++;
+	return true;
+}
+
+/* Where every PC chipset puts the first IOAPIC (and QEMU -M microvm with
+ * ACPI off, whose command line then names GSIs on it). */
+#define IOAPIC_DEFAULT_ADDRESS 0xfec00000u
+
 void ioapic_init(void)
 {
 	const struct madt_info *m = acpi_madt();
-	uint32_t i, pin;
+	uint32_t i;
 
-	if (!m)
+	if (!m) {
+		if (add_ioapic(0, IOAPIC_DEFAULT_ADDRESS, 0))
+			log_info("ioapic: no MADT; using the one at the "
+				 "default address\n");
 		return;
+	}
 	for (i = 0; i < m->md_ioapic_count; i++) {
 		const struct madt_ioapic *mi = &m->md_ioapics[i];
-		struct ioapic *io = &ioapics[nr_ioapics];
 
-		if (mm_map_mmio(mi->mi_address, 4096)) {
-			log_warn("ioapic: cannot map %#x; left out\n",
-				 mi->mi_address);
-			continue;
-		}
-		io->io_base = (volatile uint32_t *)(uintptr_t)mi->mi_address;
-		io->io_gsi_base = mi->mi_gsi_base;
-		io->io_inputs =
-			((reg_read(io, IOAPIC_REG_VERSION) >> 16) & 0xff) + 1;
-		for (pin = 0; pin < io->io_inputs; pin++) {
-			reg_write(io, IOAPIC_REG_REDIR + 2 * pin, REDIR_MASKED);
-			reg_write(io, IOAPIC_REG_REDIR + 2 * pin + 1, 0);
-		}
-		log_info("ioapic: id %u at %#x, GSI %u-%u\n", mi->mi_id,
-			 mi->mi_address, io->io_gsi_base,
-			 io->io_gsi_base + io->io_inputs - 1);
-		nr_ioapics++;
+		add_ioapic(mi->mi_id, mi->mi_address, mi->mi_gsi_base);
 	}
 }
 

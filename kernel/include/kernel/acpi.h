@@ -7,6 +7,7 @@
 #ifndef KERNEL_ACPI_H
 #define KERNEL_ACPI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct acpi_sdt_header {
@@ -44,5 +45,35 @@ const struct madt_info *acpi_madt(void);
  * Returns only when that is impossible or did not take effect.
  */
 void acpi_power_off(void);
+
+/*
+ * The DSDT the FADT names (X_DSDT when set, else DSDT), checked like every
+ * table (length, checksum, mapped), or NULL.
+ */
+const struct acpi_sdt_header *acpi_dsdt(void);
+
+/* One MMIO device described in AML. */
+struct acpi_mmio_dev {
+	uint64_t am_base; /* its first memory range: base address */
+	uint32_t am_size; /* and length in bytes (never 0) */
+	uint32_t am_gsi; /* its first interrupt */
+	uint32_t am_irq_flags; /* IRQ_LEVEL | IRQ_ACTIVE_LOW (<kernel/irq.h>) */
+};
+
+/*
+ * Scans the AML bytes `aml` (`len` bytes, such as a DSDT after its header)
+ * for devices with `Name(_HID, "<hid>")` and decodes the
+ * `Name(_CRS, ResourceTemplate() {...})` that follows each one, within 256
+ * bytes and before the next _HID: its first Memory32Fixed, Memory32 or
+ * memory QWordAddress range and its first Extended Interrupt. Fills at most
+ * `max` entries of `out`, in AML order, and returns how many; 0 when `aml`,
+ * `hid` or `out` is NULL or `hid` is empty or longer than 16 characters.
+ * A device whose _CRS is missing, malformed, or lacks a memory range or an
+ * interrupt is skipped. Reads nothing outside [aml, aml + len). A pattern
+ * search, not an AML interpreter: it finds static Name objects as QEMU
+ * -M microvm writes them, never _CRS methods. Pure; any context.
+ */
+unsigned int acpi_aml_find_mmio(const void *aml, size_t len, const char *hid,
+				struct acpi_mmio_dev *out, unsigned int max);
 
 #endif /* KERNEL_ACPI_H */

@@ -5,6 +5,9 @@
  * and 'single' quotes group, and a backslash outside single quotes takes the
  * next character literally. A word is:
  *   mosaic.NAME[=VALUE]  an OS option (see <kernel/param.h>)
+ *   virtio_mmio.device=VALUE  the OS option "virtio_mmio.device", which
+ *                        QEMU -M microvm appends for each virtio-mmio
+ *                        device; taken even after "--"
  *   --                   the end of options: every later word is argv
  *   NAME=VALUE           an environment variable (NAME a C identifier)
  *   anything else        the next argv entry

@@ -19,6 +19,7 @@
  *                        another CPU's, holding none)
  *   tasks lock          (sched/sched.c: the list of all tasks)
  *   stack lock          (mm/stack.c)
+ *   device registry lock (dev/dev.c)
  *   vm lock             (mm/mm.c: the kernel page tables)
  *   tlb lock            (arch/x86_64/smp.c: one shootdown at a time)
  *   heap lock           (mm/heap.c: slabs and large blocks)
@@ -26,6 +27,8 @@
  *   random lock         (lib/random.c)
  *   irq lock            (arch/x86_64/irq.c: the vector table)
  *   ioapic lock         (arch/x86_64/ioapic.c: redirection entries)
+ *   pci cf8 lock        (dev/pci.c: the 0xCF8/0xCFC address/data pair;
+ *                        nothing nests inside)
  *   console lock        (lib/console.c; a panic only tries it, and a
  *                        fault on the CPU holding it writes without it)
  */

@@ -277,6 +277,22 @@ static void test_option_value_keeps_later_equals(void **state)
 	check_opt(&f->cl, 0, "root", "a=b=c");
 }
 
+/* QEMU -M microvm appends virtio-mmio devices in the Linux syntax, after
+ * the user's words, "--" included: they are options, never argv. */
+static void test_monitor_mmio_words_are_options(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(parse(f, "-- x virtio_mmio.device=512@0xfeb00e00:12"),
+			 0);
+	check_argv(&f->cl, ARGV("x"));
+	assert_int_equal(f->cl.cl_optc, 1);
+	check_opt(&f->cl, 0, "virtio_mmio.device", "512@0xfeb00e00:12");
+	/* Other dotted words stay what they were. */
+	assert_int_equal(parse(f, "virtio_mmio.other=1"), 0);
+	assert_int_equal(f->cl.cl_optc, 0);
+}
+
 static void test_option_value_may_be_quoted(void **state)
 {
 	struct fixture *f = *state;
@@ -609,6 +625,7 @@ int main(void)
 		CASE(test_trailing_backslash_is_literal),
 		CASE(test_backslash_escapes_in_double_quotes),
 		CASE(test_backslash_literal_in_single_quotes),
+		CASE(test_monitor_mmio_words_are_options),
 		CASE(test_option_with_value),
 		CASE(test_option_without_value_has_null_value),
 		CASE(test_option_with_empty_value),
