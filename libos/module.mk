@@ -37,3 +37,4 @@ SRCS-libos += libos/libc/fs_stub.c
 SRCS-libos += libos/libc/inet.c
 SRCS-libos += libos/libc/locale.c
 SRCS-libos += libos/libc/wchar.c
+SRCS-libos += libos/mapp/blk.c

@@ -142,6 +142,10 @@ $(eval $(call unit_test,wchar,tests/unit/libos/wchar_test.c \
 	libos/libc/wchar.c libos/libc/locale.c))
 $(UNIT_DIR)/obj/wchar/libos/%.o: UNIT_CFLAGS_wchar += -ffreestanding \
 	-Ilibos/include -include tests/unit/libos/wchar_names.h
+UNIT_CFLAGS_virtq := -Idrivers/virtio/include -iquote drivers/virtio -Wshadow -Wmissing-prototypes
+$(eval $(call unit_test,virtq,tests/unit/drivers/virtq_test.c drivers/virtio/virtq.c tests/unit/fakes/fake_dma.c))
+UNIT_CFLAGS_virtio_blk := -Idrivers/virtio/include -iquote drivers/virtio -iquote drivers/virtio_blk
+$(eval $(call unit_test,virtio_blk,tests/unit/drivers/virtio_blk_test.c drivers/virtio/virtio.c drivers/virtio/virtio_mmio.c drivers/virtio/virtq.c kernel/dev/blkdev.c kernel/lib/string.c kernel/lib/fmt.c tests/unit/fakes/fake_dma.c tests/unit/fakes/percpu_fake.c))
 UNIT_CFLAGS_pci := -iquote kernel/dev
 $(eval $(call unit_test,pci,tests/unit/kernel/pci_test.c kernel/dev/pci_parse.c))
 $(eval $(call unit_test,aml_mmio,tests/unit/kernel/aml_mmio_test.c kernel/acpi/aml_mmio.c))

@@ -11,6 +11,11 @@
  *   channel lock        (sched/chan.c, one per channel; select takes
  *                        several in address order)
  *   mutex/cond/sem/rwlock internal locks (sched/sync.c)
+ *   virtio device locks (drivers/virtio_blk, virtio_rng: one per device,
+ *                        taken in their interrupt handlers too; request
+ *                        completions run after it is released)
+ *   blkdev wait lock    (dev/blkdev.c: one for every sleeping request
+ *                        waiter; the completion wakes under it)
  *   task lock           (sched/sched.c, one per task: exit record,
  *                        joiners)
  *   timer-queue lock    (sched/sched.c, one per CPU; its handler wakes
@@ -19,7 +24,7 @@
  *                        another CPU's, holding none)
  *   tasks lock          (sched/sched.c: the list of all tasks)
  *   stack lock          (mm/stack.c)
- *   device registry lock (dev/dev.c)
+ *   device registry and blkdev list locks (dev/dev.c, dev/blkdev.c)
  *   vm lock             (mm/mm.c: the kernel page tables)
  *   tlb lock            (arch/x86_64/smp.c: one shootdown at a time)
  *   heap lock           (mm/heap.c: slabs and large blocks)

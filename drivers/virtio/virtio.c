@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The virtio core: binds virtio device drivers to the devices the PCI and
+ * MMIO transports recognise, and runs the device initialisation sequence
+ * of virtio 1.2 §3.1.1 for them (reset, ACKNOWLEDGE, DRIVER, features,
+ * FEATURES_OK, queues, DRIVER_OK).
+ */
+#include <kernel/errno.h>
+#include <kernel/fmt.h>
+#include <kernel/heap.h>
+#include <kernel/irq.h>
+#include <kernel/log.h>
+#include <kernel/pci.h>
+#include <kernel/string.h>
+
+#include "virtio_impl.h"
+
+const char *virtio_type_name(uint16_t type)
+{
+	switch (type) {
+	case VIRTIO_ID_NET:
+		return "virtio-net";
+	case VIRTIO_ID_BLOCK:
+		return "virtio-blk";
+	case VIRTIO_ID_RNG:
+		return "virtio-rng";
+	default:
+		return "virtio";
+	}
+}
+
+/* Devices ------------------------------------------------------------------ */
+
+const char *virtio_name(const struct virtio_dev *vd)
+{
+	return vd->vd_name;
+}
+
+uint64_t virtio_device_features(const struct virtio_dev *vd)
+{
+	return vd->vd_ops->get_features((struct virtio_dev *)vd);
+}
+
+bool virtio_has_feature(const struct virtio_dev *vd, unsigned int f)
+{
+	return f < 64 && (vd->vd_features & VIRTIO_BIT(f));
+}
+
+static void add_status(struct virtio_dev *vd, uint8_t bits)
+{
+	vd->vd_ops->set_status(vd, vd->vd_ops->get_status(vd) | bits);
+}
+
+int virtio_negotiate(struct virtio_dev *vd, uint64_t wanted, uint64_t *got)
+{
+	uint64_t offered = vd->vd_ops->get_features(vd);
+	uint64_t take;
+
+	if (!vd->vd_legacy) {
+		if (!(offered & VIRTIO_BIT(VIRTIO_F_VERSION_1))) {
+			log_err("%s: modern transport without VERSION_1\n",
+				vd->vd_name);
+			return -ENODEV;
+		}
+		wanted |= VIRTIO_BIT(VIRTIO_F_VERSION_1);
+	}
+	wanted &= ~VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM);
+	if (vd->vd_legacy)
+		wanted &= 0xffffffffull;
+	take = wanted & offered;
+	vd->vd_ops->set_features(vd, take);
+	if (!vd->vd_legacy) {
+		add_status(vd, VIRTIO_STATUS_FEATURES_OK);
+		if (!(vd->vd_ops->get_status(vd) & VIRTIO_STATUS_FEATURES_OK)) {
+			log_err("%s: device refused features %#lx\n",
+				vd->vd_name, (unsigned long)take);
+			return -ENODEV;
+		}
+	}
+	vd->vd_features = take;
+	if (got)
+		*got = take;
+	return 0;
+}
+
+int virtio_config_read(struct virtio_dev *vd, unsigned int off, void *buf,
+		       size_t len)
+{
+	uint8_t *out = buf;
+	uint32_t gen;
+	int tries;
+
+	if (off > vd->vd_config_len || len > vd->vd_config_len - off)
+		return -EINVAL;
+	/* A field that changes while read is read again (§2.5.1); the device
+	 * is untrusted, so a generation that never settles is bounded. */
+	for (tries = 0; tries < 100; tries++) {
+		size_t i = 0;
+
+		gen = vd->vd_ops->config_generation(vd);
+		while (i < len) {
+			unsigned int w = (len - i >= 4 && !((off + i) & 3)) ? 4 :
+					 (len - i >= 2 && !((off + i) & 1)) ? 2 :
+									      1;
+			uint32_t v = vd->vd_ops->config_read(
+				vd, off + (unsigned int)i, w);
+
+			memcpy(out + i, &v, w);
+			i += w;
+		}
+		if (vd->vd_ops->config_generation(vd) == gen)
+			return 0;
+	}
+	return -EIO;
+}
+
+const char *virtio_irq_kind(const struct virtio_dev *vd)
+{
+	if (vd->vd_msix)
+		return "MSI-X";
+	if (!vd->vd_shared_vector)
+		return "none";
+	return vd->vd_dev->d_bus == DEV_BUS_PCI ? "INTx" : "line";
+}
+
+void virtio_set_drvdata(struct virtio_dev *vd, void *p)
+{
+	vd->vd_drvdata = p;
+}
+
+void *virtio_drvdata(const struct virtio_dev *vd)
+{
+	return vd->vd_drvdata;
+}
+
+/* Queues and interrupts ----------------------------------------------------- */
+
+void virtio_queue_irq(void *arg)
+{
+	struct vq_slot *s = arg;
+
+	s->vs_fn(s->vs_q, s->vs_arg);
+}
+
+void virtio_shared_irq(void *arg)
+{
+	struct virtio_dev *vd = arg;
+	uint32_t isr = vd->vd_ops->isr(vd);
+	unsigned int i;
+
+	if (!(isr & VIRTIO_ISR_QUEUE))
+		return; /* another device on the line, or a config change */
+	for (i = 0; i < vd->vd_nqueues; i++)
+		if (vd->vd_queues[i].vs_q)
+			vd->vd_queues[i].vs_fn(vd->vd_queues[i].vs_q,
+					       vd->vd_queues[i].vs_arg);
+}
+
+int virtio_queue_setup(struct virtio_dev *vd, uint16_t index, uint16_t want,
+		       uint16_t indirect_max, virtq_handler_t fn, void *arg,
+		       struct virtq **out)
+{
+	struct virtq_config cfg = { 0 };
+	struct vq_slot *s;
+	uint32_t max, size;
+	int rc;
+
+	if (index >= VIRTIO_QUEUES_MAX || !fn || !want)
+		return -EINVAL;
+	s = &vd->vd_queues[index];
+	if (s->vs_q)
+		return -EINVAL;
+	max = vd->vd_ops->queue_max(vd, index);
+	if (max == 0 || max > 32768 || (max & (max - 1))) {
+		log_err("%s: queue %u has unusable size %u\n", vd->vd_name,
+			index, max);
+		return -EIO;
+	}
+	size = max;
+	if (vd->vd_ops->sizable)
+		while (size > want && size > 1)
+			size >>= 1;
+	cfg.vc_size = (uint16_t)size;
+	cfg.vc_index = index;
+	cfg.vc_layout = vd->vd_legacy ? VIRTQ_LAYOUT_LEGACY :
+					VIRTQ_LAYOUT_MODERN;
+	cfg.vc_event_idx = virtio_has_feature(vd, VIRTIO_F_EVENT_IDX);
+	cfg.vc_indirect_max = virtio_has_feature(vd, VIRTIO_F_INDIRECT_DESC) ?
+				      indirect_max :
+				      0;
+	rc = virtq_create(&cfg, &s->vs_q);
+	if (rc)
+		return rc;
+	s->vs_fn = fn;
+	s->vs_arg = arg;
+	if (index >= vd->vd_nqueues)
+		vd->vd_nqueues = index + 1u;
+	rc = vd->vd_dev->d_bus == DEV_BUS_PCI ?
+		     virtio_pci_irq_queue(vd, s, index) :
+		     virtio_mmio_irq_queue(vd, s);
+	if (rc)
+		goto fail;
+	rc = vd->vd_ops->queue_enable(vd, s->vs_q,
+				      s->vs_vector ? (int)index : -1);
+	if (rc)
+		goto fail;
+	*out = s->vs_q;
+	return 0;
+fail:
+	if (s->vs_vector) {
+		irq_free_vector(s->vs_vector);
+		s->vs_vector = 0;
+	}
+	virtq_destroy(s->vs_q);
+	s->vs_q = NULL;
+	return rc;
+}
+
+void virtio_notify(struct virtio_dev *vd, struct virtq *q)
+{
+	vd->vd_ops->notify(vd, q);
+}
+
+int virtio_ready(struct virtio_dev *vd)
+{
+	uint8_t st;
+
+	add_status(vd, VIRTIO_STATUS_DRIVER_OK);
+	st = vd->vd_ops->get_status(vd);
+	if (st & (VIRTIO_STATUS_NEEDS_RESET | VIRTIO_STATUS_FAILED)) {
+		log_err("%s: device status %#x after DRIVER_OK\n", vd->vd_name,
+			st);
+		return -EIO;
+	}
+	return 0;
+}
+
+void virtio_fail(struct virtio_dev *vd)
+{
+	add_status(vd, VIRTIO_STATUS_FAILED);
+	if (vd->vd_gsi_routed)
+		(void)irq_mask_gsi(vd->vd_gsi);
+	if (vd->vd_msix)
+		pci_msix_disable(vd->vd_dev->d_pci);
+}
+
+/* Binding -------------------------------------------------------------------- */
+
+static bool virtio_match(const struct driver *drv, const struct device *dev)
+{
+	const struct virtio_driver *vdrv =
+		container_of(drv, struct virtio_driver, vd_drv);
+	uint16_t type = dev->d_bus == DEV_BUS_PCI ? virtio_pci_type(dev) :
+						    virtio_mmio_type(dev);
+
+	return type && type == vdrv->vd_type;
+}
+
+static int virtio_probe(const struct driver *drv, struct device *dev)
+{
+	const struct virtio_driver *vdrv =
+		container_of(drv, struct virtio_driver, vd_drv);
+	struct virtio_dev *vd = heap_calloc(1, sizeof(*vd));
+	unsigned int i;
+	int rc;
+
+	if (!vd)
+		return -ENOMEM;
+	vd->vd_dev = dev;
+	vd->vd_driver = vdrv;
+	rc = dev->d_bus == DEV_BUS_PCI ? virtio_pci_probe(dev, vd) :
+					 virtio_mmio_probe(dev, vd);
+	if (rc)
+		goto out_free;
+	add_status(vd, VIRTIO_STATUS_ACKNOWLEDGE);
+	add_status(vd, VIRTIO_STATUS_DRIVER);
+	rc = vdrv->vd_probe(vd);
+	if (rc == 0) {
+		dev->d_drvdata = vd;
+		return 0;
+	}
+	/* The driver undid its own work; the queues' memory is freed only
+	 * after the reset, when the device can no longer touch it. */
+	virtio_fail(vd);
+	(void)vd->vd_ops->reset(vd);
+	add_status(vd, VIRTIO_STATUS_FAILED);
+	for (i = 0; i < vd->vd_nqueues; i++) {
+		struct vq_slot *s = &vd->vd_queues[i];
+
+		if (s->vs_vector)
+			irq_free_vector(s->vs_vector);
+		if (s->vs_q)
+			virtq_destroy(s->vs_q);
+	}
+	if (vd->vd_shared_vector)
+		irq_free_vector(vd->vd_shared_vector);
+out_free:
+	heap_free(vd);
+	return rc;
+}
+
+int virtio_driver_register(struct virtio_driver *drv)
+{
+	if (!drv || !drv->vd_name || !drv->vd_probe || !drv->vd_type)
+		return -EINVAL;
+	drv->vd_drv.drv_name = drv->vd_name;
+	drv->vd_drv.drv_match = virtio_match;
+	drv->vd_drv.drv_probe = virtio_probe;
+	return driver_register(&drv->vd_drv);
+}

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The block device layer (<kernel/blkdev.h>, <kernel/blkdev_driver.h>):
+ * names devices, checks every request against the device's geometry
+ * before its driver sees it, counts, and turns asynchronous requests into
+ * the synchronous helpers by sleeping on a wait queue.
+ */
+#include <kernel/blkdev_driver.h>
+#include <kernel/errno.h>
+#include <kernel/log.h>
+#include <kernel/sched.h>
+#include <kernel/spinlock.h>
+#include <kernel/string.h>
+
+#define BLKDEV_MAX 26
+
+static struct blkdev *devs[BLKDEV_MAX];
+static unsigned int ndevs;
+static struct spinlock devs_lock = SPINLOCK_INIT("blkdev");
+
+/* One lock for every synchronous waiter: completions only take it to set
+ * a flag and wake one task, so it is never held for long. A global lock
+ * (not one in the waiter's frame) means the completing CPU never touches
+ * the waiter's stack after the waiter may have returned. */
+static struct spinlock wait_lock = SPINLOCK_INIT("blkdev wait");
+
+static bool is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+int blkdev_register(struct blkdev *bd)
+{
+	struct blkdev_info *bi = &bd->bd_info;
+
+	if (!bd->bd_ops || !bd->bd_ops->submit || !is_pow2(bi->bi_block_size) ||
+	    bi->bi_block_size < 512 || bi->bi_block_size > 65536 ||
+	    bi->bi_size % bi->bi_block_size ||
+	    bi->bi_max_transfer < bi->bi_block_size)
+		return -EINVAL;
+	/* Whole blocks per request keep the alignment check simple. */
+	bi->bi_max_transfer -= bi->bi_max_transfer % bi->bi_block_size;
+	spin_lock(&devs_lock);
+	if (ndevs == BLKDEV_MAX) {
+		spin_unlock(&devs_lock);
+		return -ENOSPC;
+	}
+	bd->bd_index = ndevs;
+	bi->bi_name[0] = 'v';
+	bi->bi_name[1] = 'd';
+	bi->bi_name[2] = (char)('a' + ndevs);
+	bi->bi_name[3] = '\0';
+	memset(&bd->bd_stats, 0, sizeof(bd->bd_stats));
+	devs[ndevs++] = bd;
+	spin_unlock(&devs_lock);
+	log_info("blk: %s: %lu MiB (%lu bytes), block %u%s%s\n", bi->bi_name,
+		 (unsigned long)(bi->bi_size >> 20), (unsigned long)bi->bi_size,
+		 bi->bi_block_size, bi->bi_read_only ? ", read-only" : "",
+		 bi->bi_flush ? ", write cache" : "");
+	return 0;
+}
+
+unsigned int blkdev_count(void)
+{
+	return __atomic_load_n(&ndevs, __ATOMIC_ACQUIRE);
+}
+
+struct blkdev *blkdev_get(unsigned int i)
+{
+	return i < blkdev_count() ? devs[i] : NULL;
+}
+
+struct blkdev *blkdev_find(const char *name)
+{
+	unsigned int i, n = blkdev_count();
+
+	if (!name)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (kstrcmp(devs[i]->bd_info.bi_name, name) == 0)
+			return devs[i];
+	return NULL;
+}
+
+const struct blkdev_info *blkdev_info(const struct blkdev *bd)
+{
+	return &bd->bd_info;
+}
+
+static void count(uint64_t *c, uint64_t n)
+{
+	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
+}
+
+int blkdev_submit(struct blkdev *bd, struct blk_req *r)
+{
+	const struct blkdev_info *bi = &bd->bd_info;
+	uint64_t bs = bi->bi_block_size;
+	int rc;
+
+	if (!r || !r->br_done)
+		return -EINVAL;
+	switch (r->br_op) {
+	case BLK_READ:
+	case BLK_WRITE:
+		if (!r->br_buf || !r->br_len || r->br_len > bi->bi_max_transfer ||
+		    r->br_off % bs || r->br_len % bs ||
+		    r->br_off > bi->bi_size ||
+		    r->br_len > bi->bi_size - r->br_off)
+			return -EINVAL;
+		if (r->br_op == BLK_WRITE && bi->bi_read_only)
+			return -EROFS;
+		break;
+	case BLK_FLUSH:
+		if (!bi->bi_flush)
+			return -EOPNOTSUPP;
+		break;
+	case BLK_GET_ID:
+		if (!r->br_buf || r->br_len < BLKDEV_ID_MAX)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	r->br_status = 0;
+	r->br_priv[0] = (uintptr_t)bd;
+	rc = bd->bd_ops->submit(bd, r);
+	if (rc)
+		count(&bd->bd_stats.bs_errors, 1);
+	return rc;
+}
+
+void blkdev_complete(struct blk_req *r, int status)
+{
+	struct blkdev *bd = (struct blkdev *)r->br_priv[0];
+	struct blkdev_stats *st = &bd->bd_stats;
+
+	r->br_status = status;
+	if (status) {
+		count(&st->bs_errors, 1);
+	} else if (r->br_op == BLK_READ) {
+		count(&st->bs_reads, 1);
+		count(&st->bs_read_bytes, r->br_len);
+	} else if (r->br_op == BLK_WRITE) {
+		count(&st->bs_writes, 1);
+		count(&st->bs_write_bytes, r->br_len);
+	} else if (r->br_op == BLK_FLUSH) {
+		count(&st->bs_flushes, 1);
+	}
+	r->br_done(r);
+}
+
+void blkdev_get_stats(const struct blkdev *bd, struct blkdev_stats *st)
+{
+	const struct blkdev_stats *s = &bd->bd_stats;
+
+	st->bs_reads = __atomic_load_n(&s->bs_reads, __ATOMIC_RELAXED);
+	st->bs_writes = __atomic_load_n(&s->bs_writes, __ATOMIC_RELAXED);
+	st->bs_flushes = __atomic_load_n(&s->bs_flushes, __ATOMIC_RELAXED);
+	st->bs_read_bytes = __atomic_load_n(&s->bs_read_bytes, __ATOMIC_RELAXED);
+	st->bs_write_bytes =
+		__atomic_load_n(&s->bs_write_bytes, __ATOMIC_RELAXED);
+	st->bs_errors = __atomic_load_n(&s->bs_errors, __ATOMIC_RELAXED);
+}
+
+/* Synchronous helpers --------------------------------------------------- */
+
+static void wait_done(struct blk_req *r)
+{
+	struct blk_wait *w = r->br_arg;
+
+	spin_lock(&wait_lock);
+	__atomic_store_n(&w->bw_done, true, __ATOMIC_RELEASE);
+	(void)waitq_wake_one(&w->bw_wq, 0);
+	spin_unlock(&wait_lock);
+}
+
+int blkdev_start(struct blkdev *bd, struct blk_wait *w, enum blk_op op,
+		 uint64_t off, void *buf, size_t len)
+{
+	memset(w, 0, sizeof(*w));
+	w->bw_req.br_op = op;
+	w->bw_req.br_off = off;
+	w->bw_req.br_buf = buf;
+	w->bw_req.br_len = len;
+	w->bw_req.br_done = wait_done;
+	w->bw_req.br_arg = w;
+	return blkdev_submit(bd, &w->bw_req);
+}
+
+int blkdev_wait(struct blk_wait *w)
+{
+	spin_lock(&wait_lock);
+	while (!w->bw_done)
+		(void)waitq_wait(&w->bw_wq, &wait_lock, 0, NULL);
+	spin_unlock(&wait_lock);
+	return w->bw_req.br_status;
+}
+
+bool blkdev_done(const struct blk_wait *w)
+{
+	return __atomic_load_n(&w->bw_done, __ATOMIC_ACQUIRE);
+}
+
+static int sync_one(struct blkdev *bd, enum blk_op op, uint64_t off,
+		    void *buf, size_t len)
+{
+	struct blk_wait w;
+	int rc;
+
+	rc = blkdev_start(bd, &w, op, off, buf, len);
+	return rc ? rc : blkdev_wait(&w);
+}
+
+static int sync_rw(struct blkdev *bd, enum blk_op op, uint64_t off,
+		   void *buf, size_t len)
+{
+	size_t max = bd->bd_info.bi_max_transfer;
+	int rc;
+
+	if (!len)
+		return 0;
+	while (len) {
+		size_t n = len < max ? len : max;
+
+		rc = sync_one(bd, op, off, buf, n);
+		if (rc)
+			return rc;
+		off += n;
+		buf = (char *)buf + n;
+		len -= n;
+	}
+	return 0;
+}
+
+int blkdev_read(struct blkdev *bd, uint64_t off, void *buf, size_t len)
+{
+	return sync_rw(bd, BLK_READ, off, buf, len);
+}
+
+int blkdev_write(struct blkdev *bd, uint64_t off, const void *buf, size_t len)
+{
+	return sync_rw(bd, BLK_WRITE, off, (void *)buf, len);
+}
+
+int blkdev_flush(struct blkdev *bd)
+{
+	if (!bd->bd_info.bi_flush)
+		return 0;
+	return sync_one(bd, BLK_FLUSH, 0, NULL, 0);
+}
+
+int blkdev_get_id(struct blkdev *bd, char *buf)
+{
+	char id[BLKDEV_ID_MAX];
+	size_t i;
+	int rc;
+
+	memset(id, 0, sizeof(id));
+	rc = sync_one(bd, BLK_GET_ID, 0, id, sizeof(id));
+	if (rc)
+		return rc;
+	/* The device's bytes: keep printable ones up to the first NUL. */
+	for (i = 0; i < BLKDEV_ID_MAX && id[i]; i++)
+		buf[i] = (id[i] >= 0x20 && id[i] < 0x7f) ? id[i] : '?';
+	buf[i] = '\0';
+	return 0;
+}
