@@ -57,6 +57,7 @@ SRCS-kernel += kernel/sched/chan.c
 SRCS-kernel += kernel/lib/tls.c
 SRCS-kernel += kernel/dev/dev.c
 SRCS-kernel += kernel/dev/blkdev.c
+SRCS-kernel += kernel/dev/bcache.c
 SRCS-kernel += kernel/dev/pci.c
 SRCS-kernel += kernel/dev/pci_parse.c
 SRCS-kernel += kernel/acpi/aml_mmio.c

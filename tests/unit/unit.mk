@@ -142,6 +142,8 @@ $(eval $(call unit_test,wchar,tests/unit/libos/wchar_test.c \
 	libos/libc/wchar.c libos/libc/locale.c))
 $(UNIT_DIR)/obj/wchar/libos/%.o: UNIT_CFLAGS_wchar += -ffreestanding \
 	-Ilibos/include -include tests/unit/libos/wchar_names.h
+UNIT_CFLAGS_bcache := -pthread -Wshadow -Wmissing-prototypes
+$(eval $(call unit_test,bcache,tests/unit/kernel/bcache_test.c kernel/dev/bcache.c kernel/sched/sync.c tests/unit/fakes/fake_sched.c tests/unit/fakes/fake_host.c))
 UNIT_CFLAGS_virtq := -Idrivers/virtio/include -iquote drivers/virtio -Wshadow -Wmissing-prototypes
 $(eval $(call unit_test,virtq,tests/unit/drivers/virtq_test.c drivers/virtio/virtq.c tests/unit/fakes/fake_dma.c))
 UNIT_CFLAGS_virtio_blk := -Idrivers/virtio/include -iquote drivers/virtio -iquote drivers/virtio_blk

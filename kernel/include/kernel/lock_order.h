@@ -7,6 +7,10 @@
  * taking one).
  *
  *   mmap lock           (mm/mmap.c; mutex)
+ *   bcache buffer locks (dev/bcache.c: mutexes, one per buffer; holders
+ *                        nest them in their own order)
+ *   bcache lock         (dev/bcache.c: mutex; never held during I/O or
+ *                        while sleeping on a buffer lock)
  *   stdio stream locks  (libos/libc/stdio.c, one per FILE)
  *   channel lock        (sched/chan.c, one per channel; select takes
  *                        several in address order)
@@ -16,6 +20,8 @@
  *                        completions run after it is released)
  *   blkdev wait lock    (dev/blkdev.c: one for every sleeping request
  *                        waiter; the completion wakes under it)
+ *   bcache read-ahead lock (dev/bcache.c: read-ahead completions take it
+ *                        in interrupt context and wake waiters under it)
  *   task lock           (sched/sched.c, one per task: exit record,
  *                        joiners)
  *   timer-queue lock    (sched/sched.c, one per CPU; its handler wakes

@@ -1,0 +1,1202 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host tests for kernel/dev/bcache.c over a fake block device (an
+ * in-memory array with counters, an event log, error injection and
+ * deferred completion of asynchronous reads) and the threaded fake
+ * scheduler (tests/unit/fakes/fake_sched.h), which gives the cache real
+ * mutexes and wait queues (kernel/sched/sync.c).
+ */
+#include <kernel/bcache.h>
+
+#include <kernel/blkdev.h>
+#include <kernel/errno.h>
+#include <kernel/heap.h>
+#include <kernel/spinlock.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fake_sched.h"
+
+/* --- the fake block device --- */
+
+#define LOG_MAX 8192
+#define NO_FAULT UINT64_MAX
+
+struct fb_event {
+	enum blk_op ev_op;
+	uint64_t ev_off;
+	size_t ev_len;
+};
+
+/* Locking: [L] fb_lock (the test thread, fake tasks and completions). */
+struct blkdev {
+	struct blkdev_info fb_info;
+	uint8_t *fb_data; /* [L] */
+	struct spinlock fb_lock;
+	bool fb_defer; /* queue submitted reads until fake_complete_all() */
+	bool fb_fail_submit; /* blkdev_submit() refuses with -EIO */
+	/* Reads / writes touching [lo, hi) bytes fail with -EIO. */
+	uint64_t fb_bad_read_lo, fb_bad_read_hi;
+	uint64_t fb_bad_write_lo, fb_bad_write_hi;
+	/* Called at the start of every blkdev_write(), no lock held. */
+	void (*fb_write_hook)(struct blkdev *bd, uint64_t off);
+	struct blk_req *fb_qhead, *fb_qtail; /* [L] deferred requests */
+	unsigned int fb_sync_reads, fb_async_reads; /* [L] attempts */
+	unsigned int fb_writes, fb_flushes, fb_bad; /* [L] */
+	struct fb_event fb_log[LOG_MAX]; /* [L] */
+	unsigned int fb_nlog; /* [L] */
+};
+
+static uint8_t pat(uint64_t off)
+{
+	return (uint8_t)(off * 131 + (off >> 9) * 7 + 1);
+}
+
+static struct blkdev *dev_new(uint64_t nblocks, uint32_t bs, bool flush)
+{
+	struct blkdev *bd = calloc(1, sizeof(*bd));
+
+	assert_non_null(bd);
+	strcpy(bd->fb_info.bi_name, "vda");
+	bd->fb_info.bi_size = nblocks * bs;
+	bd->fb_info.bi_block_size = bs;
+	bd->fb_info.bi_max_transfer = 64 * 1024;
+	bd->fb_info.bi_flush = flush;
+	bd->fb_data = malloc(bd->fb_info.bi_size);
+	assert_non_null(bd->fb_data);
+	for (uint64_t i = 0; i < bd->fb_info.bi_size; i++)
+		bd->fb_data[i] = pat(i);
+	spin_init(&bd->fb_lock, "fake blkdev");
+	bd->fb_bad_read_lo = bd->fb_bad_read_hi = NO_FAULT;
+	bd->fb_bad_write_lo = bd->fb_bad_write_hi = NO_FAULT;
+	return bd;
+}
+
+static void dev_free(struct blkdev *bd)
+{
+	assert_null(bd->fb_qhead);
+	free(bd->fb_data);
+	free(bd);
+}
+
+static bool overlaps(uint64_t off, size_t len, uint64_t lo, uint64_t hi)
+{
+	return lo != NO_FAULT && off < hi && lo < off + len;
+}
+
+static bool bad_request(struct blkdev *bd, uint64_t off, size_t len)
+{
+	const struct blkdev_info *bi = &bd->fb_info;
+
+	return !len || off % bi->bi_block_size || len % bi->bi_block_size ||
+	       off > bi->bi_size || len > bi->bi_size - off;
+}
+
+/* Does one read or write; `async` says which read counter. */
+static int fake_io(struct blkdev *bd, enum blk_op op, uint64_t off, void *buf,
+		   size_t len, bool async)
+{
+	int rc = 0;
+
+	spin_lock(&bd->fb_lock);
+	if (bad_request(bd, off, len)) {
+		bd->fb_bad++;
+		spin_unlock(&bd->fb_lock);
+		return -EINVAL;
+	}
+	if (bd->fb_nlog < LOG_MAX)
+		bd->fb_log[bd->fb_nlog++] = (struct fb_event){ op, off, len };
+	if (op == BLK_READ) {
+		*(async ? &bd->fb_async_reads : &bd->fb_sync_reads) += 1;
+		if (overlaps(off, len, bd->fb_bad_read_lo, bd->fb_bad_read_hi))
+			rc = -EIO;
+		else
+			memcpy(buf, bd->fb_data + off, len);
+	} else {
+		bd->fb_writes++;
+		if (overlaps(off, len, bd->fb_bad_write_lo,
+			     bd->fb_bad_write_hi))
+			rc = -EIO;
+		else
+			memcpy(bd->fb_data + off, buf, len);
+	}
+	spin_unlock(&bd->fb_lock);
+	return rc;
+}
+
+const struct blkdev_info *blkdev_info(const struct blkdev *bd)
+{
+	return &bd->fb_info;
+}
+
+int blkdev_submit(struct blkdev *bd, struct blk_req *r)
+{
+	if (!r->br_done || r->br_op != BLK_READ ||
+	    r->br_len > bd->fb_info.bi_max_transfer ||
+	    bad_request(bd, r->br_off, r->br_len)) {
+		spin_lock(&bd->fb_lock);
+		bd->fb_bad++;
+		spin_unlock(&bd->fb_lock);
+		return -EINVAL;
+	}
+	if (bd->fb_fail_submit)
+		return -EIO;
+	if (bd->fb_defer) {
+		spin_lock(&bd->fb_lock);
+		r->br_next = NULL;
+		if (bd->fb_qtail)
+			bd->fb_qtail->br_next = r;
+		else
+			bd->fb_qhead = r;
+		bd->fb_qtail = r;
+		spin_unlock(&bd->fb_lock);
+		return 0;
+	}
+	r->br_status =
+		fake_io(bd, BLK_READ, r->br_off, r->br_buf, r->br_len, true);
+	r->br_done(r);
+	return 0;
+}
+
+/* Completes, in order, the requests queued now (not those their
+ * completions lead to), as an interrupt would. Returns how many. */
+static unsigned int fake_complete_all(struct blkdev *bd)
+{
+	unsigned int n = 0;
+	struct blk_req *r, *next;
+
+	spin_lock(&bd->fb_lock);
+	r = bd->fb_qhead;
+	bd->fb_qhead = bd->fb_qtail = NULL;
+	spin_unlock(&bd->fb_lock);
+	for (; r; r = next, n++) {
+		next = r->br_next; /* r is the cache's once done */
+		r->br_status = fake_io(bd, BLK_READ, r->br_off, r->br_buf,
+				       r->br_len, true);
+		r->br_done(r);
+	}
+	return n;
+}
+
+static unsigned int fake_queued(struct blkdev *bd)
+{
+	unsigned int n = 0;
+
+	spin_lock(&bd->fb_lock);
+	for (struct blk_req *r = bd->fb_qhead; r; r = r->br_next)
+		n++;
+	spin_unlock(&bd->fb_lock);
+	return n;
+}
+
+/* As the real helpers, which split at bi_max_transfer: any length. */
+int blkdev_read(struct blkdev *bd, uint64_t off, void *buf, size_t len)
+{
+	return fake_io(bd, BLK_READ, off, buf, len, false);
+}
+
+int blkdev_write(struct blkdev *bd, uint64_t off, const void *buf, size_t len)
+{
+	if (bd->fb_write_hook)
+		bd->fb_write_hook(bd, off);
+	return fake_io(bd, BLK_WRITE, off, (void *)buf, len, false);
+}
+
+int blkdev_flush(struct blkdev *bd)
+{
+	spin_lock(&bd->fb_lock);
+	bd->fb_flushes++;
+	if (bd->fb_nlog < LOG_MAX)
+		bd->fb_log[bd->fb_nlog++] =
+			(struct fb_event){ BLK_FLUSH, 0, 0 };
+	spin_unlock(&bd->fb_lock);
+	return 0;
+}
+
+/* fake_sched.c has heap_alloc()/heap_free() over malloc; this one can
+ * be told to fail. */
+static int aligned_fail_next;
+
+void *heap_alloc_aligned(size_t align, size_t size)
+{
+	if (aligned_fail_next) {
+		aligned_fail_next--;
+		return NULL;
+	}
+	return aligned_alloc(align, size);
+}
+
+/* --- helpers --- */
+
+#define BS 512u
+
+static struct bcache *cache_new(struct blkdev *bd, uint32_t bs,
+				unsigned int nbufs, unsigned int ra)
+{
+	struct bcache_config cfg = { bs, (size_t)nbufs * (bs ? bs : BS), ra };
+	struct bcache *c = NULL;
+
+	assert_int_equal(bcache_create(bd, &cfg, &c), 0);
+	assert_non_null(c);
+	return c;
+}
+
+static struct bcache_stats stats(struct bcache *c)
+{
+	struct bcache_stats st;
+
+	bcache_get_stats(c, &st);
+	return st;
+}
+
+static void check_pattern(const void *data, uint64_t off, size_t len)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != pat(off + i))
+			fail_msg("byte %lu of block at %lu: %#x, want %#x",
+				 (unsigned long)i, (unsigned long)off, p[i],
+				 pat(off + i));
+}
+
+static struct bbuf *get(struct bcache *c, uint64_t blk)
+{
+	struct bbuf *b = NULL;
+
+	assert_int_equal(bcache_get(c, blk, &b), 0);
+	assert_non_null(b);
+	assert_int_equal(bbuf_blockno(b), blk);
+	return b;
+}
+
+/* Gets an unmodified block, checks it against the device pattern. */
+static void get_put(struct bcache *c, uint64_t blk, uint32_t bs)
+{
+	struct bbuf *b = get(c, blk);
+
+	check_pattern(bbuf_data(b), blk * bs, bs);
+	bcache_put(b);
+}
+
+/* Gets blk, fills it with `byte`, dirties and releases it. */
+static void scribble(struct bcache *c, uint64_t blk, uint32_t bs, int byte)
+{
+	struct bbuf *b = get(c, blk);
+
+	memset(bbuf_data(b), byte, bs);
+	bbuf_dirty(b);
+	bcache_put(b);
+}
+
+static bool all_bytes(const uint8_t *p, int byte, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != (uint8_t)byte)
+			return false;
+	return true;
+}
+
+/* --- configuration --- */
+
+static void test_bad_config(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache_config cfg = { 0, 16 * BS, 0 };
+	struct bcache *c = NULL;
+
+	(void)state;
+	assert_int_equal(bcache_create(NULL, &cfg, &c), -EINVAL);
+	assert_int_equal(bcache_create(bd, NULL, &c), -EINVAL);
+	assert_int_equal(bcache_create(bd, &cfg, NULL), -EINVAL);
+	cfg.bc_mem_limit = 16 * BS - 1;
+	assert_int_equal(bcache_create(bd, &cfg, &c), -EINVAL);
+	cfg.bc_mem_limit = 64 * 1024;
+	cfg.bc_block_size = 256; /* below the device's */
+	assert_int_equal(bcache_create(bd, &cfg, &c), -EINVAL);
+	cfg.bc_block_size = 768; /* not a power of two */
+	assert_int_equal(bcache_create(bd, &cfg, &c), -EINVAL);
+	cfg.bc_block_size = 8192; /* 8 blocks: limit too small */
+	assert_int_equal(bcache_create(bd, &cfg, &c), -EINVAL);
+	assert_null(c);
+	cfg.bc_block_size = 4096;
+	assert_int_equal(bcache_create(bd, &cfg, &c), 0);
+	assert_int_equal(bcache_destroy(c), 0);
+	cfg.bc_block_size = 0;
+	cfg.bc_mem_limit = 16 * BS;
+	assert_int_equal(bcache_create(bd, &cfg, &c), 0);
+	assert_int_equal(bcache_destroy(c), 0);
+	assert_int_equal(bcache_destroy(NULL), 0);
+	dev_free(bd);
+}
+
+/* --- hits, misses, write-back --- */
+
+static void test_hit_miss(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache *c = cache_new(bd, 0, 16, 0);
+	struct bbuf *b;
+
+	(void)state;
+	b = get(c, 3);
+	assert_int_equal((uintptr_t)bbuf_data(b) % BS, 0);
+	check_pattern(bbuf_data(b), 3 * BS, BS);
+	bcache_put(b);
+	assert_int_equal(bd->fb_sync_reads, 1);
+	get_put(c, 3, BS);
+	assert_int_equal(bd->fb_sync_reads, 1);
+	assert_int_equal(stats(c).hits, 1);
+	assert_int_equal(stats(c).misses, 1);
+	assert_int_equal(stats(c).mem_used, BS);
+	assert_int_equal(bcache_get(c, 64, &b), -EINVAL);
+	assert_int_equal(bcache_get(c, UINT64_MAX, &b), -EINVAL);
+	assert_int_equal(bcache_get_new(c, 64, &b), -EINVAL);
+	assert_int_equal(bd->fb_bad, 0);
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
+static void test_writeback_only_at_sync(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache *c = cache_new(bd, 0, 16, 0);
+	struct bbuf *b;
+
+	(void)state;
+	scribble(c, 5, BS, 0xab);
+	assert_int_equal(bcache_get_new(c, 6, &b), 0);
+	assert_true(all_bytes(bbuf_data(b), 0, BS));
+	memset(bbuf_data(b), 0xcd, BS);
+	bcache_put(b);
+	assert_int_equal(bd->fb_sync_reads, 1); /* get_new does not read */
+	assert_int_equal(bd->fb_writes, 0);
+	assert_int_equal(stats(c).dirty, 2);
+	b = get(c, 5);
+	assert_true(all_bytes(bbuf_data(b), 0xab, BS));
+	bcache_put(b);
+	check_pattern(bd->fb_data + 5 * BS, 5 * BS, BS);
+
+	assert_int_equal(bcache_sync(c), 0);
+	assert_int_equal(bd->fb_writes, 2);
+	assert_int_equal(stats(c).writebacks, 2);
+	assert_int_equal(stats(c).dirty, 0);
+	assert_true(all_bytes(bd->fb_data + 5 * BS, 0xab, BS));
+	assert_true(all_bytes(bd->fb_data + 6 * BS, 0xcd, BS));
+	assert_int_equal(bcache_sync(c), 0);
+	assert_int_equal(bd->fb_writes, 2);
+	assert_int_equal(bd->fb_flushes, 0); /* no write cache */
+	assert_int_equal(bcache_destroy(c), 0);
+	assert_int_equal(bd->fb_writes, 2);
+	dev_free(bd);
+}
+
+/* get_new on a cached block discards its contents. */
+static void test_get_new_cached(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache *c = cache_new(bd, 0, 16, 0);
+	struct bbuf *b;
+
+	(void)state;
+	get_put(c, 7, BS);
+	assert_int_equal(bcache_get_new(c, 7, &b), 0);
+	assert_true(all_bytes(bbuf_data(b), 0, BS));
+	bcache_put(b);
+	assert_int_equal(stats(c).hits, 1);
+	assert_int_equal(stats(c).dirty, 1);
+	assert_int_equal(bcache_destroy(c), 0);
+	assert_true(all_bytes(bd->fb_data + 7 * BS, 0, BS));
+	dev_free(bd);
+}
+
+/* --- eviction and the memory bound --- */
+
+static void test_lru_eviction(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache *c = cache_new(bd, 0, 16, 0);
+
+	(void)state;
+	for (int i = 0; i < 16; i++)
+		get_put(c, i, BS);
+	assert_int_equal(stats(c).mem_used, 16 * BS);
+	get_put(c, 0, BS); /* LRU: 1 .. 15, 0 */
+	get_put(c, 16, BS); /* evicts 1 */
+	assert_int_equal(stats(c).evictions, 1);
+	assert_int_equal(stats(c).mem_used, 16 * BS);
+	assert_int_equal(bd->fb_sync_reads, 17);
+	get_put(c, 0, BS);
+	assert_int_equal(bd->fb_sync_reads, 17);
+	get_put(c, 1, BS); /* a miss; evicts 2 */
+	assert_int_equal(bd->fb_sync_reads, 18);
+	get_put(c, 3, BS);
+	assert_int_equal(bd->fb_sync_reads, 18);
+	get_put(c, 2, BS);
+	assert_int_equal(bd->fb_sync_reads, 19);
+	assert_int_equal(stats(c).evictions, 3);
+	assert_int_equal(bd->fb_writes, 0);
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
+static void test_dirty_eviction(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache *c = cache_new(bd, 0, 16, 0);
+	struct bbuf *b;
+
+	(void)state;
+	for (int i = 0; i < 16; i++)
+		scribble(c, i, BS, 0x10 + i);
+	assert_int_equal(bd->fb_writes, 0);
+	get_put(c, 16, BS); /* only dirty ones: writes back 0 */
+	assert_int_equal(bd->fb_writes, 1);
+	assert_int_equal(bd->fb_log[bd->fb_nlog - 2].ev_op, BLK_WRITE);
+	assert_int_equal(bd->fb_log[bd->fb_nlog - 2].ev_off, 0);
+	assert_true(all_bytes(bd->fb_data, 0x10, BS));
+	assert_int_equal(stats(c).evictions, 1);
+	assert_int_equal(stats(c).dirty, 15);
+	/* Clean 16 goes before the older dirty 1. */
+	get_put(c, 17, BS);
+	assert_int_equal(bd->fb_writes, 1);
+	assert_int_equal(stats(c).evictions, 2);
+	b = get(c, 0); /* written back, so read from the device */
+	assert_true(all_bytes(bbuf_data(b), 0x10, BS));
+	bcache_put(b);
+	assert_int_equal(bd->fb_sync_reads, 19);
+	assert_int_equal(bcache_destroy(c), 0);
+	for (int i = 1; i < 16; i++)
+		assert_true(all_bytes(bd->fb_data + i * BS, 0x10 + i, BS));
+	dev_free(bd);
+}
+
+static void test_all_held_enomem(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache *c = cache_new(bd, 0, 16, 4);
+	struct bbuf *held[16], *b;
+
+	(void)state;
+	for (int i = 0; i < 16; i++)
+		held[i] = get(c, 20 + 2 * i); /* not sequential */
+	assert_int_equal(bcache_get(c, 0, &b), -ENOMEM);
+	assert_int_equal(bcache_get_new(c, 0, &b), -ENOMEM);
+	assert_int_equal(stats(c).mem_used, 16 * BS);
+	assert_int_equal(stats(c).readahead, 0);
+	bcache_put(held[3]);
+	b = get(c, 0);
+	bcache_put(b);
+	assert_int_equal(stats(c).evictions, 1);
+	for (int i = 0; i < 16; i++)
+		if (i != 3)
+			bcache_put(held[i]);
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
+/* An allocation failure is -ENOMEM and leaves nothing behind. */
+static void test_alloc_failure(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache *c = cache_new(bd, 0, 16, 0);
+	struct bbuf *b;
+
+	(void)state;
+	aligned_fail_next = 1;
+	assert_int_equal(bcache_get(c, 1, &b), -ENOMEM);
+	assert_int_equal(stats(c).mem_used, 0);
+	get_put(c, 1, BS);
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
+/* --- errors --- */
+
+static void test_read_error(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache *c = cache_new(bd, 0, 16, 0);
+	uint8_t buf[2 * BS];
+	struct bbuf *b;
+
+	(void)state;
+	bd->fb_bad_read_lo = 5 * BS;
+	bd->fb_bad_read_hi = 6 * BS;
+	assert_int_equal(bcache_get(c, 5, &b), -EIO);
+	assert_int_equal(stats(c).mem_used, 0);
+	assert_int_equal(bcache_read(c, 4 * BS + 100, buf, BS), -EIO);
+	assert_int_equal(stats(c).mem_used, BS); /* block 4 only */
+	assert_int_equal(bcache_write(c, 5 * BS + 1, buf, 1), -EIO);
+	assert_int_equal(stats(c).dirty, 0);
+	assert_int_equal(bd->fb_sync_reads, 4);
+	bd->fb_bad_read_lo = bd->fb_bad_read_hi = NO_FAULT;
+	get_put(c, 5, BS);
+	assert_int_equal(bd->fb_sync_reads, 5);
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
+static void test_write_error_at_sync(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, true);
+	struct bcache *c = cache_new(bd, 0, 16, 0);
+
+	(void)state;
+	scribble(c, 2, BS, 0x22);
+	scribble(c, 3, BS, 0x33);
+	bd->fb_bad_write_lo = 2 * BS;
+	bd->fb_bad_write_hi = 3 * BS;
+	assert_int_equal(bcache_sync(c), -EIO);
+	assert_int_equal(stats(c).dirty, 1);
+	assert_int_equal(stats(c).writebacks, 1);
+	check_pattern(bd->fb_data + 2 * BS, 2 * BS, BS);
+	assert_true(all_bytes(bd->fb_data + 3 * BS, 0x33, BS));
+	bd->fb_bad_write_lo = bd->fb_bad_write_hi = NO_FAULT;
+	assert_int_equal(bcache_sync(c), 0);
+	assert_int_equal(stats(c).dirty, 0);
+	assert_true(all_bytes(bd->fb_data + 2 * BS, 0x22, BS));
+	assert_int_equal(bd->fb_writes, 3);
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
+/* A write-back that fails while evicting: the get fails, nothing lost. */
+static void test_eviction_write_error(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache *c = cache_new(bd, 0, 16, 0);
+	struct bbuf *b;
+
+	(void)state;
+	for (int i = 0; i < 16; i++)
+		scribble(c, i, BS, 0x40 + i);
+	bd->fb_bad_write_lo = 0;
+	bd->fb_bad_write_hi = BS;
+	assert_int_equal(bcache_get(c, 20, &b), -EIO);
+	assert_int_equal(stats(c).dirty, 16);
+	assert_int_equal(stats(c).mem_used, 16 * BS);
+	bd->fb_bad_write_lo = bd->fb_bad_write_hi = NO_FAULT;
+	get_put(c, 20, BS);
+	assert_true(all_bytes(bd->fb_data, 0x40, BS));
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
+static void test_destroy_write_error(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache *c = cache_new(bd, 0, 16, 0);
+
+	(void)state;
+	scribble(c, 1, BS, 0x11);
+	scribble(c, 2, BS, 0x12);
+	bd->fb_bad_write_lo = BS;
+	bd->fb_bad_write_hi = 2 * BS;
+	/* Destroyed anyway (ASan reports a leak otherwise). */
+	assert_int_equal(bcache_destroy(c), -EIO);
+	assert_true(all_bytes(bd->fb_data + 2 * BS, 0x12, BS));
+	dev_free(bd);
+}
+
+/* --- sync and flush --- */
+
+static void test_flush_after_sorted_writes(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, true);
+	struct bcache *c = cache_new(bd, 0, 16, 0);
+	static const unsigned int order[] = { 9, 4, 12, 7 };
+	unsigned int first;
+
+	(void)state;
+	for (unsigned int i = 0; i < 4; i++)
+		scribble(c, order[i], BS, 0x50 + i);
+	first = bd->fb_nlog;
+	assert_int_equal(bcache_sync(c), 0);
+	assert_int_equal(bd->fb_nlog - first, 5);
+	assert_int_equal(bd->fb_log[first].ev_off, 4 * BS);
+	assert_int_equal(bd->fb_log[first + 1].ev_off, 7 * BS);
+	assert_int_equal(bd->fb_log[first + 2].ev_off, 9 * BS);
+	assert_int_equal(bd->fb_log[first + 3].ev_off, 12 * BS);
+	for (unsigned int i = 0; i < 4; i++)
+		assert_int_equal(bd->fb_log[first + i].ev_op, BLK_WRITE);
+	assert_int_equal(bd->fb_log[first + 4].ev_op, BLK_FLUSH);
+	assert_int_equal(bd->fb_flushes, 1);
+	assert_int_equal(bcache_destroy(c), 0);
+	assert_int_equal(bd->fb_flushes, 2);
+	dev_free(bd);
+}
+
+/* More dirty buffers than sync sorts at once: still in block order. */
+#define MANY 5000u
+
+static void test_sync_many_sorted(void **state)
+{
+	struct blkdev *bd = dev_new(MANY, BS, false);
+	struct bcache *c = cache_new(bd, 0, MANY, 0);
+
+	(void)state;
+	for (unsigned int i = 0; i < MANY; i++)
+		scribble(c, (i * 37) % MANY, BS, (int)i);
+	bd->fb_nlog = 0;
+	assert_int_equal(bcache_sync(c), 0);
+	assert_int_equal(bd->fb_nlog, MANY);
+	for (unsigned int i = 0; i < MANY; i++)
+		assert_int_equal(bd->fb_log[i].ev_off, i * BS);
+	bd->fb_nlog = 0;
+	assert_int_equal(bcache_sync(c), 0);
+	assert_int_equal(bd->fb_nlog, 0);
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
+static void test_sync_no_flush_device(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache *c = cache_new(bd, 0, 16, 0);
+
+	(void)state;
+	scribble(c, 1, BS, 1);
+	assert_int_equal(bcache_sync(c), 0);
+	assert_int_equal(bd->fb_writes, 1);
+	assert_int_equal(bd->fb_flushes, 0);
+	assert_int_equal(bcache_destroy(c), 0);
+	assert_int_equal(bd->fb_flushes, 0);
+	dev_free(bd);
+}
+
+/* Modified (by its holder) during its write: stays dirty. */
+static struct bbuf *hook_buf;
+
+static void modify_during_write(struct blkdev *bd, uint64_t off)
+{
+	(void)bd;
+	if (hook_buf && off == bbuf_blockno(hook_buf) * BS) {
+		memset(bbuf_data(hook_buf), 0x77, BS);
+		bbuf_dirty(hook_buf);
+		hook_buf = NULL;
+	}
+}
+
+static void test_modified_during_write(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache *c = cache_new(bd, 0, 16, 0);
+	struct bbuf *b;
+
+	(void)state;
+	b = get(c, 2);
+	memset(bbuf_data(b), 0x66, BS);
+	bbuf_dirty(b);
+	hook_buf = b;
+	bd->fb_write_hook = modify_during_write;
+	/* Sync does not wait for holders. */
+	assert_int_equal(bcache_sync(c), 0);
+	assert_null(hook_buf);
+	assert_int_equal(stats(c).dirty, 1);
+	assert_int_equal(bcache_sync(c), 0);
+	assert_int_equal(stats(c).dirty, 0);
+	assert_true(all_bytes(bd->fb_data + 2 * BS, 0x77, BS));
+	bcache_put(b);
+	bd->fb_write_hook = NULL;
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
+/* --- read-ahead --- */
+
+static void test_readahead_sequential(void **state)
+{
+	static const int rnd[] = { 100, 60, 90, 59, 75, 100, 40 };
+	struct blkdev *bd = dev_new(128, BS, false);
+	struct bcache *c = cache_new(bd, 0, 32, 4);
+
+	(void)state;
+	for (int i = 0; i < 20; i++)
+		get_put(c, i, BS);
+	/* 0 and 1 miss; 1 reads 2-5 ahead, each later get one more. */
+	assert_int_equal(stats(c).misses, 2);
+	assert_int_equal(stats(c).hits, 18);
+	assert_int_equal(stats(c).readahead, 22);
+	assert_int_equal(bd->fb_sync_reads, 2);
+	assert_int_equal(bd->fb_async_reads, 22);
+	assert_true(stats(c).mem_used <= 32 * BS);
+
+	/* None follows the block before it. */
+	for (unsigned int i = 0; i < ARRAY_SIZE(rnd); i++)
+		get_put(c, rnd[i], BS);
+	assert_int_equal(stats(c).readahead, 22);
+	assert_int_equal(bd->fb_async_reads, 22);
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
+static void test_readahead_device_end(void **state)
+{
+	struct blkdev *bd = dev_new(20, BS, false);
+	struct bcache *c = cache_new(bd, 0, 32, 8);
+
+	(void)state;
+	get_put(c, 16, BS);
+	get_put(c, 17, BS);
+	assert_int_equal(stats(c).readahead, 2); /* 18 and 19 */
+	get_put(c, 18, BS);
+	get_put(c, 19, BS);
+	assert_int_equal(stats(c).readahead, 2);
+	assert_int_equal(stats(c).hits, 2);
+	assert_int_equal(bd->fb_bad, 0);
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
+static void test_readahead_keeps_dirty(void **state)
+{
+	struct blkdev *bd = dev_new(128, BS, false);
+	struct bcache *c = cache_new(bd, 0, 16, 8);
+	struct bbuf *b;
+
+	(void)state;
+	for (int i = 0; i < 14; i++) {
+		assert_int_equal(bcache_get_new(c, 100 + i, &b), 0);
+		bcache_put(b);
+	}
+	get_put(c, 0, BS);
+	get_put(c, 1, BS); /* full: read-ahead may only evict 0 */
+	assert_int_equal(stats(c).readahead, 1);
+	assert_int_equal(bd->fb_writes, 0);
+	assert_int_equal(stats(c).dirty, 14);
+	assert_int_equal(stats(c).mem_used, 16 * BS);
+	get_put(c, 2, BS);
+	/* 2 is used: 1 may go now (3 is read), 2 may not (held). */
+	assert_int_equal(stats(c).readahead, 2);
+	assert_int_equal(bd->fb_async_reads, 2);
+	assert_int_equal(bd->fb_sync_reads, 2);
+	assert_int_equal(bd->fb_writes, 0);
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
+/* Large blocks that one request cannot carry: no read-ahead. */
+static void test_readahead_over_max_transfer(void **state)
+{
+	struct blkdev *bd = dev_new(128, BS, false);
+	struct bcache *c;
+
+	(void)state;
+	bd->fb_info.bi_max_transfer = 1024;
+	c = cache_new(bd, 2048, 16, 4);
+	for (int i = 0; i < 8; i++)
+		get_put(c, i, 2048);
+	assert_int_equal(stats(c).readahead, 0);
+	assert_int_equal(bd->fb_sync_reads, 8);
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
+struct getter {
+	struct bcache *g_cache;
+	struct blkdev *g_bd;
+	uint64_t g_blk;
+};
+
+static int complete_when_asleep(void *arg)
+{
+	struct blkdev *bd = arg;
+
+	if (!fake_wait_sleepers(1))
+		return 1;
+	return fake_complete_all(bd) ? 0 : 2;
+}
+
+static void test_readahead_wait(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache *c = cache_new(bd, 0, 32, 4);
+	struct fake_task *t;
+	struct bbuf *b;
+
+	(void)state;
+	bd->fb_defer = true;
+	get_put(c, 0, BS);
+	get_put(c, 1, BS);
+	assert_int_equal(fake_queued(bd), 4);
+	assert_int_equal(stats(c).mem_used, 6 * BS);
+	/* The getter of 2 sleeps until the completion. */
+	t = fake_task_start(complete_when_asleep, bd);
+	get_put(c, 2, BS);
+	assert_int_equal(fake_task_join(t), 0);
+	assert_int_equal(stats(c).hits, 1);
+	assert_int_equal(bd->fb_sync_reads, 2);
+	assert_int_equal(bd->fb_async_reads, 4);
+	/* get_new waits too, so a late read cannot overwrite it. */
+	assert_int_equal(fake_queued(bd), 1); /* 6 */
+	t = fake_task_start(complete_when_asleep, bd);
+	assert_int_equal(bcache_get_new(c, 6, &b), 0);
+	assert_int_equal(fake_task_join(t), 0);
+	assert_true(all_bytes(bbuf_data(b), 0, BS));
+	bcache_put(b);
+	/* Destroy waits for read-ahead in flight. */
+	get_put(c, 3, BS);
+	assert_int_equal(fake_queued(bd), 1); /* 7 */
+	t = fake_task_start(complete_when_asleep, bd);
+	assert_int_equal(bcache_destroy(c), 0);
+	assert_int_equal(fake_task_join(t), 0);
+	assert_true(all_bytes(bd->fb_data + 6 * BS, 0, BS));
+	dev_free(bd);
+}
+
+static void test_readahead_errors(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache *c = cache_new(bd, 0, 32, 4);
+	struct bbuf *b;
+
+	(void)state;
+	bd->fb_defer = true;
+	bd->fb_bad_read_lo = 3 * BS;
+	bd->fb_bad_read_hi = 4 * BS;
+	get_put(c, 0, BS);
+	get_put(c, 1, BS);
+	assert_int_equal(fake_complete_all(bd), 4);
+	/* 3's read-ahead failed: the get reads again, and fails. */
+	assert_int_equal(bcache_get(c, 3, &b), -EIO);
+	assert_int_equal(bd->fb_sync_reads, 3);
+	assert_int_equal(stats(c).mem_used, 5 * BS);
+	bd->fb_bad_read_lo = bd->fb_bad_read_hi = NO_FAULT;
+	get_put(c, 3, BS);
+	assert_int_equal(bd->fb_sync_reads, 4);
+	get_put(c, 2, BS);
+	assert_int_equal(bd->fb_sync_reads, 4);
+	/* A refused submission: the get of that block reads it. */
+	fake_complete_all(bd);
+	bd->fb_fail_submit = true;
+	get_put(c, 30, BS);
+	get_put(c, 31, BS);
+	assert_int_equal(fake_queued(bd), 0);
+	get_put(c, 32, BS);
+	assert_int_equal(bd->fb_sync_reads, 7);
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
+/* --- byte helpers and block sizes --- */
+
+static void test_byte_helpers(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache *c = cache_new(bd, 0, 16, 0);
+	uint8_t src[3000], got[4000], want[4000];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i * 13 + 5);
+	assert_int_equal(bcache_write(c, 1000, src, sizeof(src)), 0);
+	/* Only the partial first and last blocks (1 and 7) are read. */
+	assert_int_equal(bd->fb_sync_reads, 2);
+	assert_int_equal(stats(c).dirty, 7);
+	for (size_t i = 0; i < sizeof(want); i++)
+		want[i] = pat(i);
+	memcpy(want + 1000, src, sizeof(src));
+	assert_int_equal(bcache_read(c, 0, got, sizeof(got)), 0);
+	assert_memory_equal(got, want, sizeof(got));
+	assert_int_equal(bd->fb_sync_reads, 3);
+	assert_int_equal(bcache_read(c, 1, got, 0), 0);
+	assert_int_equal(bcache_read(c, 64 * BS - 10, got, 20), -EINVAL);
+	assert_int_equal(bcache_write(c, UINT64_MAX - 5, src, 10), -EINVAL);
+	assert_int_equal(bcache_sync(c), 0);
+	assert_memory_equal(bd->fb_data, want, sizeof(want));
+	check_pattern(bd->fb_data + 4000, 4000, 64 * BS - 4000);
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
+static void test_big_blocks(void **state)
+{
+	/* 65 device blocks: the half cache block at the end is unused. */
+	struct blkdev *bd = dev_new(65, BS, false);
+	struct bcache *c = cache_new(bd, 2048, 16, 0);
+	struct bbuf *b;
+	unsigned int first;
+
+	(void)state;
+	b = get(c, 1);
+	assert_int_equal((uintptr_t)bbuf_data(b) % 2048, 0);
+	check_pattern(bbuf_data(b), 2048, 2048);
+	memset(bbuf_data(b), 0x5a, 2048);
+	bbuf_dirty(b);
+	bcache_put(b);
+	first = bd->fb_nlog;
+	assert_int_equal(bcache_sync(c), 0);
+	assert_int_equal(bd->fb_log[first].ev_off, 2048);
+	assert_int_equal(bd->fb_log[first].ev_len, 2048);
+	assert_true(all_bytes(bd->fb_data + 2048, 0x5a, 2048));
+	check_pattern(bd->fb_data, 0, 2048);
+	check_pattern(bd->fb_data + 4096, 4096, 2048);
+	get_put(c, 15, 2048);
+	assert_int_equal(bcache_get(c, 16, &b), -EINVAL);
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
+/* --- workloads --- */
+
+#define RW_BLOCKS 256
+#define RW_LIMIT 16
+#define RW_HOLD 3
+
+struct model {
+	struct bcache *m_cache;
+	uint8_t m_data[RW_BLOCKS * BS]; /* what the device should hold */
+	struct bbuf *m_held[RW_HOLD];
+	uint64_t m_next; /* for sequential runs */
+};
+
+static bool is_held(struct model *m, uint64_t blk)
+{
+	for (int i = 0; i < RW_HOLD; i++)
+		if (m->m_held[i] && bbuf_blockno(m->m_held[i]) == blk)
+			return true;
+	return false;
+}
+
+/* Takes a random (or the next sequential) block into a free slot. */
+static void model_take(struct model *m, int slot)
+{
+	uint64_t blk = rand() % 4 ? (uint64_t)rand() % RW_BLOCKS : m->m_next;
+	struct bbuf *b;
+	bool fresh = rand() % 8 == 0;
+
+	if (is_held(m, blk))
+		return;
+	m->m_next = (blk + 1) % RW_BLOCKS;
+	if (fresh) {
+		assert_int_equal(bcache_get_new(m->m_cache, blk, &b), 0);
+		memset(m->m_data + blk * BS, 0, BS);
+	} else {
+		assert_int_equal(bcache_get(m->m_cache, blk, &b), 0);
+	}
+	assert_memory_equal(bbuf_data(b), m->m_data + blk * BS, BS);
+	if (rand() % 2) {
+		size_t off = (size_t)rand() % BS;
+		uint8_t v = (uint8_t)rand();
+
+		((uint8_t *)bbuf_data(b))[off] = v;
+		m->m_data[blk * BS + off] = v;
+		bbuf_dirty(b);
+	}
+	m->m_held[slot] = b;
+}
+
+static void model_bytes(struct model *m)
+{
+	uint8_t buf[3 * BS];
+	size_t len = (size_t)rand() % sizeof(buf) + 1;
+	uint64_t off = (uint64_t)rand() % (RW_BLOCKS * BS - len);
+
+	if (rand() % 2) {
+		for (size_t i = 0; i < len; i++)
+			buf[i] = (uint8_t)rand();
+		assert_int_equal(bcache_write(m->m_cache, off, buf, len), 0);
+		memcpy(m->m_data + off, buf, len);
+	} else {
+		assert_int_equal(bcache_read(m->m_cache, off, buf, len), 0);
+		assert_memory_equal(buf, m->m_data + off, len);
+	}
+}
+
+static void model_step(struct model *m)
+{
+	int slot = rand() % RW_HOLD, op = rand() % 16;
+	bool none_held = true;
+
+	for (int i = 0; i < RW_HOLD; i++)
+		none_held = none_held && !m->m_held[i];
+	if (op == 0) {
+		assert_int_equal(bcache_sync(m->m_cache), 0);
+	} else if (op < 4 && none_held) {
+		model_bytes(m); /* only then: it must not meet a held block */
+	} else if (m->m_held[slot]) {
+		bcache_put(m->m_held[slot]);
+		m->m_held[slot] = NULL;
+	} else {
+		model_take(m, slot);
+	}
+}
+
+static void test_random_workload(void **state)
+{
+	struct blkdev *bd = dev_new(RW_BLOCKS, BS, true);
+	struct model *m = calloc(1, sizeof(*m));
+	struct bcache_stats st;
+
+	(void)state;
+	srand(12345);
+	assert_non_null(m);
+	memcpy(m->m_data, bd->fb_data, sizeof(m->m_data));
+	m->m_cache = cache_new(bd, 0, RW_LIMIT, 4);
+	for (int i = 0; i < 20000; i++) {
+		model_step(m);
+		st = stats(m->m_cache);
+		assert_true(st.mem_used <= RW_LIMIT * BS);
+	}
+	for (int i = 0; i < RW_HOLD; i++)
+		if (m->m_held[i])
+			bcache_put(m->m_held[i]);
+	assert_true(st.evictions > 0 && st.writebacks > 0 && st.readahead > 0);
+	assert_int_equal(bcache_sync(m->m_cache), 0);
+	assert_memory_equal(bd->fb_data, m->m_data, sizeof(m->m_data));
+	assert_int_equal(bcache_destroy(m->m_cache), 0);
+	assert_int_equal(bd->fb_bad, 0);
+	free(m);
+	dev_free(bd);
+}
+
+/* Tasks writing and reading their own regions at once. */
+#define CT_TASKS 4
+#define CT_BLOCKS 32
+
+struct region {
+	struct bcache *r_cache;
+	uint64_t r_first; /* bytes */
+	unsigned int r_seed;
+	int r_ops;
+	uint8_t r_data[CT_BLOCKS * BS];
+};
+
+static int region_worker(void *arg)
+{
+	struct region *r = arg;
+	uint8_t buf[2 * BS];
+	struct bcache_stats st;
+
+	for (int i = 0; i < r->r_ops; i++) {
+		size_t len = (size_t)rand_r(&r->r_seed) % sizeof(buf) + 1;
+		uint64_t off = (uint64_t)rand_r(&r->r_seed) %
+			       (sizeof(r->r_data) - len);
+		int op = rand_r(&r->r_seed) % 8;
+
+		if (op == 0 && bcache_sync(r->r_cache))
+			return 1;
+		if (op < 4) {
+			memset(buf, rand_r(&r->r_seed), len);
+			if (bcache_write(r->r_cache, r->r_first + off, buf,
+					 len))
+				return 2;
+			memcpy(r->r_data + off, buf, len);
+		} else {
+			if (bcache_read(r->r_cache, r->r_first + off, buf, len))
+				return 3;
+			if (memcmp(buf, r->r_data + off, len))
+				return 4;
+		}
+		bcache_get_stats(r->r_cache, &st);
+		if (st.mem_used > RW_LIMIT * BS)
+			return 5;
+	}
+	return 0;
+}
+
+static bool completer_stop; /* [a] */
+
+/* An interrupt handler's stand-in: completes deferred reads until told
+ * to stop. */
+static int completer(void *arg)
+{
+	struct blkdev *bd = arg;
+
+	while (!__atomic_load_n(&completer_stop, __ATOMIC_ACQUIRE)) {
+		fake_complete_all(bd);
+		fake_sleep_ns(20000);
+	}
+	fake_complete_all(bd);
+	return 0;
+}
+
+static void run_regions(bool defer)
+{
+	struct blkdev *bd = dev_new(CT_TASKS * CT_BLOCKS, BS, true);
+	struct bcache *c = cache_new(bd, 0, RW_LIMIT, 4);
+	struct region *r = calloc(CT_TASKS, sizeof(*r));
+	struct fake_task *t[CT_TASKS], *irq = NULL;
+
+	assert_non_null(r);
+	bd->fb_defer = defer;
+	completer_stop = false;
+	if (defer)
+		irq = fake_task_start(completer, bd);
+	for (int i = 0; i < CT_TASKS; i++) {
+		r[i].r_cache = c;
+		r[i].r_first = (uint64_t)i * CT_BLOCKS * BS;
+		r[i].r_seed = 77u + (unsigned int)i;
+		r[i].r_ops = defer ? 200 : 500; /* 2-CPU hosts spin */
+		memcpy(r[i].r_data, bd->fb_data + r[i].r_first,
+		       sizeof(r[i].r_data));
+		t[i] = fake_task_start(region_worker, &r[i]);
+	}
+	for (int i = 0; i < CT_TASKS; i++)
+		assert_int_equal(fake_task_join(t[i]), 0);
+	assert_int_equal(bcache_destroy(c), 0);
+	__atomic_store_n(&completer_stop, true, __ATOMIC_RELEASE);
+	if (irq)
+		assert_int_equal(fake_task_join(irq), 0);
+	for (int i = 0; i < CT_TASKS; i++)
+		assert_memory_equal(bd->fb_data + r[i].r_first, r[i].r_data,
+				    sizeof(r[i].r_data));
+	free(r);
+	dev_free(bd);
+}
+
+static void test_concurrent_tasks(void **state)
+{
+	(void)state;
+	run_regions(false);
+}
+
+/* The same with read-ahead completing later, from another thread. */
+static void test_concurrent_tasks_deferred(void **state)
+{
+	(void)state;
+	run_regions(true);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_config),
+		cmocka_unit_test(test_hit_miss),
+		cmocka_unit_test(test_writeback_only_at_sync),
+		cmocka_unit_test(test_get_new_cached),
+		cmocka_unit_test(test_lru_eviction),
+		cmocka_unit_test(test_dirty_eviction),
+		cmocka_unit_test(test_all_held_enomem),
+		cmocka_unit_test(test_alloc_failure),
+		cmocka_unit_test(test_read_error),
+		cmocka_unit_test(test_write_error_at_sync),
+		cmocka_unit_test(test_eviction_write_error),
+		cmocka_unit_test(test_destroy_write_error),
+		cmocka_unit_test(test_flush_after_sorted_writes),
+		cmocka_unit_test(test_sync_many_sorted),
+		cmocka_unit_test(test_sync_no_flush_device),
+		cmocka_unit_test(test_modified_during_write),
+		cmocka_unit_test(test_readahead_sequential),
+		cmocka_unit_test(test_readahead_device_end),
+		cmocka_unit_test(test_readahead_keeps_dirty),
+		cmocka_unit_test(test_readahead_over_max_transfer),
+		cmocka_unit_test(test_readahead_wait),
+		cmocka_unit_test(test_readahead_errors),
+		cmocka_unit_test(test_byte_helpers),
+		cmocka_unit_test(test_big_blocks),
+		cmocka_unit_test(test_random_workload),
+		cmocka_unit_test(test_concurrent_tasks),
+		cmocka_unit_test(test_concurrent_tasks_deferred),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
