@@ -99,9 +99,10 @@ int virtio_config_read(struct virtio_dev *vd, unsigned int off, void *buf,
 
 		gen = vd->vd_ops->config_generation(vd);
 		while (i < len) {
-			unsigned int w = (len - i >= 4 && !((off + i) & 3)) ? 4 :
-					 (len - i >= 2 && !((off + i) & 1)) ? 2 :
-									      1;
+			unsigned int w = (len - i >= 4 && !((off + i) & 3)) ? 4
+					 : (len - i >= 2 && !((off + i) & 1))
+						 ? 2
+						 : 1;
 			uint32_t v = vd->vd_ops->config_read(
 				vd, off + (unsigned int)i, w);
 
@@ -118,9 +119,9 @@ const char *virtio_irq_kind(const struct virtio_dev *vd)
 {
 	if (vd->vd_msix)
 		return "MSI-X";
-	if (!vd->vd_shared_vector)
-		return "none";
-	return vd->vd_dev->d_bus == DEV_BUS_PCI ? "INTx" : "line";
+	if (vd->vd_intx)
+		return "INTx";
+	return vd->vd_shared_vector ? "line" : "none";
 }
 
 void virtio_set_drvdata(struct virtio_dev *vd, void *p)
@@ -133,7 +134,8 @@ void *virtio_drvdata(const struct virtio_dev *vd)
 	return vd->vd_drvdata;
 }
 
-/* Queues and interrupts ----------------------------------------------------- */
+/* Queues and interrupts -----------------------------------------------------
+ */
 
 void virtio_queue_irq(void *arg)
 {
@@ -150,10 +152,14 @@ void virtio_shared_irq(void *arg)
 
 	if (!(isr & VIRTIO_ISR_QUEUE))
 		return; /* another device on the line, or a config change */
-	for (i = 0; i < vd->vd_nqueues; i++)
-		if (vd->vd_queues[i].vs_q)
-			vd->vd_queues[i].vs_fn(vd->vd_queues[i].vs_q,
-					       vd->vd_queues[i].vs_arg);
+	for (i = 0; i < vd->vd_nqueues; i++) {
+		struct vq_slot *s = &vd->vd_queues[i];
+		/* Published last by virtio_queue_setup(), after fn and arg. */
+		struct virtq *q = __atomic_load_n(&s->vs_q, __ATOMIC_ACQUIRE);
+
+		if (q)
+			s->vs_fn(q, s->vs_arg);
+	}
 }
 
 int virtio_queue_setup(struct virtio_dev *vd, uint16_t index, uint16_t want,
@@ -161,6 +167,7 @@ int virtio_queue_setup(struct virtio_dev *vd, uint16_t index, uint16_t want,
 		       struct virtq **out)
 {
 	struct virtq_config cfg = { 0 };
+	struct virtq *q;
 	struct vq_slot *s;
 	uint32_t max, size;
 	int rc;
@@ -182,37 +189,37 @@ int virtio_queue_setup(struct virtio_dev *vd, uint16_t index, uint16_t want,
 			size >>= 1;
 	cfg.vc_size = (uint16_t)size;
 	cfg.vc_index = index;
-	cfg.vc_layout = vd->vd_legacy ? VIRTQ_LAYOUT_LEGACY :
-					VIRTQ_LAYOUT_MODERN;
+	cfg.vc_layout =
+		vd->vd_legacy ? VIRTQ_LAYOUT_LEGACY : VIRTQ_LAYOUT_MODERN;
 	cfg.vc_event_idx = virtio_has_feature(vd, VIRTIO_F_EVENT_IDX);
-	cfg.vc_indirect_max = virtio_has_feature(vd, VIRTIO_F_INDIRECT_DESC) ?
-				      indirect_max :
-				      0;
-	rc = virtq_create(&cfg, &s->vs_q);
+	cfg.vc_indirect_max = virtio_has_feature(vd, VIRTIO_F_INDIRECT_DESC)
+				      ? indirect_max
+				      : 0;
+	rc = virtq_create(&cfg, &q);
 	if (rc)
 		return rc;
 	s->vs_fn = fn;
 	s->vs_arg = arg;
 	if (index >= vd->vd_nqueues)
 		vd->vd_nqueues = index + 1u;
-	rc = vd->vd_dev->d_bus == DEV_BUS_PCI ?
-		     virtio_pci_irq_queue(vd, s, index) :
-		     virtio_mmio_irq_queue(vd, s);
+	rc = vd->vd_dev->d_bus == DEV_BUS_PCI
+		     ? virtio_pci_irq_queue(vd, s, index)
+		     : virtio_mmio_irq_queue(vd, s);
 	if (rc)
 		goto fail;
-	rc = vd->vd_ops->queue_enable(vd, s->vs_q,
-				      s->vs_vector ? (int)index : -1);
+	rc = vd->vd_ops->queue_enable(vd, q, s->vs_vector ? (int)index : -1);
 	if (rc)
 		goto fail;
-	*out = s->vs_q;
+	/* A shared line may already be live for another queue. */
+	__atomic_store_n(&s->vs_q, q, __ATOMIC_RELEASE);
+	*out = q;
 	return 0;
 fail:
 	if (s->vs_vector) {
 		irq_free_vector(s->vs_vector);
 		s->vs_vector = 0;
 	}
-	virtq_destroy(s->vs_q);
-	s->vs_q = NULL;
+	virtq_destroy(q);
 	return rc;
 }
 
@@ -237,21 +244,51 @@ int virtio_ready(struct virtio_dev *vd)
 
 void virtio_fail(struct virtio_dev *vd)
 {
+	if (vd->vd_dev->d_bus == DEV_BUS_PCI)
+		virtio_pci_quiesce(vd);
+	else
+		virtio_mmio_quiesce(vd);
 	add_status(vd, VIRTIO_STATUS_FAILED);
-	if (vd->vd_gsi_routed)
-		(void)irq_mask_gsi(vd->vd_gsi);
-	if (vd->vd_msix)
-		pci_msix_disable(vd->vd_dev->d_pci);
 }
 
-/* Binding -------------------------------------------------------------------- */
+void virtio_stop(struct virtio_dev *vd)
+{
+	unsigned int i;
+
+	if (vd->vd_stopped)
+		return;
+	vd->vd_stopped = true;
+	virtio_fail(vd);
+	/* Each of these returns once no CPU runs the handler. */
+	for (i = 0; i < vd->vd_nqueues; i++) {
+		struct vq_slot *s = &vd->vd_queues[i];
+
+		if (s->vs_vector) {
+			irq_free_vector(s->vs_vector);
+			s->vs_vector = 0;
+		}
+	}
+	if (vd->vd_msix)
+		pci_msix_disable(vd->vd_dev->d_pci);
+	if (vd->vd_intx) {
+		pci_intx_detach(vd->vd_dev->d_pci, virtio_shared_irq, vd);
+		vd->vd_intx = false;
+	}
+	if (vd->vd_shared_vector) {
+		irq_free_vector(vd->vd_shared_vector);
+		vd->vd_shared_vector = 0;
+	}
+}
+
+/* Binding --------------------------------------------------------------------
+ */
 
 static bool virtio_match(const struct driver *drv, const struct device *dev)
 {
 	const struct virtio_driver *vdrv =
 		container_of(drv, struct virtio_driver, vd_drv);
-	uint16_t type = dev->d_bus == DEV_BUS_PCI ? virtio_pci_type(dev) :
-						    virtio_mmio_type(dev);
+	uint16_t type = dev->d_bus == DEV_BUS_PCI ? virtio_pci_type(dev)
+						  : virtio_mmio_type(dev);
 
 	return type && type == vdrv->vd_type;
 }
@@ -268,8 +305,8 @@ static int virtio_probe(const struct driver *drv, struct device *dev)
 		return -ENOMEM;
 	vd->vd_dev = dev;
 	vd->vd_driver = vdrv;
-	rc = dev->d_bus == DEV_BUS_PCI ? virtio_pci_probe(dev, vd) :
-					 virtio_mmio_probe(dev, vd);
+	rc = dev->d_bus == DEV_BUS_PCI ? virtio_pci_probe(dev, vd)
+				       : virtio_mmio_probe(dev, vd);
 	if (rc)
 		goto out_free;
 	add_status(vd, VIRTIO_STATUS_ACKNOWLEDGE);
@@ -279,21 +316,16 @@ static int virtio_probe(const struct driver *drv, struct device *dev)
 		dev->d_drvdata = vd;
 		return 0;
 	}
-	/* The driver undid its own work; the queues' memory is freed only
-	 * after the reset, when the device can no longer touch it. */
-	virtio_fail(vd);
+	/* The driver stopped the device before freeing what its handlers
+	 * use (virtio_stop(); again here for drivers that failed before
+	 * setting up a queue); the queues' memory goes only after the
+	 * reset, when the device can no longer touch it. */
+	virtio_stop(vd);
 	(void)vd->vd_ops->reset(vd);
 	add_status(vd, VIRTIO_STATUS_FAILED);
-	for (i = 0; i < vd->vd_nqueues; i++) {
-		struct vq_slot *s = &vd->vd_queues[i];
-
-		if (s->vs_vector)
-			irq_free_vector(s->vs_vector);
-		if (s->vs_q)
-			virtq_destroy(s->vs_q);
-	}
-	if (vd->vd_shared_vector)
-		irq_free_vector(vd->vd_shared_vector);
+	for (i = 0; i < vd->vd_nqueues; i++)
+		if (vd->vd_queues[i].vs_q)
+			virtq_destroy(vd->vd_queues[i].vs_q);
 out_free:
 	heap_free(vd);
 	return rc;

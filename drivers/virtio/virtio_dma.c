@@ -9,6 +9,7 @@
 #include <kernel/mm.h>
 #include <kernel/pmm.h>
 #include <kernel/string.h>
+#include <kernel/vm.h>
 #include <virtio/virtio.h>
 
 static unsigned int dma_order(size_t len)
@@ -46,11 +47,14 @@ int virtio_sg_map(const void *va, size_t len, bool write,
 
 	while (len) {
 		size_t chunk = PAGE_SIZE - (a & (PAGE_SIZE - 1));
+		unsigned int prot;
 		paddr_t pa;
 
 		if (chunk > len)
 			chunk = len;
-		if (mm_query(a, &pa, NULL))
+		/* The device writes where the caller could not: refused,
+		 * or DMA would get around W^X and read-only data. */
+		if (mm_query(a, &pa, &prot) || (write && !(prot & VM_WRITE)))
 			return -EFAULT;
 		if (n && segs[n - 1].vs_addr + segs[n - 1].vs_len == pa &&
 		    segs[n - 1].vs_len + chunk <= UINT32_MAX) {
@@ -68,4 +72,3 @@ int virtio_sg_map(const void *va, size_t len, bool write,
 	}
 	return (int)n;
 }
-

@@ -84,9 +84,10 @@ struct virtio_dev {
 	/* Interrupts. */
 	bool vd_msix; /* MSI-X on: one vector per queue */
 	unsigned int vd_msix_entries;
-	int vd_shared_vector; /* INTx / MMIO line vector, or 0 */
-	uint32_t vd_gsi;
-	bool vd_gsi_routed;
+	int vd_shared_vector; /* MMIO: the line's vector, or 0 */
+	bool vd_intx; /* PCI: attached to its INTx line */
+	uint32_t vd_gsi; /* the INTx or MMIO line, when attached */
+	bool vd_stopped; /* virtio_stop() ran */
 	struct vq_slot vd_queues[VIRTIO_QUEUES_MAX];
 	unsigned int vd_nqueues;
 };
@@ -128,6 +129,10 @@ int virtio_mmio_probe(struct device *dev, struct virtio_dev *vd);
 /* The virtio type dev carries, without side effects, or 0. */
 uint16_t virtio_pci_type(const struct device *dev);
 uint16_t virtio_mmio_type(const struct device *dev);
+
+/* Stops the device's DMA and interrupts: any context (virtio_fail()). */
+void virtio_pci_quiesce(struct virtio_dev *vd);
+void virtio_mmio_quiesce(struct virtio_dev *vd);
 
 /* Transport interrupt set-up, called by virtio_queue_setup(). */
 int virtio_pci_irq_queue(struct virtio_dev *vd, struct vq_slot *s,

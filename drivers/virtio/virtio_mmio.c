@@ -85,8 +85,8 @@ static void mm_set_features(struct virtio_dev *vd, uint64_t f)
 
 static uint32_t mm_config_generation(struct virtio_dev *vd)
 {
-	return vd->vd_legacy ? 0 :
-			       mmio_r32(vd->vd_base + VMMIO_CONFIG_GENERATION);
+	return vd->vd_legacy ? 0
+			     : mmio_r32(vd->vd_base + VMMIO_CONFIG_GENERATION);
 }
 
 static uint32_t mm_config_read(struct virtio_dev *vd, unsigned int off,
@@ -187,8 +187,26 @@ int virtio_mmio_irq_queue(struct virtio_dev *vd, struct vq_slot *s)
 	}
 	vd->vd_shared_vector = v;
 	vd->vd_gsi = gsi;
-	vd->vd_gsi_routed = true;
 	return 0;
+}
+
+/* Resets at most this many reads long when stopping a misbehaving device
+ * (any context): QEMU resets at once; a device that does not is masked
+ * anyway. */
+#define QUIESCE_POLLS 1000
+
+void virtio_mmio_quiesce(struct virtio_dev *vd)
+{
+	int i;
+
+	/* An MMIO transport has no bus-master switch: a reset is how the
+	 * device is told to stop using guest memory (§2.4). */
+	mmio_w32(vd->vd_base + VMMIO_STATUS, 0);
+	for (i = 0; i < QUIESCE_POLLS; i++)
+		if (mmio_r32(vd->vd_base + VMMIO_STATUS) == 0)
+			break;
+	if (vd->vd_shared_vector)
+		(void)irq_mask_gsi(vd->vd_gsi);
 }
 
 int virtio_mmio_probe(struct device *dev, struct virtio_dev *vd)
@@ -211,6 +229,7 @@ int virtio_mmio_probe(struct device *dev, struct virtio_dev *vd)
 		return -EIO;
 	}
 	if (vd->vd_legacy)
-		mmio_w32(vd->vd_base + VMMIO_GUEST_PAGE_SIZE, VMMIO_LEGACY_PAGE);
+		mmio_w32(vd->vd_base + VMMIO_GUEST_PAGE_SIZE,
+			 VMMIO_LEGACY_PAGE);
 	return 0;
 }

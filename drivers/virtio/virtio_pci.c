@@ -207,8 +207,9 @@ static uint32_t l_config_read(struct virtio_dev *vd, unsigned int off,
 {
 	uint16_t port = (uint16_t)(vd->vd_iobase + vd->vd_legacy_cfg_off + off);
 
-	return width == 4 ? io_inl(port) : width == 2 ? io_inw(port) :
-							io_inb(port);
+	return width == 4   ? io_inl(port)
+	       : width == 2 ? io_inw(port)
+			    : io_inb(port);
 }
 
 static uint32_t l_queue_max(struct virtio_dev *vd, uint16_t index)
@@ -280,9 +281,10 @@ static int map_cap(struct virtio_dev *vd, unsigned int cap, uintptr_t *va,
 	    (pd->pd_bar[bar].pb_flags & PCI_BAR_IO) ||
 	    (uint64_t)off + n > pd->pd_bar[bar].pb_size)
 		return -EINVAL;
-	if (pci_map_bar(pd, bar, &base))
+	/* Only the window is mapped (at most 16 MiB). */
+	if (pci_map_bar(pd, bar, off, n, &base))
 		return -EINVAL;
-	*va = base + off;
+	*va = base;
 	*len = n;
 	return 0;
 }
@@ -361,21 +363,26 @@ int virtio_pci_irq_queue(struct virtio_dev *vd, struct vq_slot *s,
 		s->vs_vector = v;
 		return 0;
 	}
-	if (vd->vd_shared_vector)
+	if (vd->vd_intx)
 		return 0;
-	v = irq_alloc_vector(virtio_shared_irq, vd);
-	if (v < 0)
-		return v;
-	rc = pci_intx_route(pd, v, 0, &vd->vd_gsi);
+	rc = pci_intx_attach(pd, virtio_shared_irq, vd, &vd->vd_gsi);
 	if (rc) {
 		log_err("%s: no MSI-X and no usable INTx line (%d)\n",
 			vd->vd_name, rc);
-		irq_free_vector(v);
 		return rc;
 	}
-	vd->vd_shared_vector = v;
-	vd->vd_gsi_routed = true;
+	vd->vd_intx = true;
 	return 0;
+}
+
+void virtio_pci_quiesce(struct virtio_dev *vd)
+{
+	const struct pci_dev *pd = vd->vd_dev->d_pci;
+
+	/* Without bus mastering the function can neither read nor write
+	 * memory nor send an MSI-X message; INTx goes quiet too. */
+	pci_disable(pd, PCI_CMD_MASTER);
+	pci_enable(pd, PCI_CMD_INTX_DISABLE);
 }
 
 int virtio_pci_probe(struct device *dev, struct virtio_dev *vd)
@@ -417,8 +424,8 @@ int virtio_pci_probe(struct device *dev, struct virtio_dev *vd)
 				VPCI_NO_VECTOR);
 	}
 	if (vd->vd_legacy) {
-		vd->vd_legacy_cfg_off = vd->vd_msix ? VLEG_CONFIG_MSIX :
-						      VLEG_CONFIG;
+		vd->vd_legacy_cfg_off =
+			vd->vd_msix ? VLEG_CONFIG_MSIX : VLEG_CONFIG;
 		vd->vd_config_len = (uint32_t)(pd->pd_bar[0].pb_size -
 					       vd->vd_legacy_cfg_off);
 	}

@@ -451,9 +451,13 @@ int virtq_get(struct virtq *q, void **cookie, uint32_t *written)
 	*written = len;
 	q->vq_last_used++;
 	q->vq_stats.vqs_completed++;
-	/* Keep asking for an interrupt at the next completion. */
-	if (q->vq_event_idx && q->vq_cb_enabled)
+	/* Keep asking for an interrupt at the next completion; the fence
+	 * orders the request before the caller's next look at the used
+	 * index, or a completion in between could go unannounced. */
+	if (q->vq_event_idx && q->vq_cb_enabled) {
 		*q->vq_used_event = q->vq_last_used;
+		vq_barrier_full();
+	}
 	return 1;
 }
 

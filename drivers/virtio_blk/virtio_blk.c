@@ -118,13 +118,16 @@ static int start(struct vblk *vb, struct blk_req *r)
 		s->vs_hdr.type = VIRTIO_BLK_T_GET_ID;
 		break;
 	}
-	s->vs_hdr.sector = r->br_off / VIRTIO_BLK_SECTOR;
+	/* Only reads and writes address a sector; FLUSH and GET_ID carry
+	 * 0 (§5.2.6.2). */
+	if (r->br_op == BLK_READ || r->br_op == BLK_WRITE)
+		s->vs_hdr.sector = r->br_off / VIRTIO_BLK_SECTOR;
 	segs[0].vs_addr = (uintptr_t)&s->vs_hdr;
 	segs[0].vs_len = sizeof(s->vs_hdr);
 	segs[0].vs_write = false;
 	if (r->br_op != BLK_FLUSH) {
-		size_t len = r->br_op == BLK_GET_ID ? VIRTIO_BLK_ID_BYTES :
-						      r->br_len;
+		size_t len = r->br_op == BLK_GET_ID ? VIRTIO_BLK_ID_BYTES
+						    : r->br_len;
 		bool dev_writes = r->br_op != BLK_WRITE;
 
 		n = virtio_sg_map(r->br_buf, len, dev_writes, segs + 1,
@@ -214,14 +217,16 @@ static void give_up(struct vblk *vb, struct blk_req **done)
 }
 
 static int status_to_errno(const struct blk_req *r, uint8_t st,
-			   uint32_t written)
+			   uint32_t written, bool modern)
 {
 	if (st == VIRTIO_BLK_S_UNSUPP)
 		return -EOPNOTSUPP;
 	if (st != VIRTIO_BLK_S_OK)
 		return -EIO;
-	/* A read the device says it did not fill is a failed read. */
-	if (r->br_op == BLK_READ && written < r->br_len + 1)
+	/* A read the device says it did not fill is a failed read. Legacy
+	 * devices are known to report lengths loosely (§2.7.8.2 note), so
+	 * only a modern one is held to it. */
+	if (r->br_op == BLK_READ && modern && written < r->br_len + 1)
 		return -EIO;
 	return 0;
 }
@@ -257,8 +262,10 @@ static void vblk_irq(struct virtq *q, void *arg)
 			struct blk_req *r = vb->vb_slot_req[slot];
 
 			push(&done, r,
-			     status_to_errno(r, vb->vb_slots[slot].vs_status,
-					     written));
+			     status_to_errno(
+				     r, vb->vb_slots[slot].vs_status, written,
+				     virtio_has_feature(vb->vb_vd,
+							VIRTIO_F_VERSION_1)));
 			vb->vb_slot_req[slot] = NULL;
 			vb->vb_free[vb->vb_nfree++] = (uint16_t)slot;
 		}
@@ -336,8 +343,8 @@ static int read_config(struct virtio_dev *vd, struct vblk *vb)
 		if (virtio_config_read(vd, VBLK_CFG_BLK_SIZE, &v, 4))
 			return -EIO;
 		if (v < 512 || v > 65536 || (v & (v - 1))) {
-			log_err("%s: refusing block size %u\n",
-				virtio_name(vd), v);
+			log_err("%s: refusing block size %u\n", virtio_name(vd),
+				v);
 			return -EIO;
 		}
 		bi->bi_block_size = v;
@@ -421,8 +428,7 @@ static int vblk_probe(struct virtio_dev *vd)
 	vb->vb_slot_req = heap_calloc(vb->vb_nslots, sizeof(*vb->vb_slot_req));
 	vb->vb_free = heap_calloc(vb->vb_nslots, sizeof(*vb->vb_free));
 	vb->vb_segs = heap_calloc(vb->vb_dsegs + 2, sizeof(*vb->vb_segs));
-	if (!vb->vb_slots || !vb->vb_slot_req || !vb->vb_free ||
-	    !vb->vb_segs) {
+	if (!vb->vb_slots || !vb->vb_slot_req || !vb->vb_free || !vb->vb_segs) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -436,10 +442,16 @@ static int vblk_probe(struct virtio_dev *vd)
 	if (vb->vb_size_max)
 		bi->bi_max_transfer =
 			((vb->vb_dsegs - 1) / 2) *
-			(vb->vb_size_max < PAGE_SIZE ? vb->vb_size_max :
-						       (uint32_t)PAGE_SIZE);
-	if (bi->bi_max_transfer < bi->bi_block_size)
-		bi->bi_max_transfer = bi->bi_block_size;
+			(vb->vb_size_max < PAGE_SIZE ? vb->vb_size_max
+						     : (uint32_t)PAGE_SIZE);
+	if (bi->bi_max_transfer < bi->bi_block_size) {
+		log_err("%s: segment limits (%u of at most %u bytes) cannot "
+			"carry one %u-byte block\n",
+			virtio_name(vd), vb->vb_dsegs, vb->vb_size_max,
+			bi->bi_block_size);
+		rc = -EIO;
+		goto fail;
+	}
 	vb->vb_bd.bd_ops = &vblk_ops;
 	virtio_set_drvdata(vd, vb);
 	rc = virtio_ready(vd);
@@ -453,6 +465,9 @@ static int vblk_probe(struct virtio_dev *vd)
 		 virtio_irq_kind(vd), (unsigned long)got);
 	return 0;
 fail:
+	/* Its interrupt handler uses vb: stop the device first. */
+	if (vb->vb_q)
+		virtio_stop(vd);
 	vblk_free(vb);
 	return rc;
 }

@@ -55,6 +55,10 @@ static void vrng_irq(struct virtq *q, void *arg)
 	int rc;
 
 	spin_lock(&vr->vr_lock);
+	if (virtq_is_broken(q)) {
+		spin_unlock(&vr->vr_lock);
+		return;
+	}
 	while ((rc = virtq_get(q, &cookie, &written)) == 1) {
 		/* Cannot fail: the buffer is not NULL. */
 		if (written && random_add_entropy(vr->vr_buf, written))
@@ -110,17 +114,20 @@ static int vrng_probe(struct virtio_dev *vd)
 	/* The interrupt may not be taken yet at this point of boot: poll. */
 	deadline = time_ns() + RNG_FIRST_WAIT_NS;
 	while (!__atomic_load_n(&vr->vr_samples, __ATOMIC_RELAXED) &&
-	       time_ns() < deadline)
+	       !virtq_is_broken(vr->vr_q) && time_ns() < deadline)
 		vrng_irq(vr->vr_q, vr);
 	if (vr->vr_samples)
 		log_info("%s: %lu bytes mixed into the kernel generator\n",
 			 virtio_name(vd), (unsigned long)vr->vr_bytes);
-	else
+	else if (!virtq_is_broken(vr->vr_q))
 		log_warn("%s: no random bytes within %llu ms; going on "
 			 "without them\n",
 			 virtio_name(vd), RNG_FIRST_WAIT_NS / 1000000);
 	return 0;
 fail:
+	/* Its interrupt handler uses vr: stop the device first. */
+	if (vr->vr_q)
+		virtio_stop(vd);
 	virtio_dma_free(vr->vr_buf, RNG_BYTES);
 	heap_free(vr);
 	return rc;

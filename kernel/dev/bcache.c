@@ -62,6 +62,7 @@ struct bbuf {
 	struct bbuf *b_hnext; /* [C] hash chain */
 	struct bbuf *b_lru_prev, *b_lru_next; /* [C] */
 	unsigned int b_refs; /* [C] */
+	unsigned int b_users; /* [C] getters and holders (not writers) */
 	uint32_t b_gen; /* [C] bumped by bbuf_dirty() */
 	bool b_dirty; /* [C] implies b_valid */
 	bool b_writing; /* [C] a write-back is in flight */
@@ -90,6 +91,7 @@ struct bcache {
 	struct bbuf *c_lru_head, *c_lru_tail; /* [C] head: least recent */
 	size_t c_mem_used; /* [C] */
 	size_t c_ndirty; /* [C] */
+	size_t c_wb_fail_streak; /* [C] write-backs failed in a row */
 	unsigned int c_nwriting; /* [C] buffers with b_writing */
 	uint64_t c_last; /* [C] block of the last bcache_get() */
 	bool c_last_valid; /* [C] */
@@ -263,6 +265,7 @@ static void ra_reap(struct bcache *c, struct bbuf *b)
 static int buf_write(struct bcache *c, struct bbuf *b)
 {
 	uint32_t gen;
+	bool held;
 	int rc;
 
 	/* Two writes of one block in flight could land in either order. */
@@ -273,6 +276,10 @@ static int buf_write(struct bcache *c, struct bbuf *b)
 	b->b_writing = true;
 	c->c_nwriting++;
 	gen = b->b_gen;
+	/* A holder may be changing the data while it goes out, and may have
+	 * called bbuf_dirty() before its last change (get_new does): only a
+	 * buffer nobody held, before or after, is clean once written. */
+	held = b->b_users != 0;
 	mutex_unlock(&c->c_lock);
 	rc = blkdev_write(c->c_bd, b->b_blockno * c->c_bs, b->b_data, c->c_bs);
 	mutex_lock(&c->c_lock);
@@ -282,7 +289,7 @@ static int buf_write(struct bcache *c, struct bbuf *b)
 	if (rc)
 		return rc;
 	c->c_writebacks++;
-	if (b->b_gen == gen) {
+	if (b->b_gen == gen && !held && !b->b_users) {
 		b->b_dirty = false;
 		c->c_ndirty--;
 	}
@@ -338,7 +345,19 @@ static int make_room(struct bcache *c)
 		b->b_refs++;
 		rc = buf_write(c, b);
 		b->b_refs--;
-		return rc ? rc : -EAGAIN;
+		if (!rc) {
+			c->c_wb_fail_streak = 0;
+			return -EAGAIN;
+		}
+		/* One block that cannot be written must not wedge the cache:
+		 * it goes to the young end and the next oldest is tried,
+		 * until every dirty buffer has failed once in a row. */
+		lru_touch(c, b);
+		if (++c->c_wb_fail_streak > c->c_ndirty) {
+			c->c_wb_fail_streak = 0;
+			return rc;
+		}
+		return -EAGAIN;
 	}
 	/* Writers and read-ahead pin buffers only for a while. */
 	if (c->c_nwriting) {
@@ -473,6 +492,7 @@ static int buf_pin(struct bcache *c, uint64_t blockno, enum fill fill,
 	if (rc < 0)
 		goto out_unlock;
 	b->b_refs++;
+	b->b_users++;
 	lru_touch(c, b);
 	if (rc)
 		c->c_misses++;
@@ -506,6 +526,7 @@ static void buf_release(struct bcache *c, struct bbuf *b)
 
 	mutex_unlock(&b->b_lock);
 	mutex_lock(&c->c_lock);
+	b->b_users--;
 	if (--b->b_refs == 0) {
 		if (valid) {
 			lru_touch(c, b);

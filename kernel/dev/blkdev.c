@@ -51,7 +51,9 @@ int blkdev_register(struct blkdev *bd)
 	bi->bi_name[2] = (char)('a' + ndevs);
 	bi->bi_name[3] = '\0';
 	memset(&bd->bd_stats, 0, sizeof(bd->bd_stats));
-	devs[ndevs++] = bd;
+	devs[ndevs] = bd;
+	/* Lock-free readers (blkdev_count()) see the entry with the count. */
+	__atomic_store_n(&ndevs, ndevs + 1, __ATOMIC_RELEASE);
 	spin_unlock(&devs_lock);
 	log_info("blk: %s: %lu MiB (%lu bytes), block %u%s%s\n", bi->bi_name,
 		 (unsigned long)(bi->bi_size >> 20), (unsigned long)bi->bi_size,
@@ -92,36 +94,42 @@ static void count(uint64_t *c, uint64_t n)
 	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
 }
 
-int blkdev_submit(struct blkdev *bd, struct blk_req *r)
+/* Checks op on [off, off + len) against the device; 0 or the error
+ * blkdev_submit() documents. `whole` allows lengths above one request. */
+static int check(const struct blkdev *bd, enum blk_op op, uint64_t off,
+		 const void *buf, size_t len, bool whole)
 {
 	const struct blkdev_info *bi = &bd->bd_info;
 	uint64_t bs = bi->bi_block_size;
+
+	switch (op) {
+	case BLK_READ:
+	case BLK_WRITE:
+		if (!buf || !len || (!whole && len > bi->bi_max_transfer) ||
+		    off % bs || len % bs || off > bi->bi_size ||
+		    len > bi->bi_size - off)
+			return -EINVAL;
+		if (op == BLK_WRITE && bi->bi_read_only)
+			return -EROFS;
+		return 0;
+	case BLK_FLUSH:
+		return bi->bi_flush ? 0 : -EOPNOTSUPP;
+	case BLK_GET_ID:
+		return buf && len >= BLKDEV_ID_MAX ? 0 : -EINVAL;
+	default:
+		return -EINVAL;
+	}
+}
+
+int blkdev_submit(struct blkdev *bd, struct blk_req *r)
+{
 	int rc;
 
 	if (!r || !r->br_done)
 		return -EINVAL;
-	switch (r->br_op) {
-	case BLK_READ:
-	case BLK_WRITE:
-		if (!r->br_buf || !r->br_len || r->br_len > bi->bi_max_transfer ||
-		    r->br_off % bs || r->br_len % bs ||
-		    r->br_off > bi->bi_size ||
-		    r->br_len > bi->bi_size - r->br_off)
-			return -EINVAL;
-		if (r->br_op == BLK_WRITE && bi->bi_read_only)
-			return -EROFS;
-		break;
-	case BLK_FLUSH:
-		if (!bi->bi_flush)
-			return -EOPNOTSUPP;
-		break;
-	case BLK_GET_ID:
-		if (!r->br_buf || r->br_len < BLKDEV_ID_MAX)
-			return -EINVAL;
-		break;
-	default:
-		return -EINVAL;
-	}
+	rc = check(bd, r->br_op, r->br_off, r->br_buf, r->br_len, false);
+	if (rc)
+		return rc;
 	r->br_status = 0;
 	r->br_priv[0] = (uintptr_t)bd;
 	rc = bd->bd_ops->submit(bd, r);
@@ -157,7 +165,8 @@ void blkdev_get_stats(const struct blkdev *bd, struct blkdev_stats *st)
 	st->bs_reads = __atomic_load_n(&s->bs_reads, __ATOMIC_RELAXED);
 	st->bs_writes = __atomic_load_n(&s->bs_writes, __ATOMIC_RELAXED);
 	st->bs_flushes = __atomic_load_n(&s->bs_flushes, __ATOMIC_RELAXED);
-	st->bs_read_bytes = __atomic_load_n(&s->bs_read_bytes, __ATOMIC_RELAXED);
+	st->bs_read_bytes =
+		__atomic_load_n(&s->bs_read_bytes, __ATOMIC_RELAXED);
 	st->bs_write_bytes =
 		__atomic_load_n(&s->bs_write_bytes, __ATOMIC_RELAXED);
 	st->bs_errors = __atomic_load_n(&s->bs_errors, __ATOMIC_RELAXED);
@@ -170,8 +179,10 @@ static void wait_done(struct blk_req *r)
 	struct blk_wait *w = r->br_arg;
 
 	spin_lock(&wait_lock);
-	__atomic_store_n(&w->bw_done, true, __ATOMIC_RELEASE);
 	(void)waitq_wake_one(&w->bw_wq, 0);
+	/* Last touch of w: a caller polling blkdev_done() may reuse it as
+	 * soon as it sees this. */
+	__atomic_store_n(&w->bw_done, true, __ATOMIC_RELEASE);
 	spin_unlock(&wait_lock);
 }
 
@@ -202,8 +213,8 @@ bool blkdev_done(const struct blk_wait *w)
 	return __atomic_load_n(&w->bw_done, __ATOMIC_ACQUIRE);
 }
 
-static int sync_one(struct blkdev *bd, enum blk_op op, uint64_t off,
-		    void *buf, size_t len)
+static int sync_one(struct blkdev *bd, enum blk_op op, uint64_t off, void *buf,
+		    size_t len)
 {
 	struct blk_wait w;
 	int rc;
@@ -212,25 +223,45 @@ static int sync_one(struct blkdev *bd, enum blk_op op, uint64_t off,
 	return rc ? rc : blkdev_wait(&w);
 }
 
-static int sync_rw(struct blkdev *bd, enum blk_op op, uint64_t off,
-		   void *buf, size_t len)
+/* Pieces of one long synchronous transfer kept in flight at once. */
+#define SYNC_PIECES 8
+
+static int sync_rw(struct blkdev *bd, enum blk_op op, uint64_t off, void *buf,
+		   size_t len)
 {
+	struct blk_wait w[SYNC_PIECES];
 	size_t max = bd->bd_info.bi_max_transfer;
-	int rc;
+	int rc = 0, err;
 
 	if (!len)
 		return 0;
-	while (len) {
-		size_t n = len < max ? len : max;
+	/* All or nothing is checked before the first piece starts. */
+	rc = check(bd, op, off, buf, len, true);
+	if (rc)
+		return rc;
+	/* A transfer longer than one request goes out as several at once,
+	 * so the device can work on them together; the first error wins,
+	 * and every piece started is waited for before returning. */
+	while (len && !rc) {
+		unsigned int n, i;
 
-		rc = sync_one(bd, op, off, buf, n);
-		if (rc)
-			return rc;
-		off += n;
-		buf = (char *)buf + n;
-		len -= n;
+		for (n = 0; n < SYNC_PIECES && len; n++) {
+			size_t k = len < max ? len : max;
+
+			rc = blkdev_start(bd, &w[n], op, off, buf, k);
+			if (rc)
+				break;
+			off += k;
+			buf = (char *)buf + k;
+			len -= k;
+		}
+		for (i = 0; i < n; i++) {
+			err = blkdev_wait(&w[i]);
+			if (err && !rc)
+				rc = err;
+		}
 	}
-	return 0;
+	return rc;
 }
 
 int blkdev_read(struct blkdev *bd, uint64_t off, void *buf, size_t len)

@@ -10,6 +10,7 @@
 #include <kernel/pci.h>
 
 #include <kernel/acpi.h>
+#include <kernel/arch.h>
 #include <kernel/dev.h>
 #include <kernel/errno.h>
 #include <kernel/fmt.h>
@@ -27,6 +28,7 @@
 #define PCI_ADDR_LIMIT (1ull << 47) /* what mm_map_mmio() accepts */
 #define PCI_MSI_VECTOR_MIN 0x20 /* below are exceptions */
 #define PCI_ISA_IRQS 16
+#define PCI_WINDOW_MAX (16ull << 20) /* the most pci_map_bar() maps */
 
 /* A function as the registry sees it: both halves in one allocation,
  * never freed. */
@@ -192,7 +194,7 @@ void pci_enable(const struct pci_dev *pd, uint16_t bits)
 	pci_cfg_write16(pd, PCI_REG_COMMAND, cmd | bits);
 }
 
-static void pci_disable(const struct pci_dev *pd, uint16_t bits)
+void pci_disable(const struct pci_dev *pd, uint16_t bits)
 {
 	uint16_t cmd = pci_cfg_read16(pd, PCI_REG_COMMAND);
 
@@ -201,19 +203,26 @@ static void pci_disable(const struct pci_dev *pd, uint16_t bits)
 
 /* BARs ------------------------------------------------------------------ */
 
-int pci_map_bar(const struct pci_dev *pd, unsigned int bar, uintptr_t *va)
+int pci_map_bar(const struct pci_dev *pd, unsigned int bar, uint64_t off,
+		uint64_t len, uintptr_t *va)
 {
 	const struct pci_bar *b;
+	paddr_t first, end;
 	int rc;
 
-	if (bar >= PCI_BARS)
+	if (bar >= PCI_BARS || !len || len > PCI_WINDOW_MAX)
 		return -EINVAL;
 	b = &pd->pd_bar[bar];
 	if (!b->pb_size || (b->pb_flags & PCI_BAR_IO) || !b->pb_base ||
 	    b->pb_base >= PCI_ADDR_LIMIT ||
-	    b->pb_size > PCI_ADDR_LIMIT - b->pb_base)
+	    b->pb_size > PCI_ADDR_LIMIT - b->pb_base || off > b->pb_size ||
+	    len > b->pb_size - off)
 		return -EINVAL;
-	rc = mm_map_mmio(b->pb_base, b->pb_size);
+	/* Only the window, page-rounded: a BAR's size is the device's word
+	 * and may be huge. */
+	first = PAGE_ALIGN_DOWN(b->pb_base + off);
+	end = PAGE_ALIGN_UP(b->pb_base + off + len);
+	rc = mm_map_mmio(first, end - first);
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc) {
@@ -222,7 +231,7 @@ int pci_map_bar(const struct pci_dev *pd, unsigned int bar, uintptr_t *va)
 			pd_name(pd), bar, (unsigned long)b->pb_base, rc);
 		return -EINVAL;
 	}
-	*va = (uintptr_t)b->pb_base;
+	*va = (uintptr_t)(b->pb_base + off);
 	return 0;
 }
 
@@ -261,12 +270,13 @@ int pci_msix_enable(struct pci_dev *pd)
 			pd_name(pd));
 		return -EINVAL;
 	}
-	rc = pci_map_bar(pd, bir, &va);
+	rc = pci_map_bar(pd, bir, off, (uint64_t)entries * PCI_MSIX_ENTRY_SIZE,
+			 &va);
 	if (rc)
 		return rc;
 	/* The table is in memory space, whatever the driver enabled. */
 	pci_enable(pd, PCI_CMD_MEM);
-	pd->pd_msix_table = va + off;
+	pd->pd_msix_table = va;
 	pd->pd_msix_entries = (uint16_t)entries;
 	/* Every entry is masked before MSI-X is on, and the function mask
 	 * holds messages back until then (PCI 3.0 §6.8.2.3). */
@@ -323,12 +333,50 @@ void pci_msix_disable(struct pci_dev *pd)
 
 /* INTx ------------------------------------------------------------------ */
 
-int pci_intx_route(struct pci_dev *pd, int vector, unsigned int cpu,
-		   uint32_t *gsi)
-{
-	uint32_t g, flags;
-	int rc;
+/*
+ * INTx lines are shared: every function whose pin the firmware put on the
+ * same line gets a place in that line's handler list, behind one vector.
+ * The list only grows at the end (attach publishes the count after the
+ * entry); detach clears an entry and waits until no dispatch runs, so the
+ * caller may free what its handler uses.
+ */
+#define INTX_LINES 16
+#define INTX_HANDLERS 8
 
+struct intx_line {
+	uint32_t il_gsi;
+	unsigned int il_count; /* [a] entries published */
+	unsigned int il_active; /* [a] dispatches running */
+	struct {
+		irq_handler_t ih_fn; /* [a] NULL once detached */
+		void *ih_arg;
+	} il_h[INTX_HANDLERS];
+};
+
+static struct intx_line intx_lines[INTX_LINES];
+static unsigned int intx_nlines;
+static struct spinlock intx_lock = SPINLOCK_INIT("pci intx");
+
+static void intx_dispatch(void *arg)
+{
+	struct intx_line *l = arg;
+	unsigned int i, n;
+
+	__atomic_fetch_add(&l->il_active, 1, __ATOMIC_ACQUIRE);
+	n = __atomic_load_n(&l->il_count, __ATOMIC_ACQUIRE);
+	for (i = 0; i < n; i++) {
+		irq_handler_t fn =
+			__atomic_load_n(&l->il_h[i].ih_fn, __ATOMIC_ACQUIRE);
+
+		if (fn)
+			fn(l->il_h[i].ih_arg);
+	}
+	__atomic_fetch_sub(&l->il_active, 1, __ATOMIC_RELEASE);
+}
+
+/* The GSI and trigger flags of pd's INTx pin, or -ENODEV. */
+static int intx_gsi(const struct pci_dev *pd, uint32_t *gsi, uint32_t *flags)
+{
 	if (!pd->pd_irq_pin || pd->pd_irq_pin > PCI_IRQ_PIN_MAX ||
 	    !pd->pd_irq_line || pd->pd_irq_line == PCI_IRQ_LINE_NONE)
 		return -ENODEV;
@@ -336,20 +384,90 @@ int pci_intx_route(struct pci_dev *pd, int vector, unsigned int cpu,
 	 * makes 5, 9, 10 and 11 level, active high); above, an IOAPIC
 	 * input with PCI's default polarity. */
 	if (pd->pd_irq_line < PCI_ISA_IRQS) {
-		g = irq_isa_to_gsi(pd->pd_irq_line, &flags);
+		*gsi = irq_isa_to_gsi(pd->pd_irq_line, flags);
 	} else {
-		g = pd->pd_irq_line;
-		flags = IRQ_ACTIVE_LOW;
+		*gsi = pd->pd_irq_line;
+		*flags = IRQ_ACTIVE_LOW;
 	}
-	rc = irq_route_gsi(g, flags | IRQ_LEVEL, vector, cpu);
+	*flags |= IRQ_LEVEL;
+	return 0;
+}
+
+int pci_intx_attach(struct pci_dev *pd, irq_handler_t fn, void *arg,
+		    uint32_t *gsi)
+{
+	struct intx_line *l = NULL;
+	uint32_t g, flags;
+	unsigned int i, n;
+	int rc, v;
+
+	if (!fn)
+		return -EINVAL;
+	rc = intx_gsi(pd, &g, &flags);
 	if (rc)
 		return rc;
+	spin_lock(&intx_lock);
+	for (i = 0; i < intx_nlines; i++)
+		if (intx_lines[i].il_gsi == g)
+			l = &intx_lines[i];
+	if (!l) {
+		if (intx_nlines == INTX_LINES) {
+			rc = -ENOSPC;
+			goto out;
+		}
+		l = &intx_lines[intx_nlines];
+		v = irq_alloc_vector(intx_dispatch, l);
+		if (v < 0) {
+			rc = v;
+			goto out;
+		}
+		rc = irq_route_gsi(g, flags, v, 0);
+		if (rc) {
+			spin_unlock(&intx_lock);
+			irq_free_vector(v);
+			return rc;
+		}
+		l->il_gsi = g;
+		intx_nlines++;
+	}
+	n = l->il_count;
+	if (n == INTX_HANDLERS) {
+		rc = -ENOSPC;
+		goto out;
+	}
+	l->il_h[n].ih_arg = arg;
+	__atomic_store_n(&l->il_h[n].ih_fn, fn, __ATOMIC_RELEASE);
+	__atomic_store_n(&l->il_count, n + 1, __ATOMIC_RELEASE);
 	pci_disable(pd, PCI_CMD_INTX_DISABLE);
 	rc = irq_unmask_gsi(g);
-	if (rc)
-		return rc;
-	*gsi = g;
-	return 0;
+	if (rc == 0)
+		*gsi = g;
+out:
+	spin_unlock(&intx_lock);
+	return rc;
+}
+
+void pci_intx_detach(struct pci_dev *pd, irq_handler_t fn, void *arg)
+{
+	unsigned int i, j;
+
+	pci_enable(pd, PCI_CMD_INTX_DISABLE);
+	spin_lock(&intx_lock);
+	for (i = 0; i < intx_nlines; i++) {
+		struct intx_line *l = &intx_lines[i];
+
+		for (j = 0; j < l->il_count; j++)
+			if (l->il_h[j].ih_fn == fn && l->il_h[j].ih_arg == arg)
+				__atomic_store_n(&l->il_h[j].ih_fn, NULL,
+						 __ATOMIC_RELEASE);
+	}
+	spin_unlock(&intx_lock);
+	/* A dispatch that loaded the handler before it was cleared ends
+	 * before this returns. */
+	for (i = 0; i < intx_nlines; i++)
+		while (__atomic_load_n(&intx_lines[i].il_active,
+				       __ATOMIC_ACQUIRE))
+			arch_cpu_relax();
 }
 
 /* Enumeration ----------------------------------------------------------- */

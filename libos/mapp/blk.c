@@ -53,8 +53,7 @@ int mosaic_blk_read(mosaic_blk_t bd, uint64_t off, void *buf, size_t len)
 	return bd ? blkdev_read(bd, off, buf, len) : -EINVAL;
 }
 
-int mosaic_blk_write(mosaic_blk_t bd, uint64_t off, const void *buf,
-		     size_t len)
+int mosaic_blk_write(mosaic_blk_t bd, uint64_t off, const void *buf, size_t len)
 {
 	return bd ? blkdev_write(bd, off, buf, len) : -EINVAL;
 }

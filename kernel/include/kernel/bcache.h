@@ -53,7 +53,9 @@ int bcache_destroy(struct bcache *c);
  * device unless cached. Returns 0; -EINVAL beyond the device's last
  * whole cache block (a partial one at its end is not used); -EIO when
  * the read failed (nothing is cached then); -ENOMEM when every buffer is
- * held and the limit is reached.
+ * held and the limit is reached; the write-back error (-EIO) when room
+ * was needed and every unheld dirty buffer failed to write, one after the
+ * other (each stays dirty).
  */
 int __must_check bcache_get(struct bcache *c, uint64_t blockno,
 			    struct bbuf **out);

@@ -94,8 +94,8 @@ int __must_check blkdev_submit(struct blkdev *bd, struct blk_req *r);
  */
 int __must_check blkdev_read(struct blkdev *bd, uint64_t off, void *buf,
 			     size_t len);
-int __must_check blkdev_write(struct blkdev *bd, uint64_t off,
-			      const void *buf, size_t len);
+int __must_check blkdev_write(struct blkdev *bd, uint64_t off, const void *buf,
+			      size_t len);
 /* Returns 0 at once on a device without a write cache. */
 int __must_check blkdev_flush(struct blkdev *bd);
 /* Copies the device's id (up to BLKDEV_ID_MAX bytes, NUL-terminated) to

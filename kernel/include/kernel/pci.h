@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include <kernel/compiler.h>
+#include <kernel/irq.h>
 #include <kernel/page.h>
 
 #define PCI_BARS 6
@@ -87,14 +88,21 @@ unsigned int pci_find_cap(const struct pci_dev *pd, uint8_t id,
 /* Sets the `bits` (PCI_CMD_*) in the command register. */
 void pci_enable(const struct pci_dev *pd, uint16_t bits);
 
+/* Clears the `bits` (PCI_CMD_*) in the command register. Any context:
+ * clearing PCI_CMD_MASTER stops the function's DMA, MSI-X included. */
+void pci_disable(const struct pci_dev *pd, uint16_t bits);
+
 /*
- * Maps memory BAR `bar` uncached and returns its address in *va.
- * Returns 0; -EINVAL for a bad index, an I/O or absent BAR, or one whose
- * address is 0 or not canonical; -ENOMEM when it cannot be mapped.
- * Mapping the same BAR twice is fine. Thread context.
+ * Maps [off, off + len) of memory BAR `bar` uncached (page-rounded; the
+ * rest of the BAR stays unmapped, whatever size the device claims) and
+ * returns the address of byte `off` in *va. Returns 0; -EINVAL for a bad
+ * index, an I/O or absent BAR, one whose address is 0 or not canonical,
+ * a window outside the BAR, or len 0 or above 16 MiB; -ENOMEM when it
+ * cannot be mapped. Mapping a window twice is fine. Boot CPU, thread
+ * context (as mm_map_mmio()).
  */
 int __must_check pci_map_bar(const struct pci_dev *pd, unsigned int bar,
-			     uintptr_t *va);
+			     uint64_t off, uint64_t len, uintptr_t *va);
 
 /*
  * MSI-X (PCI 3.0 §6.8.2). pci_msix_enable() maps the table, turns memory
@@ -111,14 +119,21 @@ int __must_check pci_msix_set(struct pci_dev *pd, unsigned int entry,
 void pci_msix_disable(struct pci_dev *pd);
 
 /*
- * INTx: routes the function's interrupt pin, through the line number the
- * firmware programmed and the MADT's overrides, to `vector` on `cpu`,
- * level triggered, and unmasks it. The handler must tolerate calls for
- * other devices sharing the line. Returns 0 with the GSI in *gsi, or
- * -ENODEV (no pin, or no line assigned), or an error of irq_route_gsi().
+ * INTx: attaches fn(arg) to the line the function's interrupt pin is on
+ * (the line number the firmware programmed, through the MADT's
+ * overrides), level triggered. Lines are shared: several functions on one
+ * line each get their handler called on every interrupt of the line, so
+ * a handler must check its own device and return quietly otherwise.
+ * Clears PCI_CMD_INTX_DISABLE and unmasks the line. Returns 0 with the
+ * GSI in *gsi; -ENODEV (no pin, or no line assigned); -ENOSPC (too many
+ * lines or handlers on one); or an error of the IRQ API. Thread context.
  */
-int __must_check pci_intx_route(struct pci_dev *pd, int vector,
-				unsigned int cpu, uint32_t *gsi);
+int __must_check pci_intx_attach(struct pci_dev *pd, irq_handler_t fn,
+				 void *arg, uint32_t *gsi);
+
+/* Sets PCI_CMD_INTX_DISABLE and removes fn(arg); returns once no CPU runs
+ * it, so its data may then be freed. Thread context. */
+void pci_intx_detach(struct pci_dev *pd, irq_handler_t fn, void *arg);
 
 /* Enumerates segment 0 from bus 0 through the bridges firmware numbered;
  * called from dev_init() once, on the boot CPU. */

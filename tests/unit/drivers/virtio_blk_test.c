@@ -90,6 +90,16 @@ void pci_msix_disable(struct pci_dev *pd)
 	(void)pd;
 }
 
+void pci_intx_detach(struct pci_dev *pd, irq_handler_t fn, void *arg)
+{
+	(void)pd, (void)fn, (void)arg;
+}
+
+void virtio_pci_quiesce(struct virtio_dev *vd)
+{
+	(void)vd;
+}
+
 uint16_t virtio_pci_type(const struct device *dev)
 {
 	(void)dev;
@@ -224,7 +234,8 @@ enum misbehave { GOOD, BAD_ID, LONG_LEN, REPEAT };
  */
 static unsigned int device_run(uint8_t status, bool reverse, enum misbehave how)
 {
-	struct virtq_avail *av = (void *)(uintptr_t)reg64(VMMIO_QUEUE_DRIVER_LOW);
+	struct virtq_avail *av =
+		(void *)(uintptr_t)reg64(VMMIO_QUEUE_DRIVER_LOW);
 	struct virtq_used *used =
 		(void *)(uintptr_t)reg64(VMMIO_QUEUE_DEVICE_LOW);
 	uint16_t size = qsize(), heads[256];
@@ -257,8 +268,10 @@ static unsigned int device_run(uint8_t status, bool reverse, enum misbehave how)
 			}
 			off += segs[j].len;
 		}
-		if (h->type == VIRTIO_BLK_T_FLUSH)
+		if (h->type == VIRTIO_BLK_T_FLUSH) {
+			assert_int_equal(h->sector, 0); /* §5.2.6.2 */
 			fd->flushes++;
+		}
 		*(uint8_t *)(uintptr_t)segs[ns - 1].addr = status;
 		heads[n] = head;
 		lens[n] = written;
@@ -299,8 +312,8 @@ static void on_done(struct blk_req *r)
 	*(int *)r->br_arg = r->br_status;
 }
 
-static void req_init(struct blk_req *r, enum blk_op op, uint64_t off,
-		     void *buf, size_t len, int *status)
+static void req_init(struct blk_req *r, enum blk_op op, uint64_t off, void *buf,
+		     size_t len, int *status)
 {
 	memset(r, 0, sizeof(*r));
 	r->br_op = op;
@@ -319,7 +332,7 @@ static struct blkdev *the_bd(void)
 
 #define FEAT_ALL                                                               \
 	(VIRTIO_BIT(VIRTIO_BLK_F_FLUSH) | VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | \
-	 VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) |  \
+	 VIRTIO_BIT(VIRTIO_F_EVENT_IDX) | VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) |   \
 	 VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE))
 
 static void good_device(uint32_t features)
@@ -447,7 +460,7 @@ static void test_read_write_flush_get_id(void **state)
 	assert_int_equal(st, 0);
 	assert_int_equal(buf[0], 0xa5);
 
-	req_init(&r, BLK_FLUSH, 0, NULL, 0, &st);
+	req_init(&r, BLK_FLUSH, 4096, NULL, 0, &st); /* off is ignored */
 	assert_int_equal(blkdev_submit(the_bd(), &r), 0);
 	device_run(VIRTIO_BLK_S_OK, false, GOOD);
 	assert_int_equal(st, 0);
@@ -505,9 +518,28 @@ static void test_layer_checks_requests(void **state)
 	assert_int_equal(blkdev_submit(the_bd(), &r), -EINVAL);
 	req_init(&r, 42, 0, buf, 512, &st);
 	assert_int_equal(blkdev_submit(the_bd(), &r), -EINVAL);
-	assert_int_equal(*(volatile uint16_t *)(uintptr_t)(reg64(
-				 VMMIO_QUEUE_DRIVER_LOW) + 2),
-			 0); /* nothing reached the ring */
+	assert_int_equal(
+		*(volatile uint16_t
+			  *)(uintptr_t)(reg64(VMMIO_QUEUE_DRIVER_LOW) + 2),
+		0); /* nothing reached the ring */
+}
+
+/* A synchronous transfer is checked whole before any piece starts. */
+static void test_sync_request_checked_whole(void **state)
+{
+	static uint8_t buf[3 * 4096];
+
+	(void)state;
+	good_device(FEAT_ALL);
+	/* Past the end: nothing is written, not even the first pieces. */
+	assert_int_equal(
+		blkdev_write(the_bd(), DISK_BYTES - 4096, buf, sizeof(buf)),
+		-EINVAL);
+	assert_int_equal(blkdev_read(the_bd(), 512, buf, 1000), -EINVAL);
+	assert_int_equal(
+		*(volatile uint16_t
+			  *)(uintptr_t)(reg64(VMMIO_QUEUE_DRIVER_LOW) + 2),
+		0);
 }
 
 static void test_more_requests_than_queue_wait_then_complete(void **state)
@@ -521,8 +553,8 @@ static void test_more_requests_than_queue_wait_then_complete(void **state)
 	good_device(FEAT_ALL);
 	for (i = 0; i < N; i++) {
 		memset(buf + i * 512, i, 512);
-		req_init(&r[i], BLK_WRITE, (uint64_t)i * 512, buf + i * 512, 512,
-			 &st[i]);
+		req_init(&r[i], BLK_WRITE, (uint64_t)i * 512, buf + i * 512,
+			 512, &st[i]);
 		assert_int_equal(blkdev_submit(the_bd(), &r[i]), 0);
 	}
 	/* 16 entries: the rest wait in the driver and start as room frees;
@@ -603,9 +635,9 @@ static void test_short_read_is_an_error(void **state)
 	assert_int_equal(blkdev_submit(the_bd(), &r), 0);
 	/* The device claims to have written only the status byte. */
 	used = (void *)(uintptr_t)reg64(VMMIO_QUEUE_DEVICE_LOW);
-	used->ring[0].id = ((struct virtq_avail *)(uintptr_t)reg64(
-				    VMMIO_QUEUE_DRIVER_LOW))
-				   ->ring[0];
+	used->ring[0].id =
+		((struct virtq_avail *)(uintptr_t)reg64(VMMIO_QUEUE_DRIVER_LOW))
+			->ring[0];
 	used->ring[0].len = 1;
 	used->idx = 1;
 	*reg(VMMIO_INTERRUPT_STATUS) = 1;
@@ -625,7 +657,9 @@ int main(void)
 		cmocka_unit_test(test_read_write_flush_get_id),
 		cmocka_unit_test(test_device_errors_are_mapped),
 		cmocka_unit_test(test_layer_checks_requests),
-		cmocka_unit_test(test_more_requests_than_queue_wait_then_complete),
+		cmocka_unit_test(test_sync_request_checked_whole),
+		cmocka_unit_test(
+			test_more_requests_than_queue_wait_then_complete),
 		cmocka_unit_test(test_hostile_out_of_range_id),
 		cmocka_unit_test(test_hostile_length_beyond_buffer),
 		cmocka_unit_test(test_hostile_repeated_completion),

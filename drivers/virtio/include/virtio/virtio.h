@@ -158,7 +158,8 @@ void virtio_dma_free(void *p, size_t len);
  * Splits [va, va + len) of mapped memory into physically contiguous
  * segments, appending to segs (at most max entries) with vs_write set to
  * `write`. Returns the number of segments, -EFAULT when part of the
- * range is unmapped, -E2BIG when more than max would be needed.
+ * range is unmapped or, for `write` (the device writes), not writable,
+ * -E2BIG when more than max would be needed.
  */
 int __must_check virtio_sg_map(const void *va, size_t len, bool write,
 			       struct virtq_seg *segs, unsigned int max);
@@ -176,8 +177,9 @@ typedef void (*virtq_handler_t)(struct virtq *q, void *arg);
 /*
  * A virtio device driver, registered from a "device" initcall with
  * virtio_driver_register(). probe sets the device up (negotiate, queues,
- * virtio_ready()) and returns 0, or undoes what it did and returns a
- * negative errno; the core then resets the device and marks it FAILED.
+ * virtio_ready()) and returns 0, or returns a negative errno after
+ * virtio_stop() and freeing its own state; the core then resets the
+ * device, frees the queues and marks the device FAILED.
  */
 struct virtio_driver {
 	const char *vd_name;
@@ -239,9 +241,24 @@ void virtio_notify(struct virtio_dev *vdev, struct virtq *q);
  * reports DEVICE_NEEDS_RESET or FAILED instead. */
 int __must_check virtio_ready(struct virtio_dev *vdev);
 
-/* Tells the device the driver gave up (status FAILED) and stops its
- * interrupts; queues must then be drained by the driver. */
+/*
+ * Gives up on the device: stops its DMA and interrupts (bus mastering
+ * off and INTx disabled on PCI, which also silences MSI-X; a reset and a
+ * masked line on MMIO) and sets status FAILED. After it returns the
+ * device can no longer touch guest memory, so the driver may fail its
+ * outstanding requests (virtq_drain()) and let callers reuse their
+ * buffers. Any context, the device's own interrupt handler included.
+ */
 void virtio_fail(struct virtio_dev *vdev);
+
+/*
+ * virtio_fail(), then releases the device's interrupts and waits until no
+ * CPU runs one of its handlers. A driver whose probe fails after
+ * virtio_queue_setup() calls it before freeing what its handlers use;
+ * the core frees the queues after the probe returned. Idempotent. Thread
+ * context, never from the device's handler.
+ */
+void virtio_stop(struct virtio_dev *vdev);
 
 /* How the device interrupts, for messages: "MSI-X", "INTx" or "line"
  * (virtio-mmio); "none" before the first queue is set up. */
