@@ -11,6 +11,7 @@
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
+#include <kernel/time.h>
 
 #define BLKDEV_MAX 26
 
@@ -199,11 +200,32 @@ int blkdev_start(struct blkdev *bd, struct blk_wait *w, enum blk_op op,
 	return blkdev_submit(bd, &w->bw_req);
 }
 
+/* A request outstanding this long is reported (once) while the wait goes
+ * on: the device may be slow, but a silent hang helps nobody. */
+#define WAIT_REPORT_NS (30ull * 1000000000ull)
+
 int blkdev_wait(struct blk_wait *w)
 {
+	uint64_t deadline = time_ns() + WAIT_REPORT_NS;
+	bool reported = false;
+
 	spin_lock(&wait_lock);
-	while (!w->bw_done)
-		(void)waitq_wait(&w->bw_wq, &wait_lock, 0, NULL);
+	while (!w->bw_done) {
+		if (waitq_wait(&w->bw_wq, &wait_lock, reported ? 0 : deadline,
+			       NULL) == -ETIMEDOUT &&
+		    !w->bw_done) {
+			const struct blk_req *r = &w->bw_req;
+			const struct blkdev *bd = (void *)r->br_priv[0];
+
+			reported = true;
+			log_warn("blk: %s: request (op %d, %lu bytes at %lu) "
+				 "not answered for %llu s; still waiting\n",
+				 bd->bd_info.bi_name, (int)r->br_op,
+				 (unsigned long)r->br_len,
+				 (unsigned long)r->br_off,
+				 WAIT_REPORT_NS / 1000000000ull);
+		}
+	}
 	spin_unlock(&wait_lock);
 	return w->bw_req.br_status;
 }

@@ -6,6 +6,8 @@
  *   pattern      write the pattern of check.py over the whole disk with
  *                buffers of several sizes and alignments (heap, stack,
  *                static), flush, read it all back and compare
+ *   two SEED     pattern on vda with I/O on vdb in between (two disks
+ *                sharing an interrupt line)
  *   verify       read the disk and check the pattern the host wrote
  *   async N      N requests in flight at once: writes, then reads waited
  *                for in reverse order, each checked
@@ -153,6 +155,32 @@ static void pattern(uint64_t seed)
 	CHECK(!info.has_flush || st.flushes == 1,
 	      "one flush reached the device");
 	free(heap);
+}
+
+/* The pattern on vda while vdb (QEMU's null device: reads give zeros)
+ * is read and written in turns, interrupts of both on one line. */
+static void two(uint64_t seed)
+{
+	mosaic_blk_t b;
+	uint8_t *buf = malloc(65536);
+	unsigned int i;
+	int rc;
+
+	CHECK(buf && mosaic_blk_count() == 2, "two disks");
+	rc = mosaic_blk_open("vdb", &b);
+	CHECK(rc == 0, "open vdb: %d", rc);
+	if (!buf || rc)
+		return;
+	pattern(seed);
+	for (i = 0; i < 16; i++) {
+		memset(buf, 0xee, 65536);
+		CHECK(mosaic_blk_write(b, (uint64_t)i * 65536, buf, 65536) == 0,
+		      "vdb write %u", i);
+		CHECK(mosaic_blk_read(b, (uint64_t)i * 65536, buf, 65536) == 0,
+		      "vdb read %u", i);
+		CHECK(buf[0] == 0 && buf[65535] == 0, "vdb reads zeros");
+	}
+	free(buf);
 }
 
 static void verify_disk(uint64_t seed)
@@ -309,6 +337,8 @@ int main(int argc, char **argv)
 
 	if (!strcmp(what, "pattern")) {
 		pattern(argc > 2 ? strtoull(argv[2], NULL, 0) : 1);
+	} else if (!strcmp(what, "two")) {
+		two(argc > 2 ? strtoull(argv[2], NULL, 0) : 1);
 	} else if (!strcmp(what, "verify")) {
 		verify_disk(argc > 2 ? strtoull(argv[2], NULL, 0) : 1);
 	} else if (!strcmp(what, "async")) {
