@@ -254,6 +254,7 @@ bench: $(APP_IMAGE)
 	$(Q)BUILD=$(BUILD) bench/malloc.sh
 	$(Q)BUILD=$(BUILD) bench/sched.sh
 	$(Q)BUILD=$(BUILD) bench/pthread.sh
+	$(Q)BUILD=$(BUILD) bench/blk.py
 
 clean:
 	rm -rf $(BUILD)
