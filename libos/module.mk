@@ -38,3 +38,4 @@ SRCS-libos += libos/libc/inet.c
 SRCS-libos += libos/libc/locale.c
 SRCS-libos += libos/libc/wchar.c
 SRCS-libos += libos/mapp/blk.c
+SRCS-libos += libos/mapp/dev.c

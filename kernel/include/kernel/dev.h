@@ -39,7 +39,8 @@ struct dev_mmio {
 
 /*
  * A device. Fields are set by the bus before dev_register() and read-only
- * afterwards, except d_driver/d_drvdata, which belong to the bound driver.
+ * afterwards, except d_driver (set by the registry when a probe succeeds)
+ * and d_drvdata (the bound driver's).
  */
 struct device {
 	char d_name[24]; /* "pci 0000:00:03.0", "mmio 0xfeb00e00" */
