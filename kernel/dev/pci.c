@@ -362,7 +362,7 @@ static void intx_dispatch(void *arg)
 	struct intx_line *l = arg;
 	unsigned int i, n;
 
-	__atomic_fetch_add(&l->il_active, 1, __ATOMIC_ACQUIRE);
+	__atomic_fetch_add(&l->il_active, 1, __ATOMIC_SEQ_CST);
 	n = __atomic_load_n(&l->il_count, __ATOMIC_ACQUIRE);
 	for (i = 0; i < n; i++) {
 		irq_handler_t fn =
@@ -463,7 +463,10 @@ void pci_intx_detach(struct pci_dev *pd, irq_handler_t fn, void *arg)
 	}
 	spin_unlock(&intx_lock);
 	/* A dispatch that loaded the handler before it was cleared ends
-	 * before this returns. */
+	 * before this returns. The fence keeps the loads below from passing
+	 * the stores above (store-load: the one order x86 relaxes); the
+	 * dispatch's locked increment is its side of the pairing. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (i = 0; i < intx_nlines; i++)
 		while (__atomic_load_n(&intx_lines[i].il_active,
 				       __ATOMIC_ACQUIRE))

@@ -36,6 +36,8 @@
  *   heap lock           (mm/heap.c: slabs and large blocks)
  *   pmm lock            (mm/pmm.c)
  *   random lock         (lib/random.c)
+ *   pci intx lock       (dev/pci.c: the shared INTx lines; a line's
+ *                        vector is allocated and routed under it)
  *   irq lock            (arch/x86_64/irq.c: the vector table)
  *   ioapic lock         (arch/x86_64/ioapic.c: redirection entries)
  *   pci cf8 lock        (dev/pci.c: the 0xCF8/0xCFC address/data pair;
