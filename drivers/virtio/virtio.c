@@ -29,7 +29,7 @@ const char *virtio_type_name(uint16_t type)
 	}
 }
 
-/* Devices ------------------------------------------------------------------ */
+/* Devices */
 
 const char *virtio_name(const struct virtio_dev *vd)
 {
@@ -140,8 +140,11 @@ void *virtio_drvdata(const struct virtio_dev *vd)
 void virtio_queue_irq(void *arg)
 {
 	struct vq_slot *s = arg;
+	/* The vector is live before the queue is published. */
+	struct virtq *q = __atomic_load_n(&s->vs_q, __ATOMIC_ACQUIRE);
 
-	s->vs_fn(s->vs_q, s->vs_arg);
+	if (q)
+		s->vs_fn(q, s->vs_arg);
 }
 
 void virtio_shared_irq(void *arg)
@@ -242,13 +245,16 @@ int virtio_ready(struct virtio_dev *vd)
 	return 0;
 }
 
-void virtio_fail(struct virtio_dev *vd)
+int virtio_fail(struct virtio_dev *vd)
 {
+	int rc = 0;
+
 	if (vd->vd_dev->d_bus == DEV_BUS_PCI)
 		virtio_pci_quiesce(vd);
 	else
-		virtio_mmio_quiesce(vd);
+		rc = virtio_mmio_quiesce(vd);
 	add_status(vd, VIRTIO_STATUS_FAILED);
+	return rc;
 }
 
 void virtio_stop(struct virtio_dev *vd)
@@ -258,7 +264,7 @@ void virtio_stop(struct virtio_dev *vd)
 	if (vd->vd_stopped)
 		return;
 	vd->vd_stopped = true;
-	virtio_fail(vd);
+	(void)virtio_fail(vd);
 	/* Each of these returns once no CPU runs the handler. */
 	for (i = 0; i < vd->vd_nqueues; i++) {
 		struct vq_slot *s = &vd->vd_queues[i];

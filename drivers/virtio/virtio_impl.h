@@ -132,7 +132,9 @@ uint16_t virtio_mmio_type(const struct device *dev);
 
 /* Stops the device's DMA and interrupts: any context (virtio_fail()). */
 void virtio_pci_quiesce(struct virtio_dev *vd);
-void virtio_mmio_quiesce(struct virtio_dev *vd);
+/* Returns 0, or -EIO when the reset did not complete (the device may
+ * still use memory). */
+int virtio_mmio_quiesce(struct virtio_dev *vd);
 
 /* Transport interrupt set-up, called by virtio_queue_setup(). */
 int virtio_pci_irq_queue(struct virtio_dev *vd, struct vq_slot *s,

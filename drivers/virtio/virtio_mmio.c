@@ -195,18 +195,19 @@ int virtio_mmio_irq_queue(struct virtio_dev *vd, struct vq_slot *s)
  * anyway. */
 #define QUIESCE_POLLS 1000
 
-void virtio_mmio_quiesce(struct virtio_dev *vd)
+int virtio_mmio_quiesce(struct virtio_dev *vd)
 {
+	bool reset = false;
 	int i;
 
+	if (vd->vd_shared_vector)
+		(void)irq_mask_gsi(vd->vd_gsi);
 	/* An MMIO transport has no bus-master switch: a reset is how the
 	 * device is told to stop using guest memory (§2.4). */
 	mmio_w32(vd->vd_base + VMMIO_STATUS, 0);
-	for (i = 0; i < QUIESCE_POLLS; i++)
-		if (mmio_r32(vd->vd_base + VMMIO_STATUS) == 0)
-			break;
-	if (vd->vd_shared_vector)
-		(void)irq_mask_gsi(vd->vd_gsi);
+	for (i = 0; i < QUIESCE_POLLS && !reset; i++)
+		reset = mmio_r32(vd->vd_base + VMMIO_STATUS) == 0;
+	return reset ? 0 : -EIO;
 }
 
 int virtio_mmio_probe(struct device *dev, struct virtio_dev *vd)

@@ -201,13 +201,21 @@ static void give_up(struct vblk *vb, struct blk_req **done)
 			"now fail with -EIO\n",
 			virtio_name(vb->vb_vd));
 	vb->vb_broken = true;
-	virtio_fail(vb->vb_vd);
-	while ((cookie = virtq_drain(vb->vb_q)) != NULL) {
-		unsigned int slot = (unsigned int)(uintptr_t)cookie - 1;
+	/* A device that would not stop may still write into the posted
+	 * buffers: those requests stay outstanding rather than handing the
+	 * memory back (their waiters are reported after 30 s). */
+	if (virtio_fail(vb->vb_vd)) {
+		log_err("%s: device did not stop; %u requests stay "
+			"outstanding\n",
+			virtio_name(vb->vb_vd), virtq_outstanding(vb->vb_q));
+	} else {
+		while ((cookie = virtq_drain(vb->vb_q)) != NULL) {
+			unsigned int slot = (unsigned int)(uintptr_t)cookie - 1;
 
-		push(done, vb->vb_slot_req[slot], -EIO);
-		vb->vb_slot_req[slot] = NULL;
-		vb->vb_free[vb->vb_nfree++] = (uint16_t)slot;
+			push(done, vb->vb_slot_req[slot], -EIO);
+			vb->vb_slot_req[slot] = NULL;
+			vb->vb_free[vb->vb_nfree++] = (uint16_t)slot;
+		}
 	}
 	while ((r = vb->vb_pend_head) != NULL) {
 		vb->vb_pend_head = r->br_next;

@@ -71,8 +71,10 @@ static void vrng_irq(struct virtq *q, void *arg)
 	if (rc < 0) {
 		log_err("%s: device broke the virtio rules; not used\n",
 			virtio_name(vr->vr_vd));
-		virtio_fail(vr->vr_vd);
-		(void)virtq_drain(q);
+		/* The one buffer is the driver's own: drained only once the
+		 * device has stopped, or never reused. */
+		if (virtio_fail(vr->vr_vd) == 0)
+			(void)virtq_drain(q);
 	}
 	spin_unlock(&vr->vr_lock);
 	if (kick)

@@ -62,7 +62,7 @@ struct bbuf {
 	struct bbuf *b_hnext; /* [C] hash chain */
 	struct bbuf *b_lru_prev, *b_lru_next; /* [C] */
 	unsigned int b_refs; /* [C] */
-	unsigned int b_users; /* [C] getters and holders (not writers) */
+	bool b_dirtied; /* [B] the holder called bbuf_dirty() */
 	uint32_t b_gen; /* [C] bumped by bbuf_dirty() */
 	bool b_dirty; /* [C] implies b_valid */
 	bool b_writing; /* [C] a write-back is in flight */
@@ -91,7 +91,6 @@ struct bcache {
 	struct bbuf *c_lru_head, *c_lru_tail; /* [C] head: least recent */
 	size_t c_mem_used; /* [C] */
 	size_t c_ndirty; /* [C] */
-	size_t c_wb_fail_streak; /* [C] write-backs failed in a row */
 	unsigned int c_nwriting; /* [C] buffers with b_writing */
 	uint64_t c_last; /* [C] block of the last bcache_get() */
 	bool c_last_valid; /* [C] */
@@ -265,7 +264,6 @@ static void ra_reap(struct bcache *c, struct bbuf *b)
 static int buf_write(struct bcache *c, struct bbuf *b)
 {
 	uint32_t gen;
-	bool held;
 	int rc;
 
 	/* Two writes of one block in flight could land in either order. */
@@ -276,10 +274,6 @@ static int buf_write(struct bcache *c, struct bbuf *b)
 	b->b_writing = true;
 	c->c_nwriting++;
 	gen = b->b_gen;
-	/* A holder may be changing the data while it goes out, and may have
-	 * called bbuf_dirty() before its last change (get_new does): only a
-	 * buffer nobody held, before or after, is clean once written. */
-	held = b->b_users != 0;
 	mutex_unlock(&c->c_lock);
 	rc = blkdev_write(c->c_bd, b->b_blockno * c->c_bs, b->b_data, c->c_bs);
 	mutex_lock(&c->c_lock);
@@ -289,7 +283,9 @@ static int buf_write(struct bcache *c, struct bbuf *b)
 	if (rc)
 		return rc;
 	c->c_writebacks++;
-	if (b->b_gen == gen && !held && !b->b_users) {
+	/* Dirtied again meanwhile (bbuf_dirty() or a dirtying holder's
+	 * put bumps b_gen): stays dirty. */
+	if (b->b_gen == gen) {
 		b->b_dirty = false;
 		c->c_ndirty--;
 	}
@@ -327,13 +323,25 @@ static struct bbuf *lru_first_dirty_unheld(struct bcache *c)
 	return NULL;
 }
 
+static size_t count_dirty_unheld(struct bcache *c)
+{
+	struct bbuf *b;
+	size_t n = 0;
+
+	for (b = c->c_lru_head; b; b = b->b_lru_next)
+		n += !b->b_refs && b->b_dirty;
+	return n;
+}
+
 /*
- * Makes room for one more buffer. Caller holds c_lock. Returns 0 when
- * there is room (the lock was held throughout); -EAGAIN when the lock
- * was dropped on the way (the caller must look the block up again);
- * -ENOMEM when every buffer is held; or a write-back error. May yield.
+ * Makes room for one more buffer. Caller holds c_lock; *fails counts the
+ * write-backs that failed during the caller's current attempt (start at
+ * 0). Returns 0 when there is room (the lock was held throughout);
+ * -EAGAIN when the lock was dropped on the way (the caller must look the
+ * block up again); -ENOMEM when every buffer is held; or a write-back
+ * error once every unheld dirty buffer failed. May yield.
  */
-static int make_room(struct bcache *c)
+static int make_room(struct bcache *c, size_t *fails)
 {
 	struct bbuf *b;
 	int rc;
@@ -345,18 +353,14 @@ static int make_room(struct bcache *c)
 		b->b_refs++;
 		rc = buf_write(c, b);
 		b->b_refs--;
-		if (!rc) {
-			c->c_wb_fail_streak = 0;
+		if (!rc)
 			return -EAGAIN;
-		}
 		/* One block that cannot be written must not wedge the cache:
 		 * it goes to the young end and the next oldest is tried,
-		 * until every dirty buffer has failed once in a row. */
+		 * until each unheld dirty buffer has failed once. */
 		lru_touch(c, b);
-		if (++c->c_wb_fail_streak > c->c_ndirty) {
-			c->c_wb_fail_streak = 0;
+		if (++*fails > count_dirty_unheld(c))
 			return rc;
-		}
 		return -EAGAIN;
 	}
 	/* Writers and read-ahead pin buffers only for a while. */
@@ -459,13 +463,14 @@ static void readahead(struct bcache *c, uint64_t first)
 static int buf_find_or_new(struct bcache *c, uint64_t blockno,
 			   struct bbuf **out)
 {
+	size_t fails = 0;
 	int rc;
 
 	do {
 		*out = hash_find(c, blockno);
 		if (*out)
 			return 0;
-		rc = make_room(c);
+		rc = make_room(c, &fails);
 	} while (rc == -EAGAIN);
 	if (rc)
 		return rc;
@@ -492,7 +497,6 @@ static int buf_pin(struct bcache *c, uint64_t blockno, enum fill fill,
 	if (rc < 0)
 		goto out_unlock;
 	b->b_refs++;
-	b->b_users++;
 	lru_touch(c, b);
 	if (rc)
 		c->c_misses++;
@@ -524,9 +528,21 @@ static void buf_release(struct bcache *c, struct bbuf *b)
 	bool valid = b->b_valid;
 	bool drop = false;
 
+	bool dirtied = b->b_dirtied;
+
+	b->b_dirtied = false;
 	mutex_unlock(&b->b_lock);
 	mutex_lock(&c->c_lock);
-	b->b_users--;
+	/* The holder may have changed the data after its bbuf_dirty() (as
+	 * get_new's caller does) while a write-back took the old bytes: the
+	 * put dirties it again, so that write cannot leave it clean. */
+	if (dirtied) {
+		if (!b->b_dirty) {
+			b->b_dirty = true;
+			c->c_ndirty++;
+		}
+		b->b_gen++;
+	}
 	if (--b->b_refs == 0) {
 		if (valid) {
 			lru_touch(c, b);
@@ -614,6 +630,7 @@ void bbuf_dirty(struct bbuf *b)
 {
 	struct bcache *c = b->b_cache;
 
+	b->b_dirtied = true; /* the caller holds b_lock */
 	mutex_lock(&c->c_lock);
 	if (!b->b_dirty) {
 		b->b_dirty = true;

@@ -428,20 +428,26 @@ int pci_intx_attach(struct pci_dev *pd, irq_handler_t fn, void *arg,
 			return rc;
 		}
 		l->il_gsi = g;
-		intx_nlines++;
+		__atomic_store_n(&intx_nlines, intx_nlines + 1,
+				 __ATOMIC_RELEASE);
 	}
-	n = l->il_count;
+	rc = irq_unmask_gsi(g);
+	if (rc)
+		goto out;
+	/* A slot a detach emptied is used again. Its arg is in place before
+	 * a dispatch can see its fn. */
+	for (n = 0; n < l->il_count && l->il_h[n].ih_fn; n++)
+		;
 	if (n == INTX_HANDLERS) {
 		rc = -ENOSPC;
 		goto out;
 	}
 	l->il_h[n].ih_arg = arg;
 	__atomic_store_n(&l->il_h[n].ih_fn, fn, __ATOMIC_RELEASE);
-	__atomic_store_n(&l->il_count, n + 1, __ATOMIC_RELEASE);
+	if (n == l->il_count)
+		__atomic_store_n(&l->il_count, n + 1, __ATOMIC_RELEASE);
 	pci_disable(pd, PCI_CMD_INTX_DISABLE);
-	rc = irq_unmask_gsi(g);
-	if (rc == 0)
-		*gsi = g;
+	*gsi = g;
 out:
 	spin_unlock(&intx_lock);
 	return rc;
@@ -467,7 +473,7 @@ void pci_intx_detach(struct pci_dev *pd, irq_handler_t fn, void *arg)
 	 * the stores above (store-load: the one order x86 relaxes); the
 	 * dispatch's locked increment is its side of the pairing. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	for (i = 0; i < intx_nlines; i++)
+	for (i = 0; i < __atomic_load_n(&intx_nlines, __ATOMIC_ACQUIRE); i++)
 		while (__atomic_load_n(&intx_lines[i].il_active,
 				       __ATOMIC_ACQUIRE))
 			arch_cpu_relax();

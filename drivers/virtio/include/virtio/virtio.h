@@ -243,13 +243,15 @@ int __must_check virtio_ready(struct virtio_dev *vdev);
 
 /*
  * Gives up on the device: stops its DMA and interrupts (bus mastering
- * off and INTx disabled on PCI, which also silences MSI-X; a reset and a
- * masked line on MMIO) and sets status FAILED. After it returns the
- * device can no longer touch guest memory, so the driver may fail its
- * outstanding requests (virtq_drain()) and let callers reuse their
- * buffers. Any context, the device's own interrupt handler included.
+ * off and INTx disabled on PCI, which also silences MSI-X; a masked line
+ * and a reset on MMIO) and sets status FAILED. Returns 0: the device can
+ * no longer touch guest memory, so the driver may fail its outstanding
+ * requests (virtq_drain()) and let callers reuse their buffers; or -EIO
+ * when an MMIO device did not complete its reset: it may still write
+ * into posted buffers, which must then stay outstanding. Any context,
+ * the device's own interrupt handler included.
  */
-void virtio_fail(struct virtio_dev *vdev);
+int virtio_fail(struct virtio_dev *vdev);
 
 /*
  * virtio_fail(), then releases the device's interrupts and waits until no
