@@ -50,7 +50,7 @@ LDFLAGS_IMAGE := -nostdlib -static -no-pie -z max-page-size=0x200 -z common-page
 INC-boot := -Iboot/include
 INC-kernel := -Ikernel/include -Ikernel/arch/x86_64/include -Iboot/include
 INC-drivers := -Ikernel/include -Idrivers/virtio/include
-INC-libos := -Ilibos/include -Ikernel/include
+INC-libos := -Ilibos/include -Ikernel/include -Ilibos/fs/include
 INC-apps := -Ilibos/include
 
 # Boot-time and cold code is built for size, libos and apps for speed; a hot
@@ -153,6 +153,26 @@ $(BUILD)/ksyms-empty.o: tools/mksyms
 	$(Q)$(PYTHON) tools/mksyms --empty $(BUILD)/ksyms-empty.S
 	$(Q)$(CC) -c $(BUILD)/ksyms-empty.S -o $@
 
+# initrd_rules(cpio, obj, dir): tools/mkinitrd packs dir (an app's
+# rootfs/) into cpio, which obj carries in section .initrd (read-only data
+# in the image, see linker/image.ld and <kernel/initrd.h>). Any change
+# under dir (files, or a directory's mtime when entries come and go)
+# repacks it. An app without rootfs/ links no initrd object.
+define initrd_rules
+$(1): tools/mkinitrd $(shell find $(3) 2>/dev/null)
+	$$(call msg,CPIO,$$@)
+	@mkdir -p $$(@D)
+	$(Q)$$(PYTHON) tools/mkinitrd -o $$@ $(3)
+$(2): $(1)
+	$$(call msg,AS,$$@)
+	@mkdir -p $$(@D)
+	$(Q)printf '\t.section .initrd,"a",@progbits\n\t.incbin "%s"\n' \
+		$$< | $$(CC) -c -x assembler - -o $$@
+endef
+# initrd_obj(cpio, obj, dir): obj, with its rules, when dir exists.
+initrd_obj = $(if $(wildcard $(3)),\
+	$(eval $(call initrd_rules,$(1),$(2),$(3)))$(2))
+
 # The application: every .c/.S in $(APP) unless its app.mk sets APP_SRCS.
 APP_NAME := $(notdir $(patsubst %/,%,$(APP)))
 APP_SRCS :=
@@ -160,7 +180,10 @@ APP_SRCS :=
 APP_SRCS := $(if $(APP_SRCS),$(addprefix $(APP)/,$(APP_SRCS)),\
 	$(wildcard $(APP)/*.c $(APP)/*.S))
 APP_IMAGE := $(BUILD)/$(APP_NAME).elf
-$(eval $(call image_rules,$(APP_IMAGE),$(call obj,$(APP_SRCS)),$(APP_NAME)))
+APP_INITRD := $(call initrd_obj,$(BUILD)/$(APP_NAME).cpio,\
+	$(BUILD)/initrd/$(APP_NAME).o,$(patsubst %/,%,$(APP))/rootfs)
+$(eval $(call image_rules,$(APP_IMAGE),$(call obj,$(APP_SRCS)) \
+	$(APP_INITRD),$(APP_NAME)))
 
 # Integration tests: tests/integration/<name>/ is a small app plus test.cfg.
 ITESTS := $(patsubst tests/integration/%/test.cfg,%,\
@@ -168,7 +191,9 @@ ITESTS := $(patsubst tests/integration/%/test.cfg,%,\
 ITEST_IMAGES := $(foreach t,$(ITESTS),$(BUILD)/tests/$(t).elf)
 $(foreach t,$(ITESTS),$(eval $(call image_rules,$(BUILD)/tests/$(t).elf,\
 	$(call obj,$(wildcard tests/integration/$(t)/*.c \
-	tests/integration/$(t)/*.S)),$(t))))
+	tests/integration/$(t)/*.S)) \
+	$(call initrd_obj,$(BUILD)/tests/$(t).cpio,\
+	$(BUILD)/initrd/tests/$(t).o,tests/integration/$(t)/rootfs),$(t))))
 
 %.stripped.elf: %.elf
 	$(call msg,STRIP,$@)

@@ -14,6 +14,7 @@
 #include <kernel/dev.h>
 #include <kernel/errno.h>
 #include <kernel/init.h>
+#include <kernel/initrd.h>
 #include <kernel/log.h>
 #include <kernel/mm.h>
 #include <kernel/panic.h>
@@ -145,6 +146,7 @@ void kernel_main(const struct boot_info *bi)
 	parse_cmdline(bi);
 	log_boot_info(bi);
 	mm_init(bi);
+	kernel_initrd_init(bi);
 	initcalls_run("core");
 	rc = arch_irq_init();
 	if (rc)

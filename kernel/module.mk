@@ -61,3 +61,4 @@ SRCS-kernel += kernel/dev/bcache.c
 SRCS-kernel += kernel/dev/pci.c
 SRCS-kernel += kernel/dev/pci_parse.c
 SRCS-kernel += kernel/acpi/aml_mmio.c
+SRCS-kernel += kernel/lib/initrd.c

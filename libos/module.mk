@@ -39,3 +39,5 @@ SRCS-libos += libos/libc/locale.c
 SRCS-libos += libos/libc/wchar.c
 SRCS-libos += libos/mapp/blk.c
 SRCS-libos += libos/mapp/dev.c
+SRCS-libos += libos/fs/initrd.c
+SRCS-libos += libos/mapp/initrd.c

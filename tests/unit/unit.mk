@@ -151,3 +151,11 @@ $(eval $(call unit_test,virtio_blk,tests/unit/drivers/virtio_blk_test.c drivers/
 UNIT_CFLAGS_pci := -iquote kernel/dev
 $(eval $(call unit_test,pci,tests/unit/kernel/pci_test.c kernel/dev/pci_parse.c))
 $(eval $(call unit_test,aml_mmio,tests/unit/kernel/aml_mmio_test.c kernel/acpi/aml_mmio.c))
+# libos/fs/initrd.c against glibc; archives from tools/mkinitrd.
+UNIT_CFLAGS_initrd := -Ilibos/fs/include -DMKINITRD='"$(abspath tools/mkinitrd)"'
+$(eval $(call unit_test,initrd,tests/unit/libos/initrd_test.c libos/fs/initrd.c))
+# tools/mkinitrd: a Python test printing cmocka's result lines.
+UNIT_TESTS += mkinitrd
+$(UNIT_DIR)/mkinitrd: tests/unit/tools/mkinitrd_test.py tools/mkinitrd
+	$(call unit_quiet,LN,$@)mkdir -p $(@D) && ln -sf $(abspath $<) $@
+test-unit: $(UNIT_DIR)/mkinitrd

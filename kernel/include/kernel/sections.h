@@ -29,6 +29,10 @@ extern const struct initcall __initcall_start[], __initcall_end[];
 extern const struct kparam __kparam_start[], __kparam_end[];
 extern const app_entry_fn __kentry_start[], __kentry_end[];
 
+/* The initrd archive tools/mkinitrd packed into the image (.initrd in
+ * rodata; empty when the app has no rootfs/). */
+extern const char __initrd_start[], __initrd_end[];
+
 /* The symbol table tools/mksyms links in. */
 extern const struct ksym_table ksym_table;
 
