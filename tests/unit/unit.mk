@@ -159,3 +159,12 @@ UNIT_TESTS += mkinitrd
 $(UNIT_DIR)/mkinitrd: tests/unit/tools/mkinitrd_test.py tools/mkinitrd
 	$(call unit_quiet,LN,$@)mkdir -p $(@D) && ln -sf $(abspath $<) $@
 test-unit: $(UNIT_DIR)/mkinitrd
+# libos/fs/ext2 over image files made by the host's mke2fs, checked by
+# e2fsck (tests/unit/fakes/fake_fileblk.c), with the real block cache.
+UNIT_CFLAGS_ext2 := -pthread -Wshadow -Wmissing-prototypes \
+	-Ilibos/fs/include -iquote libos/fs/ext2
+$(eval $(call unit_test,ext2,tests/unit/libos/ext2_test.c \
+	libos/fs/ext2/ext2.c libos/fs/ext2/ext2_alloc.c libos/fs/ext2/ext2_file.c \
+	libos/fs/ext2/ext2_dir.c kernel/dev/bcache.c \
+	kernel/sched/sync.c tests/unit/fakes/fake_sched.c \
+	tests/unit/fakes/fake_host.c tests/unit/fakes/fake_fileblk.c))

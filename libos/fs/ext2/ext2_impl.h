@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to libos/fs/ext2: the mounted file system and the helpers the
+ * files share (ext2.c mount and inodes, ext2_alloc.c allocation,
+ * ext2_file.c file data, ext2_dir.c directories and the name space).
+ * All helpers: caller holds fs_lock; may sleep. A helper holds at most one
+ * cache buffer at a time, so a corrupt pointer to a block already in use cannot
+ * deadlock.
+ */
+#ifndef FS_EXT2_IMPL_H
+#define FS_EXT2_IMPL_H
+
+#include <fs/ext2.h>
+
+#include <kernel/sync.h>
+
+#include "ext2_reg.h"
+
+struct bbuf;
+
+/* Locking: [I] immutable after mount  [L] fs_lock */
+struct ext2_fs {
+	struct mutex fs_lock;
+	struct blkdev *fs_bd; /* [I] */
+	struct bcache *fs_bc; /* [I] */
+	uint64_t (*fs_now_ns)(void); /* [I] */
+	bool fs_rdonly; /* [I] */
+	uint32_t fs_bsize; /* [I] bytes per block */
+	uint32_t fs_apb; /* [I] block addresses per block */
+	uint32_t fs_blocks, fs_inodes; /* [I] totals */
+	uint32_t fs_first_data; /* [I] block of the superblock */
+	uint32_t fs_bpg, fs_ipg; /* [I] per group */
+	uint32_t fs_ngroups; /* [I] */
+	uint32_t fs_isize; /* [I] bytes per on-disk inode */
+	uint32_t fs_first_ino; /* [I] first non-reserved inode */
+	uint32_t fs_itb; /* [I] inode table blocks per group */
+	uint32_t fs_gdt_blocks; /* [I] after the primary superblock */
+	uint64_t fs_max_size; /* [I] largest regular file, bytes */
+	bool fs_filetype; /* [I] INCOMPAT_FILETYPE */
+	struct ext2_super fs_sb; /* [L] written through on change */
+	struct ext2_group_desc *fs_gd; /* [L] same */
+};
+
+/* Where a directory entry is: block, offset, previous entry's offset
+ * (-1 for the first in its block), and what it holds. */
+struct ext2_dloc {
+	uint32_t dl_lblk;
+	uint32_t dl_off;
+	int32_t dl_prev;
+	uint32_t dl_ino;
+	uint8_t dl_type;
+};
+
+#define EXT2_LINK_MAX 32000
+
+static inline bool ext2_is_dir(const struct ext2_inode *in)
+{
+	return (in->i_mode & EXT2_S_IFMT) == EXT2_S_IFDIR;
+}
+
+static inline bool ext2_is_reg(const struct ext2_inode *in)
+{
+	return (in->i_mode & EXT2_S_IFMT) == EXT2_S_IFREG;
+}
+
+static inline bool ext2_is_lnk(const struct ext2_inode *in)
+{
+	return (in->i_mode & EXT2_S_IFMT) == EXT2_S_IFLNK;
+}
+
+#define NS_PER_S 1000000000ull
+
+/* ext2.c: inodes */
+uint32_t ext2_now(struct ext2_fs *fs);
+uint64_t ext2_isize(const struct ext2_inode *in);
+void ext2_set_isize(struct ext2_inode *in, uint64_t size);
+uint64_t ext2_inode_off(const struct ext2_fs *fs, uint32_t ino);
+int ext2_orphan_del(struct ext2_fs *fs, uint32_t ino, uint32_t next);
+int ext2_inode_get(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in);
+int ext2_inode_user(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in);
+int ext2_inode_init(struct ext2_fs *fs, uint32_t ino, uint16_t mode,
+		    struct ext2_inode *in);
+int ext2_inode_put(struct ext2_fs *fs, uint32_t ino,
+		   const struct ext2_inode *in);
+bool ext2_is_fast_symlink(const struct ext2_fs *fs,
+			  const struct ext2_inode *in);
+int ext2_link_adjust(struct ext2_fs *fs, uint32_t ino, int delta);
+
+/* ext2_alloc.c: superblock, descriptors, bitmaps */
+int ext2_sb_write(struct ext2_fs *fs);
+uint32_t ext2_group_start(const struct ext2_fs *fs, uint32_t g);
+uint32_t ext2_group_nblocks(const struct ext2_fs *fs, uint32_t g);
+bool ext2_blk_ok(const struct ext2_fs *fs, uint32_t b);
+int ext2_block_get(struct ext2_fs *fs, uint32_t blk, bool fresh,
+		   struct bbuf **out);
+int ext2_block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *out);
+int ext2_block_free(struct ext2_fs *fs, uint32_t blk);
+int ext2_inode_alloc(struct ext2_fs *fs, uint32_t dir, bool is_dir,
+		     uint32_t *ino);
+int ext2_inode_free(struct ext2_fs *fs, uint32_t ino, bool is_dir);
+
+/* ext2_file.c: block map and freeing */
+int ext2_inode_free_all(struct ext2_fs *fs, uint32_t ino);
+int ext2_inode_discard(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in);
+int ext2_bmap(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in,
+	      uint64_t lblk, bool alloc, uint32_t *pblk, bool *fresh);
+
+#endif /* FS_EXT2_IMPL_H */

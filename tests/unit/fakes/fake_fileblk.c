@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A block device over a host image file; see fake_fileblk.h.
+ */
+#include "fake_fileblk.h"
+
+#include <kernel/blkdev.h>
+#include <kernel/errno.h>
+#include <kernel/heap.h>
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct blkdev {
+	struct blkdev_info fb_info;
+	int fb_fd;
+	unsigned int fb_bad, fb_writes, fb_flushes;
+};
+
+struct blkdev *fake_fileblk_open(const char *path, uint32_t block_size,
+				 bool read_only)
+{
+	struct blkdev *bd = calloc(1, sizeof(*bd));
+	struct stat st;
+
+	if (!bd)
+		return NULL;
+	bd->fb_fd = open(path, read_only ? O_RDONLY : O_RDWR);
+	if (bd->fb_fd < 0 || fstat(bd->fb_fd, &st)) {
+		free(bd);
+		return NULL;
+	}
+	strcpy(bd->fb_info.bi_name, "vdz");
+	bd->fb_info.bi_block_size = block_size;
+	bd->fb_info.bi_size = (uint64_t)st.st_size / block_size * block_size;
+	bd->fb_info.bi_max_transfer = 128 * 1024;
+	bd->fb_info.bi_read_only = read_only;
+	bd->fb_info.bi_flush = true;
+	return bd;
+}
+
+void fake_fileblk_close(struct blkdev *bd)
+{
+	close(bd->fb_fd);
+	free(bd);
+}
+
+unsigned int fake_fileblk_bad(const struct blkdev *bd)
+{
+	return bd->fb_bad;
+}
+
+unsigned int fake_fileblk_writes(const struct blkdev *bd)
+{
+	return bd->fb_writes;
+}
+
+unsigned int fake_fileblk_flushes(const struct blkdev *bd)
+{
+	return bd->fb_flushes;
+}
+
+const struct blkdev_info *blkdev_info(const struct blkdev *bd)
+{
+	return &bd->fb_info;
+}
+
+static int file_io(struct blkdev *bd, enum blk_op op, uint64_t off, void *buf,
+		   size_t len)
+{
+	const struct blkdev_info *bi = &bd->fb_info;
+	ssize_t n;
+
+	if (!len || off % bi->bi_block_size || len % bi->bi_block_size ||
+	    off > bi->bi_size || len > bi->bi_size - off) {
+		bd->fb_bad++;
+		return -EINVAL;
+	}
+	if (op == BLK_WRITE) {
+		if (bi->bi_read_only)
+			return -EROFS;
+		bd->fb_writes++;
+		n = pwrite(bd->fb_fd, buf, len, (off_t)off);
+	} else {
+		n = pread(bd->fb_fd, buf, len, (off_t)off);
+	}
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+int blkdev_submit(struct blkdev *bd, struct blk_req *r)
+{
+	if (!r->br_done || (r->br_op != BLK_READ && r->br_op != BLK_WRITE)) {
+		bd->fb_bad++;
+		return -EINVAL;
+	}
+	r->br_status = file_io(bd, r->br_op, r->br_off, r->br_buf, r->br_len);
+	r->br_done(r);
+	return 0;
+}
+
+int blkdev_read(struct blkdev *bd, uint64_t off, void *buf, size_t len)
+{
+	return file_io(bd, BLK_READ, off, buf, len);
+}
+
+int blkdev_write(struct blkdev *bd, uint64_t off, const void *buf, size_t len)
+{
+	return file_io(bd, BLK_WRITE, off, (void *)buf, len);
+}
+
+int blkdev_flush(struct blkdev *bd)
+{
+	bd->fb_flushes++;
+	return 0; /* the image file needs no durability here */
+}
+
+void *heap_alloc_aligned(size_t align, size_t size)
+{
+	return aligned_alloc(align, (size + align - 1) / align * align);
+}
