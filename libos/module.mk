@@ -41,3 +41,5 @@ SRCS-libos += libos/mapp/blk.c
 SRCS-libos += libos/mapp/dev.c
 SRCS-libos += libos/fs/initrd.c
 SRCS-libos += libos/mapp/initrd.c
+SRCS-libos += libos/fs/vfs.c libos/fs/tmpfs.c libos/fs/fd.c libos/fs/boot.c
+SRCS-libos += libos/libc/file.c

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * <dirent.h>: directory streams, with Linux's struct dirent and DT_*
- * values. Directories arrive with the storage issue: until then
- * opendir() fails with ENOSYS and says so once on stderr.
+ * values, over the VFS. Entries come in creation order, "." and ".."
+ * first; d_off is the position rewinddir()/readdir() use.
  */
 #ifndef MOSAIC_DIRENT_H
 #define MOSAIC_DIRENT_H
@@ -28,11 +28,11 @@ struct dirent {
 #define DT_LNK 10
 #define DT_SOCK 12
 
-/* NULL with errno ENOSYS for now (storage issue). */
 DIR *opendir(const char *path);
-
-/* No DIR can exist yet: both fail with EBADF. */
+DIR *fdopendir(int fd);
 struct dirent *readdir(DIR *dir);
+void rewinddir(DIR *dir);
+int dirfd(DIR *dir);
 int closedir(DIR *dir);
 
 #endif /* MOSAIC_DIRENT_H */

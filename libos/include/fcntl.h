@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * <fcntl.h>: open flags and fcntl() commands with Linux x86-64 values.
- * Files arrive with the storage issue: until then open(), openat() and
- * creat() fail with ENOSYS and say so once on stderr. fcntl() answers
- * F_GETFD, F_SETFD and F_GETFL on the console descriptors 0-2.
+ * Files live in the VFS (tmpfs at / and /tmp for now). open() takes
+ * O_RDONLY/O_WRONLY/O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND,
+ * O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK and O_CLOEXEC (kept, meaningless
+ * without exec); the others are ignored. There is no permission check
+ * (one user, root) and no umask.
  */
 #ifndef MOSAIC_FCNTL_H
 #define MOSAIC_FCNTL_H
@@ -55,14 +57,15 @@ struct flock {
 	pid_t l_pid;
 };
 
-/* ENOSYS for now (storage issue). `mode` is read with O_CREAT. */
+/* `mode` is read with O_CREAT. Descriptors are the lowest free, below
+ * 1024 (EMFILE). */
 int open(const char *path, int flags, ...);
 int openat(int dirfd, const char *path, int flags, ...);
 int creat(const char *path, mode_t mode);
 
-/* On descriptors 0-2: F_GETFD returns 0, F_SETFD accepts (there is no
- * exec), F_GETFL returns O_RDONLY for 0 and O_WRONLY for 1 and 2; other
- * commands fail with ENOSYS. Other descriptors: EBADF. */
+/* F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL and F_SETFL (which
+ * changes O_APPEND and O_NONBLOCK); other commands fail with EINVAL. The
+ * console descriptors report O_RDONLY (0) and O_WRONLY (1, 2). */
 int fcntl(int fd, int cmd, ...);
 
 #endif /* MOSAIC_FCNTL_H */

@@ -138,14 +138,16 @@ ssize_t getline(char **lineptr, size_t *n, FILE *f);
  * newline to stderr. */
 void perror(const char *s);
 
-/* ENOSYS until the storage issue, with one line the first time. */
+/* Files (libc file.c, over the VFS). */
 int rename(const char *from, const char *to);
+int renameat(int ofd, const char *from, int nfd, const char *to);
 
 /*
- * Streams on files. Only the console streams exist until the storage
- * issue: fopen(), freopen(), tmpfile() and remove() fail with ENOSYS
- * (one line on stderr the first time); fdopen(0..2) gives the console
- * streams; they cannot seek (ESPIPE) and fclose() only flushes them.
+ * Streams on files: fopen() modes r, w, a, r+, w+, a+ (b and e
+ * accepted), fully buffered (BUFSIZ) with a read buffer; fseek/ftell
+ * work on files. tmpfile() opens an unlinked file in /tmp. The console
+ * streams (stdin, stdout, stderr, and fdopen(0..2)) always write to the
+ * console, cannot seek (ESPIPE), and fclose() only flushes them.
  */
 FILE *fopen(const char *path, const char *mode);
 FILE *freopen(const char *path, const char *mode, FILE *f);
@@ -157,6 +159,8 @@ int fclose(FILE *f);
 size_t fread(void *buf, size_t size, size_t n, FILE *f);
 int fseek(FILE *f, long off, int whence);
 long ftell(FILE *f);
+int fseeko(FILE *f, off_t off, int whence);
+off_t ftello(FILE *f);
 void rewind(FILE *f);
 
 #endif /* MOSAIC_STDIO_H */

@@ -34,27 +34,35 @@
 #define _SC_PHYS_PAGES 85
 #define _SC_AVPHYS_PAGES 86
 
+/* Files over the VFS (libc file.c). The console descriptors 0-2 cannot
+ * seek (ESPIPE); reading 0 gives end of file. */
 ssize_t write(int fd, const void *buf, size_t len);
-/* The console cannot seek: ESPIPE on 0-2, EBADF elsewhere. */
+ssize_t read(int fd, void *buf, size_t len);
 ssize_t pread(int fd, void *buf, size_t len, off_t off);
 ssize_t pwrite(int fd, const void *buf, size_t len, off_t off);
-/* EINVAL on 0-2 (not a regular file), EBADF elsewhere. */
 int ftruncate(int fd, off_t len);
-/* dup2(fd, fd) on 0-2 returns fd; the rest fail with ENOSYS until
- * descriptors beyond the console exist (the storage issue). */
+int truncate(const char *path, off_t len);
 int dup(int fd);
 int dup2(int fd, int fd2);
-/* ENOSYS until the storage issue, with one line the first time. */
+int dup3(int fd, int fd2, int flags);
+/* ENOSYS (no pipes yet), with one line the first time. */
 int pipe(int fds[2]);
 int access(const char *path, int mode);
+int faccessat(int dirfd, const char *path, int mode, int flags);
 int chdir(const char *path);
+int fchdir(int fd);
 int rmdir(const char *path);
 int unlink(const char *path);
-ssize_t read(int fd, void *buf, size_t len);
+int unlinkat(int dirfd, const char *path, int flags);
+int link(const char *from, const char *to);
+int symlink(const char *target, const char *path);
+ssize_t readlink(const char *path, char *buf, size_t size);
+ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t size);
 int close(int fd);
 off_t lseek(int fd, off_t off, int whence);
 int isatty(int fd);
 int fsync(int fd);
+int fdatasync(int fd);
 
 pid_t getpid(void);
 pid_t getppid(void);

@@ -3,11 +3,23 @@
 #ifndef LIBOS_LIBC_IMPL_H
 #define LIBOS_LIBC_IMPL_H
 
+#include <sys/types.h>
+
 /* Flushes every open stream; exit() calls it. */
 void libc_stdio_flush_all(void);
 
 /* The default action of signal `sig` (<signal.h>): nothing for the ones
  * ignored by default; else ends the microapp as a fault. */
 void libc_signal_default(int sig);
+
+/* file.c: mounts the filesystems and opens descriptors 0-2 (start.c
+ * calls it before main()). */
+void libc_files_init(void);
+
+/* file.c: read/write/lseek on a descriptor without touching errno or
+ * flushing stdio (stdio's own streams use them); negative errno. */
+ssize_t libc_fd_read(int fd, void *buf, size_t len);
+ssize_t libc_fd_write(int fd, const void *buf, size_t len);
+off_t libc_fd_seek(int fd, off_t off, int whence);
 
 #endif /* LIBOS_LIBC_IMPL_H */

@@ -17,6 +17,7 @@ int main(int argc, char **argv, char **envp);
 static int libc_start(int argc, char **argv, char **envp)
 {
 	environ = envp;
+	libc_files_init();
 	exit(main(argc, argv, envp));
 }
 KERNEL_APP_ENTRY(libc_start);

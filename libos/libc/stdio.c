@@ -5,7 +5,10 @@
  * one printf call is one critical section on its stream. Input: getc,
  * ungetc, fgets, getline and the scanf family (scanf.c's engine) read
  * through file_source(), where stdin ends at once until the console has
- * an input driver. Files arrive with the libc issue (#5).
+ * an input driver. Streams on files (fopen, fdopen of a file descriptor)
+ * go through the descriptors (file.c) with a BUFSIZ write buffer and a
+ * BUFSIZ read buffer, locked by a mutex (their I/O may sleep); the
+ * console streams keep their spinlock (printf from any context).
  */
 #include <stdio.h>
 #include <errno.h>
@@ -14,6 +17,9 @@
 
 #include <kernel/console.h>
 #include <kernel/spinlock.h>
+#include <kernel/sync.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "enosys_impl.h"
 #include "libc_impl.h"
@@ -32,7 +38,32 @@ struct mosaic_file {
 	size_t f_len;
 	size_t f_cap;
 	char *f_buf;
+	/* streams on files only: */
+	bool f_dyn; /* [I] from fopen/fdopen, freed by fclose */
+	struct mutex f_mutex; /* locks the stream instead of f_lock */
+	char *f_rbuf; /* [L] read buffer, BUFSIZ */
+	size_t f_rpos, f_rlen; /* [L] unread bytes: f_rbuf[f_rpos..f_rlen) */
+	struct mosaic_file *f_next; /* [open_lock] */
 };
+
+static struct spinlock open_lock = SPINLOCK_INIT("stdio");
+static struct mosaic_file *open_files; /* [open_lock] */
+
+static void flock(struct mosaic_file *f)
+{
+	if (f->f_dyn)
+		mutex_lock(&f->f_mutex);
+	else
+		flock(f);
+}
+
+static void funlock(struct mosaic_file *f)
+{
+	if (f->f_dyn)
+		mutex_unlock(&f->f_mutex);
+	else
+		funlock(f);
+}
 
 static char stdout_buf[BUFSIZ];
 
@@ -57,13 +88,41 @@ FILE *const stdin = &files[0];
 FILE *const stdout = &files[1];
 FILE *const stderr = &files[2];
 
+/* Drops what the read buffer holds, moving the descriptor back to the
+ * stream's position. Caller holds the stream's lock. */
+static void drop_read_locked(FILE *f)
+{
+	off_t back = (off_t)(f->f_rlen - f->f_rpos) + (f->f_unget != EOF);
+
+	if (f->f_dyn && back)
+		(void)libc_fd_seek(f->f_fd, -back, SEEK_CUR);
+	f->f_rpos = f->f_rlen = 0;
+	f->f_unget = EOF;
+}
+
 static int file_sink(FILE *f, const char *s, size_t len)
 {
-	if (f->f_fd != 1 && f->f_fd != 2) {
-		f->f_error = 1;
-		return EOF;
+	ssize_t n;
+
+	if (!f->f_dyn) {
+		if (f->f_fd != 1 && f->f_fd != 2) {
+			f->f_error = 1;
+			return EOF;
+		}
+		console_write(s, len);
+		return 0;
 	}
-	console_write(s, len);
+	if (f->f_rlen || f->f_unget != EOF)
+		drop_read_locked(f);
+	while (len) {
+		n = libc_fd_write(f->f_fd, s, len);
+		if (n <= 0) {
+			f->f_error = 1;
+			return EOF;
+		}
+		s += n;
+		len -= (size_t)n;
+	}
 	return 0;
 }
 
@@ -85,16 +144,25 @@ int fflush(FILE *f)
 		libc_stdio_flush_all();
 		return 0;
 	}
-	spin_lock(&f->f_lock);
+	flock(f);
 	rc = flush_locked(f);
-	spin_unlock(&f->f_lock);
+	funlock(f);
 	return rc;
 }
 
 void libc_stdio_flush_all(void)
 {
+	struct mosaic_file *f;
+
 	fflush(stdout);
 	fflush(stderr);
+	/* Streams are only freed by fclose(), which the app must not race
+	 * with exit(). */
+	spin_lock(&open_lock);
+	f = open_files;
+	spin_unlock(&open_lock);
+	for (; f; f = f->f_next)
+		fflush(f);
 }
 
 /* Caller holds f->f_lock. */
@@ -123,9 +191,9 @@ static int file_put(FILE *f, const char *s, size_t len)
 {
 	int rc;
 
-	spin_lock(&f->f_lock);
+	flock(f);
 	rc = put_locked(f, s, len);
-	spin_unlock(&f->f_lock);
+	funlock(f);
 	return rc;
 }
 
@@ -162,11 +230,11 @@ int puts(const char *s)
 {
 	int rc;
 
-	spin_lock(&stdout->f_lock);
+	flock(stdout);
 	rc = put_locked(stdout, s, strlen(s));
 	if (!rc)
 		rc = put_locked(stdout, "\n", 1);
-	spin_unlock(&stdout->f_lock);
+	funlock(stdout);
 	return rc ? EOF : 0;
 }
 
@@ -185,14 +253,14 @@ int setvbuf(FILE *f, char *buf, int mode, size_t size)
 {
 	if (mode != _IOFBF && mode != _IOLBF && mode != _IONBF)
 		return -1;
-	spin_lock(&f->f_lock);
+	flock(f);
 	flush_locked(f);
 	f->f_mode = mode;
 	if (buf && size) {
 		f->f_buf = buf;
 		f->f_cap = size;
 	}
-	spin_unlock(&f->f_lock);
+	funlock(f);
 	return 0;
 }
 
@@ -214,10 +282,10 @@ int vfprintf(FILE *f, const char *fmt, va_list ap)
 {
 	int n, err;
 
-	spin_lock(&f->f_lock);
+	flock(f);
 	n = libc_vformat(file_emit, f, fmt, ap);
 	err = f->f_error;
-	spin_unlock(&f->f_lock);
+	funlock(f);
 	if (err && n >= 0) {
 		errno = EIO;
 		return -1;
@@ -361,11 +429,14 @@ void perror(const char *s)
  */
 static ssize_t file_source(FILE *f, void *buf, size_t len)
 {
-	(void)buf;
-	(void)len;
-	if (f->f_fd == 0)
-		return 0; /* TODO(libc): console input, with descriptors #8 */
-	return -1;
+	ssize_t n;
+
+	if (!f->f_dyn)
+		return f->f_fd == 0 ? 0 : -1; /* no console input yet */
+	if (f->f_len && flush_locked(f))
+		return -1;
+	n = libc_fd_read(f->f_fd, buf, len);
+	return n < 0 ? -1 : n;
 }
 
 /* Caller holds f->f_lock. */
@@ -382,9 +453,23 @@ static int getc_locked(FILE *f)
 	}
 	if (f->f_eof)
 		return EOF; /* sticky, as in C11 and glibc 2.28 on */
+	if (f->f_rbuf) {
+		if (f->f_rpos == f->f_rlen) {
+			f->f_rpos = f->f_rlen = 0;
+			n = file_source(f, f->f_rbuf, BUFSIZ);
+			if (n > 0)
+				f->f_rlen = (size_t)n;
+		} else {
+			n = 1;
+		}
+		if (n > 0)
+			return (unsigned char)f->f_rbuf[f->f_rpos++];
+		goto end;
+	}
 	n = file_source(f, &c, 1);
 	if (n == 1)
 		return c;
+end:
 	if (n == 0)
 		f->f_eof = 1;
 	else
@@ -406,9 +491,9 @@ int fgetc(FILE *f)
 {
 	int c;
 
-	spin_lock(&f->f_lock);
+	flock(f);
 	c = getc_locked(f);
-	spin_unlock(&f->f_lock);
+	funlock(f);
 	return c;
 }
 
@@ -424,9 +509,9 @@ int getchar(void)
 
 int ungetc(int c, FILE *f)
 {
-	spin_lock(&f->f_lock);
+	flock(f);
 	c = ungetc_locked(c, f);
-	spin_unlock(&f->f_lock);
+	funlock(f);
 	return c;
 }
 
@@ -441,13 +526,13 @@ char *fgets(char *s, int size, FILE *f)
 
 	if (size <= 0)
 		return NULL;
-	spin_lock(&f->f_lock);
+	flock(f);
 	while (i < size - 1 && (c = getc_locked(f)) != EOF) {
 		s[i++] = (char)c;
 		if (c == '\n')
 			break;
 	}
-	spin_unlock(&f->f_lock);
+	funlock(f);
 	if (!i || (c == EOF && ferror(f)))
 		return NULL;
 	s[i] = '\0';
@@ -465,7 +550,7 @@ ssize_t getdelim(char **lineptr, size_t *n, int delim, FILE *f)
 	}
 	if (!*lineptr)
 		*n = 0;
-	spin_lock(&f->f_lock);
+	flock(f);
 	for (;;) {
 		c = getc_locked(f);
 		if (c == EOF)
@@ -476,7 +561,7 @@ ssize_t getdelim(char **lineptr, size_t *n, int delim, FILE *f)
 
 			if (!p) {
 				f->f_error = 1;
-				spin_unlock(&f->f_lock);
+				funlock(f);
 				return -1; /* errno is ENOMEM */
 			}
 			*lineptr = p;
@@ -486,7 +571,7 @@ ssize_t getdelim(char **lineptr, size_t *n, int delim, FILE *f)
 		if (c == delim)
 			break;
 	}
-	spin_unlock(&f->f_lock);
+	funlock(f);
 	if (!len) {
 		/* POSIX: still a terminated (empty) buffer when possible. */
 		if (*lineptr && *n)
@@ -517,9 +602,9 @@ int vfscanf(FILE *f, const char *fmt, va_list ap)
 	const struct libc_scan_src src = { scan_get, scan_unget, f };
 	int n;
 
-	spin_lock(&f->f_lock);
+	flock(f);
 	n = libc_vscan(&src, fmt, ap);
-	spin_unlock(&f->f_lock);
+	funlock(f);
 	return n;
 }
 
@@ -550,44 +635,108 @@ int scanf(const char *fmt, ...)
 	return n;
 }
 
-/* --- Streams beyond the console (the storage issue brings files) --- */
+/* --- Streams on files --- */
+
+/* fopen() mode to open() flags; -1 for a bad mode. */
+static int mode_flags(const char *mode)
+{
+	int flags;
+
+	switch (mode[0]) {
+	case 'r':
+		flags = O_RDONLY;
+		break;
+	case 'w':
+		flags = O_WRONLY | O_CREAT | O_TRUNC;
+		break;
+	case 'a':
+		flags = O_WRONLY | O_CREAT | O_APPEND;
+		break;
+	default:
+		return -1;
+	}
+	for (const char *p = mode + 1; *p; p++) {
+		if (*p == '+')
+			flags = (flags & ~O_ACCMODE) | O_RDWR;
+		else if (*p == 'x')
+			flags |= O_EXCL;
+		else if (*p == 'e')
+			flags |= O_CLOEXEC;
+	}
+	return flags;
+}
+
+static FILE *stream_new(int fd)
+{
+	struct mosaic_file *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->f_buf = malloc(BUFSIZ);
+	f->f_rbuf = malloc(BUFSIZ);
+	if (!f->f_buf || !f->f_rbuf) {
+		free(f->f_buf);
+		free(f->f_rbuf);
+		free(f);
+		return NULL;
+	}
+	f->f_fd = fd;
+	f->f_mode = _IOFBF;
+	f->f_cap = BUFSIZ;
+	f->f_unget = EOF;
+	f->f_dyn = true;
+	f->f_mutex = (struct mutex)MUTEX_INIT("FILE");
+	spin_lock(&open_lock);
+	f->f_next = open_files;
+	open_files = f;
+	spin_unlock(&open_lock);
+	return f;
+}
+
+static void stream_free(FILE *f)
+{
+	struct mosaic_file **pp;
+
+	spin_lock(&open_lock);
+	for (pp = &open_files; *pp && *pp != f; pp = &(*pp)->f_next)
+		;
+	if (*pp)
+		*pp = f->f_next;
+	spin_unlock(&open_lock);
+	free(f->f_buf);
+	free(f->f_rbuf);
+	free(f);
+}
 
 FILE *fopen(const char *path, const char *mode)
 {
-	(void)path;
-	(void)mode;
-	LIBC_ENOSYS(fopen, "storage");
-	return NULL;
-}
+	int flags = mode_flags(mode), fd;
+	FILE *f;
 
-FILE *freopen(const char *path, const char *mode, FILE *f)
-{
-	(void)path;
-	(void)mode;
-	(void)f;
-	LIBC_ENOSYS(freopen, "storage");
-	return NULL;
-}
-
-FILE *tmpfile(void)
-{
-	LIBC_ENOSYS(tmpfile, "storage");
-	return NULL;
-}
-
-int remove(const char *path)
-{
-	(void)path;
-	return LIBC_ENOSYS(remove, "storage");
+	if (flags < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	fd = open(path, flags, 0666);
+	if (fd < 0)
+		return NULL;
+	f = stream_new(fd);
+	if (!f)
+		close(fd);
+	return f;
 }
 
 FILE *fdopen(int fd, const char *mode)
 {
-	(void)mode;
+	if (mode_flags(mode) < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
 	if (fd >= 0 && fd <= 2)
 		return &files[fd];
-	errno = EBADF;
-	return NULL;
+	if (fcntl(fd, F_GETFD) < 0)
+		return NULL; /* errno is EBADF */
+	return stream_new(fd);
 }
 
 int fileno(FILE *f)
@@ -595,10 +744,50 @@ int fileno(FILE *f)
 	return f->f_fd;
 }
 
-/* The console streams stay open for good: fclose() flushes. */
 int fclose(FILE *f)
 {
-	return fflush(f) ? EOF : 0;
+	int rc;
+
+	if (!f->f_dyn)
+		return fflush(f) ? EOF : 0; /* the console streams stay */
+	rc = fflush(f) ? EOF : 0;
+	if (close(f->f_fd))
+		rc = EOF;
+	stream_free(f);
+	return rc;
+}
+
+FILE *freopen(const char *path, const char *mode, FILE *f)
+{
+	FILE *nf;
+
+	if (!path || !f->f_dyn) {
+		errno = EINVAL; /* no reopening of the console streams */
+		return NULL;
+	}
+	fclose(f);
+	nf = fopen(path, mode);
+	return nf;
+}
+
+FILE *tmpfile(void)
+{
+	static unsigned int seq;
+	char name[40];
+	FILE *f;
+
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "/tmp/.tmpfile-%u",
+			 __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+		f = fopen(name, "w+x");
+		if (f) {
+			unlink(name);
+			return f;
+		}
+		if (errno != EEXIST)
+			return NULL;
+	}
+	return NULL;
 }
 
 size_t fread(void *buf, size_t size, size_t n, FILE *f)
@@ -609,36 +798,83 @@ size_t fread(void *buf, size_t size, size_t n, FILE *f)
 
 	if (!size || !n || __builtin_mul_overflow(size, n, &total))
 		return 0;
-	spin_lock(&f->f_lock);
+	flock(f);
 	for (i = 0; i < total; i++) {
 		c = getc_locked(f);
 		if (c == EOF)
 			break;
 		p[i] = (unsigned char)c;
 	}
-	spin_unlock(&f->f_lock);
+	funlock(f);
 	return i / size;
 }
 
-/* The console cannot seek. */
+int fseeko(FILE *f, off_t off, int whence)
+{
+	off_t rc;
+
+	if (!f->f_dyn) {
+		errno = ESPIPE; /* the console cannot seek */
+		return -1;
+	}
+	flock(f);
+	if (f->f_len && flush_locked(f)) {
+		funlock(f);
+		return -1;
+	}
+	if (whence == SEEK_CUR)
+		off -= (off_t)(f->f_rlen - f->f_rpos) + (f->f_unget != EOF);
+	f->f_rpos = f->f_rlen = 0;
+	f->f_unget = EOF;
+	rc = libc_fd_seek(f->f_fd, off, whence);
+	if (rc >= 0)
+		f->f_eof = 0;
+	funlock(f);
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return 0;
+}
+
 int fseek(FILE *f, long off, int whence)
 {
-	(void)f;
-	(void)off;
-	(void)whence;
-	errno = ESPIPE;
-	return -1;
+	return fseeko(f, off, whence);
+}
+
+off_t ftello(FILE *f)
+{
+	off_t pos;
+
+	if (!f->f_dyn) {
+		errno = ESPIPE;
+		return -1;
+	}
+	flock(f);
+	pos = libc_fd_seek(f->f_fd, 0, SEEK_CUR);
+	if (pos >= 0)
+		pos += (off_t)f->f_len - (off_t)(f->f_rlen - f->f_rpos) -
+		       (f->f_unget != EOF);
+	funlock(f);
+	if (pos < 0) {
+		errno = (int)-pos;
+		return -1;
+	}
+	return pos;
 }
 
 long ftell(FILE *f)
 {
-	(void)f;
-	errno = ESPIPE;
-	return -1;
+	return ftello(f);
 }
 
 void rewind(FILE *f)
 {
+	if (!f->f_dyn) {
+		clearerr(f);
+		errno = ESPIPE;
+		return;
+	}
+	fseeko(f, 0, SEEK_SET);
 	clearerr(f);
-	errno = ESPIPE;
 }

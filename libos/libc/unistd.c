@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* <unistd.h>, <sys/random.h> and arc4random for one appliance: the
- * console as descriptors 0-2, one process, the kernel's CSPRNG. */
+/* <unistd.h>, <sys/random.h> and arc4random for one appliance: one
+ * process, the kernel's CSPRNG. The descriptor calls are in file.c. */
 #include <errno.h>
 #include <mosaic/mapp.h>
 #include <mosaic/memstats.h>
@@ -10,66 +10,10 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include <kernel/console.h>
+#include <fs/fd.h>
 #include <kernel/random.h>
 
 #include "libc_impl.h"
-
-static int badf(void)
-{
-	errno = EBADF;
-	return -1;
-}
-
-ssize_t write(int fd, const void *buf, size_t len)
-{
-	if (fd != STDOUT_FILENO && fd != STDERR_FILENO)
-		return badf();
-	/* stdio's own buffer first, so the order of output is kept. */
-	fflush(fd == STDOUT_FILENO ? stdout : stderr);
-	console_write(buf, len);
-	return (ssize_t)len;
-}
-
-ssize_t read(int fd, void *buf, size_t len)
-{
-	(void)buf;
-	(void)len;
-	if (fd != STDIN_FILENO)
-		return badf();
-	return 0; /* no input device yet: end of file */
-}
-
-int close(int fd)
-{
-	return fd >= 0 && fd <= 2 ? 0 : badf();
-}
-
-off_t lseek(int fd, off_t off, int whence)
-{
-	(void)off;
-	(void)whence;
-	if (fd < 0 || fd > 2)
-		return badf();
-	errno = ESPIPE;
-	return -1;
-}
-
-int isatty(int fd)
-{
-	if (fd == STDOUT_FILENO || fd == STDERR_FILENO)
-		return 1;
-	errno = fd == STDIN_FILENO ? ENOTTY : EBADF;
-	return 0;
-}
-
-int fsync(int fd)
-{
-	if (fd < 0 || fd > 2)
-		return badf();
-	libc_stdio_flush_all();
-	return 0;
-}
 
 pid_t getpid(void)
 {
@@ -114,7 +58,7 @@ long sysconf(int name)
 	case _SC_CLK_TCK:
 		return 100;
 	case _SC_OPEN_MAX:
-		return 3;
+		return FD_MAX;
 	case _SC_PAGESIZE:
 		return 4096;
 	case _SC_NPROCESSORS_CONF:
@@ -135,17 +79,6 @@ long sysconf(int name)
 int getpagesize(void)
 {
 	return 4096;
-}
-
-char *getcwd(char *buf, size_t size)
-{
-	if (!buf || size < 2) {
-		errno = buf ? ERANGE : EINVAL;
-		return NULL;
-	}
-	buf[0] = '/';
-	buf[1] = '\0';
-	return buf;
 }
 
 int gethostname(char *name, size_t len)

@@ -168,3 +168,7 @@ $(eval $(call unit_test,ext2,tests/unit/libos/ext2_test.c \
 	libos/fs/ext2/ext2_dir.c kernel/dev/bcache.c \
 	kernel/sched/sync.c tests/unit/fakes/fake_sched.c \
 	tests/unit/fakes/fake_host.c tests/unit/fakes/fake_fileblk.c))
+# libos/fs: the VFS, tmpfs and the descriptor table, with the kernel's
+# mutexes over the fake scheduler.
+UNIT_CFLAGS_vfs := -pthread -Ilibos/fs/include -Wshadow -Wmissing-prototypes
+$(eval $(call unit_test,vfs,tests/unit/libos/vfs_test.c libos/fs/vfs.c libos/fs/tmpfs.c libos/fs/fd.c kernel/sched/sync.c tests/unit/fakes/fake_sched.c tests/unit/fakes/fake_host.c))

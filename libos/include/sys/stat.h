@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * <sys/stat.h>: struct stat as on Linux x86-64 (144 bytes) and the mode
- * bits. fstat() works on the console descriptors 0-2 (character devices);
- * paths arrive with the storage issue, until then stat(), lstat() and
- * mkdir() fail with ENOSYS and say so once on stderr.
+ * bits, over the VFS. The console descriptors 0-2 are character devices
+ * (S_IFCHR | 0620). uid and gid are always 0.
  */
 #ifndef MOSAIC_SYS_STAT_H
 #define MOSAIC_SYS_STAT_H
@@ -65,13 +64,17 @@ struct stat {
 #define S_IWOTH 02
 #define S_IXOTH 01
 
-/* ENOSYS for now (storage issue). */
+#define UTIME_NOW ((1l << 30) - 1l)
+#define UTIME_OMIT ((1l << 30) - 2l)
+
 int stat(const char *path, struct stat *st);
 int lstat(const char *path, struct stat *st);
+int fstatat(int dirfd, const char *path, struct stat *st, int flags);
 int mkdir(const char *path, mode_t mode);
-
-/* Descriptors 0-2: a character device (S_IFCHR | 0620, owned by root,
- * st_blksize 1024, everything else 0). Others: EBADF. */
+int mkdirat(int dirfd, const char *path, mode_t mode);
 int fstat(int fd, struct stat *st);
+int utimensat(int dirfd, const char *path, const struct timespec ts[2],
+	      int flags);
+int futimens(int fd, const struct timespec ts[2]);
 
 #endif /* MOSAIC_SYS_STAT_H */

@@ -29,6 +29,9 @@ struct timezone {
  */
 int gettimeofday(struct timeval *restrict tv, void *restrict tz);
 
+/* Sets a file's access and modification times (NULL: now). */
+int utimes(const char *path, const struct timeval tv[2]);
+
 /* BSD helpers on struct timeval pointers, as glibc has them. */
 #define timerisset(tvp) ((tvp)->tv_sec || (tvp)->tv_usec)
 #define timerclear(tvp) ((tvp)->tv_sec = (tvp)->tv_usec = 0)

@@ -44,6 +44,7 @@
 #define strftime mosaic_strftime
 #define gettimeofday mosaic_gettimeofday
 #define sleep mosaic_sleep
+#define utimes mosaic_utimes
 #define usleep mosaic_usleep
 #else /* LIBC_NAMES_UNDO */
 #undef CLOCKS_PER_SEC
@@ -82,5 +83,6 @@
 #undef strftime
 #undef gettimeofday
 #undef sleep
+#undef utimes
 #undef usleep
 #endif /* LIBC_NAMES_UNDO */

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Integration test: files on the tmpfs root and on /tmp through the libc
+ * calls and stdio: create, write, read back, seek, dup, rename, links,
+ * directories, unlink of an open file, getcwd and chdir.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <itest.h>
+
+static void test_fd(const char *dir)
+{
+	char path[64], buf[32];
+	struct stat st;
+	int fd, fd2;
+
+	snprintf(path, sizeof(path), "%s/a.txt", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0644);
+	CHECK(fd >= 3, "open %s: %d errno %d", path, fd, errno);
+	CHECK(write(fd, "hello world", 11) == 11, "write");
+	CHECK(lseek(fd, 0, SEEK_SET) == 0, "lseek");
+	fd2 = dup(fd);
+	CHECK(read(fd2, buf, 5) == 5 && !memcmp(buf, "hello", 5), "dup read");
+	CHECK(lseek(fd, 0, SEEK_CUR) == 5, "shared offset");
+	CHECK(pread(fd, buf, 5, 6) == 5 && !memcmp(buf, "world", 5), "pread");
+	CHECK(fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 11,
+	      "fstat");
+	CHECK(open(path, O_CREAT | O_EXCL | O_WRONLY, 0644) == -1 &&
+		      errno == EEXIST,
+	      "O_EXCL");
+	close(fd2);
+	snprintf(buf, sizeof(buf), "%s/b.txt", dir);
+	CHECK(rename(path, buf) == 0, "rename");
+	CHECK(stat(path, &st) == -1 && errno == ENOENT, "old name gone");
+	CHECK(unlink(buf) == 0, "unlink open file");
+	CHECK(pread(fd, buf, 5, 0) == 5 && !memcmp(buf, "hello", 5),
+	      "read after unlink");
+	CHECK(close(fd) == 0 && close(fd) == -1 && errno == EBADF, "close");
+}
+
+static void test_dirs(void)
+{
+	char cwd[64];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	CHECK(mkdir("/tmp/d", 0755) == 0, "mkdir");
+	CHECK(mkdir("/tmp/d", 0755) == -1 && errno == EEXIST, "mkdir again");
+	CHECK(symlink("d", "/tmp/l") == 0, "symlink");
+	CHECK(chdir("/tmp/l") == 0, "chdir");
+	CHECK(getcwd(cwd, sizeof(cwd)) && !strcmp(cwd, "/tmp/d"), "getcwd %s",
+	      cwd);
+	CHECK(close(creat("f", 0644)) == 0, "creat");
+	CHECK(link("f", "g") == 0, "link");
+	d = opendir(".");
+	CHECK(d != NULL, "opendir");
+	while (d && (de = readdir(d)))
+		n++;
+	CHECK(n == 4, "readdir %d entries", n);
+	if (d)
+		closedir(d);
+	CHECK(rmdir("/tmp/d") == -1 && errno == ENOTEMPTY, "rmdir non-empty");
+	CHECK(chdir("..") == 0 && getcwd(cwd, sizeof(cwd)) &&
+		      !strcmp(cwd, "/tmp"),
+	      "chdir .. %s", cwd);
+	CHECK(open("/nope/x", O_RDONLY) == -1 && errno == ENOENT, "ENOENT");
+}
+
+static void test_stdio(void)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	f = fopen("/tmp/s.txt", "w+");
+	CHECK(f != NULL, "fopen");
+	if (!f)
+		return;
+	fprintf(f, "line %d\nsecond\n", 1);
+	CHECK(ftell(f) == 14, "ftell %ld", ftell(f));
+	rewind(f);
+	CHECK(getline(&line, &cap, f) == 7 && !strcmp(line, "line 1\n"),
+	      "getline");
+	CHECK(fseek(f, -7, SEEK_END) == 0 && getline(&line, &cap, f) == 7 &&
+		      !strcmp(line, "second\n"),
+	      "fseek");
+	CHECK(getline(&line, &cap, f) == -1 && feof(f), "eof");
+	CHECK(fclose(f) == 0, "fclose");
+	free(line);
+	f = fopen("/tmp/s.txt", "a");
+	CHECK(f && fputs("third\n", f) >= 0 && fclose(f) == 0, "append");
+	f = fopen("/tmp/s.txt", "r");
+	char buf[64] = { 0 };
+	CHECK(f && fread(buf, 1, sizeof(buf), f) == 20, "fread");
+	if (f)
+		fclose(f);
+}
+
+int main(void)
+{
+	test_fd("/tmp");
+	test_fd("");
+	test_dirs();
+	test_stdio();
+	CHECK(isatty(1) && !isatty(0), "isatty");
+	if (!failures)
+		printf("TEST PASS\n");
+	return failures != 0;
+}
