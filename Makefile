@@ -162,7 +162,7 @@ define initrd_rules
 $(1): tools/mkinitrd $(shell find $(3) 2>/dev/null)
 	$$(call msg,CPIO,$$@)
 	@mkdir -p $$(@D)
-	$(Q)$$(PYTHON) tools/mkinitrd -o $$@ $(3)
+	$(Q)$$(PYTHON) tools/mkinitrd --mkdir tmp -o $$@ $(3)
 $(2): $(1)
 	$$(call msg,AS,$$@)
 	@mkdir -p $$(@D)

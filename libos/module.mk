@@ -43,3 +43,4 @@ SRCS-libos += libos/fs/initrd.c
 SRCS-libos += libos/mapp/initrd.c
 SRCS-libos += libos/fs/vfs.c libos/fs/tmpfs.c libos/fs/fd.c libos/fs/boot.c
 SRCS-libos += libos/libc/file.c
+SRCS-libos += libos/fs/initrd_fs.c

@@ -458,6 +458,8 @@ static int open_vnode(struct vnode *at, const char *path, int flags,
 		err = -ELOOP;
 	else if (VFS_IS_DIR(vn->v_type) && acc != O_RDONLY)
 		err = -EISDIR;
+	else if (acc != O_RDONLY && vfs_is_rdonly(vn))
+		err = -EROFS; /* POSIX: opening for writing on a read-only fs */
 	else if ((flags & O_TRUNC) && acc != O_RDONLY && !created &&
 		 VFS_IS_REG(vn->v_type))
 		err = vfs_ftruncate(vn, 0);

@@ -5,11 +5,17 @@
  * right kinds, sizes and bytes. With argument "module" the boot loader
  * passed tests/integration/initrd/override/ as a module (tools/run
  * --initrd), which must replace the embedded archive; with "malformed"
- * the module is not an archive and every call must fail cleanly.
+ * the module is not an archive and every call must fail cleanly. The
+ * embedded archive is also the root of the file system: read through the
+ * VFS, read-only, with /tmp writable.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <mosaic/initrd.h>
 
@@ -108,8 +114,9 @@ static void check_dir(const char *path, const char *const *names)
 
 static void embedded(void)
 {
-	static const char *const root[] = { "config", "etc", "hello.txt", "www",
-					    NULL };
+	/* tmp is the mount point the build adds (mkinitrd --mkdir tmp). */
+	static const char *const root[] = { "config", "etc", "hello.txt",
+					    "tmp",    "www", NULL };
 	static const char *const etc[] = { "config.ini", "nested", NULL };
 	struct mosaic_initrd_stat st;
 	char buf[8];
@@ -155,14 +162,63 @@ static void malformed(void)
 	CHECK(mosaic_initrd_read("/", 0, buf, sizeof(buf)) == -EINVAL, "read");
 }
 
+/* The same archive through the VFS: it is "/", read-only, with a tmpfs
+ * on /tmp (the build adds the mount point). */
+static void through_vfs(void)
+{
+	char a[128], b[128];
+	struct stat st;
+	struct dirent *de;
+	unsigned int seen = 0;
+	DIR *d;
+	FILE *f;
+	long n;
+	int fd;
+
+	fd = open("/hello.txt", O_RDONLY);
+	CHECK(fd >= 0, "open /hello.txt: %s", strerror(errno));
+	n = fd >= 0 ? (long)read(fd, a, sizeof(a)) : -1;
+	CHECK(n > 0 && n == mosaic_initrd_read("/hello.txt", 0, b, sizeof(b)) &&
+		      memcmp(a, b, (size_t)n) == 0,
+	      "read /hello.txt through the VFS: %ld", n);
+	if (fd >= 0)
+		close(fd);
+	CHECK(stat("/etc/nested/deep/data.txt", &st) == 0 &&
+		      st.st_size == 5800 && S_ISREG(st.st_mode),
+	      "stat data.txt");
+	CHECK(lstat("/config", &st) == 0, "lstat /config");
+	CHECK(open("/hello.txt", O_WRONLY) == -1 && errno == EROFS,
+	      "write-open of the initrd: %s", strerror(errno));
+	CHECK(mkdir("/new", 0755) == -1 && errno == EROFS, "mkdir on /: %s",
+	      strerror(errno));
+	CHECK(unlink("/hello.txt") == -1 && errno == EROFS, "unlink on /: %s",
+	      strerror(errno));
+	f = fopen("/tmp/written", "w");
+	CHECK(f && fputs("tmp works\n", f) >= 0 && fclose(f) == 0,
+	      "write /tmp/written");
+	CHECK(stat("/tmp/written", &st) == 0 && st.st_size == 10,
+	      "stat /tmp/written");
+	d = opendir("/");
+	CHECK(d != NULL, "opendir /");
+	while (d && (de = readdir(d)) != NULL)
+		seen += !strcmp(de->d_name, "tmp") ||
+			!strcmp(de->d_name, "hello.txt");
+	if (d)
+		closedir(d);
+	CHECK(seen == 2, "readdir / found %u of tmp, hello.txt", seen);
+	printf("initrd: mounted at / read-only, /tmp writable\n");
+}
+
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "module") == 0)
+	if (argc > 1 && strcmp(argv[1], "module") == 0) {
 		module();
-	else if (argc > 1 && strcmp(argv[1], "malformed") == 0)
+	} else if (argc > 1 && strcmp(argv[1], "malformed") == 0) {
 		malformed();
-	else
+	} else {
 		embedded();
+		through_vfs();
+	}
 	if (failures)
 		return 1;
 	printf("TEST PASS\n");

@@ -147,6 +147,24 @@ class MkinitrdTest(unittest.TestCase):
         ents = parse(self.pack(env=env))
         self.assertEqual({e["mtime"] for e in ents}, {1500000000})
 
+    def test_mkdir(self):
+        # A mount point is added, sorted in, empty, 0755; one that exists
+        # is left as it is; only top-level names are taken.
+        ents = parse(self.pack("--mkdir", "tmp", "--mkdir", "etc"))
+        names = [e["name"] for e in ents]
+        self.assertEqual(names, ["empty", "etc", "etc/deep",
+                                 "etc/deep/run.sh", "etc/link",
+                                 "etc/secret", "etc/zero", "hello.txt",
+                                 "tmp"])
+        tmp = ents[-1]
+        self.assertEqual((tmp["mode"], tmp["filesize"]), (0o040755, 0))
+        self.assertEqual(parse(self.pack("--mkdir", "etc")),
+                         parse(self.pack()))
+        for bad in ("a/b", "..", ""):
+            res = run("--mkdir", bad, self.src)
+            self.assertEqual(res.returncode, 1)
+            self.assertIn("give one top-level name", res.stderr.decode())
+
     def test_empty(self):
         res = run("--empty")
         self.assertEqual(res.returncode, 0)
