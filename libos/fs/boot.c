@@ -87,10 +87,12 @@ int vfs_boot(void)
 	if (err)
 		return err;
 	err = vfs_mount("/tmp", tmpfs_root(tmp), "tmpfs", 0);
+	if (!err)
+		return 0;
+	tmpfs_destroy(tmp);
 	if (err == -ENOENT || err == -ENOTDIR) {
 		log_warn("mosaic: the initrd has no /tmp directory; no tmpfs "
 			 "mounted (pack it with tools/mkinitrd --mkdir tmp)\n");
-		tmpfs_destroy(tmp);
 		return 0;
 	}
 	return err;

@@ -51,17 +51,31 @@ void vnode_ref(struct vnode *vn)
 
 void vnode_put(struct vnode *vn)
 {
+	unsigned int r;
 	bool held;
 
-	if (!vn || __atomic_sub_fetch(&vn->v_refs, 1, __ATOMIC_ACQ_REL))
+	if (!vn)
 		return;
-	if (!vn->v_ops->release)
+	if (!vn->v_ops->release) {
+		__atomic_sub_fetch(&vn->v_refs, 1, __ATOMIC_ACQ_REL);
 		return;
+	}
+	/* Not the last reference: no lock needed. */
+	r = __atomic_load_n(&vn->v_refs, __ATOMIC_RELAXED);
+	while (r > 1)
+		if (__atomic_compare_exchange_n(&vn->v_refs, &r, r - 1, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			return;
+	/* Perhaps the last: decide under the VFS lock, which every lookup
+	 * that could take a new reference holds. Dropping to 0 first and
+	 * locking afterwards let another task look the node up, unlink and
+	 * free it meanwhile (review finding). */
 	held = vfs_lock_held();
 	if (!held)
 		vfs_lock();
-	/* Looked up again meanwhile: the release op checks v_refs. */
-	vn->v_ops->release(vn);
+	if (__atomic_sub_fetch(&vn->v_refs, 1, __ATOMIC_ACQ_REL) == 0)
+		vn->v_ops->release(vn);
 	if (!held)
 		vfs_unlock();
 }

@@ -54,7 +54,7 @@ static void flock(struct mosaic_file *f)
 	if (f->f_dyn)
 		mutex_lock(&f->f_mutex);
 	else
-		flock(f);
+		spin_lock(&f->f_lock);
 }
 
 static void funlock(struct mosaic_file *f)
@@ -62,7 +62,7 @@ static void funlock(struct mosaic_file *f)
 	if (f->f_dyn)
 		mutex_unlock(&f->f_mutex);
 	else
-		funlock(f);
+		spin_unlock(&f->f_lock);
 }
 
 static char stdout_buf[BUFSIZ];
