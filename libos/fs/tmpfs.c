@@ -130,8 +130,13 @@ static struct tmpfs_dirent **find(struct tmpfs_node *dir, const char *name,
 static int add_entry(struct tmpfs_node *dir, const char *name, size_t len,
 		     struct tmpfs_node *n)
 {
-	struct tmpfs_dirent *e = malloc(sizeof(*e) + len), **pp;
+	struct tmpfs_dirent *e, **pp;
 
+	/* A removed directory takes no new names (its parent may be gone:
+	 * review finding), as on Linux. */
+	if (!dir->tn_nlink)
+		return -ENOENT;
+	e = malloc(sizeof(*e) + len);
 	if (!e)
 		return -ENOMEM;
 	e->te_node = n;
@@ -165,6 +170,8 @@ static int tmpfs_lookup(struct vnode *dvn, const char *name, size_t len,
 	struct tmpfs_node *dir = tnode(dvn), *n;
 	struct tmpfs_dirent **pp;
 
+	if (!dir->tn_nlink)
+		return -ENOENT; /* removed: not even ".." */
 	if (len == 2 && !memcmp(name, "..", 2)) {
 		n = dir->tn_parent ? dir->tn_parent : dir;
 	} else {
@@ -229,6 +236,7 @@ static void drop_name(struct tmpfs_node *dir, struct tmpfs_node *n)
 	if (VFS_IS_DIR(n->tn_mode)) {
 		dir->tn_nlink--;
 		n->tn_nlink = 0;
+		n->tn_parent = NULL; /* not counted: the parent may go next */
 	} else {
 		n->tn_nlink--;
 	}

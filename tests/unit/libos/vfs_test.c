@@ -154,6 +154,28 @@ static int open_file(const char *path, unsigned int flags)
 	return fd;
 }
 
+/* A removed working directory: its parent may be freed next; lookups in
+ * it, ".." included, and new names in it give ENOENT (review finding:
+ * ".." used the freed parent). */
+static void test_removed_cwd(void **state)
+{
+	struct vattr va;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(vfs_mkdir(NULL, "/a", 0755), 0);
+	assert_int_equal(vfs_mkdir(NULL, "/a/b", 0755), 0);
+	assert_int_equal(vfs_chdir(NULL, "/a/b"), 0);
+	assert_int_equal(vfs_rmdir(NULL, "/a/b"), 0);
+	assert_int_equal(vfs_rmdir(NULL, "/a"), 0);
+	assert_int_equal(vfs_stat(NULL, "..", 0, &va), -ENOENT);
+	assert_int_equal(vfs_chdir(NULL, ".."), -ENOENT);
+	assert_int_equal(vfs_mkdir(NULL, "c", 0755), -ENOENT);
+	assert_true(vfs_getcwd(buf, sizeof(buf)) < 0);
+	assert_int_equal(vfs_chdir(NULL, "/"), 0);
+	assert_int_equal(vfs_stat(NULL, "/a", 0, &va), -ENOENT);
+}
+
 static void test_fds(void **state)
 {
 	struct file *f, *g;
@@ -242,6 +264,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_symlinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rename_link, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_removed_cwd, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_fds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enospc, setup, teardown),
