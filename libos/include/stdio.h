@@ -50,14 +50,15 @@ int setvbuf(FILE *f, char *buf, int mode, size_t size);
  * Each returns the number of bytes written (snprintf/vsnprintf: the
  * length the whole output has, without the NUL), or -1 with errno set:
  * EOVERFLOW (the length would exceed INT_MAX), EILSEQ (a wide character
- * outside ASCII), EIO (the stream has an error), EBADF (dprintf on an fd
- * other than 1 or 2), ENOMEM (asprintf).
+ * outside ASCII), EIO (the stream has an error), write()'s errors
+ * (dprintf: EBADF, ENOSPC, ...), ENOMEM (asprintf).
  *
  * fprintf/vfprintf/printf/vprintf hold the stream's lock for the whole
  * call, so concurrent calls never interleave. snprintf/vsnprintf store at
  * most (size) - 1 bytes and a NUL when (size) > 0; (buf) may be NULL if
- * (size) is 0. dprintf/vdprintf write unbuffered to fd 1 or 2 (the
- * console) after flushing that stream. asprintf/vasprintf store a
+ * (size) is 0. dprintf/vdprintf write to fd 1 or 2 (the console) after
+ * flushing that stream, and through write() to any other descriptor
+ * (gathered in a small buffer, not a stream). asprintf/vasprintf store a
  * malloc'd string in (*strp), to be freed by the caller, or NULL on error.
  * None of them allocates except asprintf/vasprintf.
  */

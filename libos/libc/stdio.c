@@ -360,16 +360,68 @@ static void console_emit(void *ctx, const char *s, size_t len)
 	console_write(s, len);
 }
 
+/* vdprintf() on a descriptor other than the console: output gathered in
+ * a small buffer and handed to write(); the first error sticks. */
+struct fd_sink {
+	int fs_fd;
+	int fs_errno;
+	size_t fs_len;
+	char fs_buf[256];
+};
+
+static void fd_sink_flush(struct fd_sink *o)
+{
+	size_t done = 0;
+
+	while (done < o->fs_len && !o->fs_errno) {
+		ssize_t n = write(o->fs_fd, o->fs_buf + done, o->fs_len - done);
+
+		if (n < 0)
+			o->fs_errno = errno;
+		else
+			done += (size_t)n;
+	}
+	o->fs_len = 0;
+}
+
+static void fd_emit(void *ctx, const char *s, size_t len)
+{
+	struct fd_sink *o = ctx;
+
+	while (len && !o->fs_errno) {
+		size_t k = sizeof(o->fs_buf) - o->fs_len;
+
+		if (k > len)
+			k = len;
+		memcpy(o->fs_buf + o->fs_len, s, k);
+		o->fs_len += k;
+		s += k;
+		len -= k;
+		if (o->fs_len == sizeof(o->fs_buf))
+			fd_sink_flush(o);
+	}
+}
+
 int vdprintf(int fd, const char *fmt, va_list ap)
 {
-	/* TODO(libc): go through write() once descriptors reach files #8 */
-	if (fd != 1 && fd != 2) {
-		errno = EBADF;
+	struct fd_sink o;
+	int n;
+
+	if (fd == 1 || fd == 2) {
+		/* Like write(): what the stream holds goes out first. */
+		fflush(fd == 1 ? stdout : stderr);
+		return posix_ret(libc_vformat(console_emit, NULL, fmt, ap));
+	}
+	o.fs_fd = fd;
+	o.fs_errno = 0;
+	o.fs_len = 0;
+	n = libc_vformat(fd_emit, &o, fmt, ap);
+	fd_sink_flush(&o);
+	if (o.fs_errno) {
+		errno = o.fs_errno;
 		return -1;
 	}
-	/* Like write(): what the stream holds goes out first. */
-	fflush(fd == 1 ? stdout : stderr);
-	return posix_ret(libc_vformat(console_emit, NULL, fmt, ap));
+	return posix_ret(n);
 }
 
 int dprintf(int fd, const char *fmt, ...)

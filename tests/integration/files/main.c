@@ -98,10 +98,24 @@ static void test_stdio(void)
 	f = fopen("/tmp/s.txt", "a");
 	CHECK(f && fputs("third\n", f) >= 0 && fclose(f) == 0, "append");
 	f = fopen("/tmp/s.txt", "r");
-	char buf[64] = { 0 };
+	char buf[600] = { 0 };
 	CHECK(f && fread(buf, 1, sizeof(buf), f) == 20, "fread");
 	if (f)
 		fclose(f);
+	/* dprintf on a file descriptor, longer than its 256-byte gathering
+	 * buffer; on a bad one, write()'s EBADF. */
+	int fd = open("/tmp/d.txt", O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	CHECK(fd >= 0 && dprintf(fd, "%d:%300s|", 42, "x") == 304,
+	      "dprintf to a file");
+	if (fd >= 0)
+		close(fd);
+	fd = open("/tmp/d.txt", O_RDONLY);
+	CHECK(fd >= 0 && read(fd, buf, sizeof(buf)) == 304 && buf[0] == '4' &&
+		      buf[302] == 'x' && buf[303] == '|',
+	      "dprintf output read back");
+	if (fd >= 0)
+		close(fd);
+	CHECK(dprintf(99, "x") == -1 && errno == EBADF, "dprintf(99)");
 }
 
 int main(void)
