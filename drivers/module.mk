@@ -7,3 +7,4 @@ SRCS-drivers += drivers/virtio/virtio_mmio.c
 SRCS-drivers += drivers/virtio_blk/virtio_blk.c
 SRCS-drivers += drivers/virtio_rng/virtio_rng.c
 SRCS-drivers += drivers/virtio/virtq.c
+SRCS-drivers += drivers/virtio_net/virtio_net.c

@@ -62,3 +62,5 @@ SRCS-kernel += kernel/dev/pci.c
 SRCS-kernel += kernel/dev/pci_parse.c
 SRCS-kernel += kernel/acpi/aml_mmio.c
 SRCS-kernel += kernel/lib/initrd.c
+SRCS-kernel += kernel/dev/netbuf.c
+SRCS-kernel += kernel/dev/netdev.c

@@ -147,12 +147,24 @@ void virtio_queue_irq(void *arg)
 		s->vs_fn(q, s->vs_arg);
 }
 
+void virtio_config_intr(void *arg)
+{
+	struct virtio_dev *vd = arg;
+	virtio_config_handler_t fn =
+		__atomic_load_n(&vd->vd_config_fn, __ATOMIC_ACQUIRE);
+
+	if (fn)
+		fn(vd, vd->vd_config_arg);
+}
+
 void virtio_shared_irq(void *arg)
 {
 	struct virtio_dev *vd = arg;
 	uint32_t isr = vd->vd_ops->isr(vd);
 	unsigned int i;
 
+	if (isr & VIRTIO_ISR_CONFIG)
+		virtio_config_intr(vd);
 	if (!(isr & VIRTIO_ISR_QUEUE))
 		return; /* another device on the line, or a config change */
 	for (i = 0; i < vd->vd_nqueues; i++) {
@@ -226,6 +238,22 @@ fail:
 	return rc;
 }
 
+int virtio_config_irq(struct virtio_dev *vd, virtio_config_handler_t fn,
+		      void *arg)
+{
+	int rc;
+
+	if (!fn || vd->vd_config_fn || !vd->vd_nqueues)
+		return -EINVAL;
+	vd->vd_config_arg = arg;
+	/* A shared line is already live for the queues. */
+	__atomic_store_n(&vd->vd_config_fn, fn, __ATOMIC_RELEASE);
+	rc = vd->vd_ops->config_irq(vd);
+	if (rc)
+		__atomic_store_n(&vd->vd_config_fn, NULL, __ATOMIC_RELEASE);
+	return rc;
+}
+
 void virtio_notify(struct virtio_dev *vd, struct virtq *q)
 {
 	vd->vd_ops->notify(vd, q);
@@ -273,6 +301,10 @@ void virtio_stop(struct virtio_dev *vd)
 			irq_free_vector(s->vs_vector);
 			s->vs_vector = 0;
 		}
+	}
+	if (vd->vd_config_vector) {
+		irq_free_vector(vd->vd_config_vector);
+		vd->vd_config_vector = 0;
 	}
 	if (vd->vd_msix)
 		pci_msix_disable(vd->vd_dev->d_pci);

@@ -49,6 +49,9 @@ struct virtio_transport_ops {
 	void (*notify)(struct virtio_dev *vd, struct virtq *q);
 	/* Reads and clears the interrupt status (VIRTIO_ISR_*). */
 	uint32_t (*isr)(struct virtio_dev *vd);
+	/* Routes configuration changes to virtio_config_intr() (MSI-X), or
+	 * does nothing where the shared handler sees them in the ISR. */
+	int (*config_irq)(struct virtio_dev *vd);
 };
 
 struct vq_slot {
@@ -88,6 +91,9 @@ struct virtio_dev {
 	bool vd_intx; /* PCI: attached to its INTx line */
 	uint32_t vd_gsi; /* the INTx or MMIO line, when attached */
 	bool vd_stopped; /* virtio_stop() ran */
+	virtio_config_handler_t vd_config_fn; /* published last */
+	void *vd_config_arg;
+	int vd_config_vector; /* MSI-X: its own vector, or 0 */
 	struct vq_slot vd_queues[VIRTIO_QUEUES_MAX];
 	unsigned int vd_nqueues;
 };
@@ -148,5 +154,7 @@ const char *virtio_type_name(uint16_t type);
 void virtio_shared_irq(void *arg);
 /* A queue's own MSI-X vector. */
 void virtio_queue_irq(void *arg);
+/* The configuration-change MSI-X vector (arg: the device). */
+void virtio_config_intr(void *arg);
 
 #endif /* VIRTIO_IMPL_H */

@@ -36,6 +36,44 @@ uint16_t virtio_pci_type(const struct device *dev)
 	return 0;
 }
 
+/* Gives configuration changes the MSI-X entry after the queues' (INTx:
+ * the shared handler reads the ISR instead). */
+static int pci_config_irq(struct virtio_dev *vd)
+{
+	unsigned int entry = vd->vd_nqueues;
+	uint16_t got;
+	int v, rc;
+
+	if (!vd->vd_msix)
+		return 0;
+	if (entry >= vd->vd_msix_entries)
+		return -ENOSPC;
+	v = irq_alloc_vector(virtio_config_intr, vd);
+	if (v < 0)
+		return v;
+	rc = pci_msix_set(vd->vd_dev->d_pci, entry, v, 0);
+	if (rc)
+		goto err_free;
+	if (vd->vd_legacy) {
+		io_outw(vd->vd_iobase + VLEG_MSIX_CONFIG, (uint16_t)entry);
+		got = io_inw(vd->vd_iobase + VLEG_MSIX_CONFIG);
+	} else {
+		mmio_w16(vd->vd_base + VPCI_MSIX_CONFIG, (uint16_t)entry);
+		got = mmio_r16(vd->vd_base + VPCI_MSIX_CONFIG);
+	}
+	if (got != entry) {
+		log_err("%s: configuration refused its MSI-X vector\n",
+			vd->vd_name);
+		rc = -EIO;
+		goto err_free;
+	}
+	vd->vd_config_vector = v;
+	return 0;
+err_free:
+	irq_free_vector(v);
+	return rc;
+}
+
 /* Modern ------------------------------------------------------------------ */
 
 static uint8_t m_get_status(struct virtio_dev *vd)
@@ -161,6 +199,7 @@ static const struct virtio_transport_ops modern_ops = {
 	.queue_enable = m_queue_enable,
 	.notify = m_notify,
 	.isr = m_isr,
+	.config_irq = pci_config_irq,
 };
 
 /* Legacy ------------------------------------------------------------------ */
@@ -263,6 +302,7 @@ static const struct virtio_transport_ops legacy_ops = {
 	.queue_enable = l_queue_enable,
 	.notify = l_notify,
 	.isr = l_isr,
+	.config_irq = pci_config_irq,
 };
 
 /* Probe ------------------------------------------------------------------- */

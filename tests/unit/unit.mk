@@ -172,3 +172,16 @@ $(eval $(call unit_test,ext2,tests/unit/libos/ext2_test.c \
 # mutexes over the fake scheduler.
 UNIT_CFLAGS_vfs := -pthread -Ilibos/fs/include -Wshadow -Wmissing-prototypes
 $(eval $(call unit_test,vfs,tests/unit/libos/vfs_test.c libos/fs/vfs.c libos/fs/tmpfs.c libos/fs/fd.c kernel/sched/sync.c tests/unit/fakes/fake_sched.c tests/unit/fakes/fake_host.c))
+# kernel/dev/netbuf.c with a malloc heap (fakes in the test).
+UNIT_CFLAGS_netbuf := -Wshadow -Wmissing-prototypes
+$(eval $(call unit_test,netbuf,tests/unit/kernel/netbuf_test.c kernel/dev/netbuf.c))
+# drivers/virtio_net with the virtio core, the split virtqueue, netbufs
+# and the netdev layer (included by the test), over a transport the test
+# emulates (virtio_mmio.c is linked for the core's references only).
+UNIT_CFLAGS_virtio_net := -Idrivers/virtio/include -iquote drivers/virtio \
+	-iquote drivers/virtio_net -Wshadow
+$(eval $(call unit_test,virtio_net,tests/unit/drivers/virtio_net_test.c \
+	drivers/virtio/virtio.c drivers/virtio/virtio_mmio.c \
+	drivers/virtio/virtq.c kernel/dev/netbuf.c kernel/lib/string.c \
+	kernel/lib/fmt.c tests/unit/fakes/fake_dma.c \
+	tests/unit/fakes/percpu_fake.c))

@@ -17,7 +17,12 @@
  *   mutex/cond/sem/rwlock internal locks (sched/sync.c)
  *   virtio device locks (drivers/virtio_blk, virtio_rng: one per device,
  *                        taken in their interrupt handlers too; request
- *                        completions run after it is released)
+ *                        completions run after it is released;
+ *                        virtio_net: a receive and a transmit lock per
+ *                        device, never nested, no client call under
+ *                        either; the receive lock is also taken by the
+ *                        last netbuf_put() of a received frame, so a
+ *                        frame may be put holding any lock listed above)
  *   blkdev wait lock    (dev/blkdev.c: one for every sleeping request
  *                        waiter; the completion wakes under it)
  *   bcache read-ahead lock (dev/bcache.c: read-ahead completions take it
@@ -30,7 +35,8 @@
  *                        another CPU's, holding none)
  *   tasks lock          (sched/sched.c: the list of all tasks)
  *   stack lock          (mm/stack.c)
- *   device registry and blkdev list locks (dev/dev.c, dev/blkdev.c)
+ *   device registry and blkdev list locks (dev/dev.c, dev/blkdev.c,
+ *                        and the netdev list, dev/netdev.c)
  *   vm lock             (mm/mm.c: the kernel page tables)
  *   tlb lock            (arch/x86_64/smp.c: one shootdown at a time)
  *   heap lock           (mm/heap.c: slabs and large blocks)

@@ -234,6 +234,22 @@ int __must_check virtio_queue_setup(struct virtio_dev *vdev, uint16_t index,
 				    virtq_handler_t fn, void *arg,
 				    struct virtq **out);
 
+/* A configuration change (§2.5.2): interrupt context, must not sleep;
+ * may be called when nothing changed. */
+typedef void (*virtio_config_handler_t)(struct virtio_dev *vdev, void *arg);
+
+/*
+ * Asks for configuration-change interrupts, calling fn(vdev, arg) on
+ * each: a vector of its own on MSI-X (the table entry after the queues'),
+ * else from the shared handler when the ISR says the configuration
+ * changed. After every queue is set up, before virtio_ready(). Returns 0;
+ * -EINVAL (fn NULL, already set, or no queue set up yet); -ENOSPC when
+ * the MSI-X table has no entry left; -EIO when the device refuses the
+ * vector; or an error of the IRQ API.
+ */
+int __must_check virtio_config_irq(struct virtio_dev *vdev,
+				   virtio_config_handler_t fn, void *arg);
+
 /* Notifies the device of new chains on q. Any context. */
 void virtio_notify(struct virtio_dev *vdev, struct virtq *q);
 
