@@ -50,7 +50,7 @@ LDFLAGS_IMAGE := -nostdlib -static -no-pie -z max-page-size=0x200 -z common-page
 INC-boot := -Iboot/include
 INC-kernel := -Ikernel/include -Ikernel/arch/x86_64/include -Iboot/include
 INC-drivers := -Ikernel/include -Idrivers/virtio/include
-INC-libos := -Ilibos/include -Ikernel/include -Ilibos/fs/include
+INC-libos := -Ilibos/include -Ikernel/include -Ilibos/fs/include -Ilibos/net/include
 INC-apps := -Ilibos/include
 
 # Boot-time and cold code is built for size, libos and apps for speed; a hot
@@ -162,7 +162,7 @@ define initrd_rules
 $(1): tools/mkinitrd $(shell find $(3) 2>/dev/null)
 	$$(call msg,CPIO,$$@)
 	@mkdir -p $$(@D)
-	$(Q)$$(PYTHON) tools/mkinitrd --mkdir tmp -o $$@ $(3)
+	$(Q)$$(PYTHON) tools/mkinitrd --mkdir tmp --mkdir data -o $$@ $(3)
 $(2): $(1)
 	$$(call msg,AS,$$@)
 	@mkdir -p $$(@D)
@@ -280,6 +280,7 @@ bench: $(APP_IMAGE)
 	$(Q)BUILD=$(BUILD) bench/sched.sh
 	$(Q)BUILD=$(BUILD) bench/pthread.sh
 	$(Q)BUILD=$(BUILD) bench/blk.py
+	$(Q)BUILD=$(BUILD) bench/net.py
 
 clean:
 	rm -rf $(BUILD)

@@ -44,3 +44,12 @@ SRCS-libos += libos/mapp/initrd.c
 SRCS-libos += libos/fs/vfs.c libos/fs/tmpfs.c libos/fs/fd.c libos/fs/boot.c
 SRCS-libos += libos/libc/file.c
 SRCS-libos += libos/fs/initrd_fs.c
+SRCS-libos += libos/fs/poll.c libos/fs/epoll.c libos/fs/pipe.c libos/libc/poll.c
+# The network stack (libos/net), its task and the socket calls.
+SRCS-libos += libos/net/stack.c libos/net/ether.c libos/net/arp.c \
+	libos/net/ip.c libos/net/ip_frag.c libos/net/icmp.c libos/net/udp.c \
+	libos/net/tcp.c libos/net/tcp_in.c libos/net/tcp_out.c \
+	libos/net/tcp_syn.c libos/net/tcp_timer.c libos/net/dhcp.c \
+	libos/net/dns.c libos/net/resolv.c libos/net/netd.c \
+	libos/net/socket.c libos/net/sock_io.c libos/net/sockopt.c \
+	libos/libc/socket.c

@@ -2,6 +2,7 @@
 /* Open files and the descriptor table (<fs/fd.h>). */
 #include <fs/fd.h>
 
+#include <poll.h>
 #include <stdlib.h>
 
 #include <kernel/errno.h>
@@ -121,6 +122,8 @@ ssize_t file_read(struct file *f, void *buf, size_t len)
 		return -EBADF;
 	if (!f->f_ops->fo_read)
 		return -EINVAL;
+	if (!f->f_ops->fo_seekable)
+		return f->f_ops->fo_read(f, buf, len, &f->f_off);
 	mutex_lock(&f->f_lock);
 	n = f->f_ops->fo_read(f, buf, len, &f->f_off);
 	mutex_unlock(&f->f_lock);
@@ -135,6 +138,9 @@ ssize_t file_write(struct file *f, const void *buf, size_t len)
 		return -EBADF;
 	if (!f->f_ops->fo_write)
 		return -EINVAL;
+	if (!f->f_ops->fo_seekable)
+		return f->f_ops->fo_write(f, buf, len, &f->f_off,
+					  file_get_flags(f) & FILE_APPEND);
 	mutex_lock(&f->f_lock);
 	n = f->f_ops->fo_write(f, buf, len, &f->f_off,
 			       file_get_flags(f) & FILE_APPEND);
@@ -252,6 +258,18 @@ void file_set_flags(struct file *f, unsigned int flags)
 bool file_is_tty(struct file *f)
 {
 	return f->f_ops->fo_tty;
+}
+
+unsigned int file_poll(struct file *f, struct pollwait *pw)
+{
+	if (!f->f_ops->fo_poll)
+		return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+	return f->f_ops->fo_poll(f, pw);
+}
+
+bool file_can_poll(struct file *f)
+{
+	return f->f_ops->fo_poll != NULL;
 }
 
 /* --- the table --- */

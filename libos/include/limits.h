@@ -43,5 +43,6 @@
 #define PATH_MAX 4096
 #define NAME_MAX 255
 #define IOV_MAX 1024
+#define PIPE_BUF 4096 /* pipe writes up to this size are atomic */
 
 #endif /* MOSAIC_LIMITS_H */

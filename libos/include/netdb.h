@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * <netdb.h>: name resolution, with glibc's constants and struct layouts.
- * Resolving needs the network issue: until then getaddrinfo() returns
- * EAI_SYSTEM with errno ENOSYS and gethostbyname() returns NULL with
- * h_errno NO_RECOVERY, each saying so once on stderr.
+ * <netdb.h>: name resolution, with glibc's constants and struct layouts
+ * (libos/net/resolv.c). IPv4 only: numeric addresses and "localhost" are
+ * answered at once, other names by the DNS servers the network was
+ * configured with (mosaic.net=static:...,DNS or DHCP), asked for A
+ * records over UDP. No hosts file, search domains, cache or TCP.
  */
 #ifndef MOSAIC_NETDB_H
 #define MOSAIC_NETDB_H
@@ -70,8 +71,27 @@ struct hostent {
 /* The last gethostbyname() error (one for the whole image). */
 extern int h_errno;
 
-/* Returns EAI_SYSTEM with errno ENOSYS for now (network issue); *res is
- * set to NULL. */
+/*
+ * Resolves node (a dotted IPv4 address in any inet_aton() form,
+ * "localhost", a DNS name, or NULL for the wildcard with AI_PASSIVE and
+ * the loopback without) and service (decimal, a name from a small
+ * built-in table such as "http", or NULL for port 0) into *res: one entry
+ * per address and socket type (SOCK_STREAM/TCP first, then SOCK_DGRAM/
+ * UDP, unless hints narrow it), ai_canonname on the first one with
+ * AI_CANONNAME. hints (may be NULL) take ai_family AF_UNSPEC or AF_INET,
+ * ai_socktype 0, SOCK_STREAM or SOCK_DGRAM, ai_protocol 0, IPPROTO_TCP
+ * or IPPROTO_UDP, ai_flags AI_PASSIVE, AI_CANONNAME, AI_NUMERICHOST,
+ * AI_NUMERICSERV (AI_ADDRCONFIG, AI_V4MAPPED, AI_ALL accepted, no
+ * effect). May block: if no DNS server is known yet it waits for the
+ * network configuration (DHCP), then asks each server twice (2 s, then
+ * 4 s). Returns 0, or EAI_BADFLAGS, EAI_FAMILY, EAI_SOCKTYPE,
+ * EAI_SERVICE, EAI_NONAME (no such name, or not numeric with
+ * AI_NUMERICHOST/AI_NUMERICSERV), EAI_NODATA (the name has no IPv4
+ * address), EAI_ADDRFAMILY (an IPv6 literal), EAI_AGAIN (no answer, no
+ * network, SERVFAIL), EAI_FAIL (refused, truncated answer, no DNS server
+ * configured), EAI_MEMORY, EAI_SYSTEM (errno says why). *res is NULL
+ * after a failure.
+ */
 int getaddrinfo(const char *node, const char *service,
 		const struct addrinfo *hints, struct addrinfo **res);
 
@@ -81,7 +101,9 @@ void freeaddrinfo(struct addrinfo *res);
 /* glibc's message for an EAI_* code ("Unknown error" for others). */
 const char *gai_strerror(int code);
 
-/* Returns NULL with h_errno NO_RECOVERY for now (network issue). */
+/* getaddrinfo(name, NULL) for AF_INET as a hostent in static storage,
+ * overwritten by the next call (from any microapp: not reentrant), or
+ * NULL with h_errno HOST_NOT_FOUND, NO_DATA, TRY_AGAIN or NO_RECOVERY. */
 struct hostent *gethostbyname(const char *name);
 
 #endif /* MOSAIC_NETDB_H */

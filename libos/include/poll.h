@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * <poll.h>: struct pollfd and the event bits (Linux values). poll() fails
- * with ENOSYS until the network issue lands, saying so once on stderr.
+ * <poll.h>: struct pollfd and the event bits (Linux values). poll() works
+ * on every descriptor: pipes, sockets and epoll instances report their
+ * state; files and the console are always ready.
  */
 #ifndef MOSAIC_POLL_H
 #define MOSAIC_POLL_H
@@ -26,7 +27,8 @@ struct pollfd {
 #define POLLWRBAND 0x200
 #define POLLRDHUP 0x2000
 
-/* ENOSYS for now (network issue). */
+/* Waits up to timeout ms (negative: forever) for one of fds to be ready;
+ * returns how many have revents set, 0 on timeout. */
 int poll(struct pollfd *fds, nfds_t nfds, int timeout);
 
 #endif /* MOSAIC_POLL_H */

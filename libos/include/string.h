@@ -26,6 +26,9 @@ int memcmp(const void *a, const void *b, size_t n);
 void *memchr(const void *s, int c, size_t n);
 /* Like memchr, but the last such byte. */
 void *memrchr(const void *s, int c, size_t n);
+/* The first occurrence of needle (nlen bytes) in hay (hlen bytes); hay
+ * itself for an empty needle (GNU). */
+void *memmem(const void *hay, size_t hlen, const void *needle, size_t nlen);
 /*
  * Copies bytes from (src) to (dst) up to and including the first byte
  * equal to (unsigned char)(c), at most (n). Returns the byte after that

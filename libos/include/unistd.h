@@ -45,8 +45,9 @@ int truncate(const char *path, off_t len);
 int dup(int fd);
 int dup2(int fd, int fd2);
 int dup3(int fd, int fd2, int flags);
-/* ENOSYS (no pipes yet), with one line the first time. */
+/* fds[0] reads what fds[1] writes; pipe2 takes O_NONBLOCK, O_CLOEXEC. */
 int pipe(int fds[2]);
+int pipe2(int fds[2], int flags);
 int access(const char *path, int mode);
 int faccessat(int dirfd, const char *path, int mode, int flags);
 int chdir(const char *path);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What is left of the storage stubs: pipe() (ENOSYS, said once on
- * stderr: no pipes yet) and uname(). The file calls are in file.c.
+ * What is left of the storage stubs: uname(). The file calls are in
+ * file.c, pipes in poll.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,16 +14,6 @@
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-
-#include "enosys_impl.h"
-
-#define STORAGE "storage"
-
-int pipe(int fds[2])
-{
-	(void)fds;
-	return LIBC_ENOSYS(pipe, STORAGE);
-}
 
 static void copy_field(char *dst, const char *src)
 {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <kernel/app.h>
+#include <net/netd.h>
 
 #include "libc_impl.h"
 
@@ -18,6 +19,7 @@ static int libc_start(int argc, char **argv, char **envp)
 {
 	environ = envp;
 	libc_files_init();
+	net_start_boot();
 	exit(main(argc, argv, envp));
 }
 KERNEL_APP_ENTRY(libc_start);

@@ -28,6 +28,24 @@ void *memchr(const void *s, int c, size_t n)
 	return NULL;
 }
 
+void *memmem(const void *hay, size_t hlen, const void *needle, size_t nlen)
+{
+	const unsigned char *h = hay, *n = needle;
+
+	if (nlen == 0)
+		return (void *)h;
+	while (hlen >= nlen) {
+		const unsigned char *p = memchr(h, n[0], hlen - nlen + 1);
+		if (p == NULL)
+			return NULL;
+		if (memcmp(p, n, nlen) == 0)
+			return (void *)p;
+		hlen -= (size_t)(p - h) + 1;
+		h = p + 1;
+	}
+	return NULL;
+}
+
 size_t strlen(const char *s)
 {
 	return kstrlen(s);

@@ -185,3 +185,93 @@ $(eval $(call unit_test,virtio_net,tests/unit/drivers/virtio_net_test.c \
 	drivers/virtio/virtq.c kernel/dev/netbuf.c kernel/lib/string.c \
 	kernel/lib/fmt.c tests/unit/fakes/fake_dma.c \
 	tests/unit/fakes/percpu_fake.c))
+# libos/net below TCP (Ethernet, ARP, IPv4, ICMP, UDP), TCP stubbed out by
+# tcp_none.c; the clock, randomness and heap from fake_netenv.c.
+NET_L3_SRCS := libos/net/stack.c libos/net/ether.c libos/net/arp.c \
+	libos/net/ip.c libos/net/ip_frag.c libos/net/icmp.c libos/net/udp.c \
+	kernel/dev/netbuf.c kernel/sched/timerq.c \
+	tests/unit/fakes/fake_netenv.c tests/unit/libos/net/netlink_fake.c \
+	tests/unit/libos/net/net_test_util.c tests/unit/libos/net/tcp_none.c
+UNIT_CFLAGS_net_l3 := -Ilibos/net/include -iquote libos/net -Wshadow \
+	-Wmissing-prototypes -Wvla
+$(eval $(call unit_test,net_l3,tests/unit/libos/net/l3_test.c $(NET_L3_SRCS)))
+# libos/fs: pipes, poll/select and epoll over the descriptor table, with
+# the kernel's mutexes over the fake scheduler.
+UNIT_CFLAGS_poll := -pthread -Ilibos/fs/include -Wshadow -Wmissing-prototypes
+$(eval $(call unit_test,poll,tests/unit/libos/poll_test.c libos/fs/poll.c libos/fs/epoll.c libos/fs/pipe.c libos/fs/fd.c libos/fs/vfs.c libos/fs/tmpfs.c kernel/sched/sync.c tests/unit/fakes/fake_sched.c tests/unit/fakes/fake_host.c))
+UNIT_CFLAGS_net_malformed := $(UNIT_CFLAGS_net_l3)
+$(eval $(call unit_test,net_malformed,tests/unit/libos/net/malformed_test.c \
+	$(NET_L3_SRCS)))
+# libos/net/dns.c: DNS queries and the hardened response decoder.
+UNIT_CFLAGS_dns := -Ilibos/net/include -Wshadow -Wmissing-prototypes
+$(eval $(call unit_test,dns,tests/unit/libos/net/dns_test.c libos/net/dns.c))
+# libos/net TCP over a fake IP layer, clock and randomness
+# (tests/unit/libos/net/tcp_fake_ip.c), with the real core and netbufs.
+UNIT_TCP_SRCS := libos/net/tcp.c libos/net/tcp_in.c libos/net/tcp_out.c \
+	libos/net/tcp_syn.c libos/net/tcp_timer.c libos/net/stack.c \
+	kernel/dev/netbuf.c kernel/sched/timerq.c \
+	tests/unit/libos/net/tcp_fake_ip.c
+UNIT_TCP_CFLAGS := -Ilibos/net/include -iquote libos/net -Wshadow \
+	-Wmissing-prototypes
+UNIT_CFLAGS_tcp_state := $(UNIT_TCP_CFLAGS)
+$(eval $(call unit_test,tcp_state,tests/unit/libos/net/tcp_state_test.c $(UNIT_TCP_SRCS)))
+# libos/net sockets: UDP through the real stack over its loopback, TCP
+# through an in-memory fake, netd faked, the real descriptor table,
+# poll/epoll and kernel mutexes over the fake scheduler.
+UNIT_CFLAGS_socket := -pthread -D_GNU_SOURCE -Ilibos/net/include -Ilibos/fs/include \
+	-iquote libos/net -Wshadow -Wmissing-prototypes -Wvla
+$(eval $(call unit_test,socket,tests/unit/libos/net/socket_test.c \
+	libos/net/socket.c libos/net/sock_io.c libos/net/sockopt.c \
+	libos/net/stack.c libos/net/ether.c libos/net/arp.c libos/net/ip.c \
+	libos/net/ip_frag.c libos/net/icmp.c libos/net/udp.c \
+	kernel/dev/netbuf.c kernel/sched/timerq.c \
+	tests/unit/libos/net/socket_tcp_fake.c \
+	tests/unit/libos/net/socket_netd_fake.c \
+	libos/fs/poll.c libos/fs/epoll.c libos/fs/pipe.c libos/fs/fd.c \
+	libos/fs/vfs.c libos/fs/tmpfs.c kernel/sched/sync.c \
+	tests/unit/fakes/fake_sched.c tests/unit/fakes/fake_host.c))
+# libos/net/dhcp.c: the DHCP engine alone, and its binding over fake UDP.
+UNIT_CFLAGS_dhcp := -Ilibos/net/include -iquote libos/net -Wshadow \
+	-Wmissing-prototypes
+$(eval $(call unit_test,dhcp,tests/unit/libos/net/dhcp_test.c \
+	libos/net/dhcp.c tests/unit/fakes/fake_netenv.c))
+UNIT_CFLAGS_tcp_link := $(UNIT_TCP_CFLAGS)
+$(eval $(call unit_test,tcp_link,tests/unit/libos/net/tcp_link_test.c $(UNIT_TCP_SRCS)))
+# The same socket layer over the real TCP (libos/net/tcp*.c) and the
+# whole stack's loopback, with the stack's timers run by a fake netd task.
+UNIT_CFLAGS_socket_tcp := $(UNIT_CFLAGS_socket)
+$(eval $(call unit_test,socket_tcp,tests/unit/libos/net/socket_tcp_test.c \
+	libos/net/socket.c libos/net/sock_io.c libos/net/sockopt.c \
+	libos/net/stack.c libos/net/ether.c libos/net/arp.c libos/net/ip.c \
+	libos/net/ip_frag.c libos/net/icmp.c libos/net/udp.c \
+	libos/net/tcp.c libos/net/tcp_in.c libos/net/tcp_out.c \
+	libos/net/tcp_syn.c libos/net/tcp_timer.c \
+	kernel/dev/netbuf.c kernel/sched/timerq.c \
+	tests/unit/libos/net/socket_netd_fake.c \
+	libos/fs/poll.c libos/fs/epoll.c libos/fs/pipe.c libos/fs/fd.c \
+	libos/fs/vfs.c libos/fs/tmpfs.c kernel/sched/sync.c \
+	tests/unit/fakes/fake_sched.c tests/unit/fakes/fake_host.c))
+# libos/net/resolv.c (getaddrinfo) against Mosaic's headers, over the host's
+# sockets and a fake DNS server thread on 127.0.0.1 and 127.0.0.2.
+UNIT_CFLAGS_resolv := -pthread -Ilibos/net/include -Wshadow \
+	-Wmissing-prototypes
+$(UNIT_DIR)/obj/resolv/libos/%.o: UNIT_CFLAGS_resolv += -ffreestanding \
+	-Ilibos/include -include tests/unit/libos/net/resolv_names.h
+$(eval $(call unit_test,resolv,tests/unit/libos/net/resolv_test.c \
+	libos/net/resolv.c libos/net/dns.c))
+UNIT_CFLAGS_tcp_malformed := $(UNIT_TCP_CFLAGS)
+$(eval $(call unit_test,tcp_malformed,tests/unit/libos/net/tcp_malformed_test.c $(UNIT_TCP_SRCS)))
+# libos/net/dhcp.c over the real stack below TCP, on a captured interface.
+UNIT_CFLAGS_dhcp_stack := $(UNIT_CFLAGS_net_l3)
+$(eval $(call unit_test,dhcp_stack,tests/unit/libos/net/dhcp_stack_test.c \
+	libos/net/dhcp.c $(NET_L3_SRCS)))
+# The same TCP over the real stack below it (Ethernet, ARP, IPv4, ICMP,
+# loopback): two instances on tests/unit/libos/net/netlink_fake.c's wire.
+UNIT_CFLAGS_tcp_stack := $(UNIT_TCP_CFLAGS)
+$(eval $(call unit_test,tcp_stack,tests/unit/libos/net/tcp_stack_test.c \
+	libos/net/tcp.c libos/net/tcp_in.c libos/net/tcp_out.c \
+	libos/net/tcp_syn.c libos/net/tcp_timer.c libos/net/stack.c \
+	libos/net/ether.c libos/net/arp.c libos/net/ip.c libos/net/ip_frag.c \
+	libos/net/icmp.c libos/net/udp.c kernel/dev/netbuf.c \
+	kernel/sched/timerq.c tests/unit/fakes/fake_netenv.c \
+	tests/unit/libos/net/netlink_fake.c))

@@ -88,6 +88,7 @@ extern const struct in6_addr in6addr_loopback;
 #define IPPROTO_ICMPV6 58
 #define IPPROTO_RAW 255
 
+#define SOL_IP 0 /* the level of the IP_* options, as IPPROTO_IP */
 #define IP_TOS 1
 #define IP_TTL 2
 #define IP_MULTICAST_TTL 33

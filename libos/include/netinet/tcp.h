@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* <netinet/tcp.h>: TCP socket options (Linux values). */
+/*
+ * <netinet/tcp.h>: TCP socket options (Linux values). TCP_NODELAY,
+ * TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT and TCP_MAXSEG work; the others
+ * fail with ENOPROTOOPT.
+ */
 #ifndef MOSAIC_NETINET_TCP_H
 #define MOSAIC_NETINET_TCP_H
+
+#define SOL_TCP 6 /* the level of these options, as IPPROTO_TCP */
 
 #define TCP_NODELAY 1
 #define TCP_MAXSEG 2

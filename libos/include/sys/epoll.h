@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * <sys/epoll.h>: Linux's epoll, with struct epoll_event packed as on
- * x86-64 (12 bytes). Every call fails with ENOSYS until the network issue
- * lands, saying so once on stderr.
+ * x86-64 (12 bytes): level- and edge-triggered, EPOLLONESHOT; a closed
+ * file leaves every set. EPOLLEXCLUSIVE and EPOLLWAKEUP are accepted and
+ * change nothing; an epoll instance cannot be added to another (EINVAL).
+ * There are no signals: epoll_pwait()'s mask is ignored.
  */
 #ifndef MOSAIC_SYS_EPOLL_H
 #define MOSAIC_SYS_EPOLL_H
@@ -44,10 +46,11 @@ struct epoll_event {
 	epoll_data_t data;
 } __attribute__((packed));
 
-/* ENOSYS for now (network issue). */
 int epoll_create(int size);
 int epoll_create1(int flags);
 int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
 int epoll_wait(int epfd, struct epoll_event *evs, int maxevents, int timeout);
+int epoll_pwait(int epfd, struct epoll_event *evs, int maxevents, int timeout,
+		const sigset_t *mask);
 
 #endif /* MOSAIC_SYS_EPOLL_H */

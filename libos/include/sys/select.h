@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * <sys/select.h>: fd_set (1024 descriptors, as on Linux) and its macros.
- * select() and pselect() fail with ENOSYS until the network issue lands,
- * saying so once on stderr.
+ * <sys/select.h>: fd_set (1024 descriptors, as on Linux) and its macros,
+ * select() and pselect(). As on Linux, select() leaves in *tmo the time
+ * it did not sleep. There are no signals: pselect()'s mask is ignored.
  */
 #ifndef MOSAIC_SYS_SELECT_H
 #define MOSAIC_SYS_SELECT_H
@@ -33,7 +33,6 @@ typedef struct {
 #define FD_ISSET(fd, s)                                                        \
 	(((s)->fds_bits[(fd) / __NFDBITS] & (long)__FD_MASK(fd)) != 0)
 
-/* ENOSYS for now (network issue). */
 int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tmo);
 int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex,
 	    const struct timespec *tmo, const sigset_t *mask);

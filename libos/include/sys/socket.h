@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * <sys/socket.h>: BSD sockets with Linux x86-64 constants and layouts.
- * Every call fails with ENOSYS until the network issue lands, and says so
- * once on stderr the first time it is called.
+ * AF_INET SOCK_STREAM (TCP) and SOCK_DGRAM (UDP) sockets are files:
+ * read(), write(), close(), fcntl(O_NONBLOCK), poll() and epoll work on
+ * them. There are no signals: a send on a closed connection fails with
+ * EPIPE and raises nothing (MSG_NOSIGNAL changes nothing), and no call
+ * fails with EINTR. No ancillary data: msg_control is ignored and
+ * msg_controllen comes back 0. socketpair() and AF_UNIX fail with
+ * ENOSYS.
  */
 #ifndef MOSAIC_SYS_SOCKET_H
 #define MOSAIC_SYS_SOCKET_H
@@ -105,6 +110,8 @@ struct linger {
 #define SO_RCVTIMEO 20
 #define SO_SNDTIMEO 21
 #define SO_ACCEPTCONN 30
+#define SO_PROTOCOL 38
+#define SO_DOMAIN 39
 
 #define SOMAXCONN 4096
 
@@ -116,13 +123,16 @@ struct linger {
 #define MSG_DONTWAIT 0x40
 #define MSG_EOR 0x80
 #define MSG_WAITALL 0x100
+#define MSG_CONFIRM 0x800
+#define MSG_ERRQUEUE 0x2000
 #define MSG_NOSIGNAL 0x4000
+#define MSG_MORE 0x8000
+#define MSG_CMSG_CLOEXEC 0x40000000
 
 #define SHUT_RD 0
 #define SHUT_WR 1
 #define SHUT_RDWR 2
 
-/* All of these return -1 with errno ENOSYS for now (network issue). */
 int socket(int domain, int type, int protocol);
 int socketpair(int domain, int type, int protocol, int sv[2]);
 int bind(int fd, const struct sockaddr *addr, socklen_t len);

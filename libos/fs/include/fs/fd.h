@@ -5,7 +5,7 @@
  *
  * A struct file is an open-file description: the object, its offset and
  * status flags (O_ACCMODE, O_APPEND, O_NONBLOCK), shared by every
- * descriptor dup()ed from it. Files, the console and, later, sockets and
+ * descriptor dup()ed from it. Files, the console, pipes, sockets and
  * epoll instances are all files: each kind gives a `static const struct
  * file_ops` (members marked required or optional) and embeds or points
  * to its object; callers use the file_*() wrappers, never ops directly.
@@ -17,7 +17,9 @@
  * Locking: [T] the table's mutex (taken by the fd_*() calls; never held
  * while a file op runs), [L] f_lock of the file (held across a read or
  * write that moves the offset, so concurrent calls on one description
- * do not interleave their offsets), [a] atomic, [I] immutable. The last
+ * do not interleave their offsets; streams, which have no offset, are
+ * not serialised: a read blocked on a socket or pipe must not hold up a
+ * write to it), [a] atomic, [I] immutable. The last
  * file_put() runs fo_release, which may take the VFS lock: never call it
  * with a spinlock held.
  */
@@ -44,6 +46,7 @@
 #define FILE_NONBLOCK 04000
 
 struct file;
+struct pollwait;
 
 struct file_ops {
 	/* Optional (-EINVAL): reads at *off (seekable files; advance it)
@@ -63,8 +66,18 @@ struct file_ops {
 	 * at the end. */
 	int (*fo_readdir)(struct file *f, uint64_t *cookie,
 			  struct vfs_dirent *de);
-	/* Optional: the last reference went (free f_priv; not f). */
+	/* Optional: the last reference went (free f_priv; not f). A kind
+	 * with fo_poll calls pollhead_release() first (<fs/poll.h>). */
 	void (*fo_release)(struct file *f);
+	/*
+	 * Optional (NULL: always ready for reading and writing, nothing to
+	 * wait for, as regular files): the POLL* events (<poll.h> values)
+	 * ready now. When pw is not NULL it first registers pw with the
+	 * object's pollhead (pollhead_add(), under the lock that orders the
+	 * object's state changes), so that every later change calls
+	 * pw->pw_wake until pollhead_remove(pw). May yield.
+	 */
+	unsigned int (*fo_poll)(struct file *f, struct pollwait *pw);
 	/* lseek/pread/pwrite work (else -ESPIPE). */
 	bool fo_seekable;
 	/* A terminal (isatty). */
@@ -107,6 +120,12 @@ unsigned int file_get_flags(struct file *f);
 /* Changes only FILE_APPEND and FILE_NONBLOCK. */
 void file_set_flags(struct file *f, unsigned int flags);
 bool file_is_tty(struct file *f);
+/* fo_poll (see there), or POLLIN|POLLOUT|POLLRDNORM|POLLWRNORM for a
+ * kind without one. May yield. */
+unsigned int file_poll(struct file *f, struct pollwait *pw);
+/* Whether f's kind can be waited for (has fo_poll): epoll takes only
+ * those. */
+bool file_can_poll(struct file *f);
 
 /* The table. fd_install puts f (taking over the caller's reference) at
  * the lowest free descriptor >= min. */

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Host side of tests/integration/net: real clients against the guest's
+servers through QEMU's user networking (hostfwd on 127.0.0.1).
+
+  client.py echo PORT MIB           one connection, MIB MiB both ways,
+                                    byte-exact
+  client.py udpecho PORT N          N datagrams of growing size
+  client.py http PORT N             N requests: curl, then keep-alive
+  client.py conc PORT N             N connections open at once, each
+                                    echoes a line
+
+Every wait is bounded; exit status 0 means the exchange was exact.
+"""
+import hashlib
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import threading
+
+TIMEOUT = 120  # seconds for any single blocking call
+
+
+def connect(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+
+
+def echo(port, mib):
+    data = os.urandom(mib << 20)
+    s = connect(port)
+    failure = []
+
+    def sender():
+        try:
+            s.sendall(data)
+            s.shutdown(socket.SHUT_WR)
+        except OSError as e:
+            failure.append(e)
+
+    t = threading.Thread(target=sender)
+    t.start()
+    got = hashlib.sha256()
+    n = 0
+    while True:
+        chunk = s.recv(1 << 16)
+        if not chunk:
+            break
+        got.update(chunk)
+        n += len(chunk)
+    t.join(TIMEOUT)
+    s.close()
+    if failure:
+        sys.exit(f"echo: send failed: {failure[0]}")
+    if n != len(data) or got.digest() != hashlib.sha256(data).digest():
+        sys.exit(f"echo: {n} of {len(data)} bytes came back, or different")
+    print(f"echo: {n} bytes back intact")
+
+
+def udpecho(port, count):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    for i in range(count):
+        msg = os.urandom(1 + (i * 997) % 8000)
+        # UDP may lose a datagram even on loopback: a few tries each.
+        for _ in range(5):
+            s.sendto(msg, ("127.0.0.1", port))
+            try:
+                back, _ = s.recvfrom(65536)
+            except socket.timeout:
+                continue
+            if back != msg:
+                sys.exit(f"udpecho: datagram {i} came back different")
+            break
+        else:
+            sys.exit(f"udpecho: no answer to datagram {i}")
+    print(f"udpecho: {count} datagrams back intact")
+
+
+def http_req(port, count):
+    url = f"http://127.0.0.1:{port}/"
+    body = b"hello from mosaic\n"
+    done = 0
+    for _ in range(min(3, count)):
+        out = subprocess.run(["curl", "-sS", "--max-time", str(TIMEOUT),
+                              "-H", "Connection: close", url],
+                             capture_output=True, check=False)
+        if out.returncode != 0 or out.stdout != body:
+            sys.exit(f"http: curl gave {out.returncode} {out.stdout!r} "
+                     f"{out.stderr!r}")
+        done += 1
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+    while done < count:
+        last = done == count - 1
+        conn.request("GET", "/", headers={"Connection": "close"} if last
+                     else {})
+        r = conn.getresponse()
+        if r.status != 200 or r.read() != body:
+            sys.exit(f"http: request {done} answered {r.status}")
+        done += 1
+    conn.close()
+    print(f"http: {done} requests answered")
+
+
+def conc(port, count):
+    socks = []
+    for i in range(count):
+        socks.append(connect(port))
+    for i, s in enumerate(socks):
+        s.sendall(f"line {i}\n".encode())
+    for i, s in enumerate(socks):
+        want = f"line {i}\n".encode()
+        got = b""
+        while len(got) < len(want):
+            chunk = s.recv(64)
+            if not chunk:
+                break
+            got += chunk
+        if got != want:
+            sys.exit(f"conc: connection {i} echoed {got!r}")
+    for s in socks:
+        s.close()
+    print(f"conc: {count} connections echoed")
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit(__doc__)
+    what, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    {"echo": echo, "udpecho": udpecho, "http": http_req,
+     "conc": conc}[what](port, n)
+
+
+if __name__ == "__main__":
+    main()

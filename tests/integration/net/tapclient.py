@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Host side of the tap cases of tests/integration/net: a Linux peer in a
+network namespace this script creates, joined to the guest through a
+relay that this script runs and that can drop frames.
+
+  tapclient.py QEMU_PORT RELAY_PORT sink|source MIB [LOSS]
+
+QEMU's NIC is `-netdev socket,udp=127.0.0.1:RELAY_PORT,localaddr=
+127.0.0.1:QEMU_PORT`: each Ethernet frame is one UDP datagram. The relay
+moves frames between that socket and a tap device that lives in the
+namespace (address 192.168.77.1/24; the guest is 192.168.77.2), dropping
+each with probability LOSS (0 to 0.2) both ways. Then `nc` in the
+namespace sends MIB MiB to the guest's sink (port 5001), or reads MIB MiB
+from its source (5002) and checks them. The namespace, the tap and the
+processes are removed at the end, whatever happened.
+"""
+import fcntl
+import os
+import random
+import select
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+
+TUNSETIFF = 0x400454CA
+IFF_TAP = 0x0002
+IFF_NO_PI = 0x1000
+CHUNK = 65536
+PEER = "192.168.77.1"
+GUEST = "192.168.77.2"
+
+
+def chunk(k, block):
+    return struct.pack("<Q", k) + block[8:]
+
+
+def xorshift_block():
+    x = 0x9E3779B97F4A7C15
+    out = bytearray()
+    mask = (1 << 64) - 1
+    for _ in range(CHUNK // 8):
+        x ^= (x << 13) & mask
+        x ^= x >> 7
+        x ^= (x << 17) & mask
+        out += struct.pack("<Q", x)
+    return bytes(out)
+
+
+def run(*cmd, check=True):
+    return subprocess.run(cmd, check=check, capture_output=True, text=True)
+
+
+class Relay(threading.Thread):
+    def __init__(self, tapfd, sock, qemu_addr, loss, seed):
+        super().__init__(daemon=True)
+        self.tapfd, self.sock, self.qemu = tapfd, sock, qemu_addr
+        self.loss, self.rng = loss, random.Random(seed)
+        self.stop_r, self.stop_w = os.pipe()
+        self.dropped = self.passed = 0
+
+    def keep(self):
+        if self.loss and self.rng.random() < self.loss:
+            self.dropped += 1
+            return False
+        self.passed += 1
+        return True
+
+    def run(self):
+        fds = [self.tapfd, self.sock.fileno(), self.stop_r]
+        while True:
+            ready, _, _ = select.select(fds, [], [])
+            if self.stop_r in ready:
+                return
+            if self.tapfd in ready:
+                frame = os.read(self.tapfd, 65536)
+                if self.keep():
+                    self.sock.sendto(frame, self.qemu)
+            if self.sock.fileno() in ready:
+                frame = self.sock.recv(65536)
+                if self.keep():
+                    os.write(self.tapfd, frame)
+
+    def stop(self):
+        os.write(self.stop_w, b"x")
+        self.join(10)
+
+
+def main():
+    if len(sys.argv) not in (5, 6):
+        sys.exit(__doc__)
+    qport, rport = int(sys.argv[1]), int(sys.argv[2])
+    mode, mib = sys.argv[3], int(sys.argv[4])
+    loss = float(sys.argv[5]) if len(sys.argv) == 6 else 0.0
+    if mode not in ("sink", "source") or not 0 <= loss <= 0.2:
+        sys.exit(__doc__)
+    ns = f"mosaic-net-{os.getpid()}"
+    tap = f"mtap{os.getpid() % 100000}"
+
+    tapfd = os.open("/dev/net/tun", os.O_RDWR)
+    fcntl.ioctl(tapfd, TUNSETIFF,
+                struct.pack("16sH", tap.encode(), IFF_TAP | IFF_NO_PI))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", rport))
+    relay = Relay(tapfd, sock, ("127.0.0.1", qport), loss, 12345)
+    tmp = tempfile.NamedTemporaryFile(prefix="mosaic-net-", delete=False)
+    try:
+        run("ip", "netns", "add", ns)
+        run("ip", "link", "set", tap, "netns", ns)
+        nsx = ("ip", "netns", "exec", ns)
+        run(*nsx, "ip", "link", "set", "lo", "up")
+        run(*nsx, "ip", "addr", "add", f"{PEER}/24", "dev", tap)
+        run(*nsx, "ip", "link", "set", tap, "up")
+        relay.start()
+        block = xorshift_block()
+        nbytes = mib << 20
+        if mode == "sink":
+            for k in range(nbytes // CHUNK):
+                tmp.write(chunk(k, block))
+            tmp.close()
+            with open(tmp.name, "rb") as f:
+                out = subprocess.run([*nsx, "nc", "-N", "-w", "60", GUEST,
+                                      "5001"], stdin=f, capture_output=True,
+                                     timeout=600, check=False)
+            if out.returncode != 0:
+                sys.exit(f"tapclient: nc failed: {out.stderr!r}")
+        else:
+            tmp.close()
+            with open(tmp.name, "wb") as f:
+                out = subprocess.run([*nsx, "nc", "-d", "-w", "60", GUEST,
+                                      "5002"], stdout=f,
+                                     stderr=subprocess.PIPE, timeout=600,
+                                     check=False)
+            if out.returncode != 0:
+                sys.exit(f"tapclient: nc failed: {out.stderr!r}")
+            with open(tmp.name, "rb") as f:
+                for k in range(nbytes // CHUNK):
+                    if f.read(CHUNK) != chunk(k, block):
+                        sys.exit(f"tapclient: chunk {k} differs or is "
+                                 "missing")
+                if f.read(1):
+                    sys.exit("tapclient: more bytes than sent")
+        print(f"tapclient: {mode} {mib} MiB intact; relay passed "
+              f"{relay.passed} frames, dropped {relay.dropped}")
+    finally:
+        if relay.is_alive():
+            relay.stop()
+        run("ip", "netns", "del", ns, check=False)
+        os.close(tapfd)
+        sock.close()
+        os.unlink(tmp.name)
+
+
+if __name__ == "__main__":
+    main()
