@@ -3,17 +3,23 @@
  * The block cache (<kernel/bcache.h>): buffers in a hash table by block
  * number and on one LRU list, memory bounded by evicting clean unheld
  * buffers first and writing back dirty ones only when nothing else is
- * left. Sequential gets start asynchronous read-ahead. No journaling and
- * no write ordering beyond "sync writes, then flushes": that is the file
- * systems' business.
+ * left. Sequential gets start asynchronous read-ahead. Write-back is
+ * ordered by epochs (the header's "Write order" says what is promised):
+ * every unwritten change is a version of its block tagged with an epoch,
+ * on one list sorted by epoch (c_dirty: a new tag is always the open
+ * epoch, so appending keeps the order), and writers take versions from
+ * its head only.
  *
- * Lock order: a buffer's b_lock, then the cache's c_lock (both mutexes),
- * then c_ra_lock (a spinlock shared with read-ahead completions, which
- * run in interrupt context). Nobody sleeps on a b_lock while holding
- * c_lock, and no I/O is done with c_lock held. Write-back never takes
- * b_lock: it pins the buffer (b_refs) and snapshots b_gen, so a holder
- * may go on modifying it (and sync may run while the caller holds
- * buffers); a buffer dirtied again during its write stays dirty.
+ * Lock order: a buffer's b_lock, then c_wb_lock (the one writer: sync,
+ * eviction, bbuf_dirty()'s write-out), then the cache's c_lock (all
+ * mutexes), then c_ra_lock (a spinlock shared with read-ahead
+ * completions, which run in interrupt context). Nobody sleeps on a
+ * b_lock while holding c_lock or c_wb_lock, and no I/O is done with
+ * c_lock held. Write-back never takes b_lock: it pins the buffer
+ * (b_refs) and snapshots b_gen, so a holder may keep it (and sync may run
+ * while the caller holds buffers); bbuf_dirty() waits for a write in
+ * flight, and a buffer dirtied again by its holder's put during its
+ * write stays dirty.
  */
 #include <kernel/bcache.h>
 
@@ -28,8 +34,9 @@
 #define BCACHE_MIN_BLOCKS 16
 #define HASH_MAX_BITS 16
 #define DMA_ALIGN_MAX 4096u
-/* Block numbers sync sorts at once: up to this many on the heap, and
- * SYNC_STACK_BATCH on the stack when that allocation fails. */
+/* Block numbers a write-out sorts at once: up to this many on the heap,
+ * and SYNC_STACK_BATCH on the stack when that allocation fails (or when
+ * memory is short, as in bbuf_dirty()). */
 #define SYNC_BATCH_MAX 4096u
 #define SYNC_STACK_BATCH 16u
 
@@ -50,8 +57,24 @@ enum fill {
 /*
  * Locking: [I] immutable while in the cache  [C] c_lock  [B] b_lock
  *          [R] c_ra_lock  [A] the read-ahead submitter, until submitted
+ *          [W] c_wb_lock
+ */
+
+/* An unwritten version of a block: the buffer's own data (its live
+ * version, b_ver) or a frozen copy kept for an earlier epoch. */
+struct bver {
+	struct bver *v_prev, *v_next; /* [C] on c_dirty */
+	struct bbuf *v_buf; /* [I] */
+	void *v_data; /* [I] the pointer: b_data, or the copy */
+	uint64_t v_epoch; /* [C] of the latest change it holds */
+	struct bver *v_fnext; /* [C] the buffer's next frozen copy */
+};
+
+/*
  * b_refs counts holders, getters about to lock b_lock and writers: a
  * buffer with b_refs == 0 has no b_lock owner and no write in flight.
+ * A buffer with frozen copies is dirty (their epochs are older than its
+ * own), so it is never evicted before they are written.
  */
 struct bbuf {
 	struct bcache *b_cache; /* [I] */
@@ -64,9 +87,12 @@ struct bbuf {
 	unsigned int b_refs; /* [C] */
 	bool b_dirtied; /* [B] the holder called bbuf_dirty() */
 	uint32_t b_gen; /* [C] bumped by bbuf_dirty() */
-	bool b_dirty; /* [C] implies b_valid */
-	bool b_writing; /* [C] a write-back is in flight */
+	bool b_modifying; /* [C] bbuf_dirty() since the last put */
+	bool b_dirty; /* [C] b_ver is on c_dirty; implies b_valid */
+	bool b_writing; /* [C] a write-back of b_data is in flight */
 	bool b_ra_marker; /* [C] read ahead and not yet got */
+	struct bver b_ver; /* [C] the live version */
+	struct bver *b_frozen; /* [C] frozen copies, any order */
 
 	bool b_valid; /* [B] b_data holds the block (or newer) */
 
@@ -84,18 +110,28 @@ struct bcache {
 	uint64_t c_nblocks; /* [I] whole cache blocks on the device */
 	unsigned int c_ra; /* [I] read-ahead window, blocks */
 	unsigned int c_hash_bits; /* [I] */
+	bool c_has_flush; /* [I] the device has a volatile write cache */
 	struct bbuf **c_hash; /* [I] the array; the chains [C] */
+	struct mutex c_wb_lock;
 	struct mutex c_lock;
+
+	bool c_unflushed; /* [W] writes since the last flush */
+	uint64_t c_unflushed_epoch; /* [W] the epoch of the last of them */
 
 	struct cond c_wb_cond; /* with c_lock: a write-back ended */
 	struct bbuf *c_lru_head, *c_lru_tail; /* [C] head: least recent */
-	size_t c_mem_used; /* [C] */
+	struct bver *c_dirty_head, *c_dirty_tail; /* [C] head: oldest epoch */
+	uint64_t c_epoch; /* [C] the open epoch */
+	bool c_epoch_used; /* [C] a version was tagged with it */
+	size_t c_mem_used; /* [C] buffers and frozen copies */
 	size_t c_ndirty; /* [C] */
+	size_t c_nfrozen; /* [C] */
 	unsigned int c_nwriting; /* [C] buffers with b_writing */
 	uint64_t c_last; /* [C] block of the last bcache_get() */
 	bool c_last_valid; /* [C] */
 	uint64_t c_hits, c_misses, c_readahead; /* [C] */
 	uint64_t c_evictions, c_writebacks; /* [C] */
+	uint64_t c_barriers, c_flushes, c_order_lost; /* [C] */
 
 	struct spinlock c_ra_lock;
 	struct waitq c_ra_wq; /* [R] read-ahead completions */
@@ -180,6 +216,8 @@ static struct bbuf *buf_new(struct bcache *c, uint64_t blockno)
 	}
 	b->b_cache = c;
 	b->b_blockno = blockno;
+	b->b_ver.v_buf = b;
+	b->b_ver.v_data = b->b_data;
 	mutex_init(&b->b_lock, "bbuf");
 	b->b_hnext = *hash_slot(c, blockno);
 	*hash_slot(c, blockno) = b;
@@ -254,43 +292,306 @@ static void ra_reap(struct bcache *c, struct bbuf *b)
 		b->b_valid = true;
 }
 
-/* --- write-back and eviction --- */
+/* --- versions: the dirty list, all [C] --- */
 
-/*
- * Writes b back if dirty. Caller holds c_lock and a reference on b; the
- * lock is dropped during the write. Returns 0 or the write's error (b
- * then stays dirty). May yield.
- */
-static int buf_write(struct bcache *c, struct bbuf *b)
+static void dirty_insert_after(struct bcache *c, struct bver *pos,
+			       struct bver *v)
 {
-	uint32_t gen;
+	v->v_prev = pos;
+	v->v_next = pos ? pos->v_next : c->c_dirty_head;
+	if (v->v_next)
+		v->v_next->v_prev = v;
+	else
+		c->c_dirty_tail = v;
+	if (pos)
+		pos->v_next = v;
+	else
+		c->c_dirty_head = v;
+}
+
+static void dirty_remove(struct bcache *c, struct bver *v)
+{
+	if (v->v_prev)
+		v->v_prev->v_next = v->v_next;
+	else
+		c->c_dirty_head = v->v_next;
+	if (v->v_next)
+		v->v_next->v_prev = v->v_prev;
+	else
+		c->c_dirty_tail = v->v_prev;
+}
+
+/* Moves v behind the other versions of its epoch. */
+static void dirty_rotate(struct bcache *c, struct bver *v)
+{
+	struct bver *last = v;
+
+	while (last->v_next && last->v_next->v_epoch == v->v_epoch)
+		last = last->v_next;
+	if (last == v)
+		return;
+	dirty_remove(c, v);
+	dirty_insert_after(c, last, v);
+}
+
+/* Tags b's live contents with the open epoch. The caller made sure they
+ * hold no change of an earlier epoch that is not also elsewhere (or gave
+ * that order up). */
+static void live_tag(struct bcache *c, struct bbuf *b)
+{
+	if (b->b_dirty) {
+		if (b->b_ver.v_epoch == c->c_epoch)
+			return;
+		dirty_remove(c, &b->b_ver);
+	} else {
+		b->b_dirty = true;
+		c->c_ndirty++;
+	}
+	b->b_ver.v_epoch = c->c_epoch;
+	dirty_insert_after(c, c->c_dirty_tail, &b->b_ver);
+	c->c_epoch_used = true;
+}
+
+static void epoch_end(struct bcache *c)
+{
+	if (!c->c_epoch_used)
+		return;
+	c->c_epoch++;
+	c->c_epoch_used = false;
+	c->c_barriers++;
+}
+
+/* The version of blockno tagged with epoch e, or NULL. */
+static struct bver *ver_find(struct bcache *c, uint64_t blockno, uint64_t e)
+{
+	struct bbuf *b = hash_find(c, blockno);
+	struct bver *v;
+
+	if (!b)
+		return NULL;
+	if (b->b_dirty && b->b_ver.v_epoch == e)
+		return &b->b_ver;
+	for (v = b->b_frozen; v; v = v->v_fnext)
+		if (v->v_epoch == e)
+			return v;
+	return NULL;
+}
+
+static void frozen_drop(struct bcache *c, struct bver *v)
+{
+	struct bver **pp = &v->v_buf->b_frozen;
+
+	while (*pp != v)
+		pp = &(*pp)->v_fnext;
+	*pp = v->v_fnext;
+	dirty_remove(c, v);
+	heap_free(v->v_data);
+	heap_free(v);
+	c->c_mem_used -= c->c_bs;
+	c->c_nfrozen--;
+}
+
+/* --- write-back --- */
+
+/* Flushes the device. Caller holds c_wb_lock and c_lock, which is
+ * dropped meanwhile. */
+static int flush_locked(struct bcache *c)
+{
 	int rc;
 
-	/* Two writes of one block in flight could land in either order. */
-	while (b->b_writing)
-		cond_wait(&c->c_wb_cond, &c->c_lock);
-	if (!b->b_dirty)
-		return 0;
-	b->b_writing = true;
-	c->c_nwriting++;
-	gen = b->b_gen;
 	mutex_unlock(&c->c_lock);
-	rc = blkdev_write(c->c_bd, b->b_blockno * c->c_bs, b->b_data, c->c_bs);
+	rc = blkdev_flush(c->c_bd);
 	mutex_lock(&c->c_lock);
-	b->b_writing = false;
-	c->c_nwriting--;
-	cond_broadcast(&c->c_wb_cond);
+	c->c_flushes++;
+	if (!rc)
+		c->c_unflushed = false;
+	return rc;
+}
+
+/*
+ * Writes version v, which belongs to the oldest epoch with dirty
+ * versions. Before the first write of a later epoch than the last one
+ * written, the device is flushed instead and -EAGAIN returned (v may
+ * have changed meanwhile: the caller looks again). Caller holds
+ * c_wb_lock and c_lock, which is dropped during I/O. Returns 0, -EAGAIN
+ * or the error (v then stays dirty). May yield.
+ */
+static int ver_write(struct bcache *c, struct bver *v)
+{
+	struct bbuf *b = v->v_buf;
+	bool live = v == &b->b_ver;
+	uint64_t epoch = v->v_epoch;
+	uint32_t gen = b->b_gen;
+	int rc;
+
+	if (c->c_unflushed && c->c_unflushed_epoch < epoch) {
+		rc = flush_locked(c);
+		return rc ? rc : -EAGAIN;
+	}
+	b->b_refs++;
+	if (live) {
+		b->b_writing = true;
+		c->c_nwriting++;
+	}
+	mutex_unlock(&c->c_lock);
+	rc = blkdev_write(c->c_bd, b->b_blockno * c->c_bs, v->v_data, c->c_bs);
+	mutex_lock(&c->c_lock);
+	if (live) {
+		b->b_writing = false;
+		c->c_nwriting--;
+		cond_broadcast(&c->c_wb_cond);
+	}
+	b->b_refs--;
 	if (rc)
 		return rc;
 	c->c_writebacks++;
-	/* Dirtied again meanwhile (bbuf_dirty() or a dirtying holder's
-	 * put bumps b_gen): stays dirty. */
-	if (b->b_gen == gen) {
+	if (c->c_has_flush) {
+		c->c_unflushed = true;
+		c->c_unflushed_epoch = epoch;
+	}
+	if (!live) {
+		frozen_drop(c, v);
+	} else if (b->b_gen == gen) {
+		/* Not dirtied again by a holder's put meanwhile. */
+		dirty_remove(c, v);
 		b->b_dirty = false;
 		c->c_ndirty--;
 	}
 	return 0;
 }
+
+/* Writes blockno's version of epoch e, if any. Caller as ver_write(). */
+static int block_write(struct bcache *c, uint64_t blockno, uint64_t e)
+{
+	struct bver *v;
+	int rc;
+
+	do {
+		v = ver_find(c, blockno, e);
+		rc = v ? ver_write(c, v) : 0;
+	} while (rc == -EAGAIN);
+	return rc;
+}
+
+/* a[0..n) is a max-heap but for a[i]; moves a[i] down into place. */
+static void maxheap_sift_down(uint64_t *a, size_t n, size_t i)
+{
+	for (;;) {
+		size_t big = i, l = 2 * i + 1, r = l + 1;
+		uint64_t t;
+
+		if (l < n && a[l] > a[big])
+			big = l;
+		if (r < n && a[r] > a[big])
+			big = r;
+		if (big == i)
+			return;
+		t = a[i];
+		a[i] = a[big];
+		a[big] = t;
+		i = big;
+	}
+}
+
+static void maxheap_sift_up(uint64_t *a, size_t i)
+{
+	while (i > 0 && a[(i - 1) / 2] < a[i]) {
+		uint64_t t = a[i];
+
+		a[i] = a[(i - 1) / 2];
+		a[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+/*
+ * Stores in a[] the (at most cap) smallest numbers of blocks at or above
+ * `from` that have a version in epoch e, the oldest (so its versions
+ * lead c_dirty), ascending; returns how many. Caller holds c_lock.
+ */
+static size_t epoch_collect(struct bcache *c, uint64_t e, uint64_t from,
+			    uint64_t *a, size_t cap)
+{
+	struct bver *v;
+	size_t n = 0, i;
+	uint64_t t, blk;
+
+	for (v = c->c_dirty_head; v && v->v_epoch == e; v = v->v_next) {
+		blk = v->v_buf->b_blockno;
+		if (blk < from)
+			continue;
+		if (n < cap) {
+			a[n] = blk;
+			maxheap_sift_up(a, n++);
+		} else if (blk < a[0]) {
+			a[0] = blk;
+			maxheap_sift_down(a, n, 0);
+		}
+	}
+	for (i = n; i > 1; i--) {
+		t = a[0];
+		a[0] = a[i - 1];
+		a[i - 1] = t;
+		maxheap_sift_down(a, i - 1, 0);
+	}
+	return n;
+}
+
+/*
+ * Writes every version of epoch e (the oldest) in block order, in
+ * batches of cap. Caller holds c_wb_lock and c_lock (dropped during
+ * I/O). Returns 0 or the first error, after trying them all.
+ */
+static int epoch_write(struct bcache *c, uint64_t e, uint64_t *batch,
+		       size_t cap)
+{
+	uint64_t from = 0;
+	size_t n, i;
+	int rc = 0, err;
+
+	do {
+		n = epoch_collect(c, e, from, batch, cap);
+		for (i = 0; i < n; i++) {
+			err = block_write(c, batch[i], e);
+			if (err && !rc)
+				rc = err;
+		}
+		if (n)
+			from = batch[n - 1] + 1;
+	} while (n == cap);
+	return rc;
+}
+
+/*
+ * Writes the epochs older than `stop`, oldest first, stopping at the
+ * first that fails. Caller holds c_wb_lock and c_lock. May yield.
+ */
+static int epochs_write(struct bcache *c, uint64_t stop, uint64_t *batch,
+			size_t cap)
+{
+	int rc = 0;
+
+	while (!rc && c->c_dirty_head && c->c_dirty_head->v_epoch < stop)
+		rc = epoch_write(c, c->c_dirty_head->v_epoch, batch, cap);
+	return rc;
+}
+
+/* Writes every epoch up to `last` with a small batch on the stack (for
+ * bbuf_dirty(), when memory is short). Takes c_wb_lock and c_lock. */
+static int write_through(struct bcache *c, uint64_t last)
+{
+	uint64_t batch[SYNC_STACK_BATCH];
+	int rc;
+
+	mutex_lock(&c->c_wb_lock);
+	mutex_lock(&c->c_lock);
+	rc = epochs_write(c, last + 1, batch, SYNC_STACK_BATCH);
+	mutex_unlock(&c->c_lock);
+	mutex_unlock(&c->c_wb_lock);
+	return rc;
+}
+
+/* --- eviction --- */
 
 /*
  * Frees the least recently used clean, unheld buffer that no read is
@@ -313,24 +614,55 @@ static bool evict_clean(struct bcache *c, bool for_ra)
 	return false;
 }
 
-static struct bbuf *lru_first_dirty_unheld(struct bcache *c)
+/* A holder is changing v's data (held buffers not being changed are
+ * stable: holders change data only after bbuf_dirty()). */
+static bool ver_is_busy(const struct bver *v)
 {
-	struct bbuf *b;
-
-	for (b = c->c_lru_head; b; b = b->b_lru_next)
-		if (!b->b_refs && b->b_dirty)
-			return b;
-	return NULL;
+	return v == &v->v_buf->b_ver && v->v_buf->b_modifying;
 }
 
-static size_t count_dirty_unheld(struct bcache *c)
+/* The first version of the oldest epoch that eviction may write (a
+ * frozen copy, or a buffer nobody is changing), and how many there are. */
+static struct bver *evict_pick(struct bcache *c, size_t *count)
 {
-	struct bbuf *b;
-	size_t n = 0;
+	struct bver *v, *first = NULL;
 
-	for (b = c->c_lru_head; b; b = b->b_lru_next)
-		n += !b->b_refs && b->b_dirty;
-	return n;
+	*count = 0;
+	for (v = c->c_dirty_head; v && v->v_epoch == c->c_dirty_head->v_epoch;
+	     v = v->v_next) {
+		if (ver_is_busy(v))
+			continue;
+		if (!first)
+			first = v;
+		++*count;
+	}
+	return first;
+}
+
+/*
+ * Writes one version of the oldest epoch back to make room. Caller holds
+ * c_wb_lock and c_lock; *fails counts the writes that failed during the
+ * caller's current attempt. Returns 0 (room may have been made: look
+ * again) or a write error once every candidate failed.
+ */
+static int evict_write(struct bcache *c, size_t *fails)
+{
+	size_t count;
+	struct bver *v = evict_pick(c, &count);
+	int rc;
+
+	if (!v)
+		return 0;
+	rc = ver_write(c, v);
+	if (rc == 0 || rc == -EAGAIN)
+		return 0;
+	/* One block that cannot be written must not wedge the cache: it
+	 * goes behind the others of its epoch and the next is tried, until
+	 * each has failed once. Later epochs must wait for it. */
+	dirty_rotate(c, v);
+	if (++*fails >= count)
+		return rc;
+	return 0;
 }
 
 /*
@@ -338,30 +670,24 @@ static size_t count_dirty_unheld(struct bcache *c)
  * write-backs that failed during the caller's current attempt (start at
  * 0). Returns 0 when there is room (the lock was held throughout);
  * -EAGAIN when the lock was dropped on the way (the caller must look the
- * block up again); -ENOMEM when every buffer is held; or a write-back
- * error once every unheld dirty buffer failed. May yield.
+ * block up again); -ENOMEM when nothing can be evicted or written; or
+ * a write-back error once every writable version of the oldest epoch
+ * failed. May yield.
  */
 static int make_room(struct bcache *c, size_t *fails)
 {
-	struct bbuf *b;
+	size_t count;
 	int rc;
 
 	if (c->c_mem_used + c->c_bs <= c->c_limit || evict_clean(c, false))
 		return 0;
-	b = lru_first_dirty_unheld(c);
-	if (b) {
-		b->b_refs++;
-		rc = buf_write(c, b);
-		b->b_refs--;
-		if (!rc)
-			return -EAGAIN;
-		/* One block that cannot be written must not wedge the cache:
-		 * it goes to the young end and the next oldest is tried,
-		 * until each unheld dirty buffer has failed once. */
-		lru_touch(c, b);
-		if (++*fails > count_dirty_unheld(c))
-			return rc;
-		return -EAGAIN;
+	if (evict_pick(c, &count)) {
+		mutex_unlock(&c->c_lock);
+		mutex_lock(&c->c_wb_lock);
+		mutex_lock(&c->c_lock);
+		rc = evict_write(c, fails);
+		mutex_unlock(&c->c_wb_lock);
+		return rc ? rc : -EAGAIN;
 	}
 	/* Writers and read-ahead pin buffers only for a while. */
 	if (c->c_nwriting) {
@@ -377,6 +703,95 @@ static int make_room(struct bcache *c, size_t *fails)
 		mutex_lock(&c->c_lock);
 	}
 	return rc;
+}
+
+/* --- changing a buffer --- */
+
+/*
+ * Keeps b's contents as a frozen copy for their epoch, so that the live
+ * buffer can take changes of the open epoch (b is then left clean, for
+ * live_tag()). Caller holds c_lock; b is dirty in an earlier epoch and
+ * not being written. Returns 0, or -ENOMEM when the limit or the heap
+ * leaves no room for the copy.
+ */
+static int freeze(struct bcache *c, struct bbuf *b)
+{
+	struct bver *v;
+
+	if (c->c_mem_used + c->c_bs > c->c_limit && !evict_clean(c, false))
+		return -ENOMEM;
+	v = heap_alloc(sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	v->v_data = heap_alloc_aligned(c->c_align, c->c_bs);
+	if (!v->v_data) {
+		heap_free(v);
+		return -ENOMEM;
+	}
+	memcpy(v->v_data, b->b_data, c->c_bs);
+	v->v_buf = b;
+	v->v_epoch = b->b_ver.v_epoch;
+	v->v_fnext = b->b_frozen;
+	b->b_frozen = v;
+	dirty_insert_after(c, &b->b_ver, v);
+	dirty_remove(c, &b->b_ver);
+	b->b_dirty = false;
+	c->c_ndirty--;
+	c->c_mem_used += c->c_bs;
+	c->c_nfrozen++;
+	return 0;
+}
+
+/*
+ * Makes b ready to take changes of the open epoch: waits for its write
+ * in flight, and keeps an earlier epoch's change it holds as a frozen
+ * copy or, without room for one, writes that epoch and those before it.
+ * Caller holds b_lock and c_lock (dropped and retaken on the way).
+ */
+static void buf_prepare(struct bcache *c, struct bbuf *b)
+{
+	uint64_t epoch;
+	int rc;
+
+	for (;;) {
+		if (b->b_writing) {
+			cond_wait(&c->c_wb_cond, &c->c_lock);
+			continue;
+		}
+		if (!b->b_dirty || b->b_ver.v_epoch == c->c_epoch)
+			return;
+		if (!freeze(c, b))
+			return;
+		epoch = b->b_ver.v_epoch;
+		mutex_unlock(&c->c_lock);
+		rc = write_through(c, epoch);
+		mutex_lock(&c->c_lock);
+		if (rc && !b->b_writing && b->b_dirty &&
+		    b->b_ver.v_epoch < c->c_epoch) {
+			c->c_order_lost++;
+			return;
+		}
+	}
+}
+
+void bbuf_dirty(struct bbuf *b)
+{
+	struct bcache *c = b->b_cache;
+
+	b->b_dirtied = true; /* the caller holds b_lock */
+	mutex_lock(&c->c_lock);
+	buf_prepare(c, b);
+	live_tag(c, b);
+	b->b_modifying = true;
+	b->b_gen++;
+	mutex_unlock(&c->c_lock);
+}
+
+void bcache_barrier(struct bcache *c)
+{
+	mutex_lock(&c->c_lock);
+	epoch_end(c);
+	mutex_unlock(&c->c_lock);
 }
 
 /* --- read-ahead --- */
@@ -533,15 +948,14 @@ static void buf_release(struct bcache *c, struct bbuf *b)
 	b->b_dirtied = false;
 	mutex_unlock(&b->b_lock);
 	mutex_lock(&c->c_lock);
-	/* The holder may have changed the data after its bbuf_dirty() (as
-	 * get_new's caller does) while a write-back took the old bytes: the
-	 * put dirties it again, so that write cannot leave it clean. */
+	/* The holder changes the data after its bbuf_dirty() (as get_new's
+	 * caller does) while a sync may take the bytes: the put dirties it
+	 * again, so that write cannot leave it clean. */
 	if (dirtied) {
-		if (!b->b_dirty) {
-			b->b_dirty = true;
-			c->c_ndirty++;
-		}
+		if (!b->b_dirty)
+			live_tag(c, b);
 		b->b_gen++;
+		b->b_modifying = false;
 	}
 	if (--b->b_refs == 0) {
 		if (valid) {
@@ -571,11 +985,20 @@ static int buf_fill(struct bcache *c, struct bbuf *b, enum fill fill)
 			return rc;
 		break;
 	case FILL_ZERO:
-		memset(b->b_data, 0, c->c_bs);
-		bbuf_dirty(b);
-		break;
+		/* A new buffer is zeroed before it is dirty (a sync never
+		 * sees its old bytes); a cached one after (bbuf_dirty() may
+		 * need them for an earlier epoch). */
+		if (b->b_valid) {
+			bbuf_dirty(b);
+			memset(b->b_data, 0, c->c_bs);
+		} else {
+			memset(b->b_data, 0, c->c_bs);
+			b->b_valid = true;
+			bbuf_dirty(b);
+		}
+		return 0;
 	case FILL_NONE:
-		break;
+		return 0; /* bcache_write() fills it and makes it valid */
 	}
 	b->b_valid = true;
 	return 0;
@@ -626,20 +1049,6 @@ uint64_t bbuf_blockno(const struct bbuf *b)
 	return b->b_blockno;
 }
 
-void bbuf_dirty(struct bbuf *b)
-{
-	struct bcache *c = b->b_cache;
-
-	b->b_dirtied = true; /* the caller holds b_lock */
-	mutex_lock(&c->c_lock);
-	if (!b->b_dirty) {
-		b->b_dirty = true;
-		c->c_ndirty++;
-	}
-	b->b_gen++;
-	mutex_unlock(&c->c_lock);
-}
-
 void bcache_put(struct bbuf *b)
 {
 	buf_release(b->b_cache, b);
@@ -647,132 +1056,40 @@ void bcache_put(struct bbuf *b)
 
 /* --- sync --- */
 
-/* a[0..n) is a max-heap but for a[i]; moves a[i] down into place. */
-static void maxheap_sift_down(uint64_t *a, size_t n, size_t i)
-{
-	for (;;) {
-		size_t big = i, l = 2 * i + 1, r = l + 1;
-		uint64_t t;
-
-		if (l < n && a[l] > a[big])
-			big = l;
-		if (r < n && a[r] > a[big])
-			big = r;
-		if (big == i)
-			return;
-		t = a[i];
-		a[i] = a[big];
-		a[big] = t;
-		i = big;
-	}
-}
-
-static void maxheap_sift_up(uint64_t *a, size_t i)
-{
-	while (i > 0 && a[(i - 1) / 2] < a[i]) {
-		uint64_t t = a[i];
-
-		a[i] = a[(i - 1) / 2];
-		a[(i - 1) / 2] = t;
-		i = (i - 1) / 2;
-	}
-}
-
-/*
- * Stores in a[] the (at most cap) smallest numbers of dirty blocks at or
- * above `from`, ascending; returns how many. Takes c_lock.
- */
-static size_t sync_collect(struct bcache *c, uint64_t from, uint64_t *a,
-			   size_t cap)
-{
-	struct bbuf *b;
-	size_t n = 0, i;
-	uint64_t t;
-
-	mutex_lock(&c->c_lock);
-	for (b = c->c_lru_head; b; b = b->b_lru_next) {
-		if (!b->b_dirty || b->b_blockno < from)
-			continue;
-		if (n < cap) {
-			a[n] = b->b_blockno;
-			maxheap_sift_up(a, n++);
-		} else if (b->b_blockno < a[0]) {
-			a[0] = b->b_blockno;
-			maxheap_sift_down(a, n, 0);
-		}
-	}
-	mutex_unlock(&c->c_lock);
-	for (i = n; i > 1; i--) {
-		t = a[0];
-		a[0] = a[i - 1];
-		a[i - 1] = t;
-		maxheap_sift_down(a, i - 1, 0);
-	}
-	return n;
-}
-
-/* Writes blockno back if it is still cached and dirty. Takes c_lock. */
-static int sync_block(struct bcache *c, uint64_t blockno)
-{
-	struct bbuf *b;
-	int rc = 0;
-
-	mutex_lock(&c->c_lock);
-	b = hash_find(c, blockno);
-	if (b && b->b_dirty) {
-		b->b_refs++;
-		rc = buf_write(c, b);
-		b->b_refs--;
-	}
-	mutex_unlock(&c->c_lock);
-	return rc;
-}
-
-/* Writes every dirty buffer in block order, in batches of cap. */
-static int sync_batches(struct bcache *c, uint64_t *batch, size_t cap)
-{
-	uint64_t from = 0;
-	size_t n, i;
-	int rc = 0, err;
-
-	do {
-		n = sync_collect(c, from, batch, cap);
-		for (i = 0; i < n; i++) {
-			err = sync_block(c, batch[i]);
-			if (err && !rc)
-				rc = err;
-		}
-		if (n)
-			from = batch[n - 1] + 1;
-	} while (n == cap);
-	return rc;
-}
-
 int bcache_sync(struct bcache *c)
 {
 	uint64_t stack_batch[SYNC_STACK_BATCH];
-	uint64_t *batch = NULL;
+	uint64_t *batch = NULL, stop;
 	size_t cap;
 	int rc, err;
 
 	mutex_lock(&c->c_lock);
-	cap = c->c_ndirty < SYNC_BATCH_MAX ? c->c_ndirty : SYNC_BATCH_MAX;
+	cap = c->c_ndirty + c->c_nfrozen;
 	mutex_unlock(&c->c_lock);
+	cap = cap < SYNC_BATCH_MAX ? cap : SYNC_BATCH_MAX;
 	if (cap > SYNC_STACK_BATCH)
 		batch = heap_alloc(cap * sizeof(*batch));
 	if (!batch) {
 		batch = stack_batch;
 		cap = SYNC_STACK_BATCH;
 	}
-	rc = sync_batches(c, batch, cap);
-	if (batch != stack_batch)
-		heap_free(batch);
+	mutex_lock(&c->c_wb_lock);
+	mutex_lock(&c->c_lock);
+	/* Only what exists now: changes made meanwhile belong to later
+	 * epochs, so a busy cache cannot keep sync going forever. */
+	epoch_end(c);
+	stop = c->c_epoch;
+	rc = epochs_write(c, stop, batch, cap);
 	/* Even after a failed write: what was written becomes durable. */
-	if (blkdev_info(c->c_bd)->bi_flush) {
-		err = blkdev_flush(c->c_bd);
+	if (c->c_has_flush) {
+		err = flush_locked(c);
 		if (err && !rc)
 			rc = err;
 	}
+	mutex_unlock(&c->c_lock);
+	mutex_unlock(&c->c_wb_lock);
+	if (batch != stack_batch)
+		heap_free(batch);
 	return rc;
 }
 
@@ -816,8 +1133,15 @@ int bcache_write(struct bcache *c, uint64_t off, const void *buf, size_t len)
 			       n == c->c_bs ? FILL_NONE : FILL_READ, &b);
 		if (rc)
 			return rc;
-		memcpy((char *)b->b_data + boff, buf, n);
-		bbuf_dirty(b);
+		/* As in buf_fill(): a new buffer is filled, then dirty. */
+		if (b->b_valid) {
+			bbuf_dirty(b);
+			memcpy((char *)b->b_data + boff, buf, n);
+		} else {
+			memcpy(b->b_data, buf, n);
+			b->b_valid = true;
+			bbuf_dirty(b);
+		}
 		bcache_put(b);
 		buf = (const char *)buf + n;
 		off += n;
@@ -848,14 +1172,16 @@ static void cache_init(struct bcache *c, struct blkdev *bd,
 	c->c_align = bs < DMA_ALIGN_MAX ? bs : DMA_ALIGN_MAX;
 	c->c_limit = cfg->bc_mem_limit;
 	c->c_nblocks = bi->bi_size / bs;
+	c->c_has_flush = bi->bi_flush;
 	/* At most half the cache, so read-ahead never evicts its own
 	 * blocks before they are used; one request per buffer. */
 	c->c_ra = cfg->bc_readahead < nbufs / 2 ? cfg->bc_readahead
 						: (unsigned int)(nbufs / 2);
 	if (bs > bi->bi_max_transfer)
 		c->c_ra = 0;
+	mutex_init(&c->c_wb_lock, "bcache writeback");
 	mutex_init(&c->c_lock, "bcache");
-	cond_init(&c->c_wb_cond, "bcache writeback");
+	cond_init(&c->c_wb_cond, "bcache write");
 	spin_init(&c->c_ra_lock, "bcache readahead");
 	c->c_ra_wq = (struct waitq)WAITQ_INIT;
 }
@@ -897,6 +1223,7 @@ err_free_cache:
 int bcache_destroy(struct bcache *c)
 {
 	struct bbuf *b, *next;
+	struct bver *v;
 	int rc;
 
 	if (!c)
@@ -905,6 +1232,11 @@ int bcache_destroy(struct bcache *c)
 	rc = bcache_sync(c);
 	for (b = c->c_lru_head; b; b = next) {
 		next = b->b_lru_next;
+		while ((v = b->b_frozen)) {
+			b->b_frozen = v->v_fnext;
+			heap_free(v->v_data);
+			heap_free(v);
+		}
 		buf_free(b);
 	}
 	heap_free(c->c_hash);
@@ -920,7 +1252,11 @@ void bcache_get_stats(struct bcache *c, struct bcache_stats *st)
 	st->readahead = c->c_readahead;
 	st->evictions = c->c_evictions;
 	st->writebacks = c->c_writebacks;
+	st->barriers = c->c_barriers;
+	st->flushes = c->c_flushes;
+	st->order_lost = c->c_order_lost;
 	st->mem_used = c->c_mem_used;
 	st->dirty = c->c_ndirty;
+	st->frozen = c->c_nfrozen;
 	mutex_unlock(&c->c_lock);
 }

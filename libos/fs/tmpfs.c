@@ -62,12 +62,25 @@ static void touch(struct tmpfs_node *n, bool mtime)
 		n->tn_mtime = n->tn_ctime;
 }
 
+/* Every allocation that grows with the content (nodes, names, page
+ * indexes, pages, symlink targets) is charged before it is made, so the
+ * size bound limits the memory a tmpfs holds, not only its data. */
 static int charge(struct tmpfs *fs, uint64_t bytes)
 {
 	if (bytes > fs->tf_max_bytes - fs->tf_used_bytes)
 		return -ENOSPC;
 	fs->tf_used_bytes += bytes;
 	return 0;
+}
+
+static void uncharge(struct tmpfs *fs, uint64_t bytes)
+{
+	fs->tf_used_bytes -= bytes;
+}
+
+static size_t dirent_bytes(size_t len)
+{
+	return sizeof(struct tmpfs_dirent) + len;
 }
 
 static struct tmpfs_node *node_new(struct tmpfs *fs, uint32_t mode)
@@ -93,18 +106,30 @@ static void free_pages_from(struct tmpfs_node *n, size_t first)
 		if (n->tn_pages[i]) {
 			free(n->tn_pages[i]);
 			n->tn_pages[i] = NULL;
-			n->tn_fs->tf_used_bytes -= TMPFS_PAGE;
+			uncharge(n->tn_fs, TMPFS_PAGE);
 		}
 	}
 }
 
-static void node_free(struct tmpfs_node *n)
+/* Frees every page and the page index itself. */
+static void free_index(struct tmpfs_node *n)
 {
 	free_pages_from(n, 0);
 	free(n->tn_pages);
+	uncharge(n->tn_fs, n->tn_npages * sizeof(*n->tn_pages));
+	n->tn_pages = NULL;
+	n->tn_npages = 0;
+}
+
+static void node_free(struct tmpfs_node *n)
+{
+	free_index(n);
 	if (n->tn_target)
-		n->tn_fs->tf_used_bytes -= strlen(n->tn_target) + 1;
+		uncharge(n->tn_fs, strlen(n->tn_target) + 1);
 	free(n->tn_target);
+	/* The root is the instance's fixed cost, never charged. */
+	if (n != n->tn_fs->tf_root)
+		uncharge(n->tn_fs, sizeof(*n));
 	free(n);
 }
 
@@ -136,9 +161,13 @@ static int add_entry(struct tmpfs_node *dir, const char *name, size_t len,
 	 * review finding), as on Linux. */
 	if (!dir->tn_nlink)
 		return -ENOENT;
-	e = malloc(sizeof(*e) + len);
-	if (!e)
+	if (charge(dir->tn_fs, dirent_bytes(len)))
+		return -ENOSPC;
+	e = malloc(dirent_bytes(len));
+	if (!e) {
+		uncharge(dir->tn_fs, dirent_bytes(len));
 		return -ENOMEM;
+	}
 	e->te_node = n;
 	e->te_len = len;
 	memcpy(e->te_name, name, len);
@@ -159,6 +188,7 @@ static struct tmpfs_node *del_entry(struct tmpfs_node *dir,
 	struct tmpfs_node *n = e->te_node;
 
 	*pp = e->te_next;
+	uncharge(dir->tn_fs, dirent_bytes(e->te_len));
 	free(e);
 	touch(dir, true);
 	return n;
@@ -189,18 +219,28 @@ static int tmpfs_lookup(struct vnode *dvn, const char *name, size_t len,
 static int make(struct tmpfs_node *dir, const char *name, size_t len,
 		uint32_t mode, struct tmpfs_node **out)
 {
-	struct tmpfs_node *n = node_new(dir->tn_fs, mode);
+	struct tmpfs *fs = dir->tn_fs;
+	struct tmpfs_node *n;
 	int err;
 
-	if (!n)
-		return -ENOMEM;
-	err = add_entry(dir, name, len, n);
-	if (err) {
-		free(n);
+	err = charge(fs, sizeof(*n));
+	if (err)
 		return err;
+	n = node_new(fs, mode);
+	if (!n) {
+		err = -ENOMEM;
+		goto err_uncharge;
 	}
+	err = add_entry(dir, name, len, n);
+	if (err)
+		goto err_free;
 	*out = n;
 	return 0;
+err_free:
+	free(n);
+err_uncharge:
+	uncharge(fs, sizeof(*n));
+	return err;
 }
 
 static int tmpfs_create_op(struct vnode *dvn, const char *name, size_t len,
@@ -345,7 +385,7 @@ static int tmpfs_symlink(struct vnode *dvn, const char *name, size_t len,
 err_free:
 	free(copy);
 err_uncharge:
-	dir->tn_fs->tf_used_bytes -= tlen;
+	uncharge(dir->tn_fs, tlen);
 	return err;
 }
 
@@ -397,9 +437,13 @@ static int grow_index(struct tmpfs_node *n, size_t idx)
 		return 0;
 	while (cap <= idx)
 		cap *= 2;
+	if (charge(n->tn_fs, (cap - n->tn_npages) * sizeof(*pages)))
+		return -ENOSPC;
 	pages = realloc(n->tn_pages, cap * sizeof(*pages));
-	if (!pages)
+	if (!pages) {
+		uncharge(n->tn_fs, (cap - n->tn_npages) * sizeof(*pages));
 		return -ENOMEM;
+	}
 	memset(pages + n->tn_npages, 0, (cap - n->tn_npages) * sizeof(*pages));
 	n->tn_pages = pages;
 	n->tn_npages = cap;
@@ -420,7 +464,7 @@ static int page_at(struct tmpfs_node *n, uint64_t pos, char **out)
 			return err;
 		n->tn_pages[idx] = calloc(1, TMPFS_PAGE);
 		if (!n->tn_pages[idx]) {
-			n->tn_fs->tf_used_bytes -= TMPFS_PAGE;
+			uncharge(n->tn_fs, TMPFS_PAGE);
 			return -ENOMEM;
 		}
 	}
@@ -466,7 +510,9 @@ static int tmpfs_truncate(struct vnode *vn, int64_t size)
 
 	if ((uint64_t)size > n->tn_fs->tf_max_bytes)
 		return -EFBIG;
-	if (size < n->tn_size) {
+	if (!size) {
+		free_index(n); /* the index is charged too */
+	} else if (size < n->tn_size) {
 		free_pages_from(n, keep);
 		if (tail && keep - 1 < n->tn_npages && n->tn_pages[keep - 1])
 			memset((char *)n->tn_pages[keep - 1] + tail, 0,
@@ -504,6 +550,15 @@ static int tmpfs_settimes(struct vnode *vn, const struct timespec ts[2])
 
 	n->tn_atime = ts[0];
 	n->tn_mtime = ts[1];
+	touch(n, false);
+	return 0;
+}
+
+static int tmpfs_chmod(struct vnode *vn, uint32_t mode)
+{
+	struct tmpfs_node *n = tnode(vn);
+
+	n->tn_mode = (n->tn_mode & VFS_IFMT) | (mode & 07777);
 	touch(n, false);
 	return 0;
 }
@@ -563,6 +618,7 @@ static const struct vnode_ops tmpfs_ops = {
 	.truncate = tmpfs_truncate,
 	.getattr = tmpfs_getattr,
 	.settimes = tmpfs_settimes,
+	.chmod = tmpfs_chmod,
 	.readdir = tmpfs_readdir,
 	.release = tmpfs_release,
 };

@@ -179,6 +179,13 @@ int vop_settimes(struct vnode *vn, const struct timespec ts[2])
 	return vn->v_ops->settimes(vn, ts);
 }
 
+int vop_chmod(struct vnode *vn, uint32_t mode)
+{
+	if (!vn->v_ops->chmod)
+		return -EPERM;
+	return vn->v_ops->chmod(vn, mode);
+}
+
 int vop_readdir(struct vnode *dir, uint64_t *cookie, struct vfs_dirent *de)
 {
 	assert(dir->v_ops->readdir && VFS_IS_DIR(dir->v_type));
@@ -452,10 +459,10 @@ static bool is_dots(const struct parent *pa)
 	       (pa->p_len == 2 && !memcmp(pa->p_name, "..", 2));
 }
 
-/* Caller holds the VFS lock. */
-static int walk_parent(struct vnode *at, const char *path, struct parent *pa)
+/* Caller holds the VFS lock. Symlinks followed count in w. */
+static int walk_parent(struct walk *w, struct vnode *at, const char *path,
+		       struct parent *pa)
 {
-	struct walk w = { 0 };
 	size_t end, start;
 	char *dirpath;
 	int err;
@@ -475,18 +482,18 @@ static int walk_parent(struct vnode *at, const char *path, struct parent *pa)
 	pa->p_len = end - start;
 	if (pa->p_len == 1 && path[start] == '/') {
 		pa->p_len = 0; /* "/" or "///" */
-		return walk(&w, at, "/", 0, &pa->p_dir);
+		return walk(w, at, "/", 0, &pa->p_dir);
 	}
 	if (pa->p_len > VFS_NAME_MAX)
 		return -ENAMETOOLONG;
 	if (!start)
-		return walk(&w, at, ".", VFS_DIRECTORY, &pa->p_dir);
+		return walk(w, at, ".", VFS_DIRECTORY, &pa->p_dir);
 	dirpath = malloc(start + 1);
 	if (!dirpath)
 		return -ENOMEM;
 	memcpy(dirpath, path, start);
 	dirpath[start] = '\0';
-	err = walk(&w, at, dirpath, VFS_FOLLOW | VFS_DIRECTORY, &pa->p_dir);
+	err = walk(w, at, dirpath, VFS_FOLLOW | VFS_DIRECTORY, &pa->p_dir);
 	free(dirpath);
 	return err;
 }
@@ -514,30 +521,101 @@ int vfs_lookup(struct vnode *at, const char *path, unsigned int flags,
 	return err;
 }
 
-/* Caller holds the VFS lock. */
-static int create_in(struct parent *pa, bool excl, uint32_t mode,
-		     struct vnode **out, bool *created)
+/* What open(O_CREAT) asks of the last component. */
+struct creat_req {
+	unsigned int cr_flags; /* VFS_FOLLOW, VFS_DIRECTORY */
+	bool cr_excl;
+	uint32_t cr_mode;
+	bool cr_created; /* set when the file was made */
+};
+
+static int open_create(struct walk *w, struct vnode *at, const char *path,
+		       struct creat_req *cr, struct vnode **out);
+
+/* A new regular file named by pa. */
+static int create_new(struct parent *pa, struct creat_req *cr,
+		      struct vnode **out)
+{
+	int err;
+
+	if (vfs_is_rdonly(pa->p_dir))
+		return -EROFS;
+	err = vop_create(pa->p_dir, pa->p_name, pa->p_len,
+			 VFS_IFREG | (cr->cr_mode & 07777), out);
+	if (!err)
+		cr->cr_created = true;
+	return err;
+}
+
+/* Starts open_create() over at what link names, from its directory, so
+ * that a dangling symlink creates its target (Linux). Drops link. */
+static int create_via_link(struct walk *w, struct parent *pa,
+			   struct vnode *link, struct creat_req *cr,
+			   struct vnode **out)
+{
+	char *target = NULL;
+	ssize_t n;
+	int err = -ELOOP;
+
+	if (++w->w_links > VFS_SYMLOOP_MAX)
+		goto out_put;
+	err = -ENOMEM;
+	target = malloc(VFS_PATH_MAX);
+	if (!target)
+		goto out_put;
+	n = vop_readlink(link, target, VFS_PATH_MAX - 1);
+	err = (int)n;
+	if (n >= 0) {
+		target[n] = '\0';
+		err = open_create(w, pa->p_dir, target, cr, out);
+	}
+out_put:
+	free(target);
+	vnode_put(link);
+	return err;
+}
+
+/* The last component for open(O_CREAT): made when free, else what is
+ * there (across mounts; a symlink is followed when asked, O_EXCL
+ * excepted). As on Linux, a trailing slash, "." or ".." is -EISDIR. */
+static int create_last(struct walk *w, struct parent *pa, struct creat_req *cr,
+		       struct vnode **out)
 {
 	struct vnode *vn;
 	int err;
 
-	if (!pa->p_len || is_dots(pa))
+	if (!pa->p_len || is_dots(pa) || pa->p_slash)
 		return -EISDIR;
-	err = vop_lookup(pa->p_dir, pa->p_name, pa->p_len, &vn);
-	if (!err) {
-		vnode_put(vn);
-		return excl ? -EEXIST : 1; /* 1: open what is there */
-	}
-	if (err != -ENOENT)
+	err = step(w, pa->p_dir, pa->p_name, pa->p_len, false, &vn);
+	if (err == -ENOENT)
+		return create_new(pa, cr, out);
+	if (err)
 		return err;
-	if (pa->p_slash)
-		return -EISDIR;
-	if (vfs_is_rdonly(pa->p_dir))
-		return -EROFS;
-	err = vop_create(pa->p_dir, pa->p_name, pa->p_len,
-			 VFS_IFREG | (mode & 07777), out);
-	if (!err)
-		*created = true;
+	if (cr->cr_excl)
+		err = -EEXIST;
+	else if (VFS_IS_LNK(vn->v_type) && (cr->cr_flags & VFS_FOLLOW))
+		return create_via_link(w, pa, vn, cr, out);
+	else if ((cr->cr_flags & VFS_DIRECTORY) && !VFS_IS_DIR(vn->v_type))
+		err = -ENOTDIR;
+	if (err) {
+		vnode_put(vn);
+		return err;
+	}
+	*out = vn;
+	return 0;
+}
+
+/* Caller holds the VFS lock. */
+static int open_create(struct walk *w, struct vnode *at, const char *path,
+		       struct creat_req *cr, struct vnode **out)
+{
+	struct parent pa;
+	int err = walk_parent(w, at, path, &pa);
+
+	if (err)
+		return err;
+	err = create_last(w, &pa, cr, out);
+	vnode_put(pa.p_dir);
 	return err;
 }
 
@@ -545,23 +623,17 @@ int vfs_open_create(struct vnode *at, const char *path, unsigned int flags,
 		    bool create, bool excl, uint32_t mode, struct vnode **out,
 		    bool *created)
 {
+	struct creat_req cr = { flags, excl, mode, false };
 	struct walk w = { 0 };
-	struct parent pa;
-	int err = 1;
+	int err;
 
-	*created = false;
 	vfs_lock();
-	if (create) {
-		err = walk_parent(at, path, &pa);
-		if (err)
-			goto out_unlock;
-		err = create_in(&pa, excl, mode, out, created);
-		vnode_put(pa.p_dir);
-	}
-	if (err == 1)
+	if (create)
+		err = open_create(&w, at, path, &cr, out);
+	else
 		err = walk(&w, at, path, flags, out);
-out_unlock:
 	vfs_unlock();
+	*created = cr.cr_created;
 	return err;
 }
 
@@ -570,11 +642,12 @@ static int with_parent(struct vnode *at, const char *path,
 		       int (*fn)(struct parent *pa, const void *arg),
 		       const void *arg)
 {
+	struct walk w = { 0 };
 	struct parent pa;
 	int err;
 
 	vfs_lock();
-	err = walk_parent(at, path, &pa);
+	err = walk_parent(&w, at, path, &pa);
 	if (!err) {
 		err = fn(&pa, arg);
 		vnode_put(pa.p_dir);
@@ -751,14 +824,15 @@ out_put:
 int vfs_rename(struct vnode *oat, const char *opath, struct vnode *nat,
 	       const char *npath)
 {
+	struct walk wf = { 0 }, wt = { 0 };
 	struct parent from, to;
 	int err;
 
 	vfs_lock();
-	err = walk_parent(oat, opath, &from);
+	err = walk_parent(&wf, oat, opath, &from);
 	if (err)
 		goto out_unlock;
-	err = walk_parent(nat, npath, &to);
+	err = walk_parent(&wt, nat, npath, &to);
 	if (err)
 		goto out_from;
 	err = rename_parents(&from, &to);
@@ -803,7 +877,8 @@ int vfs_link(struct vnode *oat, const char *opath, struct vnode *nat,
 		err = -EPERM;
 		goto out_put;
 	}
-	err = walk_parent(nat, npath, &pa);
+	w = (struct walk){ 0 };
+	err = walk_parent(&w, nat, npath, &pa);
 	if (!err) {
 		err = do_link(&pa, target);
 		vnode_put(pa.p_dir);
@@ -928,6 +1003,79 @@ int vfs_utimes(struct vnode *at, const char *path, unsigned int flags,
 	err = walk(&w, at, path, flags, &vn);
 	if (!err) {
 		err = settimes_locked(vn, ts);
+		vnode_put(vn);
+	}
+	vfs_unlock();
+	return err;
+}
+
+/* Caller holds the VFS lock. */
+static int chmod_locked(struct vnode *vn, uint32_t mode)
+{
+	if (VFS_IS_LNK(vn->v_type))
+		return -EOPNOTSUPP; /* a symlink's bits mean nothing */
+	if (vfs_is_rdonly(vn))
+		return -EROFS;
+	return vop_chmod(vn, mode & 07777);
+}
+
+int vfs_chmod(struct vnode *at, const char *path, unsigned int flags,
+	      uint32_t mode)
+{
+	struct walk w = { 0 };
+	struct vnode *vn;
+	int err;
+
+	vfs_lock();
+	err = walk(&w, at, path, flags & VFS_FOLLOW, &vn);
+	if (!err) {
+		err = chmod_locked(vn, mode);
+		vnode_put(vn);
+	}
+	vfs_unlock();
+	return err;
+}
+
+int vfs_fchmod(struct vnode *vn, uint32_t mode)
+{
+	int err;
+
+	vfs_lock();
+	err = chmod_locked(vn, mode);
+	vfs_unlock();
+	return err;
+}
+
+/* Caller holds the VFS lock. Root's view: everything may be read and
+ * written (but not on a read-only mount); executing needs an x bit. */
+static int access_locked(struct vnode *vn, unsigned int mode)
+{
+	struct vattr va;
+	int err;
+
+	if ((mode & VFS_W_OK) && vfs_is_rdonly(vn))
+		return -EROFS;
+	if (!(mode & VFS_X_OK) || VFS_IS_DIR(vn->v_type))
+		return 0;
+	err = vop_getattr(vn, &va);
+	if (!err && !(va.va_mode & 0111))
+		err = -EACCES;
+	return err;
+}
+
+int vfs_access(struct vnode *at, const char *path, unsigned int flags,
+	       unsigned int mode)
+{
+	struct walk w = { 0 };
+	struct vnode *vn;
+	int err;
+
+	if (mode & ~(VFS_R_OK | VFS_W_OK | VFS_X_OK))
+		return -EINVAL;
+	vfs_lock();
+	err = walk(&w, at, path, flags & VFS_FOLLOW, &vn);
+	if (!err) {
+		err = access_locked(vn, mode);
 		vnode_put(vn);
 	}
 	vfs_unlock();
@@ -1072,6 +1220,49 @@ int vfs_mount(const char *path, struct vnode *root, const char *fstype,
 	root->v_sb->sb_flags = flags;
 	vnode_ref(root);
 	mounts[nmounts++] = (struct vfs_mount){ dir, root, fstype };
+out_unlock:
+	vfs_unlock();
+	return err;
+}
+
+/* True when a mount covers a directory of sb's filesystem. */
+static bool has_mounts_in(const struct vfs_super *sb)
+{
+	for (unsigned int i = 0; i < nmounts; i++)
+		if (mounts[i].m_covered->v_sb == sb)
+			return true;
+	return false;
+}
+
+int vfs_umount(const char *path, int (*check)(struct vnode *root),
+	       struct vnode **root)
+{
+	struct walk w = { 0 };
+	struct vnode *vn;
+	unsigned int i;
+	int err;
+
+	vfs_lock();
+	err = walk(&w, NULL, path, VFS_FOLLOW | VFS_DIRECTORY, &vn);
+	if (err)
+		goto out_unlock;
+	for (i = 0; i < nmounts && mounts[i].m_root != vn; i++)
+		;
+	if (i == nmounts)
+		err = -EINVAL;
+	else if ((cwd_vn && cwd_vn->v_sb == vn->v_sb) ||
+		 has_mounts_in(vn->v_sb))
+		err = -EBUSY;
+	else if (check)
+		err = check(vn);
+	if (!err) {
+		*root = mounts[i].m_root;
+		vnode_put(mounts[i].m_covered);
+		nmounts--;
+		memmove(&mounts[i], &mounts[i + 1],
+			(nmounts - i) * sizeof(mounts[0]));
+	}
+	vnode_put(vn);
 out_unlock:
 	vfs_unlock();
 	return err;

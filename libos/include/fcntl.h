@@ -4,8 +4,11 @@
  * Files live in the VFS (tmpfs at / and /tmp for now). open() takes
  * O_RDONLY/O_WRONLY/O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND,
  * O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK and O_CLOEXEC (kept, meaningless
- * without exec); the others are ignored. There is no permission check
- * (one user, root) and no umask.
+ * without exec); the others are ignored, but Linux's O_PATH and
+ * O_TMPFILE fail with EINVAL. As on Linux, O_CREAT follows a dangling
+ * symlink and creates its target, O_TRUNC truncates even with O_RDONLY,
+ * and O_CREAT on a directory fails with EISDIR. There is no permission
+ * check (one user, root); the mode of O_CREAT is masked by umask().
  */
 #ifndef MOSAIC_FCNTL_H
 #define MOSAIC_FCNTL_H

@@ -50,15 +50,15 @@ int setvbuf(FILE *f, char *buf, int mode, size_t size);
  * Each returns the number of bytes written (snprintf/vsnprintf: the
  * length the whole output has, without the NUL), or -1 with errno set:
  * EOVERFLOW (the length would exceed INT_MAX), EILSEQ (a wide character
- * outside ASCII), EIO (the stream has an error), write()'s errors
- * (dprintf: EBADF, ENOSPC, ...), ENOMEM (asprintf).
+ * outside ASCII), EIO (the stream had an error already), the
+ * descriptor's write errors (EBADF, ENOSPC, ...), ENOMEM (asprintf).
  *
  * fprintf/vfprintf/printf/vprintf hold the stream's lock for the whole
  * call, so concurrent calls never interleave. snprintf/vsnprintf store at
  * most (size) - 1 bytes and a NUL when (size) > 0; (buf) may be NULL if
- * (size) is 0. dprintf/vdprintf write to fd 1 or 2 (the console) after
- * flushing that stream, and through write() to any other descriptor
- * (gathered in a small buffer, not a stream). asprintf/vasprintf store a
+ * (size) is 0. dprintf/vdprintf write through write() (gathered in a
+ * small buffer, not a stream), after flushing stdout or stderr for fd 1
+ * or 2. asprintf/vasprintf store a
  * malloc'd string in (*strp), to be freed by the caller, or NULL on error.
  * None of them allocates except asprintf/vasprintf.
  */
@@ -146,9 +146,14 @@ int renameat(int ofd, const char *from, int nfd, const char *to);
 /*
  * Streams on files: fopen() modes r, w, a, r+, w+, a+ (b and e
  * accepted), fully buffered (BUFSIZ) with a read buffer; fseek/ftell
- * work on files. tmpfile() opens an unlinked file in /tmp. The console
- * streams (stdin, stdout, stderr, and fdopen(0..2)) always write to the
- * console, cannot seek (ESPIPE), and fclose() only flushes them.
+ * work on files. tmpfile() opens an unlinked file in /tmp. The standard
+ * streams (stdin, stdout, stderr, and fdopen(0..2)) read and write
+ * through descriptors 0-2, the console at start (which cannot seek:
+ * ESPIPE), so dup2() onto them redirects them; fclose() only flushes
+ * them. freopen() keeps the FILE and its descriptor number (stdout stays
+ * 1); a NULL path is EINVAL. fflush() on an input stream gives back its
+ * read-ahead (the descriptor moves back); fflush(NULL) flushes every
+ * output stream. setvbuf() never frees a buffer the caller gave.
  */
 FILE *fopen(const char *path, const char *mode);
 FILE *freopen(const char *path, const char *mode, FILE *f);

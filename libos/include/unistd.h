@@ -34,8 +34,9 @@
 #define _SC_PHYS_PAGES 85
 #define _SC_AVPHYS_PAGES 86
 
-/* Files over the VFS (libc file.c). The console descriptors 0-2 cannot
- * seek (ESPIPE); reading 0 gives end of file. */
+/* Files over the VFS (libc file.c). Descriptors 0-2 start as the
+ * console (no seeking: ESPIPE; reading 0 gives end of file) and stdio's
+ * streams use whatever they are later (dup2). */
 ssize_t write(int fd, const void *buf, size_t len);
 ssize_t read(int fd, void *buf, size_t len);
 ssize_t pread(int fd, void *buf, size_t len, off_t off);

@@ -27,11 +27,15 @@ void exit(int status)
 	while (atexit_count > 0)
 		atexit_fns[--atexit_count]();
 	libc_stdio_flush_all();
+	libc_mounts_fini();
 	kernel_exit(status);
 }
 
+/* What write() wrote survives _Exit(), as the page cache does on Linux:
+ * the disks are written back (but stdio's buffers are dropped). */
 void _Exit(int status)
 {
+	libc_mounts_fini();
 	kernel_exit(status);
 }
 

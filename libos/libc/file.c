@@ -2,11 +2,18 @@
 /*
  * The POSIX file calls over the VFS and the descriptor table
  * (<fs/vfs.h>, <fs/fd.h>): this is where their negative errno values
- * become errno and -1. Descriptors 0-2 are the console, as files of
+ * become errno and -1. Descriptors 0-2 start as the console, as files of
  * their own kind: 0 reads end of file at once (no input device yet) and
- * is no terminal; 1 and 2 write to the console (after what stdout and
- * stderr hold) and are terminals. libc_files_init() sets this up, with
- * the filesystems (vfs_boot()), before main().
+ * is no terminal; 1 and 2 write to the console and are terminals. stdio's
+ * standard streams write through these descriptors, so dup2() onto them
+ * redirects stdout and friends. libc_files_init() sets this up, with the
+ * filesystems (vfs_boot()), before main().
+ *
+ * Permissions, kept simple: the appliance is one user, root. umask()
+ * (022 at start) masks the mode of open(O_CREAT), creat() and mkdir();
+ * chmod() and friends store the bits; nothing checks them but access(),
+ * which for root needs an x bit to grant X_OK on a file (Linux), and
+ * the read-only mounts (EROFS).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -100,12 +107,14 @@ static void install_console(int fd)
 
 void libc_files_init(void)
 {
-	int err = vfs_boot();
+	int err;
 
-	if (err)
-		fprintf(stderr, "mosaic: no filesystem (%s)\n", strerror(-err));
+	/* The console first: stderr writes through descriptor 2. */
 	for (int fd = 0; fd < 3; fd++)
 		install_console(fd);
+	err = vfs_boot();
+	if (err)
+		fprintf(stderr, "mosaic: no filesystem (%s)\n", strerror(-err));
 }
 
 /* --- descriptors --- */
@@ -131,7 +140,7 @@ ssize_t write(int fd, const void *buf, size_t len)
 		return sret(n);
 	/* stdio's own buffers first, so the order of output is kept. */
 	if (file_is_tty(f))
-		libc_stdio_flush_all();
+		libc_stdio_flush_std();
 	n = file_write(f, buf, len);
 	file_put(f);
 	return sret(n);
@@ -385,7 +394,7 @@ int fsync(int fd)
 	if (rc)
 		return ret(rc);
 	if (file_is_tty(f))
-		libc_stdio_flush_all();
+		libc_stdio_flush_std();
 	rc = file_sync(f);
 	file_put(f);
 	return ret(rc);
@@ -438,12 +447,40 @@ static void at_done(struct file *df)
 		file_put(df);
 }
 
+/* umask(): [a]. */
+static mode_t umask_bits = 022;
+
+mode_t umask(mode_t mask)
+{
+	return __atomic_exchange_n(&umask_bits, mask & 0777, __ATOMIC_RELAXED);
+}
+
+/* The mode a new file or directory gets. */
+static uint32_t new_mode(mode_t mode)
+{
+	return mode & 07777 & ~__atomic_load_n(&umask_bits, __ATOMIC_RELAXED);
+}
+
+/* What open() may not open, as Linux decides it. O_TRUNC asks for
+ * writing too (Linux: it truncates even with O_RDONLY). */
+static int open_check(struct vnode *vn, int flags)
+{
+	bool write = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
+
+	if (VFS_IS_LNK(vn->v_type))
+		return -ELOOP; /* O_NOFOLLOW met a symlink */
+	if (VFS_IS_DIR(vn->v_type) && (write || (flags & O_CREAT)))
+		return -EISDIR;
+	if (write && vfs_is_rdonly(vn))
+		return -EROFS;
+	return 0;
+}
+
 /* Opens path; *out is the new file. Caller checks flags. */
 static int open_vnode(struct vnode *at, const char *path, int flags,
 		      mode_t mode, struct file **out)
 {
 	unsigned int lf = flags & O_NOFOLLOW ? 0 : VFS_FOLLOW;
-	int acc = flags & O_ACCMODE;
 	struct vnode *vn;
 	bool created;
 	int err;
@@ -451,23 +488,21 @@ static int open_vnode(struct vnode *at, const char *path, int flags,
 	if (flags & O_DIRECTORY)
 		lf |= VFS_DIRECTORY;
 	err = vfs_open_create(at, path, lf, flags & O_CREAT, flags & O_EXCL,
-			      mode, &vn, &created);
+			      new_mode(mode), &vn, &created);
 	if (err)
 		return err;
-	if (VFS_IS_LNK(vn->v_type))
-		err = -ELOOP;
-	else if (VFS_IS_DIR(vn->v_type) && acc != O_RDONLY)
-		err = -EISDIR;
-	else if (acc != O_RDONLY && vfs_is_rdonly(vn))
-		err = -EROFS; /* POSIX: opening for writing on a read-only fs */
-	else if ((flags & O_TRUNC) && acc != O_RDONLY && !created &&
-		 VFS_IS_REG(vn->v_type))
+	err = open_check(vn, flags);
+	if (!err && (flags & O_TRUNC) && !created && VFS_IS_REG(vn->v_type))
 		err = vfs_ftruncate(vn, 0);
 	if (!err)
 		err = file_open_vnode(vn, (unsigned int)flags, out);
 	vnode_put(vn);
 	return err;
 }
+
+/* Linux's O_PATH and O_TMPFILE, which <fcntl.h> does not offer: refused
+ * rather than taken for a plain open. */
+#define OPEN_UNSUPPORTED (010000000 | 020000000)
 
 int openat(int dirfd, const char *path, int flags, ...)
 {
@@ -482,7 +517,7 @@ int openat(int dirfd, const char *path, int flags, ...)
 		mode = va_arg(ap, mode_t);
 		va_end(ap);
 	}
-	if ((flags & O_ACCMODE) == O_ACCMODE ||
+	if ((flags & O_ACCMODE) == O_ACCMODE || (flags & OPEN_UNSUPPORTED) ||
 	    ((flags & O_CREAT) && (flags & O_DIRECTORY)))
 		return ret(-EINVAL);
 	rc = at_dir(dirfd, path, &df, &at);
@@ -546,18 +581,24 @@ int lstat(const char *path, struct stat *st)
 	return fstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
 }
 
+BUILD_ASSERT(R_OK == VFS_R_OK && W_OK == VFS_W_OK && X_OK == VFS_X_OK);
+
 int faccessat(int dirfd, const char *path, int mode, int flags)
 {
-	struct stat st;
+	struct file *df;
+	struct vnode *at;
+	int rc;
 
-	if (mode & ~(R_OK | W_OK | X_OK))
+	/* One user: the real and effective ids are the same (AT_EACCESS). */
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS))
 		return ret(-EINVAL);
-	if (fstatat(dirfd, path, &st, flags & AT_SYMLINK_NOFOLLOW))
-		return -1;
-	/* One user, root: only execution needs an x bit. */
-	if ((mode & X_OK) && !S_ISDIR(st.st_mode) && !(st.st_mode & 0111))
-		return ret(-EACCES);
-	return 0;
+	rc = at_dir(dirfd, path, &df, &at);
+	if (rc)
+		return ret(rc);
+	rc = vfs_access(at, path, flags & AT_SYMLINK_NOFOLLOW ? 0 : VFS_FOLLOW,
+			(unsigned int)mode);
+	at_done(df);
+	return ret(rc);
 }
 
 int access(const char *path, int mode)
@@ -573,7 +614,7 @@ int mkdirat(int dirfd, const char *path, mode_t mode)
 
 	if (rc)
 		return ret(rc);
-	rc = vfs_mkdir(at, path, mode);
+	rc = vfs_mkdir(at, path, new_mode(mode));
 	at_done(df);
 	return ret(rc);
 }
@@ -581,6 +622,40 @@ int mkdirat(int dirfd, const char *path, mode_t mode)
 int mkdir(const char *path, mode_t mode)
 {
 	return mkdirat(AT_FDCWD, path, mode);
+}
+
+int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
+{
+	struct file *df;
+	struct vnode *at;
+	int rc;
+
+	if (flags & ~AT_SYMLINK_NOFOLLOW)
+		return ret(-EINVAL);
+	rc = at_dir(dirfd, path, &df, &at);
+	if (rc)
+		return ret(rc);
+	rc = vfs_chmod(at, path, flags & AT_SYMLINK_NOFOLLOW ? 0 : VFS_FOLLOW,
+		       mode);
+	at_done(df);
+	return ret(rc);
+}
+
+int chmod(const char *path, mode_t mode)
+{
+	return fchmodat(AT_FDCWD, path, mode, 0);
+}
+
+int fchmod(int fd, mode_t mode)
+{
+	struct file *f;
+	int rc = fd_get(fd, &f);
+
+	if (rc)
+		return ret(rc);
+	rc = f->f_vn ? vfs_fchmod(f->f_vn, mode) : -EINVAL;
+	file_put(f);
+	return ret(rc);
 }
 
 int unlinkat(int dirfd, const char *path, int flags)
@@ -702,22 +777,31 @@ int fchdir(int fd)
 	return ret(rc);
 }
 
+/* As glibc: a NULL buf gets a malloc'd one (the caller frees it), of
+ * size bytes, or as long as the path needs when size is 0. */
 char *getcwd(char *buf, size_t size)
 {
+	char *mine = NULL, *fit;
 	int rc;
 
 	if (!buf) {
-		errno = EINVAL; /* no malloc'ing extension */
-		return NULL;
-	}
-	if (!size) {
+		mine = malloc(size ? size : VFS_PATH_MAX);
+		if (!mine)
+			return NULL; /* errno is ENOMEM */
+		buf = mine;
+	} else if (!size) {
 		errno = EINVAL;
 		return NULL;
 	}
-	rc = vfs_getcwd(buf, size);
+	rc = vfs_getcwd(buf, size ? size : VFS_PATH_MAX);
 	if (rc) {
+		free(mine);
 		errno = -rc;
 		return NULL;
+	}
+	if (mine && !size) {
+		fit = realloc(mine, strlen(mine) + 1);
+		return fit ? fit : mine;
 	}
 	return buf;
 }
@@ -904,14 +988,28 @@ int closedir(DIR *d)
 
 /* --- sendfile, by copy for now --- */
 
+/* Moves in's offset back over bytes read but not sent, keeping errno. */
+static void unread(int in, ssize_t n)
+{
+	int saved = errno;
+
+	(void)lseek(in, -(off_t)n, SEEK_CUR);
+	errno = saved;
+}
+
+/* As Linux: the bytes sent, or -1 with errno when none were (a failed
+ * write as much as a failed read); in's offset (or *off) moves by what
+ * was sent. */
 ssize_t sendfile(int out, int in, off_t *off, size_t count)
 {
 	char *buf = malloc(16384);
-	ssize_t total = 0, n = 0, w;
+	ssize_t total = 0, n = 0, w = 0;
 	off_t pos = off ? *off : 0;
 
 	if (!buf)
 		return -1;
+	if (count > SSIZE_MAX)
+		count = SSIZE_MAX;
 	while ((size_t)total < count) {
 		size_t k = count - (size_t)total;
 
@@ -923,11 +1021,16 @@ ssize_t sendfile(int out, int in, off_t *off, size_t count)
 		w = write(out, buf, (size_t)n);
 		if (w > 0)
 			total += w, pos += w;
-		if (w != n)
+		if (w != n) {
+			if (!off)
+				unread(in, n - (w > 0 ? w : 0));
 			break;
+		}
 	}
 	free(buf);
 	if (off)
 		*off = pos;
-	return total || n >= 0 ? total : -1;
+	if (total)
+		return total;
+	return n < 0 || w < 0 ? -1 : 0;
 }

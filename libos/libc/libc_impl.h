@@ -5,8 +5,15 @@
 
 #include <sys/types.h>
 
-/* Flushes every open stream; exit() calls it. */
+/* Flushes every open stream on the way out: exit(), abort(), assert()
+ * and fatal signals call it. Safe inside a stdio call of the caller's
+ * own task (such streams are skipped) and bounded when another task
+ * holds a stream (stdio.c says how). */
 void libc_stdio_flush_all(void);
+
+/* Flushes stdout and stderr (not when the caller holds their lock), so
+ * that write() to a terminal comes after what they hold. */
+void libc_stdio_flush_std(void);
 
 /* The default action of signal `sig` (<signal.h>): nothing for the ones
  * ignored by default; else ends the microapp as a fault. */
@@ -15,6 +22,10 @@ void libc_signal_default(int sig);
 /* file.c: mounts the filesystems and opens descriptors 0-2 (start.c
  * calls it before main()). */
 void libc_files_init(void);
+
+/* mount.c: writes the disks' file systems back and marks them clean, on
+ * the way out (exit() and _Exit() call it after stdio's flush). */
+void libc_mounts_fini(void);
 
 /* file.c: read/write/lseek on a descriptor without touching errno or
  * flushing stdio (stdio's own streams use them); negative errno. */

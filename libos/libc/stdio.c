@@ -1,84 +1,81 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * FILE streams over the console and the printf family, which formats with
- * libc's engine (printf.c, printf_float.c: C11 7.21.6.1, glibc's output);
- * one printf call is one critical section on its stream. Input: getc,
- * ungetc, fgets, getline and the scanf family (scanf.c's engine) read
- * through file_source(), where stdin ends at once until the console has
- * an input driver. Streams on files (fopen, fdopen of a file descriptor)
- * go through the descriptors (file.c) with a BUFSIZ write buffer and a
- * BUFSIZ read buffer, locked by a mutex (their I/O may sleep); the
- * console streams keep their spinlock (printf from any context).
+ * FILE streams and the printf family, which formats with libc's engine
+ * (printf.c, printf_float.c: C11 7.21.6.1, glibc's output); one printf
+ * call is one critical section on its stream. Every stream, stdin,
+ * stdout and stderr included, reads and writes through its descriptor
+ * (file.c), so dup2() onto 0-2 and freopen() redirect the standard
+ * streams as on Linux. Input: getc, ungetc, fgets, getline and the scanf
+ * family (scanf.c's engine) read through file_source(). Streams from
+ * fopen/fdopen have a BUFSIZ write buffer and a BUFSIZ read buffer;
+ * stdout is line buffered, stdin and stderr unbuffered. Each stream is
+ * locked by a mutex (its I/O may sleep): stdio is for tasks, not IRQ
+ * handlers.
  */
 #include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <kernel/console.h>
-#include <kernel/spinlock.h>
+#include <fs/fd.h>
+#include <fs/vfs.h>
+#include <kernel/sched.h>
 #include <kernel/sync.h>
+#include <kernel/time.h>
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "enosys_impl.h"
 #include "libc_impl.h"
 #include "printf_impl.h"
 #include "scanf_impl.h"
 
-/* Locking: [L] f_lock, so lines from microapps on several CPUs stay
- * whole (a printf() is one critical section). */
+/* Locking: [L] f_lock, so a printf() from one task is never cut by
+ * another's output; [O] open_lock; [I] immutable. */
 struct mosaic_file {
-	struct spinlock f_lock;
-	int f_fd;
-	int f_mode; /* _IOFBF, _IOLBF or _IONBF */
-	int f_error;
-	int f_eof; /* input: the end-of-file indicator */
-	int f_unget; /* input: a byte pushed back by ungetc(), or EOF */
-	size_t f_len;
-	size_t f_cap;
-	char *f_buf;
-	/* streams on files only: */
+	struct mutex f_lock;
+	int f_fd; /* [L] the descriptor, or -1 after a failed freopen */
+	int f_mode; /* [L] _IOFBF, _IOLBF or _IONBF */
+	int f_error; /* [L] */
+	int f_eof; /* [L] input: the end-of-file indicator */
+	int f_unget; /* [L] input: a byte pushed back by ungetc(), or EOF */
+	size_t f_len; /* [L] output bytes waiting in f_buf */
+	size_t f_cap; /* [L] */
+	char *f_buf; /* [L] output buffer, or NULL (unbuffered) */
+	bool f_own_buf; /* [L] f_buf is stdio's to free, not the caller's */
 	bool f_dyn; /* [I] from fopen/fdopen, freed by fclose */
-	struct mutex f_mutex; /* locks the stream instead of f_lock */
-	char *f_rbuf; /* [L] read buffer, BUFSIZ */
+	char *f_rbuf; /* [L] read buffer (BUFSIZ), or NULL: byte by byte */
 	size_t f_rpos, f_rlen; /* [L] unread bytes: f_rbuf[f_rpos..f_rlen) */
-	struct mosaic_file *f_next; /* [open_lock] */
+	struct mosaic_file *f_next; /* [O] */
 };
 
-static struct spinlock open_lock = SPINLOCK_INIT("stdio");
-static struct mosaic_file *open_files; /* [open_lock] */
+/* Lock order: open_lock, then a stream's f_lock. */
+static struct mutex open_lock = MUTEX_INIT("stdio");
+static struct mosaic_file *open_files; /* [O] */
 
 static void flock(struct mosaic_file *f)
 {
-	if (f->f_dyn)
-		mutex_lock(&f->f_mutex);
-	else
-		spin_lock(&f->f_lock);
+	mutex_lock(&f->f_lock);
 }
 
 static void funlock(struct mosaic_file *f)
 {
-	if (f->f_dyn)
-		mutex_unlock(&f->f_mutex);
-	else
-		spin_unlock(&f->f_lock);
+	mutex_unlock(&f->f_lock);
 }
 
 static char stdout_buf[BUFSIZ];
 
 static struct mosaic_file files[3] = {
-	{ .f_lock = SPINLOCK_INIT("stdin"),
+	{ .f_lock = MUTEX_INIT("stdin"),
 	  .f_fd = 0,
 	  .f_mode = _IONBF,
 	  .f_unget = EOF },
-	{ .f_lock = SPINLOCK_INIT("stdout"),
+	{ .f_lock = MUTEX_INIT("stdout"),
 	  .f_fd = 1,
 	  .f_mode = _IOLBF,
 	  .f_unget = EOF,
 	  .f_cap = BUFSIZ,
 	  .f_buf = stdout_buf },
-	{ .f_lock = SPINLOCK_INIT("stderr"),
+	{ .f_lock = MUTEX_INIT("stderr"),
 	  .f_fd = 2,
 	  .f_mode = _IONBF,
 	  .f_unget = EOF },
@@ -88,36 +85,50 @@ FILE *const stdin = &files[0];
 FILE *const stdout = &files[1];
 FILE *const stderr = &files[2];
 
-/* Drops what the read buffer holds, moving the descriptor back to the
- * stream's position. Caller holds the stream's lock. */
-static void drop_read_locked(FILE *f)
+static bool has_input(FILE *f)
 {
-	off_t back = (off_t)(f->f_rlen - f->f_rpos) + (f->f_unget != EOF);
-
-	if (f->f_dyn && back)
-		(void)libc_fd_seek(f->f_fd, -back, SEEK_CUR);
-	f->f_rpos = f->f_rlen = 0;
-	f->f_unget = EOF;
+	return f->f_rpos < f->f_rlen || f->f_unget != EOF;
 }
 
+/* Gives back the input the stream holds (read buffer, pushed-back byte)
+ * by moving the descriptor back to the stream's position. A descriptor
+ * that cannot seek keeps it, still to be read (glibc does the same).
+ * Caller holds f->f_lock. 0, or EOF with errno. */
+static int drop_input_locked(FILE *f)
+{
+	off_t back = (off_t)(f->f_rlen - f->f_rpos) + (f->f_unget != EOF);
+	off_t rc;
+
+	if (!back) {
+		f->f_rpos = f->f_rlen = 0;
+		return 0;
+	}
+	rc = libc_fd_seek(f->f_fd, -back, SEEK_CUR);
+	if (rc == -ESPIPE)
+		return 0;
+	f->f_rpos = f->f_rlen = 0;
+	f->f_unget = EOF;
+	if (rc < 0) {
+		f->f_error = 1;
+		errno = (int)-rc;
+		return EOF;
+	}
+	return 0;
+}
+
+/* Writes len bytes to the descriptor. Caller holds f->f_lock. */
 static int file_sink(FILE *f, const char *s, size_t len)
 {
 	ssize_t n;
 
-	if (!f->f_dyn) {
-		if (f->f_fd != 1 && f->f_fd != 2) {
-			f->f_error = 1;
-			return EOF;
-		}
-		console_write(s, len);
-		return 0;
-	}
-	if (f->f_rlen || f->f_unget != EOF)
-		drop_read_locked(f);
+	/* Reading and writing share the descriptor's offset. */
+	if (has_input(f) && drop_input_locked(f))
+		return EOF;
 	while (len) {
 		n = libc_fd_write(f->f_fd, s, len);
 		if (n <= 0) {
 			f->f_error = 1;
+			errno = n < 0 ? (int)-n : EIO;
 			return EOF;
 		}
 		s += n;
@@ -136,33 +147,118 @@ static int flush_locked(FILE *f)
 	return rc;
 }
 
-int fflush(FILE *f)
-{
-	int rc;
+/*
+ * Flushing every stream. exit(), abort(), assert() and fatal signals
+ * flush on their way out, and may be running inside a stdio call of the
+ * same task (an assertion or fault under a stream's lock, or under a
+ * lock the stream's descriptor takes): waiting for such a lock would
+ * deadlock, so the stream is skipped (its buffer may be half-updated
+ * anyway). Another task holds a stream for one call at a time, but that
+ * call may block for good (a reader on a socket): the way out waits at
+ * most FLUSH_WAIT_NS in all for such streams, then leaves their output
+ * behind. fflush(NULL) waits as long as it takes, but for the streams
+ * it would deadlock on.
+ */
+#define FLUSH_WAIT_NS 1000000000ull
 
-	if (!f) {
-		libc_stdio_flush_all();
-		return 0;
+/* One flush of every stream: bounded (the way out) or not. */
+struct flush_run {
+	bool fr_bounded;
+	uint64_t fr_deadline_ns; /* set at the first stream found busy */
+};
+
+/* True when writing to fd would take a lock the caller holds: the
+ * file's own, or the VFS lock for a file in the VFS. */
+static bool fd_held_by_me(int fd)
+{
+	struct file *fp;
+	bool held;
+
+	if (fd_get(fd, &fp))
+		return false;
+	held = mutex_is_owned(&fp->f_lock) || (fp->f_vn && vfs_lock_held());
+	file_put(fp);
+	return held;
+}
+
+/* Takes m unless the caller owns it, or (bounded run) the run's time
+ * is up. */
+static bool lock_unless_mine(struct mutex *m, struct flush_run *run)
+{
+	for (;;) {
+		if (mutex_trylock(m))
+			return true;
+		if (mutex_is_owned(m))
+			return false;
+		if (!run->fr_bounded) {
+			mutex_lock(m);
+			return true;
+		}
+		if (!run->fr_deadline_ns)
+			run->fr_deadline_ns = time_ns() + FLUSH_WAIT_NS;
+		else if (time_ns() >= run->fr_deadline_ns)
+			return false;
+		sched_yield_cpu();
 	}
-	flock(f);
-	rc = flush_locked(f);
+}
+
+/* Flushes f's output unless that could deadlock (see above). */
+static int flush_unless_mine(FILE *f, struct flush_run *run)
+{
+	int rc = 0;
+
+	if (!lock_unless_mine(&f->f_lock, run))
+		return 0;
+	if (f->f_len && !fd_held_by_me(f->f_fd))
+		rc = flush_locked(f);
 	funlock(f);
 	return rc;
 }
 
+static int flush_all(bool bounded)
+{
+	struct flush_run run = { bounded, 0 };
+	struct mosaic_file *f;
+	int rc = 0;
+
+	for (int i = 0; i < 3; i++)
+		rc |= flush_unless_mine(&files[i], &run);
+	/* The list lock is held across the walk: fclose() unlinks a
+	 * stream under it before freeing it. */
+	if (!lock_unless_mine(&open_lock, &run))
+		return rc ? EOF : 0;
+	for (f = open_files; f; f = f->f_next)
+		rc |= flush_unless_mine(f, &run);
+	mutex_unlock(&open_lock);
+	return rc ? EOF : 0;
+}
+
 void libc_stdio_flush_all(void)
 {
-	struct mosaic_file *f;
+	(void)flush_all(true);
+}
 
-	fflush(stdout);
-	fflush(stderr);
-	/* Streams are only freed by fclose(), which the app must not race
-	 * with exit(). */
-	spin_lock(&open_lock);
-	f = open_files;
-	spin_unlock(&open_lock);
-	for (; f; f = f->f_next)
-		fflush(f);
+void libc_stdio_flush_std(void)
+{
+	struct flush_run run = { false, 0 };
+
+	(void)flush_unless_mine(stdout, &run);
+	(void)flush_unless_mine(stderr, &run);
+}
+
+int fflush(FILE *f)
+{
+	int rc;
+
+	if (!f)
+		return flush_all(false);
+	flock(f);
+	rc = flush_locked(f);
+	/* An input stream gives back what it read ahead (glibc). */
+	if (!rc)
+		rc = drop_input_locked(f);
+	funlock(f);
+	return rc;
 }
 
 /* Caller holds f->f_lock. */
@@ -187,7 +283,7 @@ static int put_locked(FILE *f, const char *s, size_t len)
 	return 0;
 }
 
-static int file_put(FILE *f, const char *s, size_t len)
+static int stream_put(FILE *f, const char *s, size_t len)
 {
 	int rc;
 
@@ -201,14 +297,14 @@ size_t fwrite(const void *buf, size_t size, size_t n, FILE *f)
 {
 	if (!size || !n)
 		return 0;
-	return file_put(f, buf, size * n) ? 0 : n;
+	return stream_put(f, buf, size * n) ? 0 : n;
 }
 
 int fputc(int c, FILE *f)
 {
 	char ch = (char)c;
 
-	return file_put(f, &ch, 1) ? EOF : (unsigned char)c;
+	return stream_put(f, &ch, 1) ? EOF : (unsigned char)c;
 }
 
 int putc(int c, FILE *f)
@@ -223,7 +319,7 @@ int putchar(int c)
 
 int fputs(const char *s, FILE *f)
 {
-	return file_put(f, s, strlen(s)) ? EOF : 0;
+	return stream_put(f, s, strlen(s)) ? EOF : 0;
 }
 
 int puts(const char *s)
@@ -251,17 +347,30 @@ void clearerr(FILE *f)
 
 int setvbuf(FILE *f, char *buf, int mode, size_t size)
 {
-	if (mode != _IOFBF && mode != _IOLBF && mode != _IONBF)
+	int rc;
+
+	if (mode != _IOFBF && mode != _IOLBF && mode != _IONBF) {
+		errno = EINVAL;
 		return -1;
+	}
 	flock(f);
-	flush_locked(f);
+	rc = flush_locked(f);
 	f->f_mode = mode;
 	if (buf && size) {
+		/* The caller's buffer stays the caller's: never freed here
+		 * (review finding: fclose freed it). */
+		if (f->f_own_buf)
+			free(f->f_buf);
 		f->f_buf = buf;
 		f->f_cap = size;
+		f->f_own_buf = false;
+	} else if (mode != _IONBF && !f->f_buf) {
+		f->f_buf = malloc(BUFSIZ);
+		f->f_cap = f->f_buf ? BUFSIZ : 0;
+		f->f_own_buf = f->f_buf != NULL;
 	}
 	funlock(f);
-	return 0;
+	return rc ? -1 : 0;
 }
 
 static void file_emit(void *ctx, const char *s, size_t len)
@@ -280,13 +389,18 @@ static int posix_ret(int n)
 
 int vfprintf(FILE *f, const char *fmt, va_list ap)
 {
-	int n, err;
+	int n, had, failed;
 
 	flock(f);
+	had = f->f_error;
+	f->f_error = 0;
 	n = libc_vformat(file_emit, f, fmt, ap);
-	err = f->f_error;
+	failed = f->f_error;
+	f->f_error |= had;
 	funlock(f);
-	if (err && n >= 0) {
+	if (failed && n >= 0)
+		return -1; /* errno from the descriptor */
+	if (had && n >= 0) {
 		errno = EIO;
 		return -1;
 	}
@@ -354,14 +468,8 @@ int sprintf(char *buf, const char *fmt, ...)
 	return n;
 }
 
-static void console_emit(void *ctx, const char *s, size_t len)
-{
-	(void)ctx;
-	console_write(s, len);
-}
-
-/* vdprintf() on a descriptor other than the console: output gathered in
- * a small buffer and handed to write(); the first error sticks. */
+/* vdprintf(): output gathered in a small buffer and handed to write();
+ * the first error sticks. */
 struct fd_sink {
 	int fs_fd;
 	int fs_errno;
@@ -407,11 +515,10 @@ int vdprintf(int fd, const char *fmt, va_list ap)
 	struct fd_sink o;
 	int n;
 
-	if (fd == 1 || fd == 2) {
-		/* Like write(): what the stream holds goes out first. */
-		fflush(fd == 1 ? stdout : stderr);
-		return posix_ret(libc_vformat(console_emit, NULL, fmt, ap));
-	}
+	/* What the standard stream holds goes out first, wherever the
+	 * descriptor leads. */
+	if (fd == 1 || fd == 2)
+		(void)fflush(fd == 1 ? stdout : stderr);
 	o.fs_fd = fd;
 	o.fs_errno = 0;
 	o.fs_len = 0;
@@ -476,19 +583,22 @@ void perror(const char *s)
 
 /*
  * Input. Reads up to (len) bytes of (f)'s input into (buf); returns how
- * many, 0 at the end of the input, or -1 on an error. The one place an
- * input driver plugs in. Caller holds f->f_lock.
+ * many, 0 at the end of the input (at once on the console's descriptor
+ * 0, which has no input device yet), or -1 on an error (errno set).
+ * Caller holds f->f_lock.
  */
 static ssize_t file_source(FILE *f, void *buf, size_t len)
 {
 	ssize_t n;
 
-	if (!f->f_dyn)
-		return f->f_fd == 0 ? 0 : -1; /* no console input yet */
 	if (f->f_len && flush_locked(f))
 		return -1;
 	n = libc_fd_read(f->f_fd, buf, len);
-	return n < 0 ? -1 : n;
+	if (n < 0) {
+		errno = (int)-n;
+		return -1;
+	}
+	return n;
 }
 
 /* Caller holds f->f_lock. */
@@ -718,7 +828,15 @@ static int mode_flags(const char *mode)
 	return flags;
 }
 
-static FILE *stream_new(int fd)
+/* "a" (append, no reading) starts at the end, so that ftell() tells
+ * where output goes, as glibc does. */
+static void start_append(int fd, int flags)
+{
+	if ((flags & O_APPEND) && (flags & O_ACCMODE) == O_WRONLY)
+		(void)libc_fd_seek(fd, 0, SEEK_END);
+}
+
+static FILE *stream_new(int fd, int flags)
 {
 	struct mosaic_file *f = calloc(1, sizeof(*f));
 
@@ -735,27 +853,35 @@ static FILE *stream_new(int fd)
 	f->f_fd = fd;
 	f->f_mode = _IOFBF;
 	f->f_cap = BUFSIZ;
+	f->f_own_buf = true;
 	f->f_unget = EOF;
 	f->f_dyn = true;
-	f->f_mutex = (struct mutex)MUTEX_INIT("FILE");
-	spin_lock(&open_lock);
+	f->f_lock = (struct mutex)MUTEX_INIT("FILE");
+	start_append(fd, flags);
+	mutex_lock(&open_lock);
 	f->f_next = open_files;
 	open_files = f;
-	spin_unlock(&open_lock);
+	mutex_unlock(&open_lock);
 	return f;
 }
 
-static void stream_free(FILE *f)
+/* Takes f off the list, so that no flush finds it any more. */
+static void stream_unlink(FILE *f)
 {
 	struct mosaic_file **pp;
 
-	spin_lock(&open_lock);
+	mutex_lock(&open_lock);
 	for (pp = &open_files; *pp && *pp != f; pp = &(*pp)->f_next)
 		;
 	if (*pp)
 		*pp = f->f_next;
-	spin_unlock(&open_lock);
-	free(f->f_buf);
+	mutex_unlock(&open_lock);
+}
+
+static void stream_free(FILE *f)
+{
+	if (f->f_own_buf)
+		free(f->f_buf);
 	free(f->f_rbuf);
 	free(f);
 }
@@ -772,7 +898,7 @@ FILE *fopen(const char *path, const char *mode)
 	fd = open(path, flags, 0666);
 	if (fd < 0)
 		return NULL;
-	f = stream_new(fd);
+	f = stream_new(fd, flags);
 	if (!f)
 		close(fd);
 	return f;
@@ -780,7 +906,9 @@ FILE *fopen(const char *path, const char *mode)
 
 FILE *fdopen(int fd, const char *mode)
 {
-	if (mode_flags(mode) < 0) {
+	int flags = mode_flags(mode);
+
+	if (flags < 0) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -788,7 +916,7 @@ FILE *fdopen(int fd, const char *mode)
 		return &files[fd];
 	if (fcntl(fd, F_GETFD) < 0)
 		return NULL; /* errno is EBADF */
-	return stream_new(fd);
+	return stream_new(fd, flags);
 }
 
 int fileno(FILE *f)
@@ -801,7 +929,8 @@ int fclose(FILE *f)
 	int rc;
 
 	if (!f->f_dyn)
-		return fflush(f) ? EOF : 0; /* the console streams stay */
+		return fflush(f) ? EOF : 0; /* the standard streams stay */
+	stream_unlink(f);
 	rc = fflush(f) ? EOF : 0;
 	if (close(f->f_fd))
 		rc = EOF;
@@ -809,17 +938,66 @@ int fclose(FILE *f)
 	return rc;
 }
 
+/* Points f at fd (or nothing, -1) with a fresh state. Caller holds
+ * f->f_lock. */
+static void stream_reset_locked(FILE *f, int fd)
+{
+	f->f_fd = fd;
+	f->f_error = 0;
+	f->f_eof = 0;
+	f->f_unget = EOF;
+	f->f_len = 0;
+	f->f_rpos = f->f_rlen = 0;
+}
+
+/*
+ * The same FILE object on another file: callers keep their pointer
+ * (freopen(path, "w", stdout) is the usual use; review finding: f was
+ * freed and a new object returned). As glibc does, the new file takes
+ * over f's descriptor number, so stdout stays descriptor 1. POSIX: the
+ * old file is closed even when the new one cannot be opened (then f
+ * has no descriptor and its I/O fails with EBADF until fclose()).
+ */
+static void close_keep_errno(int fd)
+{
+	int err = errno;
+
+	(void)close(fd);
+	errno = err;
+}
+
+/* Moves the open file at fd to descriptor to (closing what was there);
+ * to, or -1 with both closed. */
+static int move_fd(int fd, int to, int cloexec)
+{
+	int rc = dup3(fd, to, cloexec);
+
+	close_keep_errno(fd);
+	if (rc < 0)
+		close_keep_errno(to);
+	return rc;
+}
+
 FILE *freopen(const char *path, const char *mode, FILE *f)
 {
-	FILE *nf;
+	int flags = mode_flags(mode), fd;
 
-	if (!path || !f->f_dyn) {
-		errno = EINVAL; /* no reopening of the console streams */
+	if (flags < 0 || !path) {
+		errno = EINVAL; /* no mode change of the open file */
 		return NULL;
 	}
-	fclose(f);
-	nf = fopen(path, mode);
-	return nf;
+	flock(f);
+	(void)flush_locked(f); /* POSIX: a failure to flush is ignored */
+	fd = open(path, flags, 0666);
+	if (fd >= 0 && f->f_fd >= 0 && fd != f->f_fd)
+		fd = move_fd(fd, f->f_fd, flags & O_CLOEXEC);
+	else if (fd < 0 && f->f_fd >= 0)
+		close_keep_errno(f->f_fd);
+	stream_reset_locked(f, fd);
+	if (fd >= 0)
+		start_append(fd, flags);
+	funlock(f);
+	return fd >= 0 ? f : NULL;
 }
 
 FILE *tmpfile(void)
@@ -861,26 +1039,29 @@ size_t fread(void *buf, size_t size, size_t n, FILE *f)
 	return i / size;
 }
 
+/* Bytes the stream has read ahead of its position. */
+static off_t input_ahead(FILE *f)
+{
+	return (off_t)(f->f_rlen - f->f_rpos) + (f->f_unget != EOF);
+}
+
 int fseeko(FILE *f, off_t off, int whence)
 {
 	off_t rc;
 
-	if (!f->f_dyn) {
-		errno = ESPIPE; /* the console cannot seek */
-		return -1;
-	}
 	flock(f);
 	if (f->f_len && flush_locked(f)) {
 		funlock(f);
 		return -1;
 	}
 	if (whence == SEEK_CUR)
-		off -= (off_t)(f->f_rlen - f->f_rpos) + (f->f_unget != EOF);
-	f->f_rpos = f->f_rlen = 0;
-	f->f_unget = EOF;
+		off -= input_ahead(f);
 	rc = libc_fd_seek(f->f_fd, off, whence);
-	if (rc >= 0)
+	if (rc >= 0) {
+		f->f_rpos = f->f_rlen = 0;
+		f->f_unget = EOF;
 		f->f_eof = 0;
+	}
 	funlock(f);
 	if (rc < 0) {
 		errno = (int)-rc;
@@ -894,19 +1075,38 @@ int fseek(FILE *f, long off, int whence)
 	return fseeko(f, off, whence);
 }
 
+/* Where output waiting in the buffer will land: at pos, or at the end of
+ * the file when the descriptor appends (review finding: ftell() counted
+ * from the offset of the last write). Negative errno on failure. */
+static off_t output_base(int fd, off_t pos)
+{
+	struct file *fp;
+	struct vattr va;
+	int err = fd_get(fd, &fp);
+
+	if (err)
+		return err;
+	if (file_get_flags(fp) & FILE_APPEND) {
+		err = file_stat(fp, &va);
+		pos = err ? err : va.va_size;
+	}
+	file_put(fp);
+	return pos;
+}
+
 off_t ftello(FILE *f)
 {
 	off_t pos;
 
-	if (!f->f_dyn) {
-		errno = ESPIPE;
-		return -1;
-	}
 	flock(f);
 	pos = libc_fd_seek(f->f_fd, 0, SEEK_CUR);
 	if (pos >= 0)
-		pos += (off_t)f->f_len - (off_t)(f->f_rlen - f->f_rpos) -
-		       (f->f_unget != EOF);
+		pos = pos < input_ahead(f) ? -EINVAL : pos - input_ahead(f);
+	if (pos >= 0 && f->f_len) {
+		pos = output_base(f->f_fd, pos);
+		if (pos >= 0)
+			pos += (off_t)f->f_len;
+	}
 	funlock(f);
 	if (pos < 0) {
 		errno = (int)-pos;
@@ -922,11 +1122,6 @@ long ftell(FILE *f)
 
 void rewind(FILE *f)
 {
-	if (!f->f_dyn) {
-		clearerr(f);
-		errno = ESPIPE;
-		return;
-	}
-	fseeko(f, 0, SEEK_SET);
+	(void)fseeko(f, 0, SEEK_SET);
 	clearerr(f);
 }

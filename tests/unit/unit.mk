@@ -172,19 +172,6 @@ $(eval $(call unit_test,ext2,tests/unit/libos/ext2_test.c \
 # mutexes over the fake scheduler.
 UNIT_CFLAGS_vfs := -pthread -Ilibos/fs/include -Wshadow -Wmissing-prototypes
 $(eval $(call unit_test,vfs,tests/unit/libos/vfs_test.c libos/fs/vfs.c libos/fs/tmpfs.c libos/fs/fd.c kernel/sched/sync.c tests/unit/fakes/fake_sched.c tests/unit/fakes/fake_host.c))
-# kernel/dev/netbuf.c with a malloc heap (fakes in the test).
-UNIT_CFLAGS_netbuf := -Wshadow -Wmissing-prototypes
-$(eval $(call unit_test,netbuf,tests/unit/kernel/netbuf_test.c kernel/dev/netbuf.c))
-# drivers/virtio_net with the virtio core, the split virtqueue, netbufs
-# and the netdev layer (included by the test), over a transport the test
-# emulates (virtio_mmio.c is linked for the core's references only).
-UNIT_CFLAGS_virtio_net := -Idrivers/virtio/include -iquote drivers/virtio \
-	-iquote drivers/virtio_net -Wshadow
-$(eval $(call unit_test,virtio_net,tests/unit/drivers/virtio_net_test.c \
-	drivers/virtio/virtio.c drivers/virtio/virtio_mmio.c \
-	drivers/virtio/virtq.c kernel/dev/netbuf.c kernel/lib/string.c \
-	kernel/lib/fmt.c tests/unit/fakes/fake_dma.c \
-	tests/unit/fakes/percpu_fake.c))
 # libos/net below TCP (Ethernet, ARP, IPv4, ICMP, UDP), TCP stubbed out by
 # tcp_none.c; the clock, randomness and heap from fake_netenv.c.
 NET_L3_SRCS := libos/net/stack.c libos/net/ether.c libos/net/arp.c \
@@ -202,6 +189,24 @@ $(eval $(call unit_test,poll,tests/unit/libos/poll_test.c libos/fs/poll.c libos/
 UNIT_CFLAGS_net_malformed := $(UNIT_CFLAGS_net_l3)
 $(eval $(call unit_test,net_malformed,tests/unit/libos/net/malformed_test.c \
 	$(NET_L3_SRCS)))
+# libos/libc's file calls and stdio (file.c, stdio.c and the printf and
+# scanf engines) over the real VFS, tmpfs and descriptor table, with a
+# captured console. The libc objects see Mosaic's headers and get
+# mosaic_* names (files_names.h), so they link next to glibc's.
+UNIT_CFLAGS_libc_files := -pthread -Ilibos/fs/include
+$(UNIT_DIR)/obj/libc_files/libos/libc/%.o: UNIT_CFLAGS_libc_files += \
+	-ffreestanding -Ilibos/include -iquote libos/libc -Wno-format \
+	-include tests/unit/libos/files_names.h
+$(UNIT_DIR)/libc_files: UNIT_LDLIBS += -lm
+$(eval $(call unit_test,libc_files,tests/unit/libos/libc_files_test.c \
+	libos/libc/file.c libos/libc/stdio.c libos/libc/printf.c \
+	libos/libc/printf_float.c libos/libc/scanf.c libos/libc/strto_float.c \
+	libos/libc/strto_int.c libos/fs/vfs.c libos/fs/tmpfs.c libos/fs/fd.c \
+	kernel/sched/sync.c tests/unit/fakes/fake_sched.c \
+	tests/unit/fakes/fake_host.c))
+# kernel/dev/netbuf.c with a malloc heap (fakes in the test).
+UNIT_CFLAGS_netbuf := -Wshadow -Wmissing-prototypes
+$(eval $(call unit_test,netbuf,tests/unit/kernel/netbuf_test.c kernel/dev/netbuf.c))
 # libos/net/dns.c: DNS queries and the hardened response decoder.
 UNIT_CFLAGS_dns := -Ilibos/net/include -Wshadow -Wmissing-prototypes
 $(eval $(call unit_test,dns,tests/unit/libos/net/dns_test.c libos/net/dns.c))
@@ -215,6 +220,16 @@ UNIT_TCP_CFLAGS := -Ilibos/net/include -iquote libos/net -Wshadow \
 	-Wmissing-prototypes
 UNIT_CFLAGS_tcp_state := $(UNIT_TCP_CFLAGS)
 $(eval $(call unit_test,tcp_state,tests/unit/libos/net/tcp_state_test.c $(UNIT_TCP_SRCS)))
+# drivers/virtio_net with the virtio core, the split virtqueue, netbufs
+# and the netdev layer (included by the test), over a transport the test
+# emulates (virtio_mmio.c is linked for the core's references only).
+UNIT_CFLAGS_virtio_net := -Idrivers/virtio/include -iquote drivers/virtio \
+	-iquote drivers/virtio_net -Wshadow
+$(eval $(call unit_test,virtio_net,tests/unit/drivers/virtio_net_test.c \
+	drivers/virtio/virtio.c drivers/virtio/virtio_mmio.c \
+	drivers/virtio/virtq.c kernel/dev/netbuf.c kernel/lib/string.c \
+	kernel/lib/fmt.c tests/unit/fakes/fake_dma.c \
+	tests/unit/fakes/percpu_fake.c))
 # libos/net sockets: UDP through the real stack over its loopback, TCP
 # through an in-memory fake, netd faked, the real descriptor table,
 # poll/epoll and kernel mutexes over the fake scheduler.
@@ -275,3 +290,12 @@ $(eval $(call unit_test,tcp_stack,tests/unit/libos/net/tcp_stack_test.c \
 	libos/net/icmp.c libos/net/udp.c kernel/dev/netbuf.c \
 	kernel/sched/timerq.c tests/unit/fakes/fake_netenv.c \
 	tests/unit/libos/net/netlink_fake.c))
+# libos/fs/ext2_vfs.c: ext2 images under the real VFS and tmpfs root.
+UNIT_CFLAGS_ext2_vfs := -pthread -Wshadow -Wmissing-prototypes \
+	-Ilibos/fs/include -iquote libos/fs/ext2
+$(eval $(call unit_test,ext2_vfs,tests/unit/libos/ext2_vfs_test.c \
+	libos/fs/ext2_vfs.c libos/fs/ext2/ext2.c libos/fs/ext2/ext2_alloc.c \
+	libos/fs/ext2/ext2_file.c libos/fs/ext2/ext2_dir.c \
+	libos/fs/vfs.c libos/fs/tmpfs.c kernel/dev/bcache.c \
+	kernel/sched/sync.c tests/unit/fakes/fake_sched.c \
+	tests/unit/fakes/fake_host.c tests/unit/fakes/fake_fileblk.c))

@@ -3,15 +3,45 @@
  * The block cache: a write-back buffer cache over one block device, for
  * the file systems. Memory is bounded (the limit given at creation);
  * clean buffers that nobody holds are evicted least-recently-used first,
- * and when only dirty ones are left they are written back to make room.
- * Sequential misses start asynchronous read-ahead of the following
- * blocks. bcache_sync() writes every dirty buffer and then flushes the
- * device's write cache, so data it reports written is on stable storage.
+ * and when only dirty ones are left the oldest changes are written back
+ * to make room. Sequential misses start asynchronous read-ahead of the
+ * following blocks. bcache_sync() writes every dirty buffer and then
+ * flushes the device's write cache, so data it reports written is on
+ * stable storage.
  *
  * A buffer is one cache block (bc_block_size bytes, a multiple of the
  * device's block size). Holding a buffer (between bcache_get() and
  * bcache_put()) keeps it in memory; its contents are protected by the
  * buffer's own lock, which bcache_get() takes and bcache_put() releases.
+ * A holder calls bbuf_dirty() before it changes the data.
+ *
+ * Write order. Changes are grouped in epochs: bcache_barrier() ends the
+ * current one. The cache guarantees that the device never holds a change
+ * of an epoch while missing a change of an earlier one, even if the
+ * machine stops at any moment: after a crash the device holds every
+ * epoch up to some k whole, plus, for each block, either its contents at
+ * the end of epoch k or at the end of epoch k + 1 (a block write is
+ * assumed atomic). Within an epoch, blocks reach the device in any order.
+ * How:
+ *  - each dirty block is tagged with the epoch of its latest change; when
+ *    bbuf_dirty() is called on a block whose unwritten change belongs to
+ *    an earlier epoch, that content is first kept as a frozen copy for
+ *    its epoch (or, when memory is short, written out with everything
+ *    before it), so later changes never ride along with an older epoch;
+ *  - write-back (sync, eviction) always writes from the oldest epoch
+ *    that has dirty blocks, one writer at a time, and before the first
+ *    write of a later epoch it waits for the earlier writes and flushes
+ *    the device's volatile cache (only when the device has one);
+ *  - bbuf_dirty() waits while the buffer is being written, so the device
+ *    never reads a half-made change of a later epoch;
+ *  - a write that fails stays dirty, and nothing of a later epoch is
+ *    written until it succeeds.
+ * The guarantee covers changes made between bbuf_dirty() and the put
+ * that precede the barrier: a caller must not call bcache_barrier()
+ * while its own change to a held buffer is unfinished, nor let another
+ * task change a buffer while it syncs (file systems serialise both).
+ * Without any barrier the cache behaves as one epoch: any order.
+ *
  * All functions run in thread context and may sleep.
  */
 #ifndef KERNEL_BCACHE_H
@@ -43,8 +73,9 @@ int __must_check bcache_create(struct blkdev *bd,
 			       struct bcache **out);
 
 /*
- * Writes back and frees everything. Returns 0, or the first write-back
- * error (the cache is destroyed either way). No buffer may be held.
+ * Writes back (bcache_sync()) and frees everything. Returns 0, or the
+ * first write-back error (the cache is destroyed either way; what could
+ * not be written is lost). No buffer may be held.
  */
 int bcache_destroy(struct bcache *c);
 
@@ -52,17 +83,21 @@ int bcache_destroy(struct bcache *c);
  * Returns block `blockno` held and locked in *out, reading it from the
  * device unless cached. Returns 0; -EINVAL beyond the device's last
  * whole cache block (a partial one at its end is not used); -EIO when
- * the read failed (nothing is cached then); -ENOMEM when every buffer is
- * held and the limit is reached; the write-back error (-EIO) when room
- * was needed and every unheld dirty buffer failed to write, one after the
- * other (each stays dirty).
+ * the read failed (nothing is cached then); -ENOMEM when no room can be
+ * made: every buffer is held, or every change of the oldest epoch is in
+ * a buffer its holder is changing (between bbuf_dirty() and the put);
+ * the write-back error (-EIO) when room was needed and every other
+ * change of the oldest epoch failed to write, one after the other (each
+ * stays dirty). Eviction may write a held buffer that its holder has not
+ * dirtied since getting it.
  */
 int __must_check bcache_get(struct bcache *c, uint64_t blockno,
 			    struct bbuf **out);
 
 /*
  * As bcache_get(), for a block the caller will overwrite whole: it is
- * not read from the device; its data is zeroed and it is marked dirty.
+ * not read from the device; its data is zeroed and it is marked dirty
+ * (bbuf_dirty() is implied).
  */
 int __must_check bcache_get_new(struct bcache *c, uint64_t blockno,
 				struct bbuf **out);
@@ -71,18 +106,34 @@ int __must_check bcache_get_new(struct bcache *c, uint64_t blockno,
 void *bbuf_data(struct bbuf *b);
 uint64_t bbuf_blockno(const struct bbuf *b);
 
-/* Marks a held buffer as modified: it will be written back. */
+/*
+ * Marks a held buffer as modified, in the current epoch: call it before
+ * changing the data (changes made until bcache_put() belong to it).
+ * Waits for a write of the buffer in flight; may keep a frozen copy of
+ * the former contents for an earlier epoch, or write earlier epochs out
+ * when the memory limit leaves no room for one. If that write fails, the
+ * order of this block against its epoch is given up (counted in
+ * bcache_stats.order_lost; the error stays for the next sync). May yield.
+ */
 void bbuf_dirty(struct bbuf *b);
 
 /* Unlocks and releases a held buffer. */
 void bcache_put(struct bbuf *b);
 
 /*
- * Writes every dirty buffer, then flushes the device (when it has a
- * write cache). Returns 0 or the first error; a buffer whose write
- * failed stays dirty, so nothing is lost and a later sync retries it.
- * Held buffers are written as they are (sync does not wait for their
- * holders); one dirtied again during its write stays dirty.
+ * Ends the current epoch: every change made before the call reaches the
+ * device before any change made after it (see "Write order"). Costs
+ * nothing when no change was made since the last barrier. Does no I/O.
+ */
+void bcache_barrier(struct bcache *c);
+
+/*
+ * Ends the current epoch, then writes every dirty buffer, epoch by epoch
+ * (each in block order, a flush between epochs), and flushes the device
+ * (when it has a write cache). Returns 0 or the first error; a buffer
+ * whose write failed stays dirty, so nothing is lost and a later sync
+ * retries it, and the epochs after it are not written. Held buffers are
+ * written as they are (sync does not wait for their holders).
  */
 int __must_check bcache_sync(struct bcache *c);
 
@@ -95,8 +146,12 @@ int __must_check bcache_write(struct bcache *c, uint64_t off, const void *buf,
 
 struct bcache_stats {
 	uint64_t hits, misses, readahead, evictions, writebacks;
+	uint64_t barriers; /* epochs ended with changes in them */
+	uint64_t flushes; /* device flushes (between epochs and by sync) */
+	uint64_t order_lost; /* changes let out of order after a write error */
 	size_t mem_used; /* bytes of buffer data now allocated */
 	size_t dirty; /* dirty buffers now */
+	size_t frozen; /* copies kept now for earlier epochs */
 };
 void bcache_get_stats(struct bcache *c, struct bcache_stats *st);
 

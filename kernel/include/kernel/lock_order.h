@@ -7,8 +7,12 @@
  * taking one).
  *
  *   mmap lock           (mm/mmap.c; mutex)
+ *   ext2 lock           (libos/fs/ext2: mutex, one per file system;
+ *                        taken under the VFS lock)
  *   bcache buffer locks (dev/bcache.c: mutexes, one per buffer; holders
  *                        nest them in their own order)
+ *   bcache write-back lock (dev/bcache.c: mutex, the one writer of a
+ *                        cache; held during its I/O)
  *   bcache lock         (dev/bcache.c: mutex; never held during I/O or
  *                        while sleeping on a buffer lock)
  *   stdio stream locks  (libos/libc/stdio.c, one per FILE)

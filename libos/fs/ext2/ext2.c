@@ -98,8 +98,8 @@ int ext2_inode_put(struct ext2_fs *fs, uint32_t ino,
 
 /* Changes ino's link count by delta (down to 0 at most). An inode whose
  * count drops to 0 goes on the orphan list (its i_dtime links to the
- * next, the superblock holds the first): the inode is written before
- * the superblock points to it. */
+ * next, the superblock holds the first): the inode is written an epoch
+ * before the superblock points to it. */
 int ext2_link_adjust(struct ext2_fs *fs, uint32_t ino, int delta)
 {
 	struct ext2_inode in;
@@ -119,6 +119,9 @@ int ext2_link_adjust(struct ext2_fs *fs, uint32_t ino, int delta)
 	rc = ext2_inode_put(fs, ino, &in);
 	if (rc || !was_linked || in.i_links_count)
 		return rc;
+	/* A crash before the superblock names it leaves a leaked inode;
+	 * after, a whole list. */
+	ext2_order(fs);
 	fs->fs_sb.s_last_orphan = ino;
 	return ext2_sb_write(fs);
 }
@@ -236,16 +239,17 @@ static int check_features(struct ext2_fs *fs, const struct ext2_super *sb)
 				continue;
 			append(names, sizeof(names), incompat_names[i].name);
 		}
-		log_err("ext2: unsupported incompatible features 0x%x (%s), "
-			"not mounting\n",
-			bad, names[0] ? names + 1 : "unknown");
+		log_err("ext2: %s: unsupported incompatible features 0x%x "
+			"(%s), not mounting\n",
+			blkdev_info(fs->fs_bd)->bi_name, bad,
+			names[0] ? names + 1 : "unknown");
 		return -EOPNOTSUPP;
 	}
 	bad = sb->s_feature_ro_compat & ~EXT2_FEATURE_RO_COMPAT_SUPP;
 	if (bad && !fs->fs_rdonly) {
-		log_warn("ext2: unsupported read-only-compatible features "
+		log_warn("ext2: %s: unsupported read-only-compatible features "
 			 "0x%x, mounting read-only\n",
-			 bad);
+			 blkdev_info(fs->fs_bd)->bi_name, bad);
 		fs->fs_rdonly = true;
 	}
 	fs->fs_filetype =
@@ -480,8 +484,12 @@ static int mount_load(struct ext2_fs *fs, const struct ext2_mount_opts *o)
 		return rc;
 	why = sb_check(fs, &fs->fs_sb, blkdev_info(fs->fs_bd)->bi_size);
 	if (why) {
-		log_err("ext2: %s: corrupt superblock (%s)\n",
-			blkdev_info(fs->fs_bd)->bi_name, why);
+		log_err("ext2: %s: %s (%s)\n", blkdev_info(fs->fs_bd)->bi_name,
+			fs->fs_sb.s_magic == EXT2_MAGIC
+				? "corrupt superblock"
+				: "no ext2 file system (make one with mke2fs -t "
+				  "ext2)",
+			why);
 		return -EUCLEAN;
 	}
 	if (fs->fs_sb.s_rev_level != EXT2_DYNAMIC_REV ||
@@ -506,6 +514,8 @@ static int mount_load(struct ext2_fs *fs, const struct ext2_mount_opts *o)
 		rc = mount_mark(fs);
 	if (!rc && !fs->fs_rdonly)
 		rc = orphans_free(fs);
+	if (!rc)
+		rc = ext2_frees_commit(fs);
 	return rc;
 }
 
@@ -529,6 +539,7 @@ int ext2_mount(struct blkdev *bd, const struct ext2_mount_opts *opts,
 	if (rc) {
 		if (fs->fs_bc)
 			(void)bcache_destroy(fs->fs_bc);
+		heap_free(fs->fs_pend);
 		heap_free(fs->fs_gd);
 		heap_free(fs);
 		return rc;
@@ -551,6 +562,7 @@ int ext2_unmount(struct ext2_fs *fs)
 	rc2 = bcache_destroy(fs->fs_bc);
 	rc = rc ? rc : rc2;
 
+	heap_free(fs->fs_pend);
 	heap_free(fs->fs_gd);
 	heap_free(fs);
 	return rc;

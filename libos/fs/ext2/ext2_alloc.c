@@ -5,12 +5,20 @@
  * bitmap offers is refused (-EUCLEAN) when it is metadata, and freeing a
  * block or inode that is already free is -EUCLEAN, so a corrupt bitmap
  * or a block shared by two files never frees or hands out metadata.
+ *
+ * Also the tools of the write order (<fs/ext2.h>, "Write order"):
+ * ext2_order() ends the cache's epoch; reservations take blocks from the
+ * bitmaps an epoch before anything points to them, so one barrier covers
+ * a whole chunk of a write; deferred frees clear bitmap bits an epoch
+ * after the pointers to them were cleared, once per operation.
  */
 #include <fs/ext2.h>
 
 #include <kernel/bcache.h>
 #include <kernel/errno.h>
+#include <kernel/heap.h>
 #include <kernel/log.h>
+#include <kernel/string.h>
 
 #include "ext2_impl.h"
 
@@ -94,8 +102,8 @@ static int bitmap_take(struct ext2_fs *fs, uint32_t bm, uint32_t nbits,
 			continue;
 		}
 		if (!(p[i / 8] & (1u << (i % 8)))) {
-			p[i / 8] |= (uint8_t)(1u << (i % 8));
 			bbuf_dirty(b);
+			p[i / 8] |= (uint8_t)(1u << (i % 8));
 			*bit = i;
 			rc = 0;
 			break;
@@ -118,8 +126,8 @@ static int bitmap_clear(struct ext2_fs *fs, uint32_t bm, uint32_t bit)
 	if (!(p[bit / 8] & (1u << (bit % 8)))) {
 		rc = -EUCLEAN;
 	} else {
-		p[bit / 8] &= (uint8_t) ~(1u << (bit % 8));
 		bbuf_dirty(b);
+		p[bit / 8] &= (uint8_t) ~(1u << (bit % 8));
 	}
 	bcache_put(b);
 	return rc;
@@ -248,4 +256,150 @@ int ext2_inode_free(struct ext2_fs *fs, uint32_t ino, bool is_dir)
 		gd->bg_used_dirs_count--;
 	rc = gd_write(fs, g);
 	return rc ? rc : ext2_sb_write(fs);
+}
+
+/* --- write order --- */
+
+void ext2_order(struct ext2_fs *fs)
+{
+	bcache_barrier(fs->fs_bc);
+}
+
+/*
+ * Takes ndata data blocks and nind indirect blocks from the bitmaps for
+ * inode ino (from its group on), zeroing the indirect ones in the cache.
+ * The caller ends the epoch (ext2_order()) before anything points to
+ * one: their bits (and zeros) then reach the device first. ext2_bmap()
+ * hands them out; ext2_unreserve() frees what is left. Returns 0, or an
+ * error with nothing reserved (-ENOSPC when they are not all there,
+ * -EINVAL beyond the arrays).
+ */
+int ext2_reserve(struct ext2_fs *fs, uint32_t ino, uint32_t ndata,
+		 uint32_t nind)
+{
+	uint32_t goal = ext2_group_start(fs, (ino - 1) / fs->fs_ipg), blk;
+	struct bbuf *b;
+	int rc = 0;
+
+	if (ndata > EXT2_RESV_DATA_MAX || nind > EXT2_RESV_IND_MAX ||
+	    fs->fs_nresv_data || fs->fs_nresv_ind)
+		return -EINVAL;
+	while (!rc && fs->fs_nresv_data < ndata) {
+		rc = ext2_block_alloc(fs, goal, &blk);
+		if (!rc) {
+			fs->fs_resv_data[fs->fs_nresv_data++] = blk;
+			goal = blk + 1;
+		}
+	}
+	while (!rc && fs->fs_nresv_ind < nind) {
+		rc = ext2_block_alloc(fs, goal, &blk);
+		if (rc)
+			break;
+		fs->fs_resv_ind[fs->fs_nresv_ind++] = blk;
+		goal = blk + 1;
+		rc = ext2_block_get(fs, blk, true, &b);
+		if (!rc)
+			bcache_put(b);
+	}
+	if (rc)
+		(void)ext2_unreserve(fs);
+	return rc;
+}
+
+/* Frees the reserved blocks not handed out: nothing points to them, so
+ * at once. Returns 0 or the first error. */
+int ext2_unreserve(struct ext2_fs *fs)
+{
+	int rc = 0, err;
+
+	while (fs->fs_next_data < fs->fs_nresv_data) {
+		err = ext2_block_free(fs, fs->fs_resv_data[fs->fs_next_data++]);
+		rc = rc ? rc : err;
+	}
+	while (fs->fs_next_ind < fs->fs_nresv_ind) {
+		err = ext2_block_free(fs, fs->fs_resv_ind[fs->fs_next_ind++]);
+		rc = rc ? rc : err;
+	}
+	fs->fs_nresv_data = fs->fs_next_data = 0;
+	fs->fs_nresv_ind = fs->fs_next_ind = 0;
+	return rc;
+}
+
+/* The data block ext2_resv_take() will hand out next, or 0. */
+uint32_t ext2_resv_peek_data(const struct ext2_fs *fs)
+{
+	return fs->fs_next_data < fs->fs_nresv_data
+		       ? fs->fs_resv_data[fs->fs_next_data]
+		       : 0;
+}
+
+bool ext2_resv_take(struct ext2_fs *fs, bool data, uint32_t *blk)
+{
+	if (data && fs->fs_next_data < fs->fs_nresv_data) {
+		*blk = fs->fs_resv_data[fs->fs_next_data++];
+		return true;
+	}
+	if (!data && fs->fs_next_ind < fs->fs_nresv_ind) {
+		*blk = fs->fs_resv_ind[fs->fs_next_ind++];
+		return true;
+	}
+	return false;
+}
+
+static int free_now(struct ext2_fs *fs, uint32_t no, int kind)
+{
+	if (kind == EXT2_PF_BLOCK)
+		return ext2_block_free(fs, no);
+	return ext2_inode_free(fs, no, kind == EXT2_PF_DIR_INODE);
+}
+
+/*
+ * Frees block or inode `no` (kind EXT2_PF_*) at the end of the caller's
+ * operation (ext2_frees_commit()), an epoch after the pointers to it,
+ * which the caller has already cleared. Without memory to remember it,
+ * ends the epoch and frees it (and those waiting) at once. Returns 0 or
+ * the error of an immediate free.
+ */
+int ext2_free_later(struct ext2_fs *fs, uint32_t no, int kind)
+{
+	struct ext2_pending_free *p;
+	uint32_t cap;
+	int rc, rc2;
+
+	if (fs->fs_npend == fs->fs_pend_cap) {
+		cap = fs->fs_pend_cap ? 2 * fs->fs_pend_cap : 64;
+		p = cap > fs->fs_pend_cap ? heap_alloc(cap * sizeof(*p)) : NULL;
+		if (!p) {
+			rc = ext2_frees_commit(fs);
+			rc2 = free_now(fs, no, kind);
+			return rc ? rc : rc2;
+		}
+		if (fs->fs_npend)
+			memcpy(p, fs->fs_pend, fs->fs_npend * sizeof(*p));
+		heap_free(fs->fs_pend);
+		fs->fs_pend = p;
+		fs->fs_pend_cap = cap;
+	}
+	fs->fs_pend[fs->fs_npend++] =
+		(struct ext2_pending_free){ .pf_no = no,
+					    .pf_kind = (uint8_t)kind };
+	return 0;
+}
+
+/* Ends the epoch, then frees what ext2_free_later() deferred. Returns 0
+ * or the first error (-EUCLEAN for a block freed twice). */
+int ext2_frees_commit(struct ext2_fs *fs)
+{
+	int rc = 0, err;
+
+	if (!fs->fs_npend)
+		return 0;
+	ext2_order(fs);
+	for (uint32_t i = 0; i < fs->fs_npend; i++) {
+		err = free_now(fs, fs->fs_pend[i].pf_no,
+			       fs->fs_pend[i].pf_kind);
+		rc = rc ? rc : err;
+	}
+	fs->fs_npend = 0;
+	return rc;
 }

@@ -8,6 +8,12 @@
  * Every directory block is checked whole before any entry in it is used:
  * record lengths at least 8, 4-aligned and inside the block, names inside
  * their record, inode numbers in range. A bad block is -EUCLEAN.
+ *
+ * Write order (<fs/ext2.h>): a new inode's bit, then the inode, then its
+ * name, each in an epoch of its own; a link count goes up an epoch
+ * before the name it counts appears and down an epoch after it is gone;
+ * a directory's new block is whole on the device before the directory
+ * points to it.
  */
 #include <fs/ext2.h>
 
@@ -27,7 +33,8 @@ struct dwalk {
 	int (*dw_fn)(struct dwalk *w, uint8_t *blk, uint32_t off, int32_t prev);
 	struct ext2_fs *dw_fs;
 	uint32_t dw_lblk; /* block being visited */
-	bool dw_dirty; /* fn changed the block */
+	struct bbuf *dw_buf; /* its buffer */
+	bool dw_dirty; /* fn changed the block (dw_change()) */
 	const char *dw_name;
 	size_t dw_len;
 	struct ext2_dloc *dw_loc;
@@ -86,17 +93,24 @@ static int dir_walk(struct ext2_fs *fs, uint32_t dino, struct ext2_inode *din,
 			log_err("ext2: directory %u block %u is corrupt\n",
 				dino, l);
 		w->dw_lblk = l;
+		w->dw_buf = b;
 		w->dw_dirty = false;
 		while (!rc && off < fs->fs_bsize) {
 			rc = w->dw_fn(w, bbuf_data(b), off, prev);
 			prev = (int32_t)off;
 			off += de_at(bbuf_data(b), off)->rec_len;
 		}
-		if (w->dw_dirty)
-			bbuf_dirty(b);
 		bcache_put(b);
 	}
 	return rc;
+}
+
+/* A walk function calls this before it changes the block. */
+static void dw_change(struct dwalk *w)
+{
+	if (!w->dw_dirty)
+		bbuf_dirty(w->dw_buf);
+	w->dw_dirty = true;
 }
 
 static bool de_is(const uint8_t *blk, uint32_t off, const char *name,
@@ -215,12 +229,12 @@ static int add_fn(struct dwalk *w, uint8_t *blk, uint32_t off, int32_t prev)
 	if (de->rec_len - used < DE_LEN(w->dw_len))
 		return 0;
 	rest = (uint16_t)(de->rec_len - used);
+	dw_change(w);
 	if (used) {
 		de->rec_len = (uint16_t)used;
 		off += used;
 	}
 	de_fill(w->dw_fs, blk, off, rest, w);
-	w->dw_dirty = true;
 	return 1;
 }
 
@@ -231,33 +245,47 @@ static int dir_touch(struct ext2_fs *fs, uint32_t dino, struct ext2_inode *din)
 	return ext2_inode_put(fs, dino, din);
 }
 
-/* Appends a block holding only the entry of w to directory dino. */
+/*
+ * Appends a block holding only the entry of w to directory dino. The
+ * block (and any indirect block on its way) is reserved and filled in
+ * one epoch, pointed to in the next: a crash never leaves the directory
+ * naming a block that is not a directory block.
+ */
 static int dir_grow(struct ext2_fs *fs, uint32_t dino, struct ext2_inode *din,
 		    struct dwalk *w)
 {
 	uint64_t size = ext2_isize(din);
-	uint32_t pb;
+	uint32_t ndata, nind, pb, blk;
 	struct bbuf *b;
 	bool fresh;
-	int rc = ext2_bmap(fs, dino, din, size / fs->fs_bsize, true, &pb,
-			   &fresh);
+	int rc = ext2_bmap_missing(fs, din, size / fs->fs_bsize, 1, &ndata,
+				   &nind),
+	    rc2;
 
-	if (!rc && !fresh)
+	if (!rc && ndata != 1)
 		rc = -EUCLEAN; /* a block past the directory's size */
 	if (!rc)
-		rc = ext2_block_get(fs, pb, true, &b);
+		rc = ext2_reserve(fs, dino, 1, nind);
+	if (rc)
+		return rc;
+	blk = ext2_resv_peek_data(fs);
+	rc = ext2_block_get(fs, blk, true, &b);
 	if (!rc) {
 		de_fill(fs, bbuf_data(b), 0, (uint16_t)fs->fs_bsize, w);
-		bbuf_dirty(b);
 		bcache_put(b);
+		ext2_order(fs);
+		rc = ext2_bmap(fs, dino, din, size / fs->fs_bsize, true, &pb,
+			       &fresh);
+	}
+	if (!rc && pb != blk)
+		rc = -EUCLEAN;
+	if (!rc)
 		din->i_size = (uint32_t)(size + fs->fs_bsize);
-	}
+	rc2 = ext2_unreserve(fs);
+	rc = rc ? rc : rc2;
 	/* din may point to new blocks even on failure: write it. */
-	{
-		int rc2 = dir_touch(fs, dino, din);
-
-		return rc ? rc : rc2;
-	}
+	rc2 = dir_touch(fs, dino, din);
+	return rc ? rc : rc2;
 }
 
 /* Adds name -> ino (of file type type) to directory dino, which the
@@ -291,6 +319,7 @@ static int remove_fn(struct dwalk *w, uint8_t *blk, uint32_t off, int32_t prev)
 		return 0;
 	if (!de_is(blk, off, w->dw_name, w->dw_len))
 		return -EUCLEAN; /* the block changed under the caller */
+	dw_change(w);
 	if (w->dw_ino) { /* replace the target */
 		de->inode = w->dw_ino;
 		if (w->dw_fs->fs_filetype)
@@ -300,7 +329,6 @@ static int remove_fn(struct dwalk *w, uint8_t *blk, uint32_t off, int32_t prev)
 	} else {
 		de->inode = 0;
 	}
-	w->dw_dirty = true;
 	return 1;
 }
 
@@ -461,20 +489,22 @@ static int create_check(struct ext2_fs *fs, uint32_t dir, const char *name,
 	return rc == -ENOENT ? 0 : rc;
 }
 
-/* Fills the first block of new directory ino, whose parent is dir. */
-static int mkdir_fill(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in,
-		      uint32_t dir)
+/* Writes the first block of new directory ino, whose parent is dir, or
+ * the block of a slow symlink, into block blk (reserved, unnamed yet). */
+static int first_block_fill(struct ext2_fs *fs, uint32_t blk, uint32_t ino,
+			    uint32_t dir, const char *target, size_t tlen)
 {
-	uint32_t pb;
-	struct bbuf *b;
 	struct ext2_dir_entry *de;
-	bool fresh;
-	int rc = ext2_bmap(fs, ino, in, 0, true, &pb, &fresh);
+	struct bbuf *b;
+	int rc = ext2_block_get(fs, blk, true, &b);
 
-	if (!rc)
-		rc = ext2_block_get(fs, pb, true, &b);
 	if (rc)
 		return rc;
+	if (target) {
+		memcpy(bbuf_data(b), target, tlen);
+		bcache_put(b);
+		return 0;
+	}
 	de = bbuf_data(b);
 	*de = (struct ext2_dir_entry){ ino, 12, 1,
 				       fs->fs_filetype ? EXT2_FT_DIR : 0 };
@@ -483,47 +513,68 @@ static int mkdir_fill(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in,
 	*de = (struct ext2_dir_entry){ dir, (uint16_t)(fs->fs_bsize - 12), 2,
 				       fs->fs_filetype ? EXT2_FT_DIR : 0 };
 	memcpy(de + 1, "..", 2);
-	bbuf_dirty(b);
 	bcache_put(b);
-	in->i_size = fs->fs_bsize;
-	in->i_links_count = 2;
 	return 0;
 }
 
-static int symlink_fill(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in,
-			const char *target, size_t tlen)
+/* Fills the new inode `in`: its first block (reserved and written by
+ * first_block_fill()) for a directory or slow symlink, a fast symlink's
+ * target, sizes and links. */
+static int inode_fill(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in,
+		      const char *target, size_t tlen)
 {
 	uint32_t pb;
-	struct bbuf *b;
 	bool fresh;
-	int rc;
+	int rc = 0;
 
-	in->i_size = (uint32_t)tlen;
-	if (tlen <= EXT2_FAST_SYMLINK_MAX) {
+	if (target && tlen <= EXT2_FAST_SYMLINK_MAX) {
 		memcpy(in->i_block, target, tlen);
+		in->i_size = (uint32_t)tlen;
 		return 0;
 	}
+	if (!target && !ext2_is_dir(in))
+		return 0; /* a regular file starts empty */
 	rc = ext2_bmap(fs, ino, in, 0, true, &pb, &fresh);
-	if (!rc)
-		rc = ext2_block_get(fs, pb, true, &b);
 	if (rc)
 		return rc;
-	memcpy(bbuf_data(b), target, tlen);
-	bbuf_dirty(b);
-	bcache_put(b);
+	if (target) {
+		in->i_size = (uint32_t)tlen;
+	} else {
+		in->i_size = fs->fs_bsize;
+		in->i_links_count = 2;
+	}
 	return 0;
 }
 
-/* Makes a new inode of the given mode in dir under name; target is a
- * symlink's. On failure nothing is left allocated (but leaked blocks
- * after a device error). */
+/* Undoes a new_inode() that failed at `stage` (1: only bits taken; 2:
+ * the inode was written; its name was never added). */
+static void new_undo(struct ext2_fs *fs, uint32_t dir, uint32_t ino,
+		     struct ext2_inode *in, bool is_dir, int stage)
+{
+	(void)ext2_unreserve(fs);
+	if (is_dir)
+		(void)ext2_link_adjust(fs, dir, -1);
+	if (stage == 1)
+		(void)ext2_inode_free(fs, ino, is_dir);
+	else
+		(void)ext2_inode_discard(fs, ino, in);
+}
+
+/*
+ * Makes a new inode of the given mode in dir under name; target is a
+ * symlink's. Three epochs: the inode's bit, a first block's bit and
+ * contents and the parent's extra link (nothing names them yet); the
+ * inode; its name. On failure nothing is left allocated (but leaked
+ * blocks after a device error).
+ */
 static int new_inode(struct ext2_fs *fs, uint32_t dir, const char *name,
 		     size_t len, uint16_t mode, const char *target, size_t tlen,
 		     uint32_t *ino)
 {
 	struct ext2_inode din, in;
 	bool is_dir = (mode & EXT2_S_IFMT) == EXT2_S_IFDIR;
-	int rc = create_check(fs, dir, name, len, &din);
+	bool block = is_dir || (target && tlen > EXT2_FAST_SYMLINK_MAX);
+	int rc = create_check(fs, dir, name, len, &din), stage = 1;
 
 	if (rc)
 		return rc;
@@ -532,32 +583,48 @@ static int new_inode(struct ext2_fs *fs, uint32_t dir, const char *name,
 	rc = ext2_inode_alloc(fs, dir, is_dir, ino);
 	if (rc)
 		return rc;
-	rc = ext2_inode_init(fs, *ino, mode, &in);
+	if (block)
+		rc = ext2_reserve(fs, *ino, 1, 0);
+	if (!rc && block)
+		rc = first_block_fill(fs, ext2_resv_peek_data(fs), *ino, dir,
+				      target, tlen);
 	if (!rc && is_dir)
-		rc = mkdir_fill(fs, *ino, &in, dir);
-	else if (!rc && target)
-		rc = symlink_fill(fs, *ino, &in, target, tlen);
+		rc = ext2_link_adjust(fs, dir, 1);
+	if (rc) {
+		(void)ext2_unreserve(fs);
+		(void)ext2_inode_free(fs, *ino, is_dir);
+		return rc;
+	}
+	ext2_order(fs);
+	rc = ext2_inode_init(fs, *ino, mode, &in);
+	if (!rc) {
+		stage = 2;
+		rc = inode_fill(fs, *ino, &in, target, tlen);
+	}
 	if (!rc)
 		rc = ext2_inode_put(fs, *ino, &in);
 	if (!rc)
+		rc = ext2_unreserve(fs);
+	if (!rc) {
+		ext2_order(fs);
 		rc = dir_add(fs, dir, name, len, *ino, ft_of(mode));
-	if (rc) { /* nothing points to the inode yet */
-		(void)ext2_inode_discard(fs, *ino, &in);
-		return rc;
 	}
-	return is_dir ? ext2_link_adjust(fs, dir, 1) : 0;
+	if (rc)
+		new_undo(fs, dir, *ino, &in, is_dir, stage);
+	return rc;
 }
 
 static int new_locked(struct ext2_fs *fs, uint32_t dir, const char *name,
 		      size_t len, uint16_t mode, const char *target,
 		      size_t tlen, uint32_t *ino)
 {
-	int rc;
+	int rc, rc2;
 
 	mutex_lock(&fs->fs_lock);
 	rc = new_inode(fs, dir, name, len, mode, target, tlen, ino);
+	rc2 = ext2_frees_commit(fs);
 	mutex_unlock(&fs->fs_lock);
-	return rc;
+	return rc ? rc : rc2;
 }
 
 int ext2_create(struct ext2_fs *fs, uint32_t dir, const char *name, size_t len,
@@ -645,8 +712,10 @@ static int link_locked(struct ext2_fs *fs, uint32_t ino, uint32_t dir,
 	if (in.i_links_count >= EXT2_LINK_MAX)
 		return -EMLINK;
 	rc = ext2_link_adjust(fs, ino, 1);
-	if (!rc)
-		rc = dir_add(fs, dir, name, len, ino, ft_of(in.i_mode));
+	if (rc)
+		return rc;
+	ext2_order(fs);
+	rc = dir_add(fs, dir, name, len, ino, ft_of(in.i_mode));
 	if (rc)
 		(void)ext2_link_adjust(fs, ino, -1);
 	return rc;
@@ -704,9 +773,11 @@ static int unlink_locked(struct ext2_fs *fs, uint32_t dir, const char *name,
 			return rc;
 	}
 	rc = dir_change(fs, dir, &loc, name, len, 0, 0);
-	if (!rc)
+	if (!rc) {
+		ext2_order(fs);
 		rc = ext2_link_adjust(fs, loc.dl_ino,
 				      is_rmdir ? LINKS_DROP : -1);
+	}
 	if (!rc && is_rmdir)
 		rc = ext2_link_adjust(fs, dir, -1);
 	*ino = loc.dl_ino;
@@ -790,39 +861,114 @@ static int rename_check(struct ext2_fs *fs, const struct rename_args *a,
 	return rc ? rc : below_check(fs, s, a->ddir);
 }
 
-/* Moves the entry and fixes link counts once every check passed. */
-static int rename_commit(struct ext2_fs *fs, const struct rename_args *a,
-			 uint32_t s, const struct ext2_inode *sin,
-			 struct ext2_dloc *dloc, bool dir_replaced)
+/* Points the target name to s: replaces its entry (at dloc) or adds it. */
+static int dst_set(struct ext2_fs *fs, const struct rename_args *a, uint32_t s,
+		   uint8_t ft, struct ext2_dloc *dloc)
 {
-	struct ext2_dloc sloc;
-	uint8_t ft = ft_of(sin->i_mode);
-	int rc;
-
 	if (dloc->dl_ino)
-		rc = dir_change(fs, a->ddir, dloc, a->dname, a->dlen, s, ft);
-	else
-		rc = dir_add(fs, a->ddir, a->dname, a->dlen, s, ft);
-	if (!rc) /* find it again: adding may have moved it */
-		rc = dir_find(fs, a->sdir, a->sname, a->slen, &sloc);
-	if (!rc)
-		rc = dir_change(fs, a->sdir, &sloc, a->sname, a->slen, 0, 0);
-	if (!rc && ext2_is_dir(sin) && a->sdir != a->ddir) {
-		rc = dir_find(fs, s, "..", 2, &sloc);
-		if (!rc)
-			rc = dir_change(fs, s, &sloc, "..", 2, a->ddir,
-					EXT2_FT_DIR);
-		if (!rc)
-			rc = ext2_link_adjust(fs, a->sdir, -1);
-		if (!rc)
-			rc = ext2_link_adjust(fs, a->ddir, 1);
+		return dir_change(fs, a->ddir, dloc, a->dname, a->dlen, s, ft);
+	return dir_add(fs, a->ddir, a->dname, a->dlen, s, ft);
+}
+
+/* Removes the source name (found again: a change may have moved it). */
+static int src_remove(struct ext2_fs *fs, const struct rename_args *a)
+{
+	struct ext2_dloc loc;
+	int rc = dir_find(fs, a->sdir, a->sname, a->slen, &loc);
+
+	return rc ? rc : dir_change(fs, a->sdir, &loc, a->sname, a->slen, 0, 0);
+}
+
+/* Points directory d's ".." to parent. */
+static int dotdot_set(struct ext2_fs *fs, uint32_t d, uint32_t parent)
+{
+	struct ext2_dloc loc;
+	int rc = dir_find(fs, d, "..", 2, &loc);
+
+	return rc ? rc : dir_change(fs, d, &loc, "..", 2, parent, EXT2_FT_DIR);
+}
+
+/*
+ * Renames a non-directory s: one more link first, then the new name,
+ * then the old name goes, then the extra link and a replaced file's
+ * link: a crash leaves both names or one, never a count below the names
+ * on the device.
+ */
+static int rename_file(struct ext2_fs *fs, const struct rename_args *a,
+		       uint32_t s, const struct ext2_inode *sin,
+		       struct ext2_dloc *dloc)
+{
+	bool extra = sin->i_links_count < EXT2_LINK_MAX;
+	int rc = extra ? ext2_link_adjust(fs, s, 1) : 0;
+
+	if (rc)
+		return rc;
+	ext2_order(fs);
+	rc = dst_set(fs, a, s, ft_of(sin->i_mode), dloc);
+	if (rc) {
+		if (extra)
+			(void)ext2_link_adjust(fs, s, -1);
+		return rc;
 	}
+	ext2_order(fs);
+	rc = src_remove(fs, a);
+	if (rc)
+		return rc; /* two names, two links: consistent */
+	ext2_order(fs);
+	rc = ext2_link_adjust(fs, s, extra ? -1 : 0);
 	if (!rc && dloc->dl_ino)
-		rc = ext2_link_adjust(fs, dloc->dl_ino,
-				      dir_replaced ? LINKS_DROP : -1);
+		rc = ext2_link_adjust(fs, dloc->dl_ino, -1);
+	return rc;
+}
+
+/*
+ * Renames directory s: the new parent's link for its ".." first; the old
+ * name goes; ".." is pointed to the new parent; the new name appears;
+ * then the old parent's link and a replaced directory go. A crash in
+ * between leaves s without a name (e2fsck moves it to lost+found) or
+ * counts too high, never two names for it. A failure after the old
+ * name went puts it back.
+ */
+static int rename_dir(struct ext2_fs *fs, const struct rename_args *a,
+		      uint32_t s, struct ext2_dloc *dloc, bool dir_replaced)
+{
+	bool cross = a->sdir != a->ddir;
+	int rc = cross ? ext2_link_adjust(fs, a->ddir, 1) : 0;
+
+	if (rc)
+		return rc;
+	ext2_order(fs);
+	rc = src_remove(fs, a);
+	if (rc)
+		goto err_link;
+	ext2_order(fs);
+	if (cross) {
+		rc = dotdot_set(fs, s, a->ddir);
+		if (rc)
+			goto err_name;
+		ext2_order(fs);
+	}
+	rc = dst_set(fs, a, s, EXT2_FT_DIR, dloc);
+	if (rc)
+		goto err_dotdot;
+	ext2_order(fs);
+	if (cross)
+		rc = ext2_link_adjust(fs, a->sdir, -1);
+	if (!rc && dir_replaced)
+		rc = ext2_link_adjust(fs, dloc->dl_ino, LINKS_DROP);
 	if (!rc && dir_replaced)
 		rc = ext2_link_adjust(fs, a->ddir, -1);
 	return rc ? rc : ext2_link_adjust(fs, s, 0);
+
+err_dotdot:
+	if (cross)
+		(void)dotdot_set(fs, s, a->sdir);
+err_name:
+	(void)dir_add(fs, a->sdir, a->sname, a->slen, s, EXT2_FT_DIR);
+err_link:
+	if (cross)
+		(void)ext2_link_adjust(fs, a->ddir, -1);
+	return rc;
 }
 
 static int rename_locked(struct ext2_fs *fs, const struct rename_args *a,
@@ -852,8 +998,10 @@ static int rename_locked(struct ext2_fs *fs, const struct rename_args *a,
 	if (rc)
 		return rc;
 	*replaced = dloc.dl_ino;
-	return rename_commit(fs, a, sloc.dl_ino, &sin, &dloc,
-			     dloc.dl_ino && ext2_is_dir(&din));
+	if (ext2_is_dir(&sin))
+		return rename_dir(fs, a, sloc.dl_ino, &dloc,
+				  dloc.dl_ino && ext2_is_dir(&din));
+	return rename_file(fs, a, sloc.dl_ino, &sin, &dloc);
 }
 
 int ext2_rename(struct ext2_fs *fs, uint32_t sdir, const char *sname,

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ext2 file data: the block map (direct, indirect, double and triple
- * indirect blocks), freeing blocks (pointers are cleared before the
- * blocks they named are freed; a loop or shared block shows up as a
- * double free: -EUCLEAN), and the file calls of <fs/ext2.h>.
+ * indirect blocks), freeing blocks (pointers are cleared, and the blocks
+ * they named freed an epoch later; a loop or shared block shows up as a
+ * double free: -EUCLEAN), and the file calls of <fs/ext2.h>. A write
+ * reserves the blocks a chunk needs, ends the epoch, then maps and
+ * fills them: the bitmap bits reach the device before the pointers.
  */
 #include <fs/ext2.h>
 
@@ -51,24 +53,32 @@ static int bmap_path(const struct ext2_fs *fs, uint64_t lblk, uint32_t *slot,
 	return -EFBIG;
 }
 
-/* Allocates a block for inode `in` (counted in i_blocks); an indirect
- * block (!data) is zeroed in the cache before anything points to it. */
+/* A block for inode `in` (counted in i_blocks) that the caller will
+ * point to: a reserved one, or one taken now, whose bitmap bit (and, for
+ * an indirect block (!data), zeroed contents) then get an epoch of their
+ * own before the pointer. */
 static int map_alloc(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in,
 		     bool data, uint32_t *out)
 {
 	uint32_t goal = ext2_group_start(fs, (ino - 1) / fs->fs_ipg);
 	struct bbuf *b;
-	int rc = ext2_block_alloc(fs, goal, out);
+	int rc;
 
+	if (ext2_resv_take(fs, data, out)) {
+		in->i_blocks += fs->fs_bsize / 512;
+		return 0;
+	}
+	rc = ext2_block_alloc(fs, goal, out);
 	if (rc)
 		return rc;
 	in->i_blocks += fs->fs_bsize / 512;
-	if (data)
-		return 0;
-	rc = ext2_block_get(fs, *out, true, &b);
-	if (rc)
-		return rc;
-	bcache_put(b);
+	if (!data) {
+		rc = ext2_block_get(fs, *out, true, &b);
+		if (rc)
+			return rc;
+		bcache_put(b);
+	}
+	ext2_order(fs);
 	return 0;
 }
 
@@ -82,8 +92,8 @@ static int ind_entry(struct ext2_fs *fs, uint32_t blk, uint32_t i, bool set,
 	if (rc)
 		return rc;
 	if (set) {
-		((uint32_t *)bbuf_data(b))[i] = *v;
 		bbuf_dirty(b);
+		((uint32_t *)bbuf_data(b))[i] = *v;
 	} else {
 		*v = ((uint32_t *)bbuf_data(b))[i];
 	}
@@ -136,6 +146,64 @@ int ext2_bmap(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in,
 	return 0;
 }
 
+/* Sets *miss to the first node missing on the path to a logical block:
+ * 0 is the inode's slot, depth the data block, depth + 1 none. */
+static int first_missing(struct ext2_fs *fs, const struct ext2_inode *in,
+			 uint32_t slot, const uint32_t idx[3], int depth,
+			 int *miss)
+{
+	uint32_t cur = in->i_block[slot];
+	int rc;
+
+	for (int j = 0; j < depth && cur; j++) {
+		if (!ext2_blk_ok(fs, cur))
+			return -EUCLEAN;
+		rc = ind_entry(fs, cur, idx[j], false, &cur);
+		if (rc)
+			return rc;
+		if (!cur) {
+			*miss = j + 1;
+			return 0;
+		}
+	}
+	*miss = cur ? depth + 1 : 0;
+	return 0;
+}
+
+/*
+ * Counts what mapping logical blocks [first, first + n) would allocate:
+ * a data block per hole and each indirect block missing on the way
+ * (once, though consecutive blocks share it). Allocates nothing.
+ */
+int ext2_bmap_missing(struct ext2_fs *fs, struct ext2_inode *in, uint64_t first,
+		      uint32_t n, uint32_t *ndata, uint32_t *nind)
+{
+	uint32_t idx[3] = { 0 }, pidx[3] = { 0 }, slot, pslot = 0;
+	int depth, pdepth = -1, miss, rc;
+
+	*ndata = *nind = 0;
+	for (uint32_t k = 0; k < n; k++) {
+		depth = bmap_path(fs, first + k, &slot, idx);
+		if (depth < 0)
+			return depth;
+		rc = first_missing(fs, in, slot, idx, depth, &miss);
+		if (rc)
+			return rc;
+		if (miss <= depth)
+			++*ndata;
+		/* Node j is the one the previous block met when the slot
+		 * and the first j indexes agree: counted already. */
+		for (int j = miss; j < depth; j++)
+			if (depth != pdepth || slot != pslot ||
+			    memcmp(idx, pidx, (size_t)j * sizeof(idx[0])))
+				++*nind;
+		pdepth = depth;
+		pslot = slot;
+		memcpy(pidx, idx, sizeof(idx));
+	}
+	return 0;
+}
+
 /* --- freeing blocks --- */
 
 static uint64_t span_of(const struct ext2_fs *fs, int depth)
@@ -150,7 +218,8 @@ static uint64_t span_of(const struct ext2_fs *fs, int depth)
 static int tree_free(struct ext2_fs *fs, struct ext2_inode *in, uint32_t blk,
 		     int depth, uint64_t from);
 
-/* Frees block c (a subtree of the given depth below it when depth > 0). */
+/* Frees block c (a subtree of the given depth below it when depth > 0),
+ * which nothing points to any more, at the end of the operation. */
 static int subtree_free(struct ext2_fs *fs, struct ext2_inode *in, uint32_t c,
 			int depth)
 {
@@ -160,7 +229,7 @@ static int subtree_free(struct ext2_fs *fs, struct ext2_inode *in, uint32_t c,
 		return -EUCLEAN;
 	if (depth > 0)
 		rc = tree_free(fs, in, c, depth, 0);
-	rc2 = ext2_block_free(fs, c);
+	rc2 = ext2_free_later(fs, c, EXT2_PF_BLOCK);
 	if (!rc2 && in->i_blocks >= fs->fs_bsize / 512)
 		in->i_blocks -= fs->fs_bsize / 512;
 	return rc ? rc : rc2;
@@ -190,9 +259,9 @@ static int tree_free(struct ext2_fs *fs, struct ext2_inode *in, uint32_t blk,
 	clr = part ? first + 1 : first;
 	memcpy(copy, bbuf_data(b), fs->fs_bsize);
 	if (clr < fs->fs_apb) {
+		bbuf_dirty(b);
 		memset((uint32_t *)bbuf_data(b) + clr, 0,
 		       (fs->fs_apb - clr) * sizeof(uint32_t));
-		bbuf_dirty(b);
 	}
 	bcache_put(b);
 	if (part && copy[first] && first < fs->fs_apb)
@@ -278,10 +347,12 @@ static int xattr_release(struct ext2_fs *fs, struct ext2_inode *in)
 	refs = h.h_refcount - 1;
 	if (refs)
 		return bcache_write(fs->fs_bc, off + 4, &refs, sizeof(refs));
-	return ext2_block_free(fs, blk);
+	return ext2_free_later(fs, blk, EXT2_PF_BLOCK);
 }
 
-/* Frees inode ino (whose copy is *in): its blocks, then the inode. */
+/* Frees inode ino (whose copy is *in), which nothing names: clears it and
+ * its pointers, then (at the caller's ext2_frees_commit()) its blocks
+ * and its bit. */
 int ext2_inode_discard(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
 {
 	bool dir = ext2_is_dir(in);
@@ -297,11 +368,17 @@ int ext2_inode_discard(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in)
 	in->i_links_count = 0;
 	rc2 = rc2 ? rc2 : ext2_inode_put(fs, ino, in);
 	if (!rc2)
-		rc2 = ext2_inode_free(fs, ino, dir);
+		rc2 = ext2_free_later(fs, ino,
+				      dir ? EXT2_PF_DIR_INODE : EXT2_PF_INODE);
 	return rc ? rc : rc2;
 }
 
-/* Frees an inode with no links left, taking it off the orphan list. */
+/*
+ * Frees an inode with no links left, taking it off the orphan list
+ * first: e2fsck follows that list and would free the inode's blocks
+ * again, so it must not name the inode once they may be reused. The
+ * caller commits the frees.
+ */
 int ext2_inode_free_all(struct ext2_fs *fs, uint32_t ino)
 {
 	struct ext2_inode in;
@@ -310,7 +387,10 @@ int ext2_inode_free_all(struct ext2_fs *fs, uint32_t ino)
 	if (rc || in.i_links_count)
 		return rc;
 	rc = ext2_orphan_del(fs, ino, in.i_dtime);
-	return rc ? rc : ext2_inode_discard(fs, ino, &in);
+	if (rc)
+		return rc;
+	ext2_order(fs);
+	return ext2_inode_discard(fs, ino, &in);
 }
 
 /* --- files --- */
@@ -431,8 +511,8 @@ static int write_block(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in,
 	rc = ext2_block_get(fs, pb, fresh || n == fs->fs_bsize, &b);
 	if (rc)
 		return rc;
-	memcpy((uint8_t *)bbuf_data(b) + boff, src, n);
 	bbuf_dirty(b);
+	memcpy((uint8_t *)bbuf_data(b) + boff, src, n);
 	bcache_put(b);
 	return 0;
 }
@@ -446,10 +526,48 @@ static int large_file_note(struct ext2_fs *fs, uint64_t size)
 	return ext2_sb_write(fs);
 }
 
+/*
+ * Writes len bytes at off, within EXT2_RESV_DATA_MAX blocks: the blocks
+ * its holes need are reserved in one epoch, then mapped and filled in
+ * the next. Without room for them all, each block is taken as it comes
+ * (map_alloc()), so the write stops where space does. Adds the bytes
+ * written to *done.
+ */
+static int write_chunk(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in,
+		       uint64_t off, const uint8_t *buf, size_t len,
+		       size_t *done)
+{
+	uint64_t first = off / fs->fs_bsize;
+	uint32_t nblk = (uint32_t)((off + len - 1) / fs->fs_bsize - first + 1);
+	uint32_t ndata, nind;
+	size_t pos = 0;
+	int rc = ext2_bmap_missing(fs, in, first, nblk, &ndata, &nind), rc2;
+
+	if (rc)
+		return rc;
+	if (ndata && !ext2_reserve(fs, ino, ndata, nind))
+		ext2_order(fs);
+	while (pos < len) {
+		uint32_t boff = (uint32_t)((off + pos) % fs->fs_bsize);
+		size_t n = fs->fs_bsize - boff;
+
+		n = n < len - pos ? n : len - pos;
+		rc = write_block(fs, ino, in, (off + pos) / fs->fs_bsize, boff,
+				 buf + pos, n);
+		if (rc)
+			break;
+		pos += n;
+	}
+	*done += pos;
+	rc2 = ext2_unreserve(fs);
+	return rc ? rc : rc2;
+}
+
 static ssize_t write_locked(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 			    const uint8_t *buf, size_t len)
 {
 	struct ext2_inode in;
+	uint64_t chunk = (uint64_t)EXT2_RESV_DATA_MAX * fs->fs_bsize;
 	size_t done = 0;
 	int rc = fs->fs_rdonly ? -EROFS : reg_get(fs, ino, &in), rc2;
 
@@ -457,16 +575,12 @@ static ssize_t write_locked(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 		return rc;
 	if (off > fs->fs_max_size || len > fs->fs_max_size - off)
 		return -EFBIG;
-	while (done < len) {
-		uint32_t boff = (uint32_t)((off + done) % fs->fs_bsize);
-		size_t n = fs->fs_bsize - boff;
+	while (done < len && !rc) {
+		uint64_t pos = off + done;
+		size_t n = (size_t)(chunk - pos % chunk);
 
 		n = n < len - done ? n : len - done;
-		rc = write_block(fs, ino, &in, (off + done) / fs->fs_bsize,
-				 boff, buf + done, n);
-		if (rc)
-			break;
-		done += n;
+		rc = write_chunk(fs, ino, &in, pos, buf + done, n, &done);
 	}
 	if (done && off + done > ext2_isize(&in)) {
 		ext2_set_isize(&in, off + done);
@@ -510,8 +624,8 @@ static int tail_zero(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in,
 	rc = ext2_block_get(fs, pb, false, &b);
 	if (rc)
 		return rc;
-	memset((uint8_t *)bbuf_data(b) + boff, 0, fs->fs_bsize - boff);
 	bbuf_dirty(b);
+	memset((uint8_t *)bbuf_data(b) + boff, 0, fs->fs_bsize - boff);
 	bcache_put(b);
 	return 0;
 }
@@ -540,6 +654,9 @@ static int truncate_locked(struct ext2_fs *fs, uint32_t ino, uint64_t size)
 	}
 	in.i_mtime = in.i_ctime = ext2_now(fs);
 	rc2 = ext2_inode_put(fs, ino, &in);
+	rc = rc ? rc : rc2;
+	/* The pointers are cleared (in the cache): now the blocks. */
+	rc2 = ext2_frees_commit(fs);
 	return rc ? rc : rc2;
 }
 
@@ -596,19 +713,24 @@ int ext2_chmod(struct ext2_fs *fs, uint32_t ino, uint16_t mode)
 int ext2_release(struct ext2_fs *fs, uint32_t ino)
 {
 	struct ext2_inode in;
-	int rc;
+	int rc, rc2;
 
 	mutex_lock(&fs->fs_lock);
 	rc = fs->fs_rdonly ? -EROFS : ext2_inode_user(fs, ino, &in);
 	if (!rc)
 		rc = ext2_inode_free_all(fs, ino);
+	rc2 = ext2_frees_commit(fs);
 	mutex_unlock(&fs->fs_lock);
-	return rc;
+	return rc ? rc : rc2;
 }
 
+/* The file's metadata depends on earlier epochs (its blocks' bits, its
+ * name's inode), which must reach the device first: every epoch up to
+ * its last change goes out, which, the file being changed last, is all
+ * of them. */
 int ext2_fsync(struct ext2_fs *fs, uint32_t ino)
 {
-	(void)ino; /* the cache cannot sync one file's buffers alone */
+	(void)ino;
 	return ext2_sync(fs);
 }
 

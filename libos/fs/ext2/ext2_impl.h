@@ -2,10 +2,11 @@
 /*
  * Private to libos/fs/ext2: the mounted file system and the helpers the
  * files share (ext2.c mount and inodes, ext2_alloc.c allocation,
- * ext2_file.c file data, ext2_dir.c directories and the name space).
- * All helpers: caller holds fs_lock; may sleep. A helper holds at most one
- * cache buffer at a time, so a corrupt pointer to a block already in use cannot
- * deadlock.
+ * reservations and deferred frees, ext2_file.c file data, ext2_dir.c
+ * directories and the name space). All helpers: caller holds fs_lock;
+ * may sleep. A helper holds at most one cache buffer at a time, and
+ * never across ext2_order(), so a corrupt pointer to a block already in
+ * use cannot deadlock and every change is whole before its epoch ends.
  */
 #ifndef FS_EXT2_IMPL_H
 #define FS_EXT2_IMPL_H
@@ -17,6 +18,23 @@
 #include "ext2_reg.h"
 
 struct bbuf;
+
+/* Reserved blocks (ext2_reserve()) for one chunk of a write: data blocks
+ * and indirect blocks, at most these many. As an indirect block maps 256
+ * or more blocks, a run of RESV_DATA_MAX crosses at most one boundary at
+ * each level: 5 indirect blocks at most (a bigger count falls back to
+ * taking blocks one by one). */
+#define EXT2_RESV_DATA_MAX 256u
+#define EXT2_RESV_IND_MAX 8u
+
+/* A block or inode to free once the pointers to it are cleared on the
+ * device (ext2_free_later(), ext2_frees_commit()). */
+struct ext2_pending_free {
+	uint32_t pf_no;
+	uint8_t pf_kind; /* EXT2_PF_* */
+};
+
+enum { EXT2_PF_BLOCK, EXT2_PF_INODE, EXT2_PF_DIR_INODE };
 
 /* Locking: [I] immutable after mount  [L] fs_lock */
 struct ext2_fs {
@@ -39,6 +57,14 @@ struct ext2_fs {
 	bool fs_filetype; /* [I] INCOMPAT_FILETYPE */
 	struct ext2_super fs_sb; /* [L] written through on change */
 	struct ext2_group_desc *fs_gd; /* [L] same */
+	/* [L] reserved blocks, handed out from index 0 */
+	uint32_t fs_resv_data[EXT2_RESV_DATA_MAX];
+	uint32_t fs_resv_ind[EXT2_RESV_IND_MAX];
+	uint32_t fs_nresv_data, fs_next_data;
+	uint32_t fs_nresv_ind, fs_next_ind;
+	/* [L] frees waiting for the end of the operation */
+	struct ext2_pending_free *fs_pend;
+	uint32_t fs_npend, fs_pend_cap;
 };
 
 /* Where a directory entry is: block, offset, previous entry's offset
@@ -86,7 +112,15 @@ bool ext2_is_fast_symlink(const struct ext2_fs *fs,
 			  const struct ext2_inode *in);
 int ext2_link_adjust(struct ext2_fs *fs, uint32_t ino, int delta);
 
-/* ext2_alloc.c: superblock, descriptors, bitmaps */
+/* ext2_alloc.c: superblock, descriptors, bitmaps, write order */
+void ext2_order(struct ext2_fs *fs);
+int ext2_reserve(struct ext2_fs *fs, uint32_t ino, uint32_t ndata,
+		 uint32_t nind);
+int ext2_unreserve(struct ext2_fs *fs);
+uint32_t ext2_resv_peek_data(const struct ext2_fs *fs);
+bool ext2_resv_take(struct ext2_fs *fs, bool data, uint32_t *blk);
+int ext2_free_later(struct ext2_fs *fs, uint32_t no, int kind);
+int ext2_frees_commit(struct ext2_fs *fs);
 int ext2_sb_write(struct ext2_fs *fs);
 uint32_t ext2_group_start(const struct ext2_fs *fs, uint32_t g);
 uint32_t ext2_group_nblocks(const struct ext2_fs *fs, uint32_t g);
@@ -104,5 +138,7 @@ int ext2_inode_free_all(struct ext2_fs *fs, uint32_t ino);
 int ext2_inode_discard(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in);
 int ext2_bmap(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in,
 	      uint64_t lblk, bool alloc, uint32_t *pblk, bool *fresh);
+int ext2_bmap_missing(struct ext2_fs *fs, struct ext2_inode *in, uint64_t first,
+		      uint32_t n, uint32_t *ndata, uint32_t *nind);
 
 #endif /* FS_EXT2_IMPL_H */

@@ -77,4 +77,17 @@ int utimensat(int dirfd, const char *path, const struct timespec ts[2],
 	      int flags);
 int futimens(int fd, const struct timespec ts[2]);
 
+/*
+ * Permissions, for one user (root): umask() sets the bits removed from
+ * the mode of new files and directories (open, creat, mkdir) and returns
+ * the former mask (022 at start). chmod/fchmod/fchmodat store the bits
+ * (07777); fchmodat's AT_SYMLINK_NOFOLLOW on a symlink fails with
+ * EOPNOTSUPP; descriptors that are not files (the console, sockets) give
+ * EINVAL; a read-only mount EROFS. No call checks the bits but access().
+ */
+mode_t umask(mode_t mask);
+int chmod(const char *path, mode_t mode);
+int fchmod(int fd, mode_t mode);
+int fchmodat(int dirfd, const char *path, mode_t mode, int flags);
+
 #endif /* MOSAIC_SYS_STAT_H */

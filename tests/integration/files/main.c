@@ -2,7 +2,11 @@
 /*
  * Integration test: files on the tmpfs root and on /tmp through the libc
  * calls and stdio: create, write, read back, seek, dup, rename, links,
- * directories, unlink of an open file, getcwd and chdir.
+ * directories, unlink of an open file, getcwd and chdir; then the review
+ * findings of issue #8 end to end: stdout redirected by dup2() and
+ * freopen(), getcwd(NULL, 0), O_CREAT on directories and through
+ * dangling symlinks, umask and chmod, and a tmpfs (mosaic.tmpfs=256K,
+ * test.cfg) filled by empty files.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -118,12 +122,112 @@ static void test_stdio(void)
 	CHECK(dprintf(99, "x") == -1 && errno == EBADF, "dprintf(99)");
 }
 
+/* The whole of path (at most size - 1 bytes), NUL-terminated. */
+static ssize_t slurp(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	return n;
+}
+
+static void test_redirect(void)
+{
+	char buf[64];
+	int fd, saved;
+
+	fflush(stdout);
+	saved = dup(1);
+	fd = open("/tmp/out.txt", O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	CHECK(fd >= 0 && dup2(fd, 1) == 1, "dup2 onto 1");
+	printf("redirected %d\n", 1);
+	dup2(saved, 1);
+	close(fd);
+	CHECK(slurp("/tmp/out.txt", buf, sizeof(buf)) == 13 &&
+		      !strcmp(buf, "redirected 1\n"),
+	      "printf after dup2(fd, 1): '%s'", buf);
+	CHECK(freopen("/tmp/out2.txt", "w", stdout) == stdout &&
+		      fileno(stdout) == 1,
+	      "freopen(stdout)");
+	printf("reopened\n");
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	CHECK(slurp("/tmp/out2.txt", buf, sizeof(buf)) == 9 &&
+		      !strcmp(buf, "reopened\n"),
+	      "printf after freopen: '%s'", buf);
+}
+
+static void test_review(void)
+{
+	struct stat st;
+	char *cwd;
+	FILE *f;
+	int fd;
+
+	CHECK(chdir("/tmp") == 0, "chdir");
+	cwd = getcwd(NULL, 0);
+	CHECK(cwd && !strcmp(cwd, "/tmp"), "getcwd(NULL, 0)");
+	free(cwd);
+	CHECK(open("/tmp", O_RDONLY | O_CREAT, 0644) == -1 && errno == EISDIR,
+	      "O_CREAT on a directory");
+	CHECK(symlink("/tmp/made", "/tmp/dangling") == 0, "symlink");
+	f = fopen("/tmp/dangling", "w");
+	CHECK(f && fputs("via link", f) >= 0 && fclose(f) == 0,
+	      "fopen through a dangling symlink");
+	CHECK(stat("/tmp/made", &st) == 0 && st.st_size == 8 &&
+		      (st.st_mode & 07777) == 0644,
+	      "target made, mode %o", (unsigned)st.st_mode);
+	CHECK(umask(077) == 022, "umask");
+	fd = open("/tmp/private", O_CREAT | O_WRONLY, 0666);
+	CHECK(fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 0777) == 0600,
+	      "umask applied");
+	CHECK(fchmod(fd, 0755) == 0 && access("/tmp/private", X_OK) == 0,
+	      "fchmod");
+	CHECK(chmod("/tmp/private", 0644) == 0 &&
+		      access("/tmp/private", X_OK) == -1 && errno == EACCES,
+	      "chmod, access");
+	close(fd);
+	umask(022);
+}
+
+/* Nodes and names count against mosaic.tmpfs=256K. */
+static void test_tmpfs_full(void)
+{
+	char path[300];
+	int i, fd = 0;
+
+	for (i = 0; i < 100000; i++) {
+		snprintf(path, sizeof(path), "/tmp/%06d%0200d", i, 0);
+		fd = open(path, O_CREAT | O_WRONLY, 0644);
+		if (fd < 0)
+			break;
+		close(fd);
+	}
+	CHECK(fd < 0 && errno == ENOSPC && i < 2000,
+	      "empty files fill the tmpfs: %d files, errno %d", i, errno);
+	while (i-- > 0) {
+		snprintf(path, sizeof(path), "/tmp/%06d%0200d", i, 0);
+		if (unlink(path))
+			break;
+	}
+	fd = open("/tmp/after", O_CREAT | O_WRONLY, 0644);
+	CHECK(i == -1 && fd >= 0, "space back after unlink");
+	close(fd);
+}
+
 int main(void)
 {
 	test_fd("/tmp");
 	test_fd("");
 	test_dirs();
 	test_stdio();
+	test_redirect();
+	test_review();
+	test_tmpfs_full();
 	CHECK(isatty(1) && !isatty(0), "isatty");
 	if (!failures)
 		printf("TEST PASS\n");

@@ -114,9 +114,11 @@ static void check_dir(const char *path, const char *const *names)
 
 static void embedded(void)
 {
-	/* tmp is the mount point the build adds (mkinitrd --mkdir tmp). */
-	static const char *const root[] = { "config", "etc", "hello.txt",
-					    "tmp",    "www", NULL };
+	/* data and tmp are the mount points the build adds (mkinitrd
+	 * --mkdir tmp --mkdir data). */
+	static const char *const root[] = { "config",	 "data", "etc",
+					    "hello.txt", "tmp",	 "www",
+					    NULL };
 	static const char *const etc[] = { "config.ini", "nested", NULL };
 	struct mosaic_initrd_stat st;
 	char buf[8];

@@ -18,7 +18,49 @@ struct blkdev {
 	struct blkdev_info fb_info;
 	int fb_fd;
 	unsigned int fb_bad, fb_writes, fb_flushes;
+	bool fb_journal_on;
+	struct fake_fileblk_op *fb_journal;
+	unsigned int fb_njournal, fb_journal_cap;
 };
+
+static void journal_add(struct blkdev *bd, uint64_t off, const void *buf,
+			uint32_t len)
+{
+	struct fake_fileblk_op *op;
+
+	if (!bd->fb_journal_on)
+		return;
+	if (bd->fb_njournal == bd->fb_journal_cap) {
+		bd->fb_journal_cap =
+			bd->fb_journal_cap ? 2 * bd->fb_journal_cap : 1024;
+		bd->fb_journal = realloc(bd->fb_journal,
+					 bd->fb_journal_cap * sizeof(*op));
+		if (!bd->fb_journal)
+			abort();
+	}
+	op = &bd->fb_journal[bd->fb_njournal++];
+	op->fo_off = off;
+	op->fo_len = len;
+	op->fo_data = NULL;
+	if (buf) {
+		op->fo_data = malloc(len);
+		if (!op->fo_data)
+			abort();
+		memcpy(op->fo_data, buf, len);
+	}
+}
+
+void fake_fileblk_journal_start(struct blkdev *bd)
+{
+	bd->fb_journal_on = true;
+}
+
+unsigned int fake_fileblk_journal(const struct blkdev *bd,
+				  const struct fake_fileblk_op **ops)
+{
+	*ops = bd->fb_journal;
+	return bd->fb_njournal;
+}
 
 struct blkdev *fake_fileblk_open(const char *path, uint32_t block_size,
 				 bool read_only)
@@ -44,6 +86,9 @@ struct blkdev *fake_fileblk_open(const char *path, uint32_t block_size,
 
 void fake_fileblk_close(struct blkdev *bd)
 {
+	for (unsigned int i = 0; i < bd->fb_njournal; i++)
+		free(bd->fb_journal[i].fo_data);
+	free(bd->fb_journal);
 	close(bd->fb_fd);
 	free(bd);
 }
@@ -83,6 +128,7 @@ static int file_io(struct blkdev *bd, enum blk_op op, uint64_t off, void *buf,
 		if (bi->bi_read_only)
 			return -EROFS;
 		bd->fb_writes++;
+		journal_add(bd, off, buf, (uint32_t)len);
 		n = pwrite(bd->fb_fd, buf, len, (off_t)off);
 	} else {
 		n = pread(bd->fb_fd, buf, len, (off_t)off);
@@ -113,6 +159,7 @@ int blkdev_write(struct blkdev *bd, uint64_t off, const void *buf, size_t len)
 
 int blkdev_flush(struct blkdev *bd)
 {
+	journal_add(bd, 0, NULL, 0);
 	bd->fb_flushes++;
 	return 0; /* the image file needs no durability here */
 }

@@ -27,4 +27,20 @@ unsigned int fake_fileblk_bad(const struct blkdev *bd);
 unsigned int fake_fileblk_writes(const struct blkdev *bd);
 unsigned int fake_fileblk_flushes(const struct blkdev *bd);
 
+/*
+ * A journal of what reached the device, for crash simulation: once
+ * started, every write is recorded with a copy of its bytes, and every
+ * flush as an entry with no data, in the order they happened.
+ * fake_fileblk_journal() returns the entries so far (valid until the
+ * next request or the close, which frees them).
+ */
+struct fake_fileblk_op {
+	uint64_t fo_off;
+	uint32_t fo_len;
+	uint8_t *fo_data; /* NULL: a flush */
+};
+void fake_fileblk_journal_start(struct blkdev *bd);
+unsigned int fake_fileblk_journal(const struct blkdev *bd,
+				  const struct fake_fileblk_op **ops);
+
 #endif /* FAKE_FILEBLK_H */

@@ -4,7 +4,9 @@
  * mke2fs -d (tests/unit/fakes/fake_fileblk.c is the block device, the
  * real kernel/dev/bcache.c the cache) and checked by e2fsck -fn: reading
  * what mke2fs wrote, every operation, a randomized sequence against an
- * in-memory model, corrupted images and feature flags.
+ * in-memory model, corrupted images and feature flags, and crashes: the
+ * disk rebuilt from the device's journal at every flush of a workload,
+ * with all or part of the writes after it (test_crash_*).
  */
 #include <fs/ext2.h>
 
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -1404,6 +1407,476 @@ static void test_enospc(void **state)
 	assert_true(fsck_clean(img));
 }
 
+/* --- crashes: the device cut after every flush and between --- */
+
+/*
+ * A workload of writes, fsyncs, renames, unlinks (some of open files),
+ * links, symlinks, directories and truncations runs with every write and
+ * flush journaled. Then the disk a crash could leave is rebuilt at every
+ * flush: all writes up to one flush, plus all or a random part of the
+ * writes that followed it (a device may keep any of the writes it got
+ * since its last flush). On each, e2fsck -fn may report only what a
+ * crash is allowed to leave (crash_line_ok()), e2fsck -fy must repair it
+ * (status 0 or 1) to a clean file system, and every file whose fsync
+ * returned before that flush must read back exactly.
+ */
+#define CR_ITERS 48
+#define CR_FSYNCS CR_ITERS
+#define CR_STATES_MAX 160
+
+/* The repairs a crash may need, counted by class. */
+enum {
+	CL_BITS, /* bitmap bits set for nothing ("-", never "+") */
+	CL_COUNTS, /* free and directory counts to recompute */
+	CL_ORPHANS, /* orphan list remains */
+	CL_UNNAMED, /* inodes or directories without a name: lost+found */
+	CL_LINKS, /* a link count above the names */
+	CL_SIZES, /* i_size (only upwards) and i_blocks to recompute */
+	CL_NUM
+};
+
+struct cr_file {
+	char cf_path[32];
+	uint8_t *cf_data;
+	size_t cf_len;
+	unsigned int cf_pos; /* journal entries when its fsync returned */
+};
+
+struct crash {
+	struct ext2_fs *fs;
+	struct blkdev *bd;
+	uint32_t seed;
+	uint32_t root, w, t, d1;
+	struct cr_file files[CR_FSYNCS];
+	unsigned int nfiles;
+	uint32_t orphans[4];
+	unsigned int norphans;
+	unsigned int states, fixed, lines[CL_NUM];
+};
+
+static uint32_t cr_rnd(struct crash *c, uint32_t n)
+{
+	c->seed = c->seed * 1664525u + 1013904223u;
+	return (c->seed >> 8) % n;
+}
+
+static uint32_t cr_mkdir(struct crash *c, uint32_t dir, const char *name)
+{
+	uint32_t ino;
+
+	assert_int_equal(ext2_mkdir(c->fs, dir, name, strlen(name), 0755, &ino),
+			 0);
+	return ino;
+}
+
+/* A file of len pseudo-random bytes, written in one to three parts. */
+static uint32_t cr_file(struct crash *c, uint32_t dir, const char *name,
+			uint8_t *data, size_t len)
+{
+	size_t cut1 = len ? cr_rnd(c, (uint32_t)len) : 0;
+	size_t cut2 = cut1 + (len - cut1) / 2;
+	uint32_t ino;
+
+	fill(data, len, c->seed);
+	assert_int_equal(
+		ext2_create(c->fs, dir, name, strlen(name), 0644, &ino), 0);
+	assert_int_equal(ext2_write(c->fs, ino, 0, data, cut1), (ssize_t)cut1);
+	assert_int_equal(ext2_write(c->fs, ino, cut1, data + cut1, cut2 - cut1),
+			 (ssize_t)(cut2 - cut1));
+	assert_int_equal(ext2_write(c->fs, ino, cut2, data + cut2, len - cut2),
+			 (ssize_t)(len - cut2));
+	return ino;
+}
+
+static void cr_unlink(struct crash *c, uint32_t dir, const char *name,
+		      bool keep_open)
+{
+	uint32_t ino;
+
+	assert_int_equal(ext2_unlink(c->fs, dir, name, strlen(name), &ino), 0);
+	if (keep_open && c->norphans < 4) {
+		c->orphans[c->norphans++] = ino;
+		return;
+	}
+	assert_int_equal(ext2_release(c->fs, ino), 0);
+}
+
+static void cr_release_orphans(struct crash *c)
+{
+	while (c->norphans)
+		assert_int_equal(ext2_release(c->fs, c->orphans[--c->norphans]),
+				 0);
+}
+
+static const size_t cr_sizes[] = { 0, 100, 1500, 5000, 13000, 70000, 300000 };
+
+/* Written once, then fsynced (even i) and never touched again. */
+static void cr_step_file(struct crash *c, int i)
+{
+	struct cr_file *f = &c->files[c->nfiles];
+	size_t len = cr_sizes[cr_rnd(c, ARRAY_SIZE(cr_sizes))];
+	const struct fake_fileblk_op *ops;
+	char name[16];
+	uint32_t ino;
+
+	snprintf(name, sizeof(name), "f%d", i);
+	f->cf_data = malloc(len + 1);
+	assert_non_null(f->cf_data);
+	ino = cr_file(c, c->w, name, f->cf_data, len);
+	if (i % 2) {
+		free(f->cf_data);
+		return;
+	}
+	assert_int_equal(ext2_fsync(c->fs, ino), 0);
+	snprintf(f->cf_path, sizeof(f->cf_path), "w/%s", name);
+	f->cf_len = len;
+	f->cf_pos = fake_fileblk_journal(c->bd, &ops);
+	c->nfiles++;
+}
+
+static const char cr_long_target[] =
+	"a/rather/long/symbolic/link/target/that/does/not/fit/in/the/inode/"
+	"itself/and/so/takes/a/block/x";
+
+static void cr_step_names(struct crash *c, int i)
+{
+	static uint8_t buf[300000];
+	char name[24], old[24];
+	uint32_t ino, d;
+
+	if (i % 3 == 0) { /* write a new version, rename it over the old */
+		snprintf(name, sizeof(name), "n%d", i);
+		(void)cr_file(c, c->t, name, buf, 3000 + cr_rnd(c, 9000));
+		assert_int_equal(ext2_rename(c->fs, c->t, name, strlen(name),
+					     c->t, "cur", 3, &ino),
+				 0);
+		if (ino)
+			assert_int_equal(ext2_release(c->fs, ino), 0);
+	}
+	if (i % 4 == 2) { /* an unfsynced file goes, sometimes while open */
+		snprintf(name, sizeof(name), "f%d", i - 1);
+		cr_unlink(c, c->w, name, i % 8 == 2);
+	}
+	if (i % 4 == 0)
+		cr_release_orphans(c);
+	if (i % 5 == 0) { /* a directory made, filled and moved */
+		snprintf(name, sizeof(name), "m%d", i);
+		d = cr_mkdir(c, c->root, name);
+		(void)cr_file(c, d, "x", buf, 2000);
+		assert_int_equal(ext2_rename(c->fs, c->root, name, strlen(name),
+					     c->d1, name, strlen(name), &ino),
+				 0);
+	}
+	if (i % 5 == 0 && i >= 10) { /* and an older one removed */
+		snprintf(name, sizeof(name), "m%d", i - 10);
+		if (ext2_lookup(c->fs, c->d1, name, strlen(name), &d) ==
+		    -ENOENT)
+			snprintf(name, sizeof(name), "mm%d", i - 10);
+		assert_int_equal(
+			ext2_lookup(c->fs, c->d1, name, strlen(name), &d), 0);
+		cr_unlink(c, d, "x", false);
+		assert_int_equal(
+			ext2_rmdir(c->fs, c->d1, name, strlen(name), &ino), 0);
+		assert_int_equal(ext2_release(c->fs, ino), 0);
+	}
+	if (i % 6 == 3) { /* links to this round's unfsynced file */
+		snprintf(old, sizeof(old), "w/f%d", i);
+		snprintf(name, sizeof(name), "l%d", i);
+		assert_int_equal(walk(c->fs, old, &ino), 0);
+		assert_int_equal(
+			ext2_link(c->fs, ino, c->t, name, strlen(name)), 0);
+		snprintf(name, sizeof(name), "s%d", i);
+		assert_int_equal(
+			ext2_symlink(c->fs, c->t, name, strlen(name),
+				     i % 12 == 3 ? old : cr_long_target,
+				     strlen(i % 12 == 3 ? old : cr_long_target),
+				     &ino),
+			0);
+	}
+	if (i % 7 == 5 && walk(c->fs, "t/cur", &ino) == 0) {
+		assert_int_equal(ext2_truncate(c->fs, ino, 100), 0);
+		assert_int_equal(ext2_truncate(c->fs, ino, 50000), 0);
+	}
+	if (i % 8 == 7 && walk(c->fs, "t/cur", &d) == 0) {
+		assert_int_equal(ext2_rename(c->fs, c->t, "cur", 3, c->t,
+					     "prev", 4, &ino),
+				 0);
+		if (ino)
+			assert_int_equal(ext2_release(c->fs, ino), 0);
+	}
+	if (i % 10 == 9) { /* a directory renamed in place */
+		snprintf(old, sizeof(old), "m%d", i - 9);
+		snprintf(name, sizeof(name), "mm%d", i - 9);
+		if (ext2_lookup(c->fs, c->d1, old, strlen(old), &d) == 0)
+			assert_int_equal(ext2_rename(c->fs, c->d1, old,
+						     strlen(old), c->d1, name,
+						     strlen(name), &ino),
+					 0);
+	}
+}
+
+/* What e2fsck -fn may say about a disk a crash left: informational
+ * lines, the answers "no", and the problems of the classes above. */
+static bool crash_line_ok(struct crash *c, const char *line)
+{
+	static const char *const info[] = {
+		"e2fsck ",  "Pass ",	 "\n",
+		"Fix? no",  "Clear? no", "Connect to /lost+found? no",
+		"IGNORED.",
+	};
+	static const struct {
+		const char *text;
+		int cls;
+	} known[] = {
+		{ "Free blocks count wrong", CL_COUNTS },
+		{ "Free inodes count wrong", CL_COUNTS },
+		{ "Directories count wrong for group", CL_COUNTS },
+		{ "was part of the orphaned inode list", CL_ORPHANS },
+		{ "were part of a corrupted orphan linked list", CL_ORPHANS },
+		{ "has zero dtime", CL_ORPHANS },
+		{ "Unattached inode ", CL_UNNAMED },
+		{ "Unattached zero-length inode ", CL_UNNAMED },
+		{ "Unconnected directory inode ", CL_UNNAMED },
+	};
+	unsigned int ino, have, want;
+	const char *p;
+
+	for (size_t i = 0; i < ARRAY_SIZE(info); i++)
+		if (!strncmp(line, info[i], strlen(info[i])))
+			return true;
+	if (strstr(line, "********** WARNING: Filesystem still has errors") ||
+	    strstr(line, " files ("))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
+		if (strstr(line, known[i].text)) {
+			c->lines[known[i].cls]++;
+			return true;
+		}
+	}
+	/* An unconnected directory's ".." (after "Unconnected directory"). */
+	if (!strncmp(line, "'..' in ", 8) &&
+	    strstr(line, "should be <The NULL inode> (0)")) {
+		c->lines[CL_UNNAMED]++;
+		return true;
+	}
+	if (sscanf(line, "Inode %u ref count is %u, should be %u", &ino, &have,
+		   &want) == 3) {
+		c->lines[CL_LINKS]++;
+		return have > want;
+	}
+	/* Pointers in an indirect block landed before the inode's new size
+	 * or block count: both are recomputed, the size only upwards. */
+	if (sscanf(line, "Inode %u, i_size is %u, should be %u", &ino, &have,
+		   &want) == 3) {
+		c->lines[CL_SIZES]++;
+		return have < want;
+	}
+	if (sscanf(line, "Inode %u, i_blocks is %u, should be %u", &ino, &have,
+		   &want) == 3) {
+		c->lines[CL_SIZES]++;
+		return true;
+	}
+	p = strstr(line, "bitmap differences:");
+	if (!p)
+		return false;
+	c->lines[CL_BITS]++;
+	return !strchr(p, '+');
+}
+
+static void crash_fsck_n(struct crash *c, const char *img)
+{
+	char cmd[256], line[512];
+	bool dirty = false;
+	FILE *f;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "/usr/sbin/e2fsck -fn %s 2>&1", img);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (!crash_line_ok(c, line)) {
+			fprintf(stderr, "crash state %u: e2fsck -fn: %s",
+				c->states, line);
+			sh("cp %s %s/bad-crash.img", img, tmpdir);
+			fail();
+		}
+		dirty = dirty || !strncmp(line, "Fix? no", 7) ||
+			strstr(line, "? no");
+	}
+	st = pclose(f);
+	assert_true(WIFEXITED(st));
+	assert_true(WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 4);
+	c->fixed += dirty;
+}
+
+/* Repairs img, which must come out clean, then reads every file whose
+ * fsync returned within the first `durable` journal entries. */
+static void crash_check(struct crash *c, const char *img, unsigned int durable)
+{
+	struct ext2_stat st;
+	struct mnt m;
+	uint32_t ino;
+	int rc;
+
+	crash_fsck_n(c, img);
+	{
+		char cmd[256];
+
+		snprintf(cmd, sizeof(cmd),
+			 "/usr/sbin/e2fsck -fy %s >/dev/null 2>&1", img);
+		rc = system(cmd);
+		assert_true(WIFEXITED(rc));
+		assert_true(WEXITSTATUS(rc) <= 1);
+	}
+	assert_true(fsck_clean(img));
+	assert_int_equal(try_mount(&m, img, EXT2_MOUNT_RDONLY), 0);
+	for (unsigned int k = 0; k < c->nfiles; k++) {
+		struct cr_file *f = &c->files[k];
+		uint8_t *got;
+
+		if (f->cf_pos > durable)
+			continue;
+		assert_int_equal(walk(m.fs, f->cf_path, &ino), 0);
+		assert_int_equal(ext2_stat(m.fs, ino, &st), 0);
+		assert_int_equal(st.st_size, f->cf_len);
+		got = malloc(f->cf_len + 1);
+		assert_non_null(got);
+		assert_int_equal(ext2_read(m.fs, ino, 0, got, f->cf_len),
+				 (ssize_t)f->cf_len);
+		assert_memory_equal(got, f->cf_data, f->cf_len);
+		free(got);
+	}
+	do_unmount(&m);
+}
+
+/* Builds the disk left by a crash after journal entry `flush` (a flush,
+ * or -1 for none) with the writes of [flush + 1, end) that `pick` keeps,
+ * and checks it. */
+static void crash_state(struct crash *c, const uint8_t *base, size_t size,
+			const struct fake_fileblk_op *ops, int flush,
+			unsigned int end, int pick)
+{
+	uint8_t *disk = malloc(size);
+	char img[128];
+	FILE *f;
+
+	assert_non_null(disk);
+	memcpy(disk, base, size);
+	for (unsigned int i = 0; i < end; i++) {
+		if (!ops[i].fo_data)
+			continue;
+		if ((int)i > flush &&
+		    (pick == 0 || (pick == 2 && cr_rnd(c, 2))))
+			continue;
+		memcpy(disk + ops[i].fo_off, ops[i].fo_data, ops[i].fo_len);
+	}
+	snprintf(img, sizeof(img), "%s/crash.img", tmpdir);
+	f = fopen(img, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(disk, 1, size, f), size);
+	fclose(f);
+	free(disk);
+	c->states++;
+	crash_check(c, img, (unsigned int)(flush + 1));
+}
+
+static void crash_workload(struct crash *c)
+{
+	static uint8_t seedbuf[20000];
+
+	c->root = ext2_root_ino(c->fs);
+	c->w = cr_mkdir(c, c->root, "w");
+	c->t = cr_mkdir(c, c->root, "t");
+	c->d1 = cr_mkdir(c, c->root, "d1");
+	(void)cr_file(c, c->t, "cur", seedbuf, sizeof(seedbuf));
+	for (int i = 0; i < CR_ITERS; i++) {
+		cr_step_file(c, i);
+		cr_step_names(c, i);
+	}
+	cr_release_orphans(c);
+}
+
+static void crash_run(uint32_t bs)
+{
+	struct crash *c = calloc(1, sizeof(*c));
+	const struct fake_fileblk_op *ops;
+	unsigned int n, nflush = 0, step;
+	char img[128], base_img[160];
+	uint8_t *base;
+	size_t size;
+	int prev = -1;
+	struct mnt m;
+
+	assert_non_null(c);
+	c->seed = bs;
+	snprintf(img, sizeof(img), "%s/crashwork.img", tmpdir);
+	snprintf(base_img, sizeof(base_img), "%s.base", img);
+	make_source();
+	sh("rm -f %s && /usr/sbin/mke2fs -q -F -t ext2 -b %u -g %u -N 512 "
+	   "-d %s/src/a %s 6M >/dev/null && cp %s %s",
+	   img, bs, bs == 1024 ? 2048u : 8192u, tmpdir, img, img, base_img);
+	base = slurp(base_img, &size);
+	m.bd = fake_fileblk_open(img, 512, false);
+	assert_non_null(m.bd);
+	fake_fileblk_journal_start(m.bd);
+	{
+		struct ext2_mount_opts o = { .mo_cache_bytes = 64 * 1024,
+					     .mo_readahead = 4,
+					     .mo_now_ns = fixed_now };
+
+		assert_int_equal(ext2_mount(m.bd, &o, &m.fs), 0);
+	}
+	c->fs = m.fs;
+	c->bd = m.bd;
+	crash_workload(c);
+	assert_int_equal(ext2_unmount(m.fs), 0);
+	assert_true(fsck_clean(img));
+	n = fake_fileblk_journal(m.bd, &ops);
+	for (unsigned int i = 0; i < n; i++)
+		nflush += !ops[i].fo_data;
+	step = nflush > CR_STATES_MAX / 2 ? nflush / (CR_STATES_MAX / 2) : 1;
+	quiet_log = true;
+	for (unsigned int i = 0, k = 0; i < n; i++) {
+		if (ops[i].fo_data)
+			continue;
+		if (k++ % step == 0) {
+			/* all of the writes since the previous flush landed,
+			 * or a random half of them */
+			crash_state(c, base, size, ops, prev, i, 1);
+			crash_state(c, base, size, ops, prev, i, 2);
+		}
+		prev = (int)i;
+	}
+	crash_state(c, base, size, ops, prev, n, 2);
+	quiet_log = false;
+	fprintf(stderr,
+		"%u-byte blocks: %u writes, %u flushes, %u crash states, %u "
+		"needing repairs (lines: %u leaked bits, %u counts, %u orphans, "
+		"%u unnamed, %u link counts, %u sizes)\n",
+		bs, n - nflush, nflush, c->states, c->fixed, c->lines[CL_BITS],
+		c->lines[CL_COUNTS], c->lines[CL_ORPHANS], c->lines[CL_UNNAMED],
+		c->lines[CL_LINKS], c->lines[CL_SIZES]);
+	assert_true(c->states > 50 && c->nfiles == CR_FSYNCS / 2);
+	assert_true(c->fixed > 0); /* the states are not all trivially clean */
+	fake_fileblk_close(m.bd);
+	for (unsigned int k = 0; k < c->nfiles; k++)
+		free(c->files[k].cf_data);
+	free(base);
+	free(c);
+}
+
+static void test_crash_1k(void **state)
+{
+	(void)state;
+	crash_run(1024);
+}
+
+static void test_crash_4k(void **state)
+{
+	(void)state;
+	crash_run(4096);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1420,6 +1893,8 @@ int main(void)
 		cmocka_unit_test(test_indirect_loop),
 		cmocka_unit_test(test_orphans),
 		cmocka_unit_test(test_enospc),
+		cmocka_unit_test(test_crash_1k),
+		cmocka_unit_test(test_crash_4k),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -217,45 +218,230 @@ static void test_fds(void **state)
 	assert_int_equal(tmpfs_used_bytes(tmp), 0);
 }
 
+static struct vnode *open_vn(const char *path)
+{
+	struct vnode *vn;
+	bool created;
+
+	assert_int_equal(vfs_open_create(NULL, path, VFS_FOLLOW, true, false,
+					 0644, &vn, &created),
+			 0);
+	return vn;
+}
+
 static void test_enospc(void **state)
 {
 	static char page[4096];
 	struct vnode *vn;
-	bool created;
 	int64_t off = 0;
-	ssize_t n;
+	ssize_t n = 0;
+	int pages;
 
 	(void)state;
-	assert_int_equal(vfs_open_create(NULL, "/tmp/big", VFS_FOLLOW, true,
-					 false, 0644, &vn, &created),
-			 0);
-	for (int i = 0; i < 16; i++)
-		assert_int_equal(vfs_write(vn, page, sizeof(page), &off, false),
-				 4096);
-	n = vfs_write(vn, page, 1, &off, false);
-	assert_int_equal(n, -EFBIG);
-	assert_int_equal(vfs_ftruncate(vn, 4096), 0);
-	off = 65536 - 4096;
-	assert_int_equal(vfs_write(vn, page, 10, &off, false), 10);
-	assert_int_equal(vfs_ftruncate(vn, 0), 0);
-	assert_int_equal(tmpfs_used_bytes(tmp), 0);
-	vnode_put(vn);
-	assert_int_equal(create("/tmp/a"), 0);
-	assert_int_equal(vfs_open_create(NULL, "/tmp/a", VFS_FOLLOW, false,
-					 false, 0, &vn, &created),
-			 0);
-	for (int i = 0; i < 16; i++) {
-		off = i * 4096;
-		assert_int_equal(vfs_write(vn, page, 1, &off, false), 1);
+	vn = open_vn("/tmp/big");
+	/* The node, its name and the page index are charged too: 16 pages
+	 * of data no longer fit in 64 KiB. */
+	for (pages = 0; pages < 16; pages++) {
+		n = vfs_write(vn, page, sizeof(page), &off, false);
+		if (n != 4096)
+			break;
 	}
+	assert_int_equal(pages, 15);
+	assert_int_equal(n, -ENOSPC);
+	assert_true(tmpfs_used_bytes(tmp) <= 64 << 10);
+	assert_true(tmpfs_used_bytes(tmp) > (64 << 10) - 4096);
+	off = 64 << 10;
+	assert_int_equal(vfs_write(vn, page, 1, &off, false), -EFBIG);
+	assert_int_equal(vfs_ftruncate(vn, (64 << 10) + 1), -EFBIG);
+	assert_int_equal(vfs_ftruncate(vn, 0), 0);
+	/* Only the node and its name are left. */
+	assert_true(tmpfs_used_bytes(tmp) > 0);
+	assert_true(tmpfs_used_bytes(tmp) < 1024);
 	vnode_put(vn);
-	assert_int_equal(create("/tmp/b"), 0);
-	assert_int_equal(vfs_open_create(NULL, "/tmp/b", VFS_FOLLOW, false,
-					 false, 0, &vn, &created),
-			 0);
-	off = 0;
-	assert_int_equal(vfs_write(vn, page, 1, &off, false), -ENOSPC);
+	assert_int_equal(vfs_unlink(NULL, "/tmp/big"), 0);
+	assert_int_equal(tmpfs_used_bytes(tmp), 0);
+}
+
+/* The page index is charged as it grows (review finding: only data
+ * pages were). */
+static void test_enospc_index(void **state)
+{
+	struct vnode *vn;
+	uint64_t one_page;
+	int64_t off = 0;
+
+	(void)state;
+	vn = open_vn("/tmp/sparse");
+	assert_int_equal(vfs_write(vn, "x", 1, &off, false), 1);
+	one_page = tmpfs_used_bytes(tmp);
+	off = 15 * 4096;
+	assert_int_equal(vfs_write(vn, "x", 1, &off, false), 1);
+	/* One more page, and an index of 16 pointers instead of 4. */
+	assert_true(tmpfs_used_bytes(tmp) >= one_page + 4096 + 12 * 8);
 	vnode_put(vn);
+	assert_int_equal(vfs_unlink(NULL, "/tmp/sparse"), 0);
+	assert_int_equal(tmpfs_used_bytes(tmp), 0);
+}
+
+/* Empty files with long names fill a tmpfs (review finding: nodes and
+ * names were free, so a 64 KiB tmpfs took any number of them). */
+static void test_enospc_metadata(void **state)
+{
+	char path[300], name[256];
+	int i, err = 0;
+
+	(void)state;
+	memset(name, 'n', 255);
+	name[255] = '\0';
+	for (i = 0; i < 10000; i++) {
+		snprintf(path, sizeof(path), "/tmp/%05d%s", i, name + 5);
+		err = create(path);
+		if (err)
+			break;
+	}
+	assert_int_equal(err, -ENOSPC);
+	/* Each costs at least its 255-byte name. */
+	assert_true(i > 0 && i <= (64 << 10) / 255);
+	assert_true(tmpfs_used_bytes(tmp) <= 64 << 10);
+	assert_int_equal(vfs_mkdir(NULL,
+				   "/tmp/dir-with-a-long-name-that-will-"
+				   "not-fit-anymore-xxxxxxxxxxxxxxxxxxx",
+				   0755),
+			 -ENOSPC);
+	assert_int_equal(vfs_symlink("/a/target/that/does/not/fit/either/xxxx"
+				     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+				     NULL, "/tmp/s"),
+			 -ENOSPC);
+	while (i-- > 0) {
+		snprintf(path, sizeof(path), "/tmp/%05d%s", i, name + 5);
+		assert_int_equal(vfs_unlink(NULL, path), 0);
+	}
+	assert_int_equal(tmpfs_used_bytes(tmp), 0);
+	/* Directories, symlinks, links and renames give back what they
+	 * took. */
+	assert_int_equal(vfs_mkdir(NULL, "/tmp/d", 0755), 0);
+	assert_int_equal(vfs_symlink("d", NULL, "/tmp/d/s"), 0);
+	assert_int_equal(create("/tmp/d/f"), 0);
+	assert_int_equal(vfs_link(NULL, "/tmp/d/f", NULL, "/tmp/g", 0), 0);
+	assert_int_equal(
+		vfs_rename(NULL, "/tmp/g", NULL, "/tmp/d/a-longer-name"), 0);
+	assert_int_equal(vfs_rename(NULL, "/tmp/d/f", NULL, "/tmp/d/s"), 0);
+	assert_int_equal(vfs_unlink(NULL, "/tmp/d/a-longer-name"), 0);
+	assert_int_equal(vfs_unlink(NULL, "/tmp/d/s"), 0);
+	assert_int_equal(vfs_rmdir(NULL, "/tmp/d"), 0);
+	assert_int_equal(tmpfs_used_bytes(tmp), 0);
+}
+
+static uint32_t mode_of(const char *path, unsigned int flags)
+{
+	struct vattr va;
+
+	assert_int_equal(vfs_stat(NULL, path, flags, &va), 0);
+	return va.va_mode;
+}
+
+static int open_create(const char *path, unsigned int flags, bool excl,
+		       bool *created)
+{
+	struct vnode *vn;
+	int err = vfs_open_create(NULL, path, flags, true, excl, 0600, &vn,
+				  created);
+
+	if (!err)
+		vnode_put(vn);
+	return err;
+}
+
+/* O_CREAT through symlinks, as Linux does it (review finding: a
+ * dangling symlink gave ENOENT). */
+static void test_create_via_symlink(void **state)
+{
+	bool created;
+
+	(void)state;
+	assert_int_equal(vfs_symlink("/tmp/target", NULL, "/abs"), 0);
+	assert_int_equal(vfs_symlink("rel", NULL, "/tmp/link"), 0);
+	assert_int_equal(vfs_symlink("/tmp/link", NULL, "/chain"), 0);
+	/* O_EXCL: the name is taken, by the link itself. */
+	assert_int_equal(open_create("/abs", VFS_FOLLOW, true, &created),
+			 -EEXIST);
+	assert_false(created);
+	assert_int_equal(lookup("/tmp/target", 0), -ENOENT);
+	/* Without O_NOFOLLOW the target is made, across the mount. */
+	assert_int_equal(open_create("/abs", VFS_FOLLOW, false, &created), 0);
+	assert_true(created);
+	assert_int_equal(mode_of("/tmp/target", 0), VFS_IFREG | 0600);
+	assert_int_equal(open_create("/abs", VFS_FOLLOW, false, &created), 0);
+	assert_false(created);
+	/* A relative target is looked up from the link's directory, and
+	 * links chain. */
+	assert_int_equal(open_create("/chain", VFS_FOLLOW, false, &created), 0);
+	assert_true(created);
+	assert_int_equal(mode_of("/tmp/rel", 0), VFS_IFREG | 0600);
+	/* Without VFS_FOLLOW (O_NOFOLLOW), the link itself comes back. */
+	assert_int_equal(vfs_symlink("/tmp/nothing", NULL, "/dangling"), 0);
+	assert_int_equal(open_create("/dangling", 0, false, &created), 0);
+	assert_false(created);
+	assert_int_equal(lookup("/tmp/nothing", 0), -ENOENT);
+	/* Loops end, trailing slashes and dots are directories. */
+	assert_int_equal(vfs_symlink("loop2", NULL, "/loop1"), 0);
+	assert_int_equal(vfs_symlink("loop1", NULL, "/loop2"), 0);
+	assert_int_equal(open_create("/loop1", VFS_FOLLOW, false, &created),
+			 -ELOOP);
+	assert_int_equal(open_create("/tmp/new/", VFS_FOLLOW, false, &created),
+			 -EISDIR);
+	assert_int_equal(open_create("/tmp/.", VFS_FOLLOW, false, &created),
+			 -EISDIR);
+	assert_int_equal(vfs_symlink("/tmp/dir/", NULL, "/slash"), 0);
+	assert_int_equal(open_create("/slash", VFS_FOLLOW, false, &created),
+			 -EISDIR);
+	assert_int_equal(lookup("/tmp/new", 0), -ENOENT);
+	assert_int_equal(vfs_symlink("/nodir/x", NULL, "/deep"), 0);
+	assert_int_equal(open_create("/deep", VFS_FOLLOW, false, &created),
+			 -ENOENT);
+}
+
+static void test_chmod_access(void **state)
+{
+	struct tmpfs *ro;
+	struct vnode *vn;
+
+	(void)state;
+	assert_int_equal(create("/f"), 0);
+	assert_int_equal(mode_of("/f", 0), VFS_IFREG | 0644);
+	assert_int_equal(vfs_access(NULL, "/f", VFS_FOLLOW, 0), 0);
+	assert_int_equal(
+		vfs_access(NULL, "/f", VFS_FOLLOW, VFS_R_OK | VFS_W_OK), 0);
+	assert_int_equal(vfs_access(NULL, "/f", VFS_FOLLOW, VFS_X_OK), -EACCES);
+	assert_int_equal(vfs_access(NULL, "/f", VFS_FOLLOW, 8), -EINVAL);
+	assert_int_equal(vfs_access(NULL, "/g", VFS_FOLLOW, 0), -ENOENT);
+	assert_int_equal(vfs_chmod(NULL, "/f", VFS_FOLLOW, 0100744), 0);
+	assert_int_equal(mode_of("/f", 0), VFS_IFREG | 0744);
+	assert_int_equal(vfs_access(NULL, "/f", VFS_FOLLOW, VFS_X_OK), 0);
+	/* Directories can always be searched by root. */
+	assert_int_equal(vfs_mkdir(NULL, "/d", 0), 0);
+	assert_int_equal(mode_of("/d", 0), VFS_IFDIR);
+	assert_int_equal(vfs_access(NULL, "/d", VFS_FOLLOW, VFS_X_OK), 0);
+	/* Symlinks: followed, or refused when not. */
+	assert_int_equal(vfs_symlink("f", NULL, "/l"), 0);
+	assert_int_equal(vfs_chmod(NULL, "/l", 0, 0600), -EOPNOTSUPP);
+	assert_int_equal(vfs_chmod(NULL, "/l", VFS_FOLLOW, 04600), 0);
+	assert_int_equal(mode_of("/f", 0), VFS_IFREG | 04600);
+	assert_int_equal(mode_of("/l", 0), VFS_IFLNK | 0777);
+	assert_int_equal(vfs_lookup(NULL, "/f", 0, &vn), 0);
+	assert_int_equal(vfs_fchmod(vn, 0640), 0);
+	vnode_put(vn);
+	assert_int_equal(mode_of("/f", 0), VFS_IFREG | 0640);
+	/* A read-only mount: no chmod, no W_OK. */
+	assert_int_equal(tmpfs_create(4096, &ro), 0);
+	assert_int_equal(
+		vfs_mount("/d", tmpfs_root(ro), "tmpfs", VFS_MNT_RDONLY), 0);
+	assert_int_equal(vfs_access(NULL, "/d", VFS_FOLLOW, VFS_R_OK), 0);
+	assert_int_equal(vfs_access(NULL, "/d", VFS_FOLLOW, VFS_W_OK), -EROFS);
+	assert_int_equal(vfs_chmod(NULL, "/d", VFS_FOLLOW, 0777), -EROFS);
+	vfs_reset();
+	tmpfs_destroy(ro);
+	/* teardown's vfs_reset() finds nothing left to drop. */
 }
 
 int main(void)
@@ -269,6 +455,14 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_fds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enospc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enospc_index, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_enospc_metadata, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_create_via_symlink, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_chmod_access, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

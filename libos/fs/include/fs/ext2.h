@@ -22,12 +22,36 @@
  * ext3 orphan list, i_dtime linking them): the next read-write mount
  * after a crash or an unmount with orphans left frees them.
  *
- * Write order: a block or inode is marked in its bitmap (and the group
- * and superblock counts updated) before anything points to it, and a
- * pointer or directory entry is cleared before what it named is freed;
- * a new inode is written before its directory entry. The order is that
- * of the updates to the block cache, which writes back in any order:
- * only an ext2_fsync()/ext2_sync() boundary orders them on the device.
+ * Write order, for crash safety without a journal. The block cache
+ * writes its epochs in order (<kernel/bcache.h>: after a crash the device
+ * holds every epoch up to some k, and any part of epoch k + 1); ext2
+ * ends an epoch (ext2_order()) wherever one update must reach the device
+ * before another:
+ *  - allocating: a block's or inode's bitmap bit (and the counts) and a
+ *    new indirect or directory block's contents, then the pointer to it.
+ *    A write reserves the blocks of a chunk (up to 256) first, so one
+ *    barrier covers the chunk;
+ *  - freeing: the pointer or entry cleared, then the bit (frees wait for
+ *    the end of the operation, one barrier for them all);
+ *  - a new inode: its bit, then the inode, then its name;
+ *  - link counts: raised before a new name appears, lowered after a name
+ *    went. A file's rename raises its count, adds the new name, removes
+ *    the old one, lowers the count; a directory's removes the old name
+ *    first and points its ".." to the new parent before the new name;
+ *  - orphans: the inode (no links, the next orphan) before the superblock
+ *    names it; off the list before its blocks are freed (e2fsck frees
+ *    what the list names).
+ * So a crash leaves at worst (what e2fsck -fy repairs; every file keeps
+ * what its last fsync wrote): bitmap bits set for nothing
+ * (leaked blocks and inodes), free and directory counts, link counts
+ * above the names, an inode or directory with no name (moved to
+ * lost+found), orphan list remains, and a file's size and block count
+ * behind pointers an indirect block got (recomputed, the size upwards).
+ * Never a pointer to a free or garbage block, a name for a free inode,
+ * nor a count below the names. Superblock and descriptor counts need no
+ * order. Data blocks are not ordered against the pointers to them: after
+ * a crash a file that was not fsynced may show stale bytes in blocks it
+ * got. ext2_fsync() and ext2_sync() write every epoch out and flush.
  * A read-write mount clears the superblock's clean flag on the device
  * at once and a successful unmount sets it again. Access times are not
  * updated by reads (as noatime).
@@ -241,8 +265,11 @@ int __must_check ext2_chmod(struct ext2_fs *fs, uint32_t ino, uint16_t mode);
 
 /*
  * ext2_fsync writes ino's data and metadata and flushes the device;
- * ext2_sync writes everything and flushes. Return 0 or the first write
- * or flush error (what failed stays dirty and is retried).
+ * ext2_sync writes everything and flushes. The file's metadata depends
+ * on earlier epochs (its blocks' bits, its name's inode), so ext2_fsync
+ * writes every epoch up to the file's last change, which in practice is
+ * all of them: it is ext2_sync. Return 0 or the first write or flush
+ * error (what failed stays dirty and is retried).
  */
 int __must_check ext2_fsync(struct ext2_fs *fs, uint32_t ino);
 int __must_check ext2_sync(struct ext2_fs *fs);

@@ -38,6 +38,11 @@
  * paths of less than VFS_PATH_MAX bytes (ENAMETOOLONG). There is no name
  * cache yet: each lookup asks the filesystem (tmpfs is in memory anyway).
  *
+ * Permissions: an appliance is one user, root. Mode bits are stored
+ * (create, mkdir, chmod) and not checked, except where Linux refuses
+ * root too: writing under a read-only mount (EROFS) and executing a
+ * file without any x bit (vfs_access(), EACCES). The umask is libc's.
+ *
  * Errors are negative errno values (<kernel/errno.h>); only libc sets
  * errno.
  */
@@ -161,6 +166,9 @@ struct vnode_ops {
 	 * the start), advancing *cookie past it; returns 1, 0 at the end. */
 	int (*readdir)(struct vnode *dir, uint64_t *cookie,
 		       struct vfs_dirent *de);
+	/* Optional (-EPERM): sets the permission bits (mode & 07777) of a
+	 * file or directory (never a symlink). */
+	int (*chmod)(struct vnode *vn, uint32_t mode);
 	/* Optional (0): writes the vnode's data and metadata to storage. */
 	int (*fsync)(struct vnode *vn);
 	/* Optional: the last reference went; free what nlink 0 leaves. */
@@ -201,6 +209,7 @@ ssize_t __must_check vop_write(struct vnode *vn, const void *buf, size_t len,
 int __must_check vop_truncate(struct vnode *vn, int64_t size);
 int __must_check vop_getattr(struct vnode *vn, struct vattr *va);
 int __must_check vop_settimes(struct vnode *vn, const struct timespec ts[2]);
+int __must_check vop_chmod(struct vnode *vn, uint32_t mode);
 int __must_check vop_readdir(struct vnode *dir, uint64_t *cookie,
 			     struct vfs_dirent *de);
 int __must_check vop_fsync(struct vnode *vn);
@@ -224,8 +233,19 @@ int __must_check vfs_set_root(struct vnode *root, const char *fstype,
 			      unsigned int flags);
 int __must_check vfs_mount(const char *path, struct vnode *root,
 			   const char *fstype, unsigned int flags);
-/* Boot (boot.c): a tmpfs root with a second tmpfs at /tmp, each bounded
- * by mosaic.tmpfs=SIZE (default 16M). libc calls it before main(). */
+/*
+ * Takes away the mount whose root path names: -EINVAL when path is no
+ * mount point; -EBUSY when the working directory is in that filesystem
+ * or another mount sits in it; else check(root), called under the VFS
+ * lock with a reference of the call's own besides the mount's, may
+ * refuse with its error. On success *root is the mount's root, with the
+ * mount's reference handed over. Takes the VFS lock.
+ */
+int __must_check vfs_umount(const char *path, int (*check)(struct vnode *root),
+			    struct vnode **root);
+/* Boot (boot.c): the initrd (or a tmpfs) at /, a tmpfs at /tmp, each
+ * bounded by mosaic.tmpfs=SIZE (default 16M), and the ext2 disks of
+ * mosaic.disk= options. libc calls it before main(). */
 int __must_check vfs_boot(void);
 /* Drops the root, the working directory and every mount (host tests). */
 void vfs_reset(void);
@@ -241,7 +261,12 @@ void vfs_reset(void);
 int __must_check vfs_lookup(struct vnode *at, const char *path,
 			    unsigned int flags, struct vnode **out);
 /* Opens or creates (if create, with mode) the regular file at path:
- * *created says which. excl: -EEXIST when it exists. */
+ * *created says which. excl: -EEXIST when anything, a symlink included,
+ * has the name. With create, a final symlink is followed (if flags has
+ * VFS_FOLLOW) to what it names, which is created if missing (a dangling
+ * link makes its target, as on Linux); a trailing slash, "." or ".."
+ * is -EISDIR. Directories are returned as they are: the caller refuses
+ * what open() may not open. */
 int __must_check vfs_open_create(struct vnode *at, const char *path,
 				 unsigned int flags, bool create, bool excl,
 				 uint32_t mode, struct vnode **out,
@@ -265,6 +290,21 @@ int __must_check vfs_truncate(struct vnode *at, const char *path, int64_t size);
 /* ts NULL: now. */
 int __must_check vfs_utimes(struct vnode *at, const char *path,
 			    unsigned int flags, const struct timespec ts[2]);
+/* Sets the permission bits (mode & 07777) of what path names; flags:
+ * VFS_FOLLOW. -EOPNOTSUPP for a symlink itself, -EROFS under a
+ * read-only mount. */
+int __must_check vfs_chmod(struct vnode *at, const char *path,
+			   unsigned int flags, uint32_t mode);
+int __must_check vfs_fchmod(struct vnode *vn, uint32_t mode);
+/* access() for root: 0 when path exists and mode (VFS_R_OK, VFS_W_OK,
+ * VFS_X_OK, or 0 for existence) is allowed; -EROFS for VFS_W_OK under a
+ * read-only mount, -EACCES for VFS_X_OK on a file without any x bit,
+ * -EINVAL for other mode bits; flags: VFS_FOLLOW. */
+#define VFS_X_OK 1u
+#define VFS_W_OK 2u
+#define VFS_R_OK 4u
+int __must_check vfs_access(struct vnode *at, const char *path,
+			    unsigned int flags, unsigned int mode);
 int __must_check vfs_chdir(struct vnode *at, const char *path);
 /* Makes dir (a directory) the working directory. */
 int __must_check vfs_fchdir(struct vnode *dir);
