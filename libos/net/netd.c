@@ -146,7 +146,8 @@ static NO_SSP int set_net(const char *value)
 	}
 	if (*p != '\0' || addr == 0)
 		return -EINVAL;
-	uint32_t mask_host = prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix);
+	uint32_t mask_host =
+		prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> prefix);
 	conf.mode = NET_STATIC;
 	conf.addr = addr;
 	conf.mask = __builtin_bswap32(mask_host);
@@ -378,7 +379,8 @@ static int netd_main(void *arg)
 		}
 		/* A socket call that armed an earlier timer after we read the
 		 * deadline pokes the semaphore: nothing is missed. */
-		int err = sem_timeddown(&netd_sem, next == UINT64_MAX ? 0 : next);
+		int err =
+			sem_timeddown(&netd_sem, next == UINT64_MAX ? 0 : next);
 		(void)err; /* woken or due: either way, go round */
 	}
 	return 0;

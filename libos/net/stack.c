@@ -50,8 +50,7 @@ void net_timer_init(struct net_timer *t, void (*fn)(struct net_timer *t))
 	t->nt_fn = fn;
 }
 
-void net_timer_arm(struct netstack *ns, struct net_timer *t,
-		   uint64_t deadline)
+void net_timer_arm(struct netstack *ns, struct net_timer *t, uint64_t deadline)
 {
 	timerq_insert(&ns->ns_timers, &t->nt_node, deadline);
 }
@@ -66,7 +65,8 @@ void netstack_run_timers(struct netstack *ns, uint64_t now)
 	struct timer_node *n;
 
 	while ((n = timerq_pop_expired(&ns->ns_timers, now)) != NULL) {
-		struct net_timer *t = container_of(n, struct net_timer, nt_node);
+		struct net_timer *t =
+			container_of(n, struct net_timer, nt_node);
 		t->nt_fn(t);
 	}
 }
@@ -149,8 +149,7 @@ void netif_remove(struct netif *ni)
 	ni->ni_next = NULL;
 }
 
-void netif_set_addr(struct netif *ni, uint32_t addr, uint32_t mask,
-		    uint32_t gw)
+void netif_set_addr(struct netif *ni, uint32_t addr, uint32_t mask, uint32_t gw)
 {
 	ni->ni_addr = addr;
 	ni->ni_mask = mask;

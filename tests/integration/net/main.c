@@ -168,7 +168,8 @@ static void role_loop(void)
 	close(c);
 
 	/* UDP to ourselves. */
-	int u1 = socket(AF_INET, SOCK_DGRAM, 0), u2 = socket(AF_INET, SOCK_DGRAM, 0);
+	int u1 = socket(AF_INET, SOCK_DGRAM, 0),
+	    u2 = socket(AF_INET, SOCK_DGRAM, 0);
 	struct sockaddr_in from;
 	socklen_t fl = sizeof(from);
 	sa.sin_port = htons(5002);
@@ -232,8 +233,8 @@ static void role_echo(int port, int n)
 		CHECK(c >= 0, "accept: errno %d", errno);
 		if (c < 0)
 			break;
-		CHECK(pthread_create(&t, &attr, echo_conn, (void *)(intptr_t)c) ==
-			      0,
+		CHECK(pthread_create(&t, &attr, echo_conn,
+				     (void *)(intptr_t)c) == 0,
 		      "pthread_create");
 	}
 	pthread_mutex_lock(&echo_mu);
@@ -285,17 +286,17 @@ static int http_serve(struct http_conn *c, int *served)
 
 	while ((end = memmem(c->req, c->have, "\r\n\r\n", 4)) != NULL) {
 		size_t used = (size_t)(end - c->req) + 4;
-		bool close_after = memmem(c->req, used, "Connection: close",
-					  17) != NULL;
+		bool close_after =
+			memmem(c->req, used, "Connection: close", 17) != NULL;
 		/* One write per response: two would meet Nagle's rule and
 		 * the client's delayed ACK. */
 		char resp[256];
-		int len = snprintf(resp, sizeof(resp),
-				   "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-				   "Content-Length: %zu\r\n%s\r\n%s",
-				   sizeof(http_body) - 1,
-				   close_after ? "Connection: close\r\n" : "",
-				   http_body);
+		int len = snprintf(
+			resp, sizeof(resp),
+			"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+			"Content-Length: %zu\r\n%s\r\n%s",
+			sizeof(http_body) - 1,
+			close_after ? "Connection: close\r\n" : "", http_body);
 		if (write_all(c->fd, resp, (size_t)len))
 			return -1;
 		(*served)++;
@@ -569,7 +570,8 @@ static void role_sink(int port, long bytes)
 		for (ssize_t i = 0; i < n; i++) {
 			long off = (total + i) % CHUNK;
 			if (off == 0)
-				chunk_make(want, (uint64_t)((total + i) / CHUNK));
+				chunk_make(want,
+					   (uint64_t)((total + i) / CHUNK));
 			if (buf[i] != want[off] && bad < 0)
 				bad = total + i;
 		}

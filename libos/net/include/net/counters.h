@@ -92,7 +92,7 @@ enum net_ctr {
 #define NET_CTR_ENUM(n) NC_##n,
 	NET_COUNTERS(NET_CTR_ENUM)
 #undef NET_CTR_ENUM
-	NC__COUNT
+		NC__COUNT
 };
 
 #endif /* NET_COUNTERS_H */

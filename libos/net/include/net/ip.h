@@ -129,8 +129,7 @@ bool ip_is_local(struct netstack *ns, uint32_t addr);
 bool ip_is_broadcast(struct netstack *ns, uint32_t addr);
 
 /* ICMP (icmp.c). */
-void icmp_input(struct netstack *ns, const struct ip_rx *rx,
-		struct netbuf *nb);
+void icmp_input(struct netstack *ns, const struct ip_rx *rx, struct netbuf *nb);
 /*
  * Sends an ICMP error (type, code) about the datagram whose IP header is
  * rx->iph and whose transport data start at nb_data, following RFC 1122

@@ -154,8 +154,7 @@ struct net_timer {
 /* Zeroes t and sets its function. */
 void net_timer_init(struct net_timer *t, void (*fn)(struct net_timer *t));
 /* (Re)arms t to run at deadline (absolute, net_now_ns() clock). */
-void net_timer_arm(struct netstack *ns, struct net_timer *t,
-		   uint64_t deadline);
+void net_timer_arm(struct netstack *ns, struct net_timer *t, uint64_t deadline);
 /* Disarms t if armed. */
 void net_timer_cancel(struct netstack *ns, struct net_timer *t);
 static inline bool net_timer_armed(const struct net_timer *t)

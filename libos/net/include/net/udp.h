@@ -45,8 +45,7 @@ void udp_set_notify(struct udp_pcb *pcb, net_notify_fn fn, void *arg);
 int __must_check udp_bind(struct udp_pcb *pcb, uint32_t addr, uint16_t port);
 /* Sets the default peer and filters input to it (binding first if
  * needed); addr 0 and port 0 dissolve the association. */
-int __must_check udp_connect(struct udp_pcb *pcb, uint32_t addr,
-			     uint16_t port);
+int __must_check udp_connect(struct udp_pcb *pcb, uint32_t addr, uint16_t port);
 /* Sends through this interface only, allowing source 0.0.0.0 and
  * 255.255.255.255 as destination (DHCP). NULL undoes. */
 void udp_set_netif(struct udp_pcb *pcb, struct netif *ni);
