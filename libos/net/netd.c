@@ -15,6 +15,8 @@
  * are told once, when the mutex is released (net_unlock) or netd ends a
  * round, so a burst of segments costs one doorbell.
  */
+#include <stdlib.h>
+
 #include <kernel/errno.h>
 #include <kernel/fmt.h>
 #include <kernel/log.h>
@@ -28,6 +30,7 @@
 #include <net/dhcp.h>
 #include <net/ip.h>
 #include <net/netd.h>
+#include <net/tcp.h>
 
 #define NETD_IFS_MAX 4
 #define NETD_RX_BATCH 32
@@ -36,6 +39,9 @@
 #define NETD_RX_ROUNDS 8
 #define NETD_DHCP_TIMEOUT_NS (10ull * 1000000000)
 #define NETD_DNS_MAX 3
+/* How long the end of the image waits for connections to deliver what
+ * was queued: a few retransmission timeouts with backoff. */
+#define NETD_EXIT_DRAIN_NS (10ull * 1000000000)
 
 /* One device under the stack. */
 struct netd_if {
@@ -57,6 +63,9 @@ static struct netstack stack;
 static bool started;
 static struct mutex lock = MUTEX_INIT("net");
 static struct cond configured_cv = COND_INIT("net configured");
+/* exit() waits on it for the stack to deliver queued data (lock). */
+static struct cond drain_cv = COND_INIT("net drain");
+static bool draining; /* [lock] */
 static struct netd_if ifs[NETD_IFS_MAX];
 static unsigned int nifs;
 static uint32_t dns[NETD_DNS_MAX]; /* [lock] */
@@ -204,6 +213,9 @@ void net_lock(void)
 void net_unlock(void)
 {
 	kick_devices();
+	/* Whatever ran under the lock may have moved a connection on. */
+	if (draining)
+		cond_broadcast(&drain_cv);
 	mutex_unlock(&lock);
 }
 
@@ -481,7 +493,42 @@ int net_start(void)
 	return err;
 }
 
+/*
+ * At exit(): the image, and every connection with it, ends with the app.
+ * close() returns with data still queued (the stack sends it and the FIN
+ * afterwards), and a server typically closes and returns from main() at
+ * once, so without this wait the peer would see the tail of the stream
+ * cut off (QEMU's user network even closes the host side cleanly: a
+ * prefix, then end of stream). Bounded: a peer that stopped reading or
+ * went away does not hold the image.
+ */
+static void drain_at_exit(void)
+{
+	uint64_t deadline = time_ns() + NETD_EXIT_DRAIN_NS;
+	unsigned int left;
+	int err = 0;
+
+	net_lock();
+	draining = true;
+	while ((left = tcp_sending(&stack)) != 0 && err == 0)
+		err = cond_timedwait(&drain_cv, &lock, deadline);
+	left = tcp_sending(&stack);
+	draining = false;
+	net_unlock();
+	if (left != 0)
+		printk("net: exit with %u connection%s still sending\n", left,
+		       left == 1 ? "" : "s");
+}
+
 int net_start_boot(void)
 {
-	return netdev_count() > 0 ? net_start() : 0;
+	if (netdev_count() == 0)
+		return 0;
+	int err = net_start();
+	/* Before main(), so the app's own atexit handlers run first. A
+	 * stack without a device only carries the loopback, whose both
+	 * ends end together. */
+	if (err == 0 && nifs > 0 && atexit(drain_at_exit) != 0)
+		printk("net: no exit drain (atexit table full)\n");
+	return err;
 }

@@ -1137,3 +1137,32 @@ size_t tcp_unacked(const struct tcp_pcb *pcb)
 {
 	return pcb->t_sb_len;
 }
+
+static bool pcb_sending(const struct tcp_pcb *pcb)
+{
+	switch (pcb->t_state) {
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+		return pcb->t_sb_len != 0;
+	case TCP_FIN_WAIT_1:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		return true; /* our FIN is not acknowledged yet */
+	default:
+		return false;
+	}
+}
+
+unsigned int tcp_sending(const struct netstack *ns)
+{
+	const struct tcp_ctx *c = ns->ns_tcp;
+	unsigned int n = 0;
+
+	if (c == NULL)
+		return 0;
+	for (unsigned int i = 0; i < TCP_BIND_BUCKETS; i++)
+		for (const struct tcp_pcb *q = c->c_bind[i]; q != NULL;
+		     q = q->t_bnext)
+			n += pcb_sending(q);
+	return n;
+}

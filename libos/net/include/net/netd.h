@@ -29,7 +29,10 @@
  * appliance without a network device. */
 int net_start(void);
 /* libc, before main(): starts the stack when a network device exists
- * (so DHCP runs and the address is printed at boot). */
+ * (so DHCP runs and the address is printed at boot), and registers an
+ * atexit() handler: exit() then waits, up to 10 s, until no TCP
+ * connection (closed sockets' included) has data or a FIN the peer has
+ * not acknowledged (tcp_sending()), since the image ends with the app. */
 int net_start_boot(void);
 
 /* The instance; NULL before net_start() or when it failed. */

@@ -132,6 +132,13 @@ int tcp_remote(const struct tcp_pcb *pcb, uint32_t *addr, uint16_t *port);
 enum tcp_state tcp_state(const struct tcp_pcb *pcb);
 /* Bytes queued and not yet acknowledged by the peer (SO_LINGER). */
 size_t tcp_unacked(const struct tcp_pcb *pcb);
+/*
+ * Connections, closed sockets' included, with data or a FIN the peer has
+ * not acknowledged yet: what would be lost if the image ended now.
+ * Closing returns at once and the stack finishes the connection later,
+ * so whoever ends the image waits for this to reach 0 first.
+ */
+unsigned int tcp_sending(const struct netstack *ns);
 
 /* Memory one connection holds beyond its buffered data (the figure
  * the note reports), and counts for tests. */

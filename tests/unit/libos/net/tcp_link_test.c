@@ -324,6 +324,147 @@ static void test_lossy_small_buffers(void **state)
 	run_link(44, (struct impair){ 30, 30, 100, 30 }, 1u << 20, 4096);
 }
 
+/* Side a reads what side b sent, checking every byte; the last
+ * tcp_recv() result. */
+static ssize_t read_check(struct side *a, const struct side *b)
+{
+	static uint8_t rbuf[16384];
+	ssize_t r;
+
+	while ((r = tcp_recv(a->pcb, rbuf, sizeof(rbuf), 0)) > 0) {
+		for (ssize_t i = 0; i < r; i++)
+			if (rbuf[i] != pattern(b, a->received + (size_t)i))
+				fail_msg("byte %zu differs",
+					 a->received + (size_t)i);
+		a->received += (size_t)r;
+	}
+	return r;
+}
+
+/*
+ * A server queues a stream and closes at once, as a microapp does before
+ * returning from main(): the orphaned pcb must deliver every byte and
+ * then the FIN, over a link that loses segments, with the device
+ * refusing the frames sent at the close (-ENOBUFS, as netd's if_xmit
+ * drops them) and the reader holding its window shut for a while. And
+ * tcp_sending(), which the end of the image waits on, must count the
+ * connection until the peer has acknowledged all of it, FIN included.
+ *
+ * settle: the data is acknowledged before the close, so the FIN goes
+ * alone (and is the frame the device refuses).
+ */
+static void run_close_after_queue(uint64_t seed, unsigned int drop,
+				  size_t bytes, uint64_t read_delay,
+				  bool settle)
+{
+	static uint8_t buf[16384];
+	struct tcp_pcb *l;
+
+	fake_env_reset(seed);
+	struct netbuf_stats st0;
+	netbuf_get_stats(&st0);
+	imp = (struct impair){ .drop = drop };
+	total = bytes;
+	memset(sides, 0, sizeof(sides));
+	for (int i = 0; i < 2; i++) {
+		struct side *s = &sides[i];
+		assert_int_equal(netstack_init(&s->ns), 0);
+		fake_ip_config(&s->ns, addr_of(i), 1500);
+		fake_ip_forward(&s->ns, forward, &sides[1 - i]);
+		s->mem0 = s->ns.ns_mem_bytes;
+		s->pattern = (uint8_t)(0x5a * (i + 1));
+	}
+	struct side *a = &sides[0], *b = &sides[1];
+	assert_int_equal(tcp_pcb_new(&b->ns, &l), 0);
+	assert_int_equal(tcp_bind(l, 0, 80), 0);
+	assert_int_equal(tcp_setopt(l, NET_OPT_SNDBUF, (int)bytes), 0);
+	assert_int_equal(tcp_listen(l, 4), 0);
+	assert_int_equal(tcp_pcb_new(&a->ns, &a->pcb), 0);
+	assert_int_equal(tcp_connect(a->pcb, addr_of(1), 80), -EINPROGRESS);
+	uint64_t limit = fake_now() + 600 * SEC;
+	while (tcp_accept(l, &b->pcb) != 0) {
+		assert_true(step());
+		assert_true(fake_now() < limit);
+	}
+	tcp_close(l);
+	assert_int_equal(tcp_sending(&b->ns), 0);
+
+	/* All of it at once (the send buffer takes it), then close. */
+	for (size_t done = 0; done < bytes;) {
+		size_t n =
+			bytes - done < sizeof(buf) ? bytes - done : sizeof(buf);
+		for (size_t i = 0; i < n; i++)
+			buf[i] = pattern(b, done + i);
+		assert_int_equal(tcp_send(b->pcb, buf, n, 0), (ssize_t)n);
+		done += n;
+	}
+	b->sent = bytes;
+	assert_int_equal(tcp_sending(&b->ns), 1);
+	while (settle && tcp_unacked(b->pcb) != 0) {
+		assert_true(read_check(a, b) == -EAGAIN);
+		assert_true(step());
+		assert_true(fake_now() < limit);
+	}
+	assert_int_equal(tcp_sending(&b->ns), settle ? 0 : 1);
+	fake_ip_fail_next(&b->ns, -ENOBUFS);
+	tcp_close(b->pcb);
+	b->pcb = NULL;
+	assert_int_equal(tcp_sending(&b->ns), 1);
+
+	uint64_t read_at = fake_now() + read_delay;
+	while (tcp_sending(&b->ns) != 0) {
+		if (fake_now() >= read_at)
+			read_check(a, b);
+		assert_true(step());
+		assert_true(fake_now() < limit);
+	}
+	/* The peer acknowledged the FIN: everything is on its side. */
+	assert_int_equal(tcp_state(a->pcb), TCP_CLOSE_WAIT);
+	ssize_t r = read_check(a, b);
+	assert_int_equal(r, 0); /* then end of stream */
+	assert_int_equal(a->received, bytes);
+	assert_true(b->ns.ns_ctr[NC_tcp_retransmit] > 0);
+	assert_int_equal(b->ns.ns_ctr[NC_tcp_rst_out], 0);
+
+	tcp_close(a->pcb);
+	a->pcb = NULL;
+	while (step())
+		assert_true(fake_now() < limit);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(tcp_sending(&sides[i].ns), 0);
+		assert_int_equal(tcp_pcb_count(&sides[i].ns), 0);
+		assert_int_equal(sides[i].ns.ns_mem_bytes, sides[i].mem0);
+		netstack_destroy(&sides[i].ns);
+	}
+	struct netbuf_stats st;
+	netbuf_get_stats(&st);
+	assert_int_equal(st.ns_live, st0.ns_live);
+}
+
+static void test_close_after_queue_clean(void **state)
+{
+	(void)state;
+	run_close_after_queue(55, 0, 96u << 10, 0, false);
+}
+
+static void test_close_after_queue_lossy(void **state)
+{
+	(void)state;
+	run_close_after_queue(66, 100, 96u << 10, 0, false);
+}
+
+static void test_close_after_queue_window_shut(void **state)
+{
+	(void)state;
+	run_close_after_queue(77, 50, 192u << 10, 3 * SEC, false);
+}
+
+static void test_close_lone_fin_refused(void **state)
+{
+	(void)state;
+	run_close_after_queue(88, 0, 32u << 10, 0, true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +473,10 @@ int main(void)
 		cmocka_unit_test(test_lossy_seed2),
 		cmocka_unit_test(test_lossy_seed3),
 		cmocka_unit_test(test_lossy_small_buffers),
+		cmocka_unit_test(test_close_after_queue_clean),
+		cmocka_unit_test(test_close_after_queue_lossy),
+		cmocka_unit_test(test_close_after_queue_window_shut),
+		cmocka_unit_test(test_close_lone_fin_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
