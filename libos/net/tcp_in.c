@@ -647,10 +647,14 @@ static bool syn_received_ack(struct tcp_pcb *pcb, const struct tcp_seg *seg)
 
 /* Whether to keep a received netbuf as it is, rather than copy its
  * payload: only if it is well filled, so that a flood of tiny segments
- * in big buffers cannot hold more than a few times the window. */
+ * in big buffers cannot hold more than a few times the window, and only
+ * if it is the heap's: a driver's receive buffer (nb_release set) comes
+ * from a fixed pool that a few slow readers must not drain, or the
+ * device would stop receiving for everybody. */
 static bool keep_netbuf(const struct netbuf *nb)
 {
-	return nb->nb_len > TCP_COPY_MAX && nb->nb_cap / 4 <= nb->nb_len;
+	return nb->nb_release == NULL && nb->nb_len > TCP_COPY_MAX &&
+	       nb->nb_cap / 4 <= nb->nb_len;
 }
 
 static void rq_link(struct tcp_pcb *pcb, struct netbuf *nb)

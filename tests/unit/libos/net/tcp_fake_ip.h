@@ -60,6 +60,10 @@ void fake_ip_drain(struct netstack *ns);
 
 /* Hands a TCP segment (bytes copied) to ns's tcp_input as received from
  * src to dst. */
+/* From now on, delivered segments are in driver-owned netbufs (a release
+ * hook that counts into *released, which must outlive them); NULL goes
+ * back to heap netbufs. */
+void fake_ip_driver_buffers(unsigned int *released);
 void fake_ip_deliver(struct netstack *ns, uint32_t src, uint32_t dst,
 		     const void *seg, size_t len);
 

@@ -1035,6 +1035,42 @@ static void test_zero_window_recv(void **state)
 	drain();
 }
 
+/* A driver's receive buffer is never kept in a receive queue: its
+ * payload is copied and the buffer goes back to the pool at once, so a
+ * reader that does not read cannot drain a device's fixed pool. */
+static void test_driver_buffers_returned(void **state)
+{
+	struct tcp_pcb *pcb;
+	unsigned int released = 0;
+	char buf[1400], in[1400];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)(i * 13);
+	assert_int_equal(tcp_pcb_new(&ns, &pcb), 0);
+	assert_int_equal(tcp_connect(pcb, peer_ip(), 80), -EINPROGRESS);
+	const struct pseg *p = out();
+	struct conn c = { .pcb = pcb,
+			  .lport = p->sport,
+			  .pport = 80,
+			  .snd = p->seq + 1,
+			  .rcv = 100 };
+	peer_raw(&c, TCP_SYN | TCP_ACK, 100, c.snd, 8000);
+	c.rcv = 101;
+	expect_ack(&c);
+	fake_ip_driver_buffers(&released);
+	for (int i = 0; i < 4; i++)
+		peer_send(&c, TCP_ACK, buf, sizeof(buf), 8000);
+	fake_ip_driver_buffers(NULL);
+	assert_int_equal(released, 4);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(tcp_recv(pcb, in, sizeof(in), 0), sizeof(in));
+		assert_memory_equal(in, buf, sizeof(in));
+	}
+	tcp_abort(pcb);
+	drain();
+}
+
 /* ---- Closing. */
 
 static unsigned int tws(void)
@@ -2020,6 +2056,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_zero_window_recv, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_driver_buffers_returned,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_active_close, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_passive_close, setup,
