@@ -60,7 +60,7 @@ static struct {
 } conf = { .mode = NET_DHCP };
 
 static struct netstack stack;
-static bool started;
+static bool started; /* [a] set once the instance works */
 static struct mutex lock = MUTEX_INIT("net");
 static struct cond configured_cv = COND_INIT("net configured");
 /* exit() waits on it for the stack to deliver queued data (lock). */
@@ -226,7 +226,7 @@ struct mutex *net_mutex(void)
 
 struct netstack *net_stack(void)
 {
-	return started ? &stack : NULL;
+	return __atomic_load_n(&started, __ATOMIC_ACQUIRE) ? &stack : NULL;
 }
 
 void net_kick(void)
@@ -278,13 +278,17 @@ static void on_dhcp_change(void *arg)
 {
 	struct netd_if *ifp = arg;
 	struct dhcp_lease lease;
+	int err = dhcp_get_lease(ifp->dhcp, &lease);
 
-	if (dhcp_get_lease(ifp->dhcp, &lease) == 0) {
+	if (err == 0) {
 		ndns = 0;
 		for (unsigned int i = 0;
 		     i < lease.dl_ndns && ndns < NETD_DNS_MAX; i++)
 			dns[ndns++] = lease.dl_dns[i];
 		print_config(ifp, "dhcp");
+	} else if (err == -ETIMEDOUT) {
+		printk("net: %s: no DHCP lease yet (still asking)\n",
+		       ifp->ni.ni_name);
 	} else {
 		printk("net: %s lease lost\n", ifp->ni.ni_name);
 	}
@@ -303,7 +307,7 @@ int net_dns_servers(uint32_t *servers, int max)
 {
 	int n = 0;
 
-	if (!started)
+	if (!__atomic_load_n(&started, __ATOMIC_ACQUIRE))
 		return 0;
 	net_lock();
 	for (unsigned int i = 0; i < ndns && n < max; i++)
@@ -316,7 +320,8 @@ int net_wait_configured(uint64_t deadline_ns)
 {
 	int err = 0;
 
-	if (!started || nifs == 0 || conf.mode == NET_NONE)
+	if (!__atomic_load_n(&started, __ATOMIC_ACQUIRE) || nifs == 0 ||
+	    conf.mode == NET_NONE)
 		return -ENETDOWN;
 	if (deadline_ns == 0)
 		deadline_ns = time_ns() + NETD_DHCP_TIMEOUT_NS;
@@ -469,7 +474,7 @@ int net_start(void)
 		return err;
 	}
 	net_lock();
-	started = true;
+	__atomic_store_n(&started, true, __ATOMIC_RELEASE);
 	for (unsigned int i = 0; i < count && nifs < NETD_IFS_MAX; i++) {
 		err = attach(netdev_get(i));
 		if (err)
