@@ -281,6 +281,7 @@ bench: $(APP_IMAGE)
 	$(Q)BUILD=$(BUILD) bench/pthread.sh
 	$(Q)BUILD=$(BUILD) bench/blk.py
 	$(Q)BUILD=$(BUILD) bench/net.py
+	$(Q)BUILD=$(BUILD) bench/files.py
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# File system figures side by side: bench/files/filebench.c in a Mosaic
+# appliance (ext2 mounted by mosaic.disk=vda:/data) and the same file
+# built for Linux (-DFILEBENCH_LINUX, static) in a minimal Linux guest
+# (Debian's kernel and busybox, as bench/blk.py builds it; ext2 through
+# the ext4 driver, /dev/vda mounted on /data by its init), one after the
+# other on the same QEMU command line: tools/run's machine, accelerator,
+# -m, -smp and --disk (virtio-blk-pci on -M pc) over the same fresh ext2
+# image, made on the host by mke2fs -t ext2 -F before every guest run.
+# The program's phases, each timed in the guest with CLOCK_MONOTONIC:
+#   create  --files files of --file-kib KiB, each open, write, fsync,
+#           close (fsync per file on both: Mosaic has no sync());
+#   write   one --mib MiB file in 1 MiB writes, then one fsync;
+#   read    that file in 1 MiB reads after umount() and mount() of the
+#           disk (both guests start cold: Mosaic's block cache goes with
+#           the mount, Linux's pages too, and it also drops its caches);
+#   reread  the same again without a remount: whatever each cache kept
+#           (Mosaic's block cache is 4 MiB by default, Linux's page
+#           cache most of -m).
+# Reported: files/s, MB/s (10^6 bytes/s) and the ratio Mosaic / Linux,
+# medians over --runs alternating runs; the data read is checked against
+# what was written and the image with the host's e2fsck -fn afterwards.
+# A report, not a test: nothing is asserted about the figures.
+# Downloads as bench/blk.py (BLKBENCH_CACHE=DIR keeps the .debs
+# elsewhere); builds go under $BUILD/bench/files.
+# Usage: bench/files.py [--files N] [--file-kib N] [--mib N] [--disk-mib N]
+#                       [--runs N] [--only linux|mosaic]
+import argparse
+import gzip
+import os
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import blk  # noqa: E402  (the Linux guest builder)
+
+ROOT = blk.ROOT
+RUN = blk.RUN
+ME = "files.py"
+SRC = os.path.join(ROOT, "bench", "files")
+MACHINE = "pc"
+MEM = "256M"
+SMP = 1
+LINUX_APPEND = "console=ttyS0 quiet"
+MOUNT = "/data"
+# virtio-blk and ext4 (which mounts ext2 when CONFIG_EXT4_USE_FOR_EXT2),
+# with what they may need, when they are modules.
+MODULES = dict(blk.VIRTIO_OPTS, CRC16="crc16", FS_MBCACHE="mbcache",
+               JBD2="jbd2", CRYPTO_CRC32C="crc32c_generic", EXT4_FS="ext4")
+
+LINE = re.compile(r"^filebench (\w+)((?: \w+=\S+)*)\s*$")
+
+INIT = r"""#!/bin/busybox sh
+# bench/files.py's Linux guest: load virtio-blk and ext4, mount /dev/vda
+# on /data, run the benchmark there, leave through isa-debug-exit.
+/bin/busybox --install -s
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for m in @MODULES@; do
+	insmod /lib/modules/$m.ko || echo "filebench error: insmod $m failed"
+done
+args=
+for w in $(cat /proc/cmdline); do
+	case $w in
+	filebench=*) args=$(echo ${w#*=} | tr , ' ') ;;
+	esac
+done
+i=0
+while [ ! -b /dev/vda ] && [ $i -lt 100 ]; do
+	usleep 50000
+	i=$((i + 1))
+done
+mkdir -p /data
+st=1
+if mount -t ext2 /dev/vda /data; then
+	# shellcheck disable=SC2086 # the program's arguments
+	/filebench /data /dev/vda $args
+	st=$?
+	umount /data || st=1
+else
+	echo "filebench error: cannot mount /dev/vda on /data"
+fi
+/filebench exit $st
+poweroff -f
+"""
+
+
+def die(msg):
+    print(f"{ME}: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def build_linux(work, cache):
+    """(vmlinuz, initramfs, kernel package) with virtio-blk, ext4 and the
+    program; the kernel and busybox come as bench/blk.py fetches them."""
+    kdeb = blk.fetch(cache, blk.kernel_package(),
+                     "linux-image-[0-9]*-amd64_*.deb")
+    bdeb = blk.fetch(cache, "busybox-static", "busybox-static_*.deb")
+    kdir = os.path.join(work, "linux", os.path.basename(kdeb)[:-4])
+    if not os.path.exists(os.path.join(kdir, ".done")):
+        print(f"{ME}: extracting {os.path.basename(kdeb)}", file=sys.stderr)
+        blk.extract(kdeb, kdir, r"/boot/(vmlinuz|config)-|/kernel/("
+                    r"drivers/virtio/[^/]*|drivers/block/virtio_blk|"
+                    r"fs/ext4/ext4|fs/jbd2/jbd2|fs/mbcache|lib/crc16|"
+                    r"crypto/crc32c_generic)\.ko(\.xz|\.zst)?$")
+        open(os.path.join(kdir, ".done"), "w").close()
+    bdir = os.path.join(work, "busybox")
+    blk.extract(bdeb, bdir, r"^\.?/?(usr/)?bin/busybox$")
+    vmlinuz = [f for f in os.listdir(kdir) if f.startswith("vmlinuz-")]
+    config = [f for f in os.listdir(kdir) if f.startswith("config-")]
+    if len(vmlinuz) != 1 or len(config) != 1:
+        die(f"{kdeb} has no single /boot/vmlinuz-* and config-*")
+    cfg = blk.kernel_config(os.path.join(kdir, config[0]))
+    if cfg.get("EXT2_FS") not in ("y", "m") and not (
+            cfg.get("EXT4_FS") in ("y", "m") and
+            cfg.get("EXT4_USE_FOR_EXT2") == "y"):
+        die(f"{kdeb}'s kernel mounts no ext2 (CONFIG_EXT2_FS or "
+            "CONFIG_EXT4_USE_FOR_EXT2)")
+    if cfg.get("EXT2_FS") == "m":
+        die("a kernel with ext2 as a module is not handled: add it to "
+            "MODULES and the extract pattern")
+    blk.VIRTIO_OPTS = MODULES  # module_order() reads it
+    modules = blk.module_order(kdir, cfg)
+
+    prog = os.path.join(work, "filebench")
+    cc = os.environ.get("HOSTCC", "gcc")
+    if subprocess.run([cc, "-O2", "-static", "-Wall", "-Wextra", "-Werror",
+                       "-DFILEBENCH_LINUX", "-o", prog,
+                       os.path.join(SRC, "filebench.c")]).returncode != 0:
+        die(f"could not build {SRC}/filebench.c for Linux with {cc} "
+            "-static; install the static C library: "
+            "sudo apt-get install libc6-dev")
+    init = INIT.replace("@MODULES@", " ".join(n for n, _ in modules))
+    entries = [(d, 0o40755, b"", 0, 0) for d in
+               ("bin", "sbin", "usr", "usr/bin", "usr/sbin", "dev", "proc",
+                "sys", "lib", "lib/modules", "data")]
+    entries += [("dev/console", 0o20600, b"", 5, 1),
+                ("bin/busybox", 0o100755,
+                 open(os.path.join(bdir, "busybox"), "rb").read(), 0, 0),
+                ("filebench", 0o100755, open(prog, "rb").read(), 0, 0),
+                ("init", 0o100755, init.encode(), 0, 0)]
+    entries += [(f"lib/modules/{n}.ko", 0o100644, t, 0, 0)
+                for n, t in modules]
+    initrd = os.path.join(work, "initramfs.cgz")
+    with open(initrd, "wb") as f:
+        f.write(gzip.compress(blk.cpio_newc(entries), mtime=0))
+    print(f"{ME}: linux guest: {os.path.basename(kdeb)}; modules "
+          f"{' '.join(n for n, _ in modules) or 'none'}", file=sys.stderr)
+    return os.path.join(kdir, vmlinuz[0]), initrd, os.path.basename(kdeb)
+
+
+def fresh_disk(path, mib):
+    # Written out, not sparse (as bench/blk.py), then formatted.
+    blk.fresh_disk(path, mib)
+    blk.run(["mke2fs", "-q", "-t", "ext2", "-F", path], "mke2fs")
+
+
+def parse(out, who):
+    res = {}
+    for line in out.replace("\r", "").splitlines():
+        m = LINE.match(line)
+        if m:
+            res[m.group(1)] = dict(kv.split("=", 1)
+                                   for kv in m.group(2).split())
+        elif line.startswith("filebench error"):
+            print(f"{ME}: {who}: {line}", file=sys.stderr)
+    return res
+
+
+def guest(cmd, who, timeout):
+    """Run one guest (a tools/run or a qemu command); its parsed lines."""
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, errors="replace", timeout=timeout)
+    except subprocess.TimeoutExpired:
+        die(f"{who}: no result after {timeout} s")
+    res = parse(p.stdout, who)
+    # tools/run returns the guest's status; QEMU itself (status * 2) + 1.
+    rc = p.returncode if cmd[0] == RUN else p.returncode >> 1
+    if rc != 0 or "done" not in res:
+        sys.stderr.write(p.stdout[-3000:] + p.stderr[-2000:])
+        die(f"{who} failed (status {p.returncode}); its output is above")
+    return res
+
+
+def fsck(disk, who):
+    """The host's verdict on the image a guest left: True when clean."""
+    p = subprocess.run(["e2fsck", "-fn", disk], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    if p.returncode != 0:
+        sys.stderr.write(p.stdout[-2000:])
+        print(f"{ME}: {who}: e2fsck -fn found problems (above)",
+              file=sys.stderr)
+    return p.returncode == 0
+
+
+def figures(res):
+    """(files/s, write MB/s, read MB/s, reread MB/s, data as written)."""
+    def rate(phase, key, scale):
+        return int(res[phase][key]) / int(res[phase]["ns"]) * scale
+    ok = all(res[p]["bad"] == "0" for p in ("read", "reread"))
+    return (rate("create", "files", 1e9), rate("write", "bytes", 1e3),
+            rate("read", "bytes", 1e3), rate("reread", "bytes", 1e3), ok)
+
+
+def fmt(v):
+    return f"{'-':>10}" if v is None else f"{v:10.1f}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description="File system figures, Mosaic "
+                                 "against a Linux guest (see the top of "
+                                 "this file).")
+    ap.add_argument("--files", type=int, default=2000,
+                    help="small files created (default 2000)")
+    ap.add_argument("--file-kib", type=int, default=1,
+                    help="KiB per small file, 1..1024 (default 1)")
+    ap.add_argument("--mib", type=int, default=64,
+                    help="MiB of the sequential file (default 64)")
+    ap.add_argument("--disk-mib", type=int, default=256,
+                    help="ext2 image size in MiB (default 256)")
+    ap.add_argument("--runs", type=int, default=3,
+                    help="alternating runs of each guest; medians (default 3)")
+    ap.add_argument("--timeout", type=int, default=600,
+                    help="seconds per guest boot (default 600)")
+    ap.add_argument("--only", choices=["linux", "mosaic"],
+                    help="run one guest only")
+    a = ap.parse_args()
+    if min(a.files, a.file_kib, a.mib, a.disk_mib, a.runs, a.timeout) < 1:
+        ap.error("every number must be at least 1")
+    if a.file_kib > 1024:
+        ap.error("--file-kib is at most 1024")
+    need = a.mib + a.files * (a.file_kib + 4) // 1024 + 16
+    if need > a.disk_mib * 0.9:
+        ap.error(f"--disk-mib {a.disk_mib} is too small for the files "
+                 f"(about {need} MiB)")
+    build = os.environ.get("BUILD", "build")
+    work = os.path.join(ROOT, build, "bench", "files")
+    cache = os.environ.get("BLKBENCH_CACHE",
+                           os.path.join(ROOT, build, "bench", "blk", "debs"))
+    os.makedirs(work, exist_ok=True)
+    for group in ("build", "run"):
+        if subprocess.run([os.path.join(ROOT, "tools", "deps"),
+                           group]).returncode:
+            sys.exit(1)
+    for tool, pkg in (("dpkg-deb", "dpkg"), ("mke2fs", "e2fsprogs"),
+                      ("e2fsck", "e2fsprogs")):
+        if shutil.which(tool) is None:
+            die(f"{tool} not found: sudo apt-get install {pkg}")
+    disk = os.path.join(work, "disk.img")
+    fresh_disk(disk, a.disk_mib)  # tools/run checks it exists
+    args = [str(a.files), str(a.file_kib), str(a.mib)]
+    guests = {}
+    if a.only != "linux":
+        blk.run(["make", "-s", "APP=bench/files", f"BUILD={build}"],
+                "building the Mosaic image (make APP=bench/files)", cwd=ROOT)
+        image = os.path.join(ROOT, build, "files.elf")
+        guests["mosaic"] = blk.run_args(
+            a, disk, f"mosaic.disk=vda:{MOUNT} {MOUNT} /dev/vda "
+            + " ".join(args), image)
+    if a.only != "mosaic":
+        vmlinuz, initrd, kpkg = build_linux(work, cache)
+        # tools/run boots only ELF images: run the QEMU command it would.
+        guests["linux"] = blk.qemu_command(blk.run_args(
+            a, disk, f"{LINUX_APPEND} filebench=" + ",".join(args), vmlinuz,
+            ["-initrd", initrd]))
+    print(f"files: {a.disk_mib} MiB ext2 image (mke2fs -t ext2 -F, fresh "
+          f"per run), virtio-blk-pci, -M {MACHINE} -smp {SMP} -m {MEM}; "
+          f"{a.files} files of {a.file_kib} KiB (open/write/fsync/close "
+          f"each), one {a.mib} MiB file in 1 MiB writes + fsync, read back "
+          f"cold (umount+mount) and again; {a.runs} run(s)")
+    for who, cmd in guests.items():
+        how = "via tools/run" if who == "mosaic" else kpkg
+        shown = cmd if who == "linux" else blk.qemu_command(cmd)
+        print(f"{who} ({how}): {shlex.join(shown)}")
+    results = {who: [] for who in guests}
+    ok = True
+    for _ in range(a.runs):
+        for who, cmd in guests.items():
+            fresh_disk(disk, a.disk_mib)
+            res = guest(cmd, who, a.timeout + 30)
+            f = figures(res)
+            if not f[4]:
+                print(f"{ME}: {who}: the data read is not what was "
+                      "written: its read figures mean nothing",
+                      file=sys.stderr)
+            ok &= f[4] & fsck(disk, who)
+            results[who].append(f[:4])
+    med = {who: [statistics.median(v) for v in zip(*runs)]
+           for who, runs in results.items()}
+    names = ("files created/s", "seq write MB/s", "seq read MB/s (cold)",
+             "reread MB/s (cached)")
+    print(f"{'':22}{'mosaic':>10} {'linux':>10} {'mosaic/linux':>13}")
+    for i, name in enumerate(names):
+        m = med["mosaic"][i] if "mosaic" in med else None
+        lx = med["linux"][i] if "linux" in med else None
+        ratio = f"{m / lx:13.2f}" if m and lx else f"{'-':>13}"
+        print(f"{name:22}{fmt(m)} {fmt(lx)} {ratio}")
+    if a.runs > 1:
+        for who, runs in results.items():
+            print(f"{who} runs (files/s, write, read, reread MB/s): " +
+                  "  ".join("/".join(f"{v:.1f}" for v in r) for r in runs))
+    print("data read back and e2fsck -fn: " +
+          ("as written, clean" if ok else "WRONG (see above)"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * File system figures for bench/files.py, POSIX calls only, so that the
+ * same file is the Mosaic appliance (make APP=bench/files) and, built with
+ * -DFILEBENCH_LINUX -static, the Linux guest's program. Works on an ext2
+ * file system mounted on DIR from DEVICE:
+ *   create  NFILES files of FILEKIB KiB each in DIR/files, each one
+ *           open, write, fsync, close (no sync() on Mosaic: an fsync per
+ *           file on both sides);
+ *   write   one file of MIB MiB in 1 MiB writes, then fsync (timed);
+ *   read    the file back in 1 MiB reads after unmounting and mounting
+ *           DEVICE again (a cold cache on both sides; the Linux guest also
+ *           drops its caches), checked against what was written;
+ *   reread  the same again without a remount (whatever each cache kept).
+ * Each phase is timed with CLOCK_MONOTONIC and printed as one line
+ * "filebench PHASE key=value ...", then "filebench done".
+ * Usage: filebench DIR DEVICE [NFILES [FILEKIB [MIB]]]
+ *        filebench exit STATUS   (Linux build only: leave QEMU through
+ *                                 isa-debug-exit, STATUS * 2 + 1)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef FILEBENCH_LINUX
+#include <sys/io.h>
+#endif
+
+#define CHUNK (1u << 20)
+#define STAMP 4096u
+#define STAMP_MUL 0xD6E8FEB86659FD93ull
+#define NFILES_DEFAULT 2000ul
+#define FILEKIB_DEFAULT 1ul
+#define MIB_DEFAULT 64ul
+
+static char buf[CHUNK];
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+static int fail(const char *what, const char *path)
+{
+	printf("filebench error: %s %s: %s\n", what, path, strerror(errno));
+	return -1;
+}
+
+/* Writes all of len or fails: a short write is an error here. */
+static int write_all(int fd, const char *p, size_t len, const char *path)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n == 0)
+				errno = EIO;
+			return fail("write", path);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Every 4 KiB of the big file starts with a value derived from its
+ * offset, so that a read of the wrong block is seen. */
+static void stamp(uint64_t off)
+{
+	for (size_t i = 0; i < CHUNK; i += STAMP) {
+		uint64_t v = (off + i + 1) * STAMP_MUL;
+
+		memcpy(buf + i, &v, sizeof(v));
+	}
+}
+
+static unsigned long check(uint64_t off, size_t len)
+{
+	unsigned long bad = 0;
+
+	for (size_t i = 0; i + sizeof(uint64_t) <= len; i += STAMP) {
+		uint64_t v;
+
+		memcpy(&v, buf + i, sizeof(v));
+		bad += v != (off + i + 1) * STAMP_MUL;
+	}
+	return bad;
+}
+
+static int create_files(const char *dir, unsigned long n, unsigned long kib)
+{
+	char path[512];
+	size_t len = kib << 10;
+	long long t0;
+
+	snprintf(path, sizeof(path), "%s/files", dir);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return fail("mkdir", path);
+	memset(buf, 'f', len);
+	t0 = now_ns();
+	for (unsigned long i = 0; i < n; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/files/f%06lu", dir, i);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0)
+			return fail("open", path);
+		if (write_all(fd, buf, len, path)) {
+			close(fd);
+			return -1;
+		}
+		if (fsync(fd)) {
+			fail("fsync", path);
+			close(fd);
+			return -1;
+		}
+		if (close(fd))
+			return fail("close", path);
+	}
+	printf("filebench create files=%lu bytes=%zu ns=%lld\n", n, len,
+	       now_ns() - t0);
+	return 0;
+}
+
+static int write_big(const char *path, unsigned long mib)
+{
+	long long t0 = now_ns();
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	if (fd < 0)
+		return fail("open", path);
+	for (unsigned long i = 0; i < mib; i++) {
+		stamp((uint64_t)i * CHUNK);
+		if (write_all(fd, buf, CHUNK, path)) {
+			close(fd);
+			return -1;
+		}
+	}
+	if (fsync(fd)) {
+		fail("fsync", path);
+		close(fd);
+		return -1;
+	}
+	if (close(fd))
+		return fail("close", path);
+	printf("filebench write bytes=%llu ns=%lld\n",
+	       (unsigned long long)mib * CHUNK, now_ns() - t0);
+	return 0;
+}
+
+static int read_big(const char *phase, const char *path, unsigned long mib)
+{
+	unsigned long long total = 0, want = (unsigned long long)mib * CHUNK;
+	unsigned long bad = 0;
+	long long t0 = now_ns();
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return fail("open", path);
+	for (;;) {
+		size_t got = 0;
+
+		while (got < CHUNK) {
+			ssize_t n = read(fd, buf + got, CHUNK - got);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				fail("read", path);
+				close(fd);
+				return -1;
+			}
+			if (n == 0)
+				break;
+			got += (size_t)n;
+		}
+		if (!got)
+			break;
+		bad += check(total, got);
+		total += got;
+	}
+	close(fd);
+	printf("filebench %s bytes=%llu ns=%lld bad=%lu\n", phase, total,
+	       now_ns() - t0, bad + (total != want));
+	return 0;
+}
+
+/* Empties both guests' caches of the file system: an unmount writes it
+ * back and forgets it (Mosaic frees its block cache, Linux its pages);
+ * the drop_caches write exists only on Linux and is harmless elsewhere. */
+static int remount(const char *dir, const char *dev)
+{
+	int fd;
+
+	if (umount(dir))
+		return fail("umount", dir);
+	fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "3\n", 2) != 2)
+			fail("write", "/proc/sys/vm/drop_caches");
+		close(fd);
+	}
+	if (mount(dev, dir, "ext2", 0, NULL))
+		return fail("mount", dev);
+	return 0;
+}
+
+#ifdef FILEBENCH_LINUX
+#define DEBUG_EXIT_PORT 0x501
+
+static int debug_exit(int status)
+{
+	if (ioperm(DEBUG_EXIT_PORT, 1, 1)) {
+		perror("filebench: ioperm");
+		return 1;
+	}
+	outb((unsigned char)status, DEBUG_EXIT_PORT);
+	return 1; /* not reached when QEMU has the device */
+}
+#endif
+
+int main(int argc, char **argv)
+{
+	unsigned long nfiles = NFILES_DEFAULT, kib = FILEKIB_DEFAULT;
+	unsigned long mib = MIB_DEFAULT;
+	char big[512];
+	const char *dir, *dev;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+#ifdef FILEBENCH_LINUX
+	if (argc == 3 && !strcmp(argv[1], "exit"))
+		return debug_exit(atoi(argv[2]));
+#endif
+	if (argc < 3 || argc > 6) {
+		printf("filebench error: usage: filebench DIR DEVICE "
+		       "[NFILES [FILEKIB [MIB]]]\n");
+		return 2;
+	}
+	dir = argv[1];
+	dev = argv[2];
+	if (argc > 3)
+		nfiles = strtoul(argv[3], NULL, 0);
+	if (argc > 4)
+		kib = strtoul(argv[4], NULL, 0);
+	if (argc > 5)
+		mib = strtoul(argv[5], NULL, 0);
+	if (!kib || kib > CHUNK >> 10 || !mib) {
+		printf("filebench error: FILEKIB must be 1..1024, MIB >= 1\n");
+		return 2;
+	}
+	snprintf(big, sizeof(big), "%s/big", dir);
+	if (create_files(dir, nfiles, kib) || write_big(big, mib) ||
+	    remount(dir, dev) || read_big("read", big, mib) ||
+	    read_big("reread", big, mib))
+		return 1;
+	printf("filebench done\n");
+	return 0;
+}
