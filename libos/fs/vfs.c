@@ -229,6 +229,170 @@ bool vfs_is_rdonly(struct vnode *vn)
 	return vn->v_sb->sb_flags & VFS_MNT_RDONLY;
 }
 
+/* --- the name cache --- */
+
+/*
+ * (directory, name) -> child, as the lookup op last said, or "absent"
+ * (ne_vn NULL). An entry holds a reference to its directory and to its
+ * child: the directory's address is the key, and a filesystem may free
+ * a vnode at its last reference (ext2) and reuse the memory. Every
+ * name-changing call below drops the entries it affects; rmdir and a
+ * rename over a directory purge the dead directory's entries, umount
+ * purges its filesystem's, and a root change everything. "." and ".."
+ * are never cached. Locking: [G] vfs_mutex, like everything else.
+ */
+#define NC_MAX 512
+#define NC_BUCKETS 256
+
+struct nc_entry {
+	struct nc_entry *ne_hnext; /* [G] bucket chain */
+	struct nc_entry *ne_older, *ne_newer; /* [G] LRU list */
+	struct vnode *ne_dir; /* [G] referenced */
+	struct vnode *ne_vn; /* [G] referenced; NULL: the name is absent */
+	size_t ne_len;
+	char ne_name[];
+};
+
+static struct nc_entry *nc_hash[NC_BUCKETS]; /* [G] */
+static struct nc_entry *nc_newest, *nc_oldest; /* [G] */
+static unsigned int nc_count; /* [G] */
+
+static struct nc_entry **nc_bucket(const struct vnode *dir, const char *name,
+				   size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ ((uintptr_t)dir >> 4);
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 0x100000001b3ull;
+	}
+	h ^= h >> 29;
+	return &nc_hash[h % NC_BUCKETS];
+}
+
+static struct nc_entry *nc_find(const struct vnode *dir, const char *name,
+				size_t len)
+{
+	struct nc_entry *e;
+
+	for (e = *nc_bucket(dir, name, len); e; e = e->ne_hnext)
+		if (e->ne_dir == dir && e->ne_len == len &&
+		    !memcmp(e->ne_name, name, len))
+			return e;
+	return NULL;
+}
+
+static void lru_unlink(struct nc_entry *e)
+{
+	if (e->ne_older)
+		e->ne_older->ne_newer = e->ne_newer;
+	else
+		nc_oldest = e->ne_newer;
+	if (e->ne_newer)
+		e->ne_newer->ne_older = e->ne_older;
+	else
+		nc_newest = e->ne_older;
+}
+
+static void lru_push(struct nc_entry *e)
+{
+	e->ne_newer = NULL;
+	e->ne_older = nc_newest;
+	if (nc_newest)
+		nc_newest->ne_newer = e;
+	else
+		nc_oldest = e;
+	nc_newest = e;
+}
+
+/* Takes e out and drops its references (which may run release ops). */
+static void nc_free(struct nc_entry *e)
+{
+	struct nc_entry **pp = nc_bucket(e->ne_dir, e->ne_name, e->ne_len);
+
+	while (*pp != e)
+		pp = &(*pp)->ne_hnext;
+	*pp = e->ne_hnext;
+	lru_unlink(e);
+	nc_count--;
+	vnode_put(e->ne_vn);
+	vnode_put(e->ne_dir);
+	free(e);
+}
+
+/* Remembers what the lookup op said; a failed allocation only costs the
+ * next lookup. */
+static void nc_add(struct vnode *dir, const char *name, size_t len,
+		   struct vnode *vn)
+{
+	struct nc_entry *e, **b;
+
+	if (nc_count >= NC_MAX)
+		nc_free(nc_oldest);
+	e = malloc(sizeof(*e) + len);
+	if (!e)
+		return;
+	vnode_ref(dir);
+	if (vn)
+		vnode_ref(vn);
+	e->ne_dir = dir;
+	e->ne_vn = vn;
+	e->ne_len = len;
+	memcpy(e->ne_name, name, len);
+	b = nc_bucket(dir, name, len);
+	e->ne_hnext = *b;
+	*b = e;
+	lru_push(e);
+	nc_count++;
+}
+
+/* Forgets (dir, name) after a call that may have changed it. */
+static void nc_drop(struct vnode *dir, const char *name, size_t len)
+{
+	struct nc_entry *e = nc_find(dir, name, len);
+
+	if (e)
+		nc_free(e);
+}
+
+/* Forgets the entries that match: keyed by dir, or (dir NULL) by a
+ * directory of sb, or (both NULL) all of them. */
+static void nc_purge(const struct vnode *dir, const struct vfs_super *sb)
+{
+	struct nc_entry *e, *next;
+
+	for (e = nc_oldest; e; e = next) {
+		next = e->ne_newer;
+		if ((!dir && !sb) || e->ne_dir == dir ||
+		    (!dir && e->ne_dir->v_sb == sb))
+			nc_free(e);
+	}
+}
+
+/* vop_lookup() through the cache; name is neither "." nor "..". */
+static int nc_lookup(struct vnode *dir, const char *name, size_t len,
+		     struct vnode **out)
+{
+	struct nc_entry *e = nc_find(dir, name, len);
+	int err;
+
+	if (e) {
+		lru_unlink(e);
+		lru_push(e);
+		if (!e->ne_vn)
+			return -ENOENT;
+		vnode_ref(e->ne_vn);
+		*out = e->ne_vn;
+		return 0;
+	}
+	err = vop_lookup(dir, name, len, out);
+	if (!err)
+		nc_add(dir, name, len, *out);
+	else if (err == -ENOENT)
+		nc_add(dir, name, len, NULL);
+	return err;
+}
+
 /* --- mounts --- */
 
 /* The root mounted on vn, or NULL. Caller holds the VFS lock. */
@@ -280,6 +444,7 @@ int vfs_set_root(struct vnode *root, const char *fstype, unsigned int flags)
 	vfs_lock();
 	root->v_sb->sb_flags = flags;
 	(void)fstype;
+	nc_purge(NULL, NULL);
 	drop_mounts();
 	replace(&root_vn, root);
 	replace(&cwd_vn, root);
@@ -290,6 +455,7 @@ int vfs_set_root(struct vnode *root, const char *fstype, unsigned int flags)
 void vfs_reset(void)
 {
 	vfs_lock();
+	nc_purge(NULL, NULL);
 	drop_mounts();
 	replace(&cwd_vn, NULL);
 	replace(&root_vn, NULL);
@@ -365,7 +531,7 @@ static int step(struct walk *w, struct vnode *dir, const char *name, size_t len,
 	}
 	if (len == 2 && name[0] == '.' && name[1] == '.')
 		return step_up(dir, out);
-	err = vop_lookup(dir, name, len, &vn);
+	err = nc_lookup(dir, name, len, &vn);
 	if (err)
 		return err;
 	while ((m = mounted_on(vn))) {
@@ -504,7 +670,7 @@ static int parent_child(const struct parent *pa, struct vnode **out)
 {
 	if (!pa->p_len || is_dots(pa))
 		return -EEXIST;
-	return vop_lookup(pa->p_dir, pa->p_name, pa->p_len, out);
+	return nc_lookup(pa->p_dir, pa->p_name, pa->p_len, out);
 }
 
 /* --- path calls --- */
@@ -542,6 +708,7 @@ static int create_new(struct parent *pa, struct creat_req *cr,
 		return -EROFS;
 	err = vop_create(pa->p_dir, pa->p_name, pa->p_len,
 			 VFS_IFREG | (cr->cr_mode & 07777), out);
+	nc_drop(pa->p_dir, pa->p_name, pa->p_len);
 	if (!err)
 		cr->cr_created = true;
 	return err;
@@ -677,8 +844,10 @@ static int do_mkdir(struct parent *pa, const void *arg)
 
 	if (err)
 		return err;
-	return vop_mkdir(pa->p_dir, pa->p_name, pa->p_len,
-			 VFS_IFDIR | (*(const uint32_t *)arg & 07777));
+	err = vop_mkdir(pa->p_dir, pa->p_name, pa->p_len,
+			VFS_IFDIR | (*(const uint32_t *)arg & 07777));
+	nc_drop(pa->p_dir, pa->p_name, pa->p_len);
+	return err;
 }
 
 int vfs_mkdir(struct vnode *at, const char *path, uint32_t mode)
@@ -698,7 +867,7 @@ static int do_rmdir(struct parent *pa, const void *arg)
 		return -EINVAL;
 	if (is_dots(pa))
 		return -ENOTEMPTY;
-	err = vop_lookup(pa->p_dir, pa->p_name, pa->p_len, &vn);
+	err = nc_lookup(pa->p_dir, pa->p_name, pa->p_len, &vn);
 	if (err)
 		return err;
 	if (!VFS_IS_DIR(vn->v_type))
@@ -707,8 +876,12 @@ static int do_rmdir(struct parent *pa, const void *arg)
 		err = -EBUSY;
 	else if (vfs_is_rdonly(pa->p_dir))
 		err = -EROFS;
-	else
+	else {
 		err = vop_rmdir(pa->p_dir, pa->p_name, pa->p_len);
+		nc_drop(pa->p_dir, pa->p_name, pa->p_len);
+		/* Negative entries may be keyed by the dead directory. */
+		nc_purge(vn, NULL);
+	}
 	vnode_put(vn);
 	return err;
 }
@@ -726,7 +899,7 @@ static int do_unlink(struct parent *pa, const void *arg)
 	(void)arg;
 	if (!pa->p_len || is_dots(pa))
 		return -EISDIR;
-	err = vop_lookup(pa->p_dir, pa->p_name, pa->p_len, &vn);
+	err = nc_lookup(pa->p_dir, pa->p_name, pa->p_len, &vn);
 	if (err)
 		return err;
 	if (VFS_IS_DIR(vn->v_type))
@@ -735,8 +908,10 @@ static int do_unlink(struct parent *pa, const void *arg)
 		err = -ENOTDIR;
 	else if (vfs_is_rdonly(pa->p_dir))
 		err = -EROFS;
-	else
+	else {
 		err = vop_unlink(pa->p_dir, pa->p_name, pa->p_len);
+		nc_drop(pa->p_dir, pa->p_name, pa->p_len);
+	}
 	vnode_put(vn);
 	return err;
 }
@@ -776,6 +951,7 @@ static int rename_checked(struct parent *from, struct parent *to,
 			  struct vnode *ovn, struct vnode *nvn)
 {
 	bool dir = VFS_IS_DIR(ovn->v_type);
+	int err;
 
 	if ((from->p_slash || to->p_slash) && !dir)
 		return -ENOTDIR;
@@ -789,8 +965,13 @@ static int rename_checked(struct parent *from, struct parent *to,
 		return -EISDIR;
 	if (dir && is_below(to->p_dir, ovn))
 		return -EINVAL;
-	return vop_rename(from->p_dir, from->p_name, from->p_len, to->p_dir,
-			  to->p_name, to->p_len);
+	err = vop_rename(from->p_dir, from->p_name, from->p_len, to->p_dir,
+			 to->p_name, to->p_len);
+	nc_drop(from->p_dir, from->p_name, from->p_len);
+	nc_drop(to->p_dir, to->p_name, to->p_len);
+	if (nvn && VFS_IS_DIR(nvn->v_type))
+		nc_purge(nvn, NULL); /* replaced, so removed */
+	return err;
 }
 
 static int rename_parents(struct parent *from, struct parent *to)
@@ -806,10 +987,10 @@ static int rename_parents(struct parent *from, struct parent *to)
 		return -EXDEV;
 	if (vfs_is_rdonly(from->p_dir))
 		return -EROFS;
-	err = vop_lookup(from->p_dir, from->p_name, from->p_len, &ovn);
+	err = nc_lookup(from->p_dir, from->p_name, from->p_len, &ovn);
 	if (err)
 		return err;
-	err = vop_lookup(to->p_dir, to->p_name, to->p_len, &nvn);
+	err = nc_lookup(to->p_dir, to->p_name, to->p_len, &nvn);
 	if (err == -ENOENT)
 		nvn = NULL;
 	else if (err)
@@ -858,7 +1039,9 @@ static int do_link(struct parent *pa, const void *arg)
 		return err;
 	if (pa->p_dir->v_sb != target->v_sb)
 		return -EXDEV;
-	return vop_link(pa->p_dir, pa->p_name, pa->p_len, target);
+	err = vop_link(pa->p_dir, pa->p_name, pa->p_len, target);
+	nc_drop(pa->p_dir, pa->p_name, pa->p_len);
+	return err;
 }
 
 int vfs_link(struct vnode *oat, const char *opath, struct vnode *nat,
@@ -899,7 +1082,9 @@ static int do_symlink(struct parent *pa, const void *arg)
 	err = must_be_free(pa);
 	if (err)
 		return err;
-	return vop_symlink(pa->p_dir, pa->p_name, pa->p_len, arg);
+	err = vop_symlink(pa->p_dir, pa->p_name, pa->p_len, arg);
+	nc_drop(pa->p_dir, pa->p_name, pa->p_len);
+	return err;
 }
 
 int vfs_symlink(const char *target, struct vnode *at, const char *path)
@@ -1248,6 +1433,10 @@ int vfs_umount(const char *path, int (*check)(struct vnode *root),
 		goto out_unlock;
 	for (i = 0; i < nmounts && mounts[i].m_root != vn; i++)
 		;
+	/* The cache's references must not make the filesystem look busy
+	 * (check() counts them), and must not outlive it. */
+	if (i < nmounts)
+		nc_purge(NULL, vn->v_sb);
 	if (i == nmounts)
 		err = -EINVAL;
 	else if ((cwd_vn && cwd_vn->v_sb == vn->v_sb) ||

@@ -444,6 +444,342 @@ static void test_chmod_access(void **state)
 	/* teardown's vfs_reset() finds nothing left to drop. */
 }
 
+/*
+ * The name cache, seen from a filesystem that counts its lookup calls:
+ * "cfs", a tree of nodes in a static array (never reused, so a dead
+ * node's reference count stays readable), mounted at /c.
+ */
+#define CFS_NODES 700
+
+struct cnode {
+	struct vnode cn_vn;
+	struct cnode *cn_parent;
+	char cn_name[16];
+	size_t cn_len;
+	bool cn_live;
+};
+
+static struct cnode cnodes[CFS_NODES]; /* [0] is the root */
+static unsigned int cfs_next;
+static unsigned int cfs_lookups;
+static struct vfs_super cfs_sb;
+static const struct vnode_ops cfs_ops;
+
+static struct cnode *cn(struct vnode *vn)
+{
+	return (struct cnode *)vn;
+}
+
+static struct cnode *cfs_find(struct vnode *dir, const char *name, size_t len)
+{
+	for (unsigned int i = 1; i < cfs_next; i++)
+		if (cnodes[i].cn_live && cnodes[i].cn_parent == cn(dir) &&
+		    cnodes[i].cn_len == len &&
+		    !memcmp(cnodes[i].cn_name, name, len))
+			return &cnodes[i];
+	return NULL;
+}
+
+static int cfs_lookup(struct vnode *dir, const char *name, size_t len,
+		      struct vnode **out)
+{
+	struct cnode *c;
+
+	cfs_lookups++;
+	if (len == 2 && !memcmp(name, "..", 2))
+		c = cn(dir)->cn_parent;
+	else if (!(c = cfs_find(dir, name, len)))
+		return -ENOENT;
+	vnode_ref(&c->cn_vn);
+	*out = &c->cn_vn;
+	return 0;
+}
+
+static struct cnode *cfs_new(struct vnode *dir, const char *name, size_t len,
+			     uint32_t type)
+{
+	struct cnode *c;
+
+	assert_true(cfs_next < CFS_NODES && len < sizeof(c->cn_name));
+	c = &cnodes[cfs_next++];
+	vnode_init(&c->cn_vn, &cfs_ops, &cfs_sb, type);
+	c->cn_parent = cn(dir);
+	memcpy(c->cn_name, name, len);
+	c->cn_len = len;
+	c->cn_live = true;
+	return c;
+}
+
+static int cfs_create(struct vnode *dir, const char *name, size_t len,
+		      uint32_t mode, struct vnode **out)
+{
+	struct cnode *c = cfs_new(dir, name, len, VFS_IFREG);
+
+	(void)mode;
+	vnode_ref(&c->cn_vn);
+	*out = &c->cn_vn;
+	return 0;
+}
+
+static int cfs_mkdir(struct vnode *dir, const char *name, size_t len,
+		     uint32_t mode)
+{
+	(void)mode;
+	cfs_new(dir, name, len, VFS_IFDIR);
+	return 0;
+}
+
+static int cfs_remove(struct vnode *dir, const char *name, size_t len)
+{
+	struct cnode *c = cfs_find(dir, name, len);
+
+	if (!c)
+		return -ENOENT;
+	for (unsigned int i = 1; i < cfs_next; i++)
+		if (cnodes[i].cn_live && cnodes[i].cn_parent == c)
+			return -ENOTEMPTY;
+	c->cn_live = false;
+	return 0;
+}
+
+static int cfs_rename(struct vnode *odir, const char *oname, size_t olen,
+		      struct vnode *ndir, const char *nname, size_t nlen)
+{
+	struct cnode *c = cfs_find(odir, oname, olen);
+	struct cnode *old = cfs_find(ndir, nname, nlen);
+
+	if (!c)
+		return -ENOENT;
+	if (old && cfs_remove(ndir, nname, nlen))
+		return -ENOTEMPTY;
+	c->cn_parent = cn(ndir);
+	memcpy(c->cn_name, nname, nlen);
+	c->cn_len = nlen;
+	return 0;
+}
+
+static int cfs_getattr(struct vnode *vn, struct vattr *va)
+{
+	memset(va, 0, sizeof(*va));
+	va->va_mode = vn->v_type | 0755;
+	va->va_nlink = 1;
+	va->va_ino = (uint64_t)(cn(vn) - cnodes) + 1;
+	return 0;
+}
+
+static int cfs_readdir(struct vnode *dir, uint64_t *cookie,
+		       struct vfs_dirent *de)
+{
+	(void)dir;
+	(void)cookie;
+	(void)de;
+	return 0;
+}
+
+static const struct vnode_ops cfs_ops = {
+	.lookup = cfs_lookup,
+	.create = cfs_create,
+	.mkdir = cfs_mkdir,
+	.unlink = cfs_remove,
+	.rmdir = cfs_remove,
+	.rename = cfs_rename,
+	.getattr = cfs_getattr,
+	.readdir = cfs_readdir,
+};
+
+static int cfs_setup(void **state)
+{
+	setup(state);
+	memset(cnodes, 0, sizeof(cnodes));
+	vfs_super_init(&cfs_sb, "cfs");
+	vnode_init(&cnodes[0].cn_vn, &cfs_ops, &cfs_sb, VFS_IFDIR);
+	cnodes[0].cn_parent = &cnodes[0];
+	cnodes[0].cn_live = true;
+	cfs_next = 1;
+	assert_int_equal(vfs_mkdir(NULL, "/c", 0755), 0);
+	assert_int_equal(vfs_mount("/c", &cnodes[0].cn_vn, "cfs", 0), 0);
+	cfs_lookups = 0;
+	return 0;
+}
+
+/* Also proves that the cache let go of every reference it took. */
+static int cfs_teardown(void **state)
+{
+	teardown(state);
+	for (unsigned int i = 0; i < cfs_next; i++)
+		assert_int_equal(cnodes[i].cn_vn.v_refs, 0);
+	return 0;
+}
+
+/* The node at path, by index (lookup without the cache's help counted
+ * separately by the callers). */
+static struct cnode *node_at(const char *path)
+{
+	struct vnode *vn;
+
+	if (vfs_lookup(NULL, path, 0, &vn))
+		return NULL;
+	vnode_put(vn);
+	return cn(vn);
+}
+
+static void test_ncache_hits(void **state)
+{
+	(void)state;
+	assert_int_equal(create("/c/f"), 0);
+	cfs_lookups = 0;
+	assert_int_equal(lookup("/c/f", 0), 0);
+	assert_int_equal(cfs_lookups, 1);
+	assert_int_equal(lookup("/c/f", 0), 0);
+	assert_int_equal(lookup("/c/./f", 0), 0);
+	assert_int_equal(cfs_lookups, 1);
+	/* The cache holds the child and its directory. */
+	assert_int_equal(cnodes[1].cn_vn.v_refs, 1);
+	assert_int_equal(cnodes[0].cn_vn.v_refs, 1 + 1);
+	/* Absent names are remembered too. */
+	assert_int_equal(lookup("/c/g", 0), -ENOENT);
+	assert_int_equal(lookup("/c/g", 0), -ENOENT);
+	assert_int_equal(cfs_lookups, 2);
+	/* ".." is asked every time. */
+	assert_int_equal(vfs_mkdir(NULL, "/c/d", 0755), 0);
+	cfs_lookups = 0;
+	assert_int_equal(lookup("/c/d/..", 0), 0);
+	assert_int_equal(cfs_lookups, 2); /* "d" once, then ".." */
+	assert_int_equal(lookup("/c/d/..", 0), 0);
+	assert_int_equal(cfs_lookups, 3);
+}
+
+static void test_ncache_invalidation(void **state)
+{
+	struct cnode *a, *d, *y;
+
+	(void)state;
+	/* create replaces a negative entry. */
+	assert_int_equal(lookup("/c/f", 0), -ENOENT);
+	assert_int_equal(create("/c/f"), 0);
+	assert_non_null(node_at("/c/f"));
+	/* unlink makes it absent and drops the cache's reference. */
+	assert_int_equal(vfs_unlink(NULL, "/c/f"), 0);
+	assert_int_equal(lookup("/c/f", 0), -ENOENT);
+	assert_int_equal(cnodes[1].cn_vn.v_refs, 0);
+	/* mkdir after a miss, then rmdir purges what was keyed by it. */
+	assert_int_equal(lookup("/c/d", 0), -ENOENT);
+	assert_int_equal(vfs_mkdir(NULL, "/c/d", 0755), 0);
+	d = node_at("/c/d");
+	assert_non_null(d);
+	assert_int_equal(lookup("/c/d/x", 0), -ENOENT);
+	assert_int_equal(d->cn_vn.v_refs, 2); /* (c, d) and (d, x) */
+	assert_int_equal(vfs_rmdir(NULL, "/c/d"), 0);
+	assert_int_equal(d->cn_vn.v_refs, 0);
+	assert_int_equal(lookup("/c/d", 0), -ENOENT);
+	assert_int_equal(lookup("/c/d/x", 0), -ENOENT);
+	/* rename between two directories, both names cached. */
+	assert_int_equal(vfs_mkdir(NULL, "/c/d1", 0755), 0);
+	assert_int_equal(vfs_mkdir(NULL, "/c/d2", 0755), 0);
+	assert_int_equal(create("/c/d1/a"), 0);
+	a = node_at("/c/d1/a");
+	assert_int_equal(lookup("/c/d2/b", 0), -ENOENT);
+	assert_int_equal(vfs_rename(NULL, "/c/d1/a", NULL, "/c/d2/b"), 0);
+	assert_int_equal(lookup("/c/d1/a", 0), -ENOENT);
+	assert_ptr_equal(node_at("/c/d2/b"), a);
+	/* rename over a file: the old target's entry goes. */
+	assert_int_equal(create("/c/d1/a"), 0);
+	assert_int_equal(vfs_rename(NULL, "/c/d2/b", NULL, "/c/d1/a"), 0);
+	assert_ptr_equal(node_at("/c/d1/a"), a);
+	assert_int_equal(lookup("/c/d2/b", 0), -ENOENT);
+	/* rename over a directory purges the replaced one's entries. */
+	assert_int_equal(vfs_mkdir(NULL, "/c/x", 0755), 0);
+	assert_int_equal(vfs_mkdir(NULL, "/c/y", 0755), 0);
+	y = node_at("/c/y");
+	assert_int_equal(lookup("/c/y/z", 0), -ENOENT);
+	assert_int_equal(vfs_rename(NULL, "/c/x", NULL, "/c/y"), 0);
+	assert_int_equal(y->cn_vn.v_refs, 0);
+	assert_int_equal(lookup("/c/x", 0), -ENOENT);
+	assert_int_equal(lookup("/c/y", VFS_DIRECTORY), 0);
+}
+
+/* symlink, link and mkdir on tmpfs after a cached miss. */
+static void test_ncache_names_appear(void **state)
+{
+	(void)state;
+	assert_int_equal(create("/f"), 0);
+	assert_int_equal(lookup("/s", 0), -ENOENT);
+	assert_int_equal(lookup("/h", 0), -ENOENT);
+	assert_int_equal(lookup("/d", 0), -ENOENT);
+	assert_int_equal(vfs_symlink("f", NULL, "/s"), 0);
+	assert_int_equal(vfs_link(NULL, "/f", NULL, "/h", 0), 0);
+	assert_int_equal(vfs_mkdir(NULL, "/d", 0755), 0);
+	assert_int_equal(lookup("/s", 0), 0);
+	assert_int_equal(lookup("/h", 0), 0);
+	assert_int_equal(lookup("/d", VFS_DIRECTORY), 0);
+	assert_int_equal(vfs_unlink(NULL, "/h"), 0);
+	assert_int_equal(lookup("/h", 0), -ENOENT);
+	assert_int_equal(lookup("/f", 0), 0);
+}
+
+static void test_ncache_bound(void **state)
+{
+	char path[32];
+	unsigned int refd = 0;
+
+	(void)state;
+	for (int i = 0; i < 600; i++) {
+		snprintf(path, sizeof(path), "/c/f%d", i);
+		assert_int_equal(create(path), 0);
+	}
+	cfs_lookups = 0;
+	for (int i = 0; i < 600; i++) {
+		snprintf(path, sizeof(path), "/c/f%d", i);
+		assert_int_equal(lookup(path, 0), 0);
+	}
+	assert_int_equal(cfs_lookups, 600);
+	/* 512 entries: "c" in the root, used by every walk, and the 511
+	 * newest files. */
+	for (unsigned int i = 1; i < cfs_next; i++) {
+		assert_int_equal(cnodes[i].cn_vn.v_refs, i > 600 - 511);
+		refd += cnodes[i].cn_vn.v_refs;
+	}
+	assert_int_equal(refd, 511);
+	assert_int_equal(cnodes[0].cn_vn.v_refs, 1 + 511);
+	cfs_lookups = 0;
+	assert_int_equal(lookup("/c/f599", 0), 0);
+	assert_int_equal(cfs_lookups, 0);
+	assert_int_equal(lookup("/c/f0", 0), 0);
+	assert_int_equal(cfs_lookups, 1);
+}
+
+/* The cache's references may not make a mount look busy. */
+static int cfs_check(struct vnode *root)
+{
+	assert_ptr_equal(root, &cnodes[0].cn_vn);
+	if (root->v_refs != 2) /* the mount's and vfs_umount()'s */
+		return -EBUSY;
+	for (unsigned int i = 1; i < cfs_next; i++)
+		if (cnodes[i].cn_vn.v_refs)
+			return -EBUSY;
+	return 0;
+}
+
+static void test_ncache_umount(void **state)
+{
+	struct vnode *root;
+
+	(void)state;
+	assert_int_equal(vfs_mkdir(NULL, "/c/d", 0755), 0);
+	assert_int_equal(create("/c/d/f"), 0);
+	assert_int_equal(lookup("/c/d/f", 0), 0);
+	assert_int_equal(lookup("/c/d/g", 0), -ENOENT);
+	assert_int_equal(lookup("/c/h", 0), -ENOENT);
+	assert_int_equal(vfs_umount("/c", cfs_check, &root), 0);
+	assert_ptr_equal(root, &cnodes[0].cn_vn);
+	vnode_put(root);
+	for (unsigned int i = 0; i < cfs_next; i++)
+		assert_int_equal(cnodes[i].cn_vn.v_refs, 0);
+	/* The covered tmpfs directory is back, empty. */
+	assert_int_equal(lookup("/c/d", 0), -ENOENT);
+	assert_int_equal(lookup("/c", VFS_DIRECTORY), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +799,16 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_chmod_access, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_ncache_hits, cfs_setup,
+						cfs_teardown),
+		cmocka_unit_test_setup_teardown(test_ncache_invalidation,
+						cfs_setup, cfs_teardown),
+		cmocka_unit_test_setup_teardown(test_ncache_names_appear, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ncache_bound, cfs_setup,
+						cfs_teardown),
+		cmocka_unit_test_setup_teardown(test_ncache_umount, cfs_setup,
+						cfs_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,8 +35,12 @@
  * Paths: "." and "..", repeated and trailing slashes (a trailing slash
  * requires a directory), symlinks followed at most VFS_SYMLOOP_MAX times
  * in one lookup (ELOOP), components of at most VFS_NAME_MAX bytes and
- * paths of less than VFS_PATH_MAX bytes (ENAMETOOLONG). There is no name
- * cache yet: each lookup asks the filesystem (tmpfs is in memory anyway).
+ * paths of less than VFS_PATH_MAX bytes (ENAMETOOLONG). A name cache of
+ * at most 512 (directory, name) entries, LRU, answers repeated lookups,
+ * "absent" included, without the lookup op; entries hold references to
+ * the directory and the child, and the VFS drops them on every name
+ * change it makes, on rmdir, at umount and with the root. A filesystem
+ * must therefore change names only through its ops called by vfs.c.
  *
  * Permissions: an appliance is one user, root. Mode bits are stored
  * (create, mkdir, chmod) and not checked, except where Linux refuses
