@@ -206,11 +206,14 @@ def module_text(path):
     return data
 
 
-def module_order(kdir, cfg):
-    """Module names and contents to insmod, dependencies first."""
+def module_order(kdir, cfg, opts=None):
+    """Module names and contents to insmod, dependencies first: those of
+    opts ({CONFIG option: module}, VIRTIO_OPTS by default) that cfg
+    builds as modules, and what they depend on."""
+    opts = VIRTIO_OPTS if opts is None else opts
     files = {re.sub(r"\.ko(\.xz|\.zst)?$", "", os.path.basename(p)): p
              for p in glob.glob(os.path.join(kdir, "*.ko*"))}
-    roots = [mod for opt, mod in VIRTIO_OPTS.items() if cfg.get(opt) == "m"]
+    roots = [mod for opt, mod in opts.items() if cfg.get(opt) == "m"]
     order, texts = [], {}
 
     def visit(name, chain):
@@ -246,15 +249,22 @@ def cpio_newc(entries):
     return bytes(out)
 
 
-def build_linux(work, cache):
-    """Returns (vmlinuz, initramfs, kernel package file name)."""
+def linux_guest(work, cache, me, ko_pattern, opts, init, files, dirs=(),
+                check=None):
+    """A minimal Linux guest: Debian's kernel and busybox-static, the
+    kernel modules of opts (see module_order) found by ko_pattern (a regex
+    of their paths under /kernel/, without .ko), files [(name, mode,
+    data)] and /init (init with @MODULES@ replaced by the modules in load
+    order) in a gzipped initramfs; extra empty directories dirs. check(cfg,
+    kernel package), when given, refuses a kernel by dying. Returns
+    (vmlinuz, initramfs, kernel package file name, config, modules)."""
     kdeb = fetch(cache, kernel_package(), "linux-image-[0-9]*-amd64_*.deb")
     bdeb = fetch(cache, "busybox-static", "busybox-static_*.deb")
     kdir = os.path.join(work, "linux", os.path.basename(kdeb)[:-4])
     if not os.path.exists(os.path.join(kdir, ".done")):
-        print(f"{ME}: extracting {os.path.basename(kdeb)}", file=sys.stderr)
-        extract(kdeb, kdir, r"/boot/(vmlinuz|config)-|/kernel/drivers/"
-                r"(virtio/[^/]*|block/virtio_blk)\.ko(\.xz|\.zst)?$")
+        print(f"{me}: extracting {os.path.basename(kdeb)}", file=sys.stderr)
+        extract(kdeb, kdir, r"/boot/(vmlinuz|config)-|/kernel/(" +
+                ko_pattern + r")\.ko(\.xz|\.zst)?$")
         open(os.path.join(kdir, ".done"), "w").close()
     bdir = os.path.join(work, "busybox")
     extract(bdeb, bdir, r"^\.?/?(usr/)?bin/busybox$")
@@ -263,12 +273,40 @@ def build_linux(work, cache):
     if len(vmlinuz) != 1 or len(config) != 1:
         die(f"{kdeb} has no single /boot/vmlinuz-* and config-*")
     cfg = kernel_config(config[0])
-    missing = [o for o in NEED_BUILTIN if cfg.get(o) != "y"] + \
-        [o for o in ("VIRTIO_PCI", "VIRTIO_BLK")
-         if cfg.get(o) not in ("y", "m")]
+    missing = [o for o in NEED_BUILTIN if cfg.get(o) != "y"]
     if missing:
         die(f"{kdeb}'s kernel lacks CONFIG_{', CONFIG_'.join(missing)}")
-    modules = module_order(kdir, cfg)
+    if check is not None:
+        check(cfg, kdeb)
+    modules = module_order(kdir, cfg, opts)
+    init = init.replace("@MODULES@", " ".join(n for n, _ in modules))
+    entries = [(d, 0o40755, b"", 0, 0) for d in
+               ("bin", "sbin", "usr", "usr/bin", "usr/sbin", "dev", "proc",
+                "sys", "lib", "lib/modules", *dirs)]
+    entries += [("dev/console", 0o20600, b"", 5, 1),
+                ("bin/busybox", 0o100755,
+                 open(os.path.join(bdir, "busybox"), "rb").read(), 0, 0),
+                ("init", 0o100755, init.encode(), 0, 0)]
+    entries += [(name, mode, data, 0, 0) for name, mode, data in files]
+    entries += [(f"lib/modules/{n}.ko", 0o100644, t, 0, 0)
+                for n, t in modules]
+    initrd = os.path.join(work, "initramfs.cgz")
+    with open(initrd, "wb") as f:
+        f.write(gzip.compress(cpio_newc(entries), mtime=0))
+    builtin = [m for o, m in opts.items() if cfg.get(o) == "y"]
+    print(f"{me}: linux guest: {os.path.basename(kdeb)}; modules "
+          f"{' '.join(n for n, _ in modules) or 'none'}; built in: "
+          f"{' '.join(builtin) or 'none'}", file=sys.stderr)
+    return vmlinuz[0], initrd, os.path.basename(kdeb), cfg, modules
+
+
+def build_linux(work, cache):
+    """Returns (vmlinuz, initramfs, kernel package file name)."""
+    def check(cfg, kdeb):
+        missing = [o for o in ("VIRTIO_PCI", "VIRTIO_BLK")
+                   if cfg.get(o) not in ("y", "m")]
+        if missing:
+            die(f"{kdeb}'s kernel lacks CONFIG_{', CONFIG_'.join(missing)}")
 
     prog = os.path.join(work, "linux_blkbench")
     cc = os.environ.get("HOSTCC", "gcc")
@@ -278,25 +316,11 @@ def build_linux(work, cache):
         die("could not build bench/blk/linux_blkbench.c with "
             f"{cc} -static; install the static C library: "
             "sudo apt-get install libc6-dev")
-    init = INIT.replace("@MODULES@", " ".join(n for n, _ in modules))
-    entries = [(d, 0o40755, b"", 0, 0) for d in
-               ("bin", "sbin", "usr", "usr/bin", "usr/sbin", "dev", "proc",
-                "sys", "lib", "lib/modules")]
-    entries += [("dev/console", 0o20600, b"", 5, 1),
-                ("bin/busybox", 0o100755,
-                 open(os.path.join(bdir, "busybox"), "rb").read(), 0, 0),
-                ("blkbench", 0o100755, open(prog, "rb").read(), 0, 0),
-                ("init", 0o100755, init.encode(), 0, 0)]
-    entries += [(f"lib/modules/{n}.ko", 0o100644, t, 0, 0)
-                for n, t in modules]
-    initrd = os.path.join(work, "initramfs.cgz")
-    with open(initrd, "wb") as f:
-        f.write(gzip.compress(cpio_newc(entries), mtime=0))
-    builtin = [m for o, m in VIRTIO_OPTS.items() if cfg.get(o) == "y"]
-    print(f"{ME}: linux guest: {os.path.basename(kdeb)}; modules "
-          f"{' '.join(n for n, _ in modules) or 'none'}; built in: "
-          f"{' '.join(builtin) or 'none'}", file=sys.stderr)
-    return vmlinuz[0], initrd, os.path.basename(kdeb)
+    vmlinuz, initrd, kpkg, _, _ = linux_guest(
+        work, cache, ME, r"drivers/(virtio/[^/]*|block/virtio_blk)",
+        VIRTIO_OPTS, INIT,
+        [("blkbench", 0o100755, open(prog, "rb").read())], check=check)
+    return vmlinuz, initrd, kpkg
 
 
 # --- running and reporting ---------------------------------------------

@@ -27,7 +27,6 @@
 # Usage: bench/files.py [--files N] [--file-kib N] [--mib N] [--disk-mib N]
 #                       [--runs N] [--only linux|mosaic]
 import argparse
-import gzip
 import os
 import re
 import shlex
@@ -99,35 +98,16 @@ def die(msg):
 
 def build_linux(work, cache):
     """(vmlinuz, initramfs, kernel package) with virtio-blk, ext4 and the
-    program; the kernel and busybox come as bench/blk.py fetches them."""
-    kdeb = blk.fetch(cache, blk.kernel_package(),
-                     "linux-image-[0-9]*-amd64_*.deb")
-    bdeb = blk.fetch(cache, "busybox-static", "busybox-static_*.deb")
-    kdir = os.path.join(work, "linux", os.path.basename(kdeb)[:-4])
-    if not os.path.exists(os.path.join(kdir, ".done")):
-        print(f"{ME}: extracting {os.path.basename(kdeb)}", file=sys.stderr)
-        blk.extract(kdeb, kdir, r"/boot/(vmlinuz|config)-|/kernel/("
-                    r"drivers/virtio/[^/]*|drivers/block/virtio_blk|"
-                    r"fs/ext4/ext4|fs/jbd2/jbd2|fs/mbcache|lib/crc16|"
-                    r"crypto/crc32c_generic)\.ko(\.xz|\.zst)?$")
-        open(os.path.join(kdir, ".done"), "w").close()
-    bdir = os.path.join(work, "busybox")
-    blk.extract(bdeb, bdir, r"^\.?/?(usr/)?bin/busybox$")
-    vmlinuz = [f for f in os.listdir(kdir) if f.startswith("vmlinuz-")]
-    config = [f for f in os.listdir(kdir) if f.startswith("config-")]
-    if len(vmlinuz) != 1 or len(config) != 1:
-        die(f"{kdeb} has no single /boot/vmlinuz-* and config-*")
-    cfg = blk.kernel_config(os.path.join(kdir, config[0]))
-    if cfg.get("EXT2_FS") not in ("y", "m") and not (
-            cfg.get("EXT4_FS") in ("y", "m") and
-            cfg.get("EXT4_USE_FOR_EXT2") == "y"):
-        die(f"{kdeb}'s kernel mounts no ext2 (CONFIG_EXT2_FS or "
-            "CONFIG_EXT4_USE_FOR_EXT2)")
-    if cfg.get("EXT2_FS") == "m":
-        die("a kernel with ext2 as a module is not handled: add it to "
-            "MODULES and the extract pattern")
-    blk.VIRTIO_OPTS = MODULES  # module_order() reads it
-    modules = blk.module_order(kdir, cfg)
+    program, built as bench/blk.py builds its guest."""
+    def check(cfg, kdeb):
+        if cfg.get("EXT2_FS") not in ("y", "m") and not (
+                cfg.get("EXT4_FS") in ("y", "m") and
+                cfg.get("EXT4_USE_FOR_EXT2") == "y"):
+            die(f"{kdeb}'s kernel mounts no ext2 (CONFIG_EXT2_FS or "
+                "CONFIG_EXT4_USE_FOR_EXT2)")
+        if cfg.get("EXT2_FS") == "m":
+            die("a kernel with ext2 as a module is not handled: add it to "
+                "MODULES and the extract pattern")
 
     prog = os.path.join(work, "filebench")
     cc = os.environ.get("HOSTCC", "gcc")
@@ -137,23 +117,13 @@ def build_linux(work, cache):
         die(f"could not build {SRC}/filebench.c for Linux with {cc} "
             "-static; install the static C library: "
             "sudo apt-get install libc6-dev")
-    init = INIT.replace("@MODULES@", " ".join(n for n, _ in modules))
-    entries = [(d, 0o40755, b"", 0, 0) for d in
-               ("bin", "sbin", "usr", "usr/bin", "usr/sbin", "dev", "proc",
-                "sys", "lib", "lib/modules", "data")]
-    entries += [("dev/console", 0o20600, b"", 5, 1),
-                ("bin/busybox", 0o100755,
-                 open(os.path.join(bdir, "busybox"), "rb").read(), 0, 0),
-                ("filebench", 0o100755, open(prog, "rb").read(), 0, 0),
-                ("init", 0o100755, init.encode(), 0, 0)]
-    entries += [(f"lib/modules/{n}.ko", 0o100644, t, 0, 0)
-                for n, t in modules]
-    initrd = os.path.join(work, "initramfs.cgz")
-    with open(initrd, "wb") as f:
-        f.write(gzip.compress(blk.cpio_newc(entries), mtime=0))
-    print(f"{ME}: linux guest: {os.path.basename(kdeb)}; modules "
-          f"{' '.join(n for n, _ in modules) or 'none'}", file=sys.stderr)
-    return os.path.join(kdir, vmlinuz[0]), initrd, os.path.basename(kdeb)
+    vmlinuz, initrd, kpkg, _, _ = blk.linux_guest(
+        work, cache, ME, r"drivers/virtio/[^/]*|drivers/block/virtio_blk|"
+        r"fs/ext4/ext4|fs/jbd2/jbd2|fs/mbcache|lib/crc16|"
+        r"crypto/crc32c_generic", MODULES, INIT,
+        [("filebench", 0o100755, open(prog, "rb").read())], dirs=("data",),
+        check=check)
+    return vmlinuz, initrd, kpkg
 
 
 def fresh_disk(path, mib):

@@ -92,27 +92,7 @@ def free_port():
 
 def build_linux(work, cache):
     """(vmlinuz, initramfs, kernel package) with virtio-net and the
-    responder; the kernel and busybox come as bench/blk.py fetches them."""
-    kdeb = blk.fetch(cache, blk.kernel_package(),
-                     "linux-image-[0-9]*-amd64_*.deb")
-    bdeb = blk.fetch(cache, "busybox-static", "busybox-static_*.deb")
-    kdir = os.path.join(work, "linux", os.path.basename(kdeb)[:-4])
-    if not os.path.exists(os.path.join(kdir, ".done")):
-        print(f"{ME}: extracting {os.path.basename(kdeb)}", file=sys.stderr)
-        blk.extract(kdeb, kdir, r"/boot/(vmlinuz|config)-|/kernel/("
-                    r"drivers/virtio/[^/]*|drivers/net/(virtio_net|"
-                    r"net_failover)|net/core/failover)\.ko(\.xz|\.zst)?$")
-        open(os.path.join(kdir, ".done"), "w").close()
-    bdir = os.path.join(work, "busybox")
-    blk.extract(bdeb, bdir, r"^\.?/?(usr/)?bin/busybox$")
-    vmlinuz = [f for f in os.listdir(kdir) if f.startswith("vmlinuz-")]
-    config = [f for f in os.listdir(kdir) if f.startswith("config-")]
-    if len(vmlinuz) != 1 or len(config) != 1:
-        die(f"{kdeb} has no single /boot/vmlinuz-* and config-*")
-    cfg = blk.kernel_config(os.path.join(kdir, config[0]))
-    blk.VIRTIO_OPTS = NET_MODULES  # module_order() reads it
-    modules = blk.module_order(kdir, cfg)
-
+    responder, built as bench/blk.py builds its guest."""
     prog = os.path.join(work, "nettest")
     cc = os.environ.get("HOSTCC", "gcc")
     if subprocess.run([cc, "-O2", "-static", "-Wall", "-Wextra", "-Werror",
@@ -121,22 +101,11 @@ def build_linux(work, cache):
                        "-o", prog, os.path.join(SRC, "main.c"),
                        "-lpthread"]).returncode != 0:
         die(f"could not build {SRC}/main.c for Linux with {cc} -static")
-    init = INIT.replace("@MODULES@", " ".join(n for n, _ in modules))
-    entries = [(d, 0o40755, b"", 0, 0) for d in
-               ("bin", "sbin", "usr", "usr/bin", "usr/sbin", "dev", "proc",
-                "sys", "lib", "lib/modules")]
-    entries += [("dev/console", 0o20600, b"", 5, 1),
-                ("bin/busybox", 0o100755,
-                 open(os.path.join(bdir, "busybox"), "rb").read(), 0, 0),
-                ("nettest", 0o100755, open(prog, "rb").read(), 0, 0),
-                ("init", 0o100755, init.encode(), 0, 0)]
-    entries += [(f"lib/modules/{n}.ko", 0o100644, t, 0, 0)
-                for n, t in modules]
-    initrd = os.path.join(work, "initramfs.cgz")
-    import gzip
-    with open(initrd, "wb") as f:
-        f.write(gzip.compress(blk.cpio_newc(entries), mtime=0))
-    return os.path.join(kdir, vmlinuz[0]), initrd, os.path.basename(kdeb)
+    vmlinuz, initrd, kpkg, _, _ = blk.linux_guest(
+        work, cache, ME, r"drivers/virtio/[^/]*|drivers/net/(virtio_net|"
+        r"net_failover)|net/core/failover", NET_MODULES, INIT,
+        [("nettest", 0o100755, open(prog, "rb").read())])
+    return vmlinuz, initrd, kpkg
 
 
 class Guest:
