@@ -185,6 +185,25 @@ APP_INITRD := $(call initrd_obj,$(BUILD)/$(APP_NAME).cpio,\
 $(eval $(call image_rules,$(APP_IMAGE),$(call obj,$(APP_SRCS)) \
 	$(APP_INITRD),$(APP_NAME)))
 
+# Every appliance under apps/ is also linked as $(BUILD)/tests/app-<name>.elf
+# for its end-to-end tests, tests/apps/<name>/test.cfg (`image =
+# app-<name>.elf`), which talk to it with real clients.
+APPS := $(patsubst apps/%/app.mk,%,$(wildcard apps/*/app.mk))
+app_srcs = $(if $(APP_SRCS),$(addprefix apps/$(1)/,$(APP_SRCS)),\
+	$(wildcard apps/$(1)/*.c apps/$(1)/*.S))
+define app_rules
+APP_SRCS :=
+include apps/$(1)/app.mk
+$$(eval $$(call image_rules,$(BUILD)/tests/app-$(1).elf,\
+	$$(call obj,$$(call app_srcs,$(1))) \
+	$$(call initrd_obj,$(BUILD)/tests/app-$(1).cpio,\
+	$(BUILD)/initrd/tests/app-$(1).o,apps/$(1)/rootfs),app-$(1)))
+endef
+$(foreach a,$(APPS),$(eval $(call app_rules,$(a))))
+APP_IMAGES := $(foreach a,$(APPS),$(BUILD)/tests/app-$(a).elf)
+APP_TESTS := $(patsubst tests/apps/%/test.cfg,%,\
+	$(wildcard tests/apps/*/test.cfg))
+
 # Integration tests: tests/integration/<name>/ is a small app plus test.cfg.
 ITESTS := $(patsubst tests/integration/%/test.cfg,%,\
 	$(wildcard tests/integration/*/test.cfg))
@@ -201,7 +220,7 @@ $(foreach t,$(ITESTS),$(eval $(call image_rules,$(BUILD)/tests/$(t).elf,\
 
 include tests/unit/unit.mk
 
-.PHONY: FORCE all image run test test-unit test-integration test-porting iso check clean deps \
+.PHONY: FORCE all image run test test-unit test-integration test-apps test-porting iso check clean deps \
 	check-includes check-headers bench
 all: $(APP_IMAGE)
 image: $(APP_IMAGE) $(APP_IMAGE:.elf=.stripped.elf)
@@ -222,6 +241,9 @@ $(BUILD)/$(APP_NAME).iso: $(APP_IMAGE) tools/mkiso
 
 test-integration: $(ITEST_IMAGES) $(ITEST_IMAGES:.elf=.stripped.elf)
 	$(Q)tools/testrun --build $(BUILD) $(addprefix tests/integration/,$(ITESTS))
+
+test-apps: $(APP_IMAGES) $(APP_IMAGES:.elf=.stripped.elf)
+	$(Q)tools/testrun --build $(BUILD) $(addprefix tests/apps/,$(APP_TESTS))
 
 # Porting: small C programs with their own plain Makefiles, built by
 # tools/mosaic-cc from a copy under $(BUILD)/porting (the tree stays clean)
@@ -263,7 +285,8 @@ check-headers: $(HEADER_STAMPS)
 # make test: everything, one summary line at the end.
 test: deps
 	$(Q)$(MAKE) --no-print-directory check-includes check-headers \
-		$(ITEST_IMAGES) $(ITEST_IMAGES:.elf=.stripped.elf) $(APP_IMAGE)
+		$(ITEST_IMAGES) $(ITEST_IMAGES:.elf=.stripped.elf) $(APP_IMAGE) \
+		$(APP_IMAGES)
 	$(Q)$(PYTHON) tools/libc-inventory --check
 	$(Q)tests/run-all $(BUILD) $(MAKE)
 
