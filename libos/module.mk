@@ -52,7 +52,7 @@ SRCS-libos += libos/net/stack.c libos/net/ether.c libos/net/arp.c \
 	libos/net/tcp_syn.c libos/net/tcp_timer.c libos/net/dhcp.c \
 	libos/net/dns.c libos/net/resolv.c libos/net/netd.c \
 	libos/net/socket.c libos/net/sock_io.c libos/net/sockopt.c \
-	libos/libc/socket.c
+	libos/net/netstats.c libos/libc/socket.c
 SRCS-libos += libos/fs/ext2/ext2.c libos/fs/ext2/ext2_alloc.c \
 	libos/fs/ext2/ext2_file.c libos/fs/ext2/ext2_dir.c libos/fs/ext2_vfs.c
 SRCS-libos += libos/libc/mount.c

@@ -159,6 +159,23 @@ ssize_t file_pread(struct file *f, void *buf, size_t len, int64_t off)
 	return f->f_ops->fo_read(f, buf, len, &off);
 }
 
+ssize_t file_getbuf(struct file *f, int64_t off, size_t len,
+		    struct netbuf **out)
+{
+	ssize_t n;
+
+	if (!can_read(f))
+		return -EBADF;
+	if (!f->f_vn || !VFS_IS_REG(f->f_vn->v_type))
+		return -EOPNOTSUPP;
+	if (off < 0)
+		return -EINVAL;
+	vfs_lock();
+	n = vop_getbuf(f->f_vn, off, len, out);
+	vfs_unlock();
+	return n;
+}
+
 ssize_t file_pwrite(struct file *f, const void *buf, size_t len, int64_t off)
 {
 	if (!can_write(f))

@@ -12,6 +12,7 @@
 #include <kernel/errno.h>
 #include <kernel/heap.h>
 #include <kernel/log.h>
+#include <kernel/netbuf.h>
 #include <kernel/string.h>
 
 struct irnode {
@@ -131,6 +132,27 @@ static ssize_t ir_read(struct vnode *vn, void *buf, size_t len, int64_t off)
 	return (ssize_t)len;
 }
 
+/* The archive is part of the image and never changes or goes away, so
+ * its bytes are lent as they are, with nothing to release. */
+static ssize_t ir_getbuf(struct vnode *vn, int64_t off, size_t len,
+			 struct netbuf **out)
+{
+	const struct initrd_node *n = to_ir(vn)->in_node;
+	const char *data = initrd_node_data(n);
+	uint64_t size = initrd_node_size(n);
+
+	if (!data)
+		return -EISDIR;
+	if ((uint64_t)off >= size)
+		return 0;
+	if (len > size - (uint64_t)off)
+		len = (size_t)(size - (uint64_t)off);
+	if (len > UINT32_MAX)
+		len = UINT32_MAX;
+	*out = netbuf_ext(data + off, len, NULL, NULL);
+	return *out ? (ssize_t)len : -ENOMEM;
+}
+
 static int ir_getattr(struct vnode *vn, struct vattr *va)
 {
 	const struct initrd_node *n = to_ir(vn)->in_node;
@@ -184,6 +206,7 @@ static const struct vnode_ops initrd_vops = {
 	.lookup = ir_lookup,
 	.readlink = ir_readlink,
 	.read = ir_read,
+	.getbuf = ir_getbuf,
 	.getattr = ir_getattr,
 	.readdir = ir_readdir,
 };

@@ -186,6 +186,15 @@ int vop_chmod(struct vnode *vn, uint32_t mode)
 	return vn->v_ops->chmod(vn, mode);
 }
 
+ssize_t vop_getbuf(struct vnode *vn, int64_t off, size_t len,
+		   struct netbuf **out)
+{
+	assert(VFS_IS_REG(vn->v_type) && off >= 0);
+	if (!vn->v_ops->getbuf)
+		return -EOPNOTSUPP;
+	return vn->v_ops->getbuf(vn, off, len, out);
+}
+
 int vop_readdir(struct vnode *dir, uint64_t *cookie, struct vfs_dirent *de)
 {
 	assert(dir->v_ops->readdir && VFS_IS_DIR(dir->v_type));

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -986,7 +985,8 @@ int closedir(DIR *d)
 	return rc;
 }
 
-/* --- sendfile, by copy for now --- */
+/* --- sendfile's copy: files that cannot lend their bytes, or not to a
+ * TCP socket (sendfile() itself is in socket.c) --- */
 
 /* Moves in's offset back over bytes read but not sent, keeping errno. */
 static void unread(int in, ssize_t n)
@@ -1000,7 +1000,7 @@ static void unread(int in, ssize_t n)
 /* As Linux: the bytes sent, or -1 with errno when none were (a failed
  * write as much as a failed read); in's offset (or *off) moves by what
  * was sent. */
-ssize_t sendfile(int out, int in, off_t *off, size_t count)
+ssize_t libc_sendfile_copy(int out, int in, off_t *off, size_t count)
 {
 	char *buf = malloc(16384);
 	ssize_t total = 0, n = 0, w = 0;

@@ -32,5 +32,8 @@ void libc_mounts_fini(void);
 ssize_t libc_fd_read(int fd, void *buf, size_t len);
 ssize_t libc_fd_write(int fd, const void *buf, size_t len);
 off_t libc_fd_seek(int fd, off_t off, int whence);
+/* sendfile() by copying through a buffer (file.c), for what cannot be
+ * lent to a TCP socket (socket.c's sendfile()). */
+ssize_t libc_sendfile_copy(int out, int in, off_t *off, size_t count);
 
 #endif /* LIBOS_LIBC_IMPL_H */

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * <sys/socket.h>: the socket calls over libos/net (<net/socket.h>),
- * where their negative errno values become errno and -1. socketpair()
- * stays in net_stub.c (ENOSYS: no AF_UNIX).
+ * where their negative errno values become errno and -1, and sendfile(),
+ * which lends file bytes to TCP. socketpair() stays in net_stub.c
+ * (ENOSYS: no AF_UNIX).
  */
 #include <errno.h>
+#include <limits.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <fs/fd.h>
 #include <net/socket.h>
+
+#include "libc_impl.h"
 
 static int ret(int rc)
 {
@@ -110,4 +117,39 @@ int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	return ret(sock_getpeername(fd, addr, len));
+}
+
+/* File to TCP socket: the file's bytes are lent to the stack
+ * (sock_sendfile()) when its filesystem can; anything else, and the
+ * errors, are the copy's (libc_sendfile_copy(), file.c). */
+ssize_t sendfile(int out, int in, off_t *off, size_t count)
+{
+	struct file *f;
+	int64_t pos;
+	ssize_t n;
+
+	if ((off && *off < 0) || fd_get(in, &f) != 0)
+		return libc_sendfile_copy(out, in, off, count);
+	if (off) {
+		pos = *off;
+	} else {
+		pos = libc_fd_seek(in, 0, SEEK_CUR);
+		if (pos < 0) {
+			file_put(f);
+			return libc_sendfile_copy(out, in, off, count);
+		}
+	}
+	if (count > SSIZE_MAX)
+		count = SSIZE_MAX;
+	n = sock_sendfile(out, f, &pos, count);
+	file_put(f);
+	if (n == -EOPNOTSUPP)
+		return libc_sendfile_copy(out, in, off, count);
+	if (n > 0) {
+		if (off)
+			*off = pos;
+		else
+			(void)libc_fd_seek(in, pos, SEEK_SET);
+	}
+	return sret(n);
 }

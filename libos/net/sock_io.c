@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fs/fd.h>
 #include <kernel/errno.h>
+#include <kernel/netbuf.h>
 #include <net/ip.h>
 #include <net/netd.h>
 #include <net/tcp.h>
@@ -65,6 +67,102 @@ static ssize_t tcp_send_iov(struct socket *so, const struct iovec *iov,
 	}
 	net_kick();
 	net_unlock();
+	return total ? (ssize_t)total : err;
+}
+
+/* Lent file bytes asked for at once: the netbuf is cut to the send
+ * buffer's room as that frees, so this only bounds one lookup. */
+#define SENDFILE_CHUNK (256u * 1024)
+
+/* Queues bytes [done, len) of nb (referenced by the caller) as slices
+ * that fit the send buffer, waiting for room as send() does. Caller
+ * holds the stack mutex. Returns the bytes queued, or an error when
+ * none were. */
+static ssize_t tcp_send_lent(struct socket *so, struct netbuf *nb, size_t len,
+			     bool nonblock, uint64_t deadline)
+{
+	struct tcp_pcb *pcb = so->so_pcb.tcp;
+	size_t done = 0;
+	ssize_t err = 0;
+
+	while (done < len) {
+		uint32_t seen = so->so_gen;
+		size_t room = tcp_send_room(pcb), n = len - done;
+		struct netbuf *s;
+
+		if (room == 0) {
+			/* tcp_send() gives the connection's error or
+			 * -EAGAIN: the same answer send() would. */
+			err = tcp_send(pcb, NULL, 0, 0);
+			if (err == 0)
+				err = -EAGAIN;
+			if (err != -EAGAIN || nonblock)
+				break;
+			err = sock_wait(so, seen, deadline);
+			if (err)
+				break;
+			continue;
+		}
+		if (n > room)
+			n = room;
+		s = netbuf_slice(nb, done, n);
+		if (!s) {
+			err = -ENOMEM;
+			break;
+		}
+		err = tcp_send_netbuf(pcb, s);
+		if (err < 0)
+			break;
+		done += (size_t)err;
+		err = 0;
+	}
+	return done ? (ssize_t)done : err;
+}
+
+ssize_t sock_sendfile(int fd, struct file *in, int64_t *off, size_t count)
+{
+	struct socket *so;
+	struct file *f;
+	size_t total = 0;
+	ssize_t err = sock_lookup(fd, &f, &so);
+
+	if (err)
+		return err == -ENOTSOCK ? -EOPNOTSUPP : err;
+	if (!sock_is_tcp(so)) {
+		file_put(f);
+		return -EOPNOTSUPP;
+	}
+	bool nonblock = nonblocking(f, 0);
+	uint64_t deadline = sock_deadline(so->so_sndtimeo_ns);
+	while (total < count) {
+		struct netbuf *nb;
+		size_t want = count - total;
+		ssize_t n, sent;
+
+		if (want > SENDFILE_CHUNK)
+			want = SENDFILE_CHUNK;
+		/* Lent before taking the stack mutex: the VFS lock is never
+		 * taken under it. */
+		n = file_getbuf(in, *off, want, &nb);
+		if (n <= 0) {
+			err = n;
+			break;
+		}
+		net_lock();
+		sent = tcp_send_lent(so, nb, (size_t)n, nonblock, deadline);
+		net_kick();
+		net_unlock();
+		netbuf_put(nb);
+		if (sent <= 0) {
+			err = sent;
+			break;
+		}
+		total += (size_t)sent;
+		*off += sent;
+		if (sent < n)
+			break;
+	}
+	file_put(f);
 	return total ? (ssize_t)total : err;
 }
 

@@ -741,6 +741,11 @@ ssize_t tcp_send(struct tcp_pcb *pcb, const void *buf, size_t len, int flags)
 	return (ssize_t)n;
 }
 
+size_t tcp_send_room(const struct tcp_pcb *pcb)
+{
+	return snd_room(pcb);
+}
+
 ssize_t tcp_send_netbuf(struct tcp_pcb *pcb, struct netbuf *nb)
 {
 	int err = send_check(pcb);
@@ -770,6 +775,7 @@ ssize_t tcp_send_netbuf(struct tcp_pcb *pcb, struct netbuf *nb)
 	nb->nb_priv[0] = 0;
 	sb_link(pcb, nb);
 	pcb->t_sb_len += (uint32_t)len;
+	pcb->t_ns->ns_ctr[NC_tcp_lent_bytes] += len;
 	tcp_output(pcb);
 	return (ssize_t)len;
 }

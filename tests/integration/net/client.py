@@ -9,6 +9,8 @@ servers through QEMU's user networking (hostfwd on 127.0.0.1).
   client.py http PORT N             N requests: curl, then keep-alive
   client.py conc PORT N             N connections open at once, each
                                     echoes a line
+  client.py sendfile PORT 0         one connection: rootfs/sendfile.txt,
+                                    then the guest's tmpfs tail line
 
 Every wait is bounded; exit status 0 means the exchange was exact.
 """
@@ -126,12 +128,32 @@ def conc(port, count):
     print(f"conc: {count} connections echoed")
 
 
+def sendfile(port, _):
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "rootfs", "sendfile.txt"), "rb") as f:
+        want = f.read() + b"copied from tmpfs\n"
+    s = connect(port)
+    got = bytearray()
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        got += b
+    s.close()
+    if bytes(got) != want:
+        at = next((i for i in range(min(len(got), len(want)))
+                   if got[i] != want[i]), min(len(got), len(want)))
+        sys.exit(f"sendfile: got {len(got)} bytes, want {len(want)}; "
+                 f"first difference at {at}")
+    print(f"sendfile: {len(got)} bytes exact")
+
+
 def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__)
     what, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     {"echo": echo, "udpecho": udpecho, "http": http_req,
-     "conc": conc}[what](port, n)
+     "conc": conc, "sendfile": sendfile}[what](port, n)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,9 @@
  *                      expects ADDR
  *   sink PORT BYTES    counts BYTES from one connection, prints a hash
  *   source PORT BYTES  sends BYTES of a known stream to one connection
+ *   sendfile PORT      sends /sendfile.txt of the initrd with sendfile()
+ *                      (lent to TCP, not copied: the tcp_lent_bytes
+ *                      counter says so), then a tmpfs file (copied)
  *
  * A server prints "net-test: ready" once it listens; the harness starts
  * its host client on that line. Each role ends with TEST PASS or FAIL.
@@ -40,7 +43,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <itest.h>
@@ -49,6 +54,7 @@
  * bytes): there, the Mosaic-only figures are left out. */
 #ifndef NET_TEST_LINUX
 #include <mosaic/memstats.h>
+#include <mosaic/netstats.h>
 
 static long free_bytes(void)
 {
@@ -56,8 +62,20 @@ static long free_bytes(void)
 
 	return mosaic_memstats(&ms) ? -1 : (long)ms.ms_free_pages * 4096;
 }
+
+static long long lent_bytes(void)
+{
+	unsigned long long v;
+
+	return mosaic_netstat("tcp_lent_bytes", &v) ? -1 : (long long)v;
+}
 #else
 static long free_bytes(void)
+{
+	return -1;
+}
+
+static long long lent_bytes(void)
 {
 	return -1;
 }
@@ -605,6 +623,60 @@ static void role_source(int port, long bytes)
 	printf("net-test: source %ld bytes sent\n", bytes);
 }
 
+/* ---- sendfile: a file of the initrd, lent; a tmpfs file, copied. */
+
+/* sendfile() until count bytes went; off as sendfile's. */
+static long sendfile_all(int out, int in, off_t *off, long count)
+{
+	long total = 0;
+
+	while (total < count) {
+		ssize_t n = sendfile(out, in, off, (size_t)(count - total));
+		if (n <= 0)
+			break;
+		total += n;
+	}
+	return total;
+}
+
+static void role_sendfile(int port)
+{
+	static const char tail[] = "copied from tmpfs\n";
+	int lfd = listen_on(port, 1), in, tmp, c;
+	long long lent0 = lent_bytes();
+	struct stat st;
+	off_t off;
+
+	in = open("/sendfile.txt", O_RDONLY);
+	CHECK(in >= 0 && fstat(in, &st) == 0, "/sendfile.txt: errno %d", errno);
+	tmp = open("/tmp/tail.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK(tmp >= 0 && write_all(tmp, tail, sizeof(tail) - 1) == 0,
+	      "/tmp/tail.txt: errno %d", errno);
+	ready();
+	c = accept(lfd, NULL, NULL);
+	CHECK(c >= 0, "accept: errno %d", errno);
+	/* The file's offset first, then an explicit one, which leaves the
+	 * file's offset alone. */
+	CHECK(sendfile_all(c, in, NULL, 1000) == 1000, "sendfile head");
+	CHECK(lseek(in, 0, SEEK_CUR) == 1000, "offset after sendfile");
+	off = 1000;
+	CHECK(sendfile_all(c, in, &off, st.st_size - 1000) == st.st_size - 1000,
+	      "sendfile rest: errno %d", errno);
+	CHECK(off == st.st_size && lseek(in, 0, SEEK_CUR) == 1000,
+	      "offsets after sendfile with off");
+	off = 0;
+	CHECK(sendfile_all(c, tmp, &off, sizeof(tail) - 1) ==
+		      (long)sizeof(tail) - 1,
+	      "sendfile from tmpfs: errno %d", errno);
+	close(c);
+	close(lfd);
+	long long lent = lent_bytes() - lent0;
+	printf("net-test: sendfile %ld bytes, %lld lent\n",
+	       (long)st.st_size + (long)sizeof(tail) - 1, lent);
+	CHECK(lent == (long long)st.st_size, "lent %lld of %ld", lent,
+	      (long)st.st_size);
+}
+
 int main(int argc, char **argv)
 {
 	const char *role = argc > 1 ? argv[1] : "loop";
@@ -629,6 +701,8 @@ int main(int argc, char **argv)
 		role_sink(port, n);
 	else if (!strcmp(role, "source"))
 		role_source(port, n);
+	else if (!strcmp(role, "sendfile"))
+		role_sendfile(port);
 	else
 		CHECK(0, "unknown role %s", role);
 	printf(failures ? "TEST FAIL\n" : "TEST PASS\n");

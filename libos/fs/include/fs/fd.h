@@ -107,6 +107,11 @@ ssize_t __must_check file_read(struct file *f, void *buf, size_t len);
 ssize_t __must_check file_write(struct file *f, const void *buf, size_t len);
 ssize_t __must_check file_pread(struct file *f, void *buf, size_t len,
 				int64_t off);
+/* Lends up to len bytes at off of a regular file without copying
+ * (vop_getbuf(): see there); -EOPNOTSUPP when its filesystem cannot or
+ * f is no regular file: read it instead. */
+ssize_t __must_check file_getbuf(struct file *f, int64_t off, size_t len,
+				 struct netbuf **out);
 ssize_t __must_check file_pwrite(struct file *f, const void *buf, size_t len,
 				 int64_t off);
 /* whence: 0 SEEK_SET, 1 SEEK_CUR, 2 SEEK_END. */

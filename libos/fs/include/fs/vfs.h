@@ -93,6 +93,7 @@ struct vfs_super {
 };
 
 struct vnode_ops;
+struct netbuf;
 
 /* Locking: [I] immutable after vnode_init  [a] atomic ops only */
 struct vnode {
@@ -177,6 +178,17 @@ struct vnode_ops {
 	int (*fsync)(struct vnode *vn);
 	/* Optional: the last reference went; free what nlink 0 leaves. */
 	void (*release)(struct vnode *vn);
+	/*
+	 * Optional (-EOPNOTSUPP: the caller copies with read): lends bytes
+	 * of a regular file for sending without a copy (sendfile): *out is
+	 * a netbuf over at most len bytes at off, fewer where the
+	 * filesystem's memory is not contiguous; returns its length, 0 at
+	 * the end of the file (no netbuf then). The bytes stay valid and
+	 * unchanged for as long as the netbuf lives, whatever happens to
+	 * the file meanwhile.
+	 */
+	ssize_t (*getbuf)(struct vnode *vn, int64_t off, size_t len,
+			  struct netbuf **out);
 };
 
 /* Filesystems: set up a vnode or a super before first use. */
@@ -217,6 +229,8 @@ int __must_check vop_chmod(struct vnode *vn, uint32_t mode);
 int __must_check vop_readdir(struct vnode *dir, uint64_t *cookie,
 			     struct vfs_dirent *de);
 int __must_check vop_fsync(struct vnode *vn);
+ssize_t __must_check vop_getbuf(struct vnode *vn, int64_t off, size_t len,
+				struct netbuf **out);
 
 /* The VFS lock, for the fd layer and filesystems' own entry points. */
 void vfs_lock(void);

@@ -84,6 +84,7 @@
 	X(tcp_passive_open)                                                    \
 	X(tcp_seg_in)                                                          \
 	X(tcp_seg_out)                                                         \
+	X(tcp_lent_bytes) /* queued by reference, not copied (sendfile) */     \
 	/* DHCP and DNS */                                                     \
 	X(dhcp_bad)                                                            \
 	X(dns_bad)

@@ -53,4 +53,16 @@ int sock_getsockopt(int fd, int level, int name, void *val, socklen_t *len);
 int sock_getsockname(int fd, struct sockaddr *sa, socklen_t *len);
 int sock_getpeername(int fd, struct sockaddr *sa, socklen_t *len);
 
+struct file;
+/*
+ * sendfile() to a TCP socket without copying: up to count bytes of the
+ * regular file `in` from *off, lent by its filesystem (file_getbuf(),
+ * <fs/fd.h>) and queued as they are; *off advances by what was queued.
+ * Blocks like send() (O_NONBLOCK, SO_SNDTIMEO). Returns the bytes
+ * queued, or an error when none were: -EOPNOTSUPP when the file's
+ * filesystem cannot lend or fd is not a TCP socket (the caller copies
+ * instead), -EAGAIN, -EPIPE, ... as send().
+ */
+ssize_t sock_sendfile(int fd, struct file *in, int64_t *off, size_t count);
+
 #endif /* NET_SOCKET_H */

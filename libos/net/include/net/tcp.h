@@ -96,6 +96,8 @@ ssize_t tcp_send(struct tcp_pcb *pcb, const void *buf, size_t len, int flags);
  * not fit whole.
  */
 ssize_t tcp_send_netbuf(struct tcp_pcb *pcb, struct netbuf *nb);
+/* Bytes the send buffer has room for now (what tcp_send_netbuf takes). */
+size_t tcp_send_room(const struct tcp_pcb *pcb);
 /*
  * Copies up to len received bytes (NET_MSG_PEEK: leaves them) and opens
  * the window as room frees. Returns the count, 0 at end of stream (FIN

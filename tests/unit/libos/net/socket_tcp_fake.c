@@ -349,6 +349,13 @@ ssize_t tcp_send_netbuf(struct tcp_pcb *pcb, struct netbuf *nb)
 	return -EOPNOTSUPP;
 }
 
+size_t tcp_send_room(const struct tcp_pcb *pcb)
+{
+	const struct tcp_pcb *p = pcb->peer;
+
+	return p && !p->shut_rd ? p->rx_cap - p->rx_len : 0;
+}
+
 ssize_t tcp_recv(struct tcp_pcb *pcb, void *buf, size_t len, int flags)
 {
 	size_t n;
