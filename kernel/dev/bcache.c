@@ -26,6 +26,8 @@
 #include <kernel/blkdev.h>
 #include <kernel/errno.h>
 #include <kernel/heap.h>
+#include <kernel/netbuf.h>
+#include <kernel/panic.h>
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
@@ -95,12 +97,37 @@ struct bbuf {
 	struct bver *b_frozen; /* [C] frozen copies, any order */
 
 	bool b_valid; /* [B] b_data holds the block (or newer) */
+	bool b_ro; /* [B] got by bcache_get_ro(): never dirtied */
 
 	enum ra_state b_ra; /* [R] */
 
 	struct bbuf *b_ra_next; /* [A] */
 	struct blk_req b_req; /* [A], then the device's until br_done */
+
+	struct blend *b_lend; /* [L] the netbufs lent b_data, or NULL */
 };
+
+/*
+ * Lending (bcache_lend()). A buffer's data area may be lent to netbufs
+ * that a network stack sends from; the area must then stay unchanged
+ * until the last of them is put, which may be long after, in interrupt
+ * context. A blend records that: while attached to its buffer (l_buf)
+ * the area is the buffer's and the buffer frees it when evicted; a get
+ * that may change the buffer first moves the buffer to a fresh copy
+ * (unshare()), and eviction leaves the area where it is: both detach the
+ * blend, which then owns the area and frees it with its last netbuf.
+ * Nothing but lend_lock is needed to put a netbuf.
+ *
+ * Locking: [L] lend_lock, a spinlock shared by every cache (netbufs
+ * are put in interrupt context); nothing is taken under it.
+ */
+struct blend {
+	struct bbuf *l_buf; /* [L] NULL once detached */
+	void *l_data; /* [I] the area */
+	unsigned int l_refs; /* [L] netbufs */
+};
+
+static struct spinlock lend_lock = SPINLOCK_INIT("bcache lend");
 
 struct bcache {
 	struct blkdev *c_bd; /* [I] */
@@ -132,6 +159,7 @@ struct bcache {
 	uint64_t c_hits, c_misses, c_readahead; /* [C] */
 	uint64_t c_evictions, c_writebacks; /* [C] */
 	uint64_t c_barriers, c_flushes, c_order_lost; /* [C] */
+	uint64_t c_lends, c_unshares; /* [C] */
 
 	struct spinlock c_ra_lock;
 	struct waitq c_ra_wq; /* [R] read-ahead completions */
@@ -234,10 +262,81 @@ static void buf_unlink(struct bcache *c, struct bbuf *b)
 	c->c_mem_used -= c->c_bs;
 }
 
+/* Frees b, whose area goes with its blend when it is lent. */
 static void buf_free(struct bbuf *b)
 {
-	heap_free(b->b_data);
+	struct blend *l;
+
+	spin_lock(&lend_lock);
+	l = b->b_lend;
+	if (l) {
+		l->l_buf = NULL;
+		b->b_lend = NULL;
+	}
+	spin_unlock(&lend_lock);
+	if (!l)
+		heap_free(b->b_data);
 	heap_free(b);
+}
+
+/* The release hook of a lent netbuf: any context. */
+static void lend_put(void *arg)
+{
+	struct blend *l = arg;
+	void *area = NULL;
+	bool last;
+
+	spin_lock(&lend_lock);
+	last = --l->l_refs == 0;
+	if (last) {
+		if (l->l_buf)
+			l->l_buf->b_lend = NULL;
+		else
+			area = l->l_data;
+	}
+	spin_unlock(&lend_lock);
+	if (last) {
+		if (area)
+			heap_free(area);
+		heap_free(l);
+	}
+}
+
+/*
+ * Moves held buffer b off its lent area, onto a copy: the lent bytes
+ * must not change, and the holder may change the buffer. Caller holds
+ * b_lock and not c_lock. Returns 0 or -ENOMEM. May yield.
+ */
+static int unshare(struct bcache *c, struct bbuf *b)
+{
+	void *area = heap_alloc_aligned(c->c_align, c->c_bs);
+
+	if (!area)
+		return -ENOMEM;
+	mutex_lock(&c->c_lock);
+	/* A write in flight reads the old area: the blend could free it
+	 * as soon as it is detached. */
+	while (b->b_writing)
+		cond_wait(&c->c_wb_cond, &c->c_lock);
+	/* Always a copy, even for a get_new: bbuf_dirty() may keep the
+	 * old contents for an earlier epoch. The lent bytes do not change
+	 * (we hold b_lock). */
+	memcpy(area, b->b_data, c->c_bs);
+	spin_lock(&lend_lock);
+	if (b->b_lend) {
+		b->b_lend->l_buf = NULL;
+		b->b_lend = NULL;
+		b->b_data = area;
+		b->b_ver.v_data = area;
+		area = NULL;
+	}
+	spin_unlock(&lend_lock);
+	if (!area)
+		c->c_unshares++;
+	mutex_unlock(&c->c_lock);
+	if (area) /* the last netbuf went meanwhile: the area is b's */
+		heap_free(area);
+	return 0;
 }
 
 /* --- read-ahead completion state, [R] --- */
@@ -778,6 +877,9 @@ void bbuf_dirty(struct bbuf *b)
 {
 	struct bcache *c = b->b_cache;
 
+	if (unlikely(b->b_ro))
+		panic("bcache: block %llu got read-only is dirtied",
+		      (unsigned long long)b->b_blockno);
 	b->b_dirtied = true; /* the caller holds b_lock */
 	mutex_lock(&c->c_lock);
 	buf_prepare(c, b);
@@ -946,6 +1048,7 @@ static void buf_release(struct bcache *c, struct bbuf *b)
 	bool dirtied = b->b_dirtied;
 
 	b->b_dirtied = false;
+	b->b_ro = false;
 	mutex_unlock(&b->b_lock);
 	mutex_lock(&c->c_lock);
 	/* The holder changes the data after its bbuf_dirty() (as get_new's
@@ -1004,8 +1107,10 @@ static int buf_fill(struct bcache *c, struct bbuf *b, enum fill fill)
 	return 0;
 }
 
+/* share: the caller only reads the buffer (or lends it), so a lent
+ * area may stay. */
 static int cache_get(struct bcache *c, uint64_t blockno, enum fill fill,
-		     struct bbuf **out)
+		     bool share, struct bbuf **out)
 {
 	struct bbuf *b;
 	bool ra = false;
@@ -1018,7 +1123,12 @@ static int cache_get(struct bcache *c, uint64_t blockno, enum fill fill,
 		return rc;
 	/* Also for get_new: a late read-ahead must not overwrite it. */
 	ra_reap(c, b);
-	rc = buf_fill(c, b, fill);
+	/* Before the fill, which may overwrite the data. Unlocked look:
+	 * only a b_lock holder attaches a blend, and we hold it; a put
+	 * may detach one meanwhile, which unshare() sees. */
+	rc = !share && b->b_lend ? unshare(c, b) : 0;
+	if (!rc)
+		rc = buf_fill(c, b, fill);
 	if (rc) {
 		buf_release(c, b);
 		return rc;
@@ -1031,12 +1141,65 @@ static int cache_get(struct bcache *c, uint64_t blockno, enum fill fill,
 
 int bcache_get(struct bcache *c, uint64_t blockno, struct bbuf **out)
 {
-	return cache_get(c, blockno, FILL_READ, out);
+	return cache_get(c, blockno, FILL_READ, false, out);
 }
 
 int bcache_get_new(struct bcache *c, uint64_t blockno, struct bbuf **out)
 {
-	return cache_get(c, blockno, FILL_ZERO, out);
+	return cache_get(c, blockno, FILL_ZERO, false, out);
+}
+
+int bcache_get_ro(struct bcache *c, uint64_t blockno, struct bbuf **out)
+{
+	int rc = cache_get(c, blockno, FILL_READ, true, out);
+
+	if (!rc)
+		(*out)->b_ro = true;
+	return rc;
+}
+
+int bcache_lend(struct bcache *c, uint64_t blockno, uint32_t off, uint32_t len,
+		struct netbuf **out)
+{
+	struct blend *l, *spare;
+	struct bbuf *b;
+	int rc;
+
+	if (len == 0 || off > c->c_bs || len > c->c_bs - off)
+		return -EINVAL;
+	spare = heap_alloc(sizeof(*spare));
+	if (!spare)
+		return -ENOMEM;
+	rc = cache_get(c, blockno, FILL_READ, true, &b);
+	if (rc) {
+		heap_free(spare);
+		return rc;
+	}
+	spin_lock(&lend_lock);
+	l = b->b_lend;
+	if (!l) {
+		l = spare;
+		spare = NULL;
+		l->l_buf = b;
+		l->l_data = b->b_data;
+		l->l_refs = 0;
+		b->b_lend = l;
+	}
+	l->l_refs++;
+	spin_unlock(&lend_lock);
+	if (spare)
+		heap_free(spare);
+	*out = netbuf_ext((uint8_t *)b->b_data + off, len, lend_put, l);
+	if (!*out) {
+		lend_put(l);
+		rc = -ENOMEM;
+	} else {
+		mutex_lock(&c->c_lock);
+		c->c_lends++;
+		mutex_unlock(&c->c_lock);
+	}
+	bcache_put(b);
+	return rc;
 }
 
 void *bbuf_data(struct bbuf *b)
@@ -1106,7 +1269,7 @@ int bcache_read(struct bcache *c, uint64_t off, void *buf, size_t len)
 	while (len) {
 		boff = off % c->c_bs;
 		n = c->c_bs - boff < len ? c->c_bs - boff : len;
-		rc = bcache_get(c, off / c->c_bs, &b);
+		rc = bcache_get_ro(c, off / c->c_bs, &b);
 		if (rc)
 			return rc;
 		memcpy(buf, (char *)b->b_data + boff, n);
@@ -1130,7 +1293,7 @@ int bcache_write(struct bcache *c, uint64_t off, const void *buf, size_t len)
 		boff = off % c->c_bs;
 		n = c->c_bs - boff < len ? c->c_bs - boff : len;
 		rc = cache_get(c, off / c->c_bs,
-			       n == c->c_bs ? FILL_NONE : FILL_READ, &b);
+			       n == c->c_bs ? FILL_NONE : FILL_READ, false, &b);
 		if (rc)
 			return rc;
 		/* As in buf_fill(): a new buffer is filled, then dirty. */
@@ -1255,6 +1418,8 @@ void bcache_get_stats(struct bcache *c, struct bcache_stats *st)
 	st->barriers = c->c_barriers;
 	st->flushes = c->c_flushes;
 	st->order_lost = c->c_order_lost;
+	st->lends = c->c_lends;
+	st->unshares = c->c_unshares;
 	st->mem_used = c->c_mem_used;
 	st->dirty = c->c_ndirty;
 	st->frozen = c->c_nfrozen;

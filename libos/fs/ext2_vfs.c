@@ -232,6 +232,16 @@ static ssize_t ext2_read_op(struct vnode *vn, void *buf, size_t len,
 	return ext2_read(fs, evn(vn)->ev_ino, (uint64_t)off, buf, len);
 }
 
+static ssize_t ext2_getbuf_op(struct vnode *vn, int64_t off, size_t len,
+			      struct netbuf **out)
+{
+	struct ext2_fs *fs = fs_of(vn);
+
+	if (!fs)
+		return -EIO;
+	return ext2_lend(fs, evn(vn)->ev_ino, (uint64_t)off, len, out);
+}
+
 static ssize_t ext2_write_op(struct vnode *vn, const void *buf, size_t len,
 			     int64_t off)
 {
@@ -369,6 +379,7 @@ static const struct vnode_ops ext2_vops = {
 	.symlink = ext2_symlink_op,
 	.readlink = ext2_readlink_op,
 	.read = ext2_read_op,
+	.getbuf = ext2_getbuf_op,
 	.write = ext2_write_op,
 	.truncate = ext2_truncate_op,
 	.getattr = ext2_getattr_op,

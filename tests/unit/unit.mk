@@ -143,7 +143,7 @@ $(eval $(call unit_test,wchar,tests/unit/libos/wchar_test.c \
 $(UNIT_DIR)/obj/wchar/libos/%.o: UNIT_CFLAGS_wchar += -ffreestanding \
 	-Ilibos/include -include tests/unit/libos/wchar_names.h
 UNIT_CFLAGS_bcache := -pthread -Wshadow -Wmissing-prototypes
-$(eval $(call unit_test,bcache,tests/unit/kernel/bcache_test.c kernel/dev/bcache.c kernel/sched/sync.c tests/unit/fakes/fake_sched.c tests/unit/fakes/fake_host.c))
+$(eval $(call unit_test,bcache,tests/unit/kernel/bcache_test.c kernel/dev/bcache.c kernel/dev/netbuf.c kernel/sched/sync.c tests/unit/fakes/fake_sched.c tests/unit/fakes/fake_host.c))
 UNIT_CFLAGS_virtq := -Idrivers/virtio/include -iquote drivers/virtio -Wshadow -Wmissing-prototypes
 $(eval $(call unit_test,virtq,tests/unit/drivers/virtq_test.c drivers/virtio/virtq.c tests/unit/fakes/fake_dma.c))
 UNIT_CFLAGS_virtio_blk := -Idrivers/virtio/include -iquote drivers/virtio -iquote drivers/virtio_blk
@@ -165,7 +165,7 @@ UNIT_CFLAGS_ext2 := -pthread -Wshadow -Wmissing-prototypes \
 	-Ilibos/fs/include -iquote libos/fs/ext2
 $(eval $(call unit_test,ext2,tests/unit/libos/ext2_test.c \
 	libos/fs/ext2/ext2.c libos/fs/ext2/ext2_alloc.c libos/fs/ext2/ext2_file.c \
-	libos/fs/ext2/ext2_dir.c kernel/dev/bcache.c \
+	libos/fs/ext2/ext2_dir.c kernel/dev/bcache.c kernel/dev/netbuf.c \
 	kernel/sched/sync.c tests/unit/fakes/fake_sched.c \
 	tests/unit/fakes/fake_host.c tests/unit/fakes/fake_fileblk.c))
 # libos/fs: the VFS, tmpfs and the descriptor table, with the kernel's
@@ -296,6 +296,6 @@ UNIT_CFLAGS_ext2_vfs := -pthread -Wshadow -Wmissing-prototypes \
 $(eval $(call unit_test,ext2_vfs,tests/unit/libos/ext2_vfs_test.c \
 	libos/fs/ext2_vfs.c libos/fs/ext2/ext2.c libos/fs/ext2/ext2_alloc.c \
 	libos/fs/ext2/ext2_file.c libos/fs/ext2/ext2_dir.c \
-	libos/fs/vfs.c libos/fs/tmpfs.c kernel/dev/bcache.c \
+	libos/fs/vfs.c libos/fs/tmpfs.c kernel/dev/bcache.c kernel/dev/netbuf.c \
 	kernel/sched/sync.c tests/unit/fakes/fake_sched.c \
 	tests/unit/fakes/fake_host.c tests/unit/fakes/fake_fileblk.c))

@@ -102,7 +102,32 @@ int __must_check bcache_get(struct bcache *c, uint64_t blockno,
 int __must_check bcache_get_new(struct bcache *c, uint64_t blockno,
 				struct bbuf **out);
 
-/* The buffer's data (bc_block_size bytes) and block number. */
+/*
+ * As bcache_get(), for a caller that only reads the buffer and never
+ * calls bbuf_dirty() on it (that panics): a lent buffer (bcache_lend())
+ * is then read where it is instead of being copied first.
+ */
+int __must_check bcache_get_ro(struct bcache *c, uint64_t blockno,
+			       struct bbuf **out);
+
+/*
+ * Lends bytes [off, off + len) of block `blockno` (read in unless
+ * cached) to a netbuf, not copied: zero-copy sending from the cache.
+ * The bytes stay as they are until the last reference to the netbuf is
+ * put (from any context), even when the block changes or leaves the
+ * cache meanwhile: a later bcache_get()/get_new()/write of a lent block
+ * first moves the buffer onto a copy, and eviction leaves the lent area
+ * to the netbufs. Lent areas do not count against the memory limit
+ * (the network stack's send buffers bound them). Returns 0 and the
+ * netbuf in *out; -EINVAL for an empty or out-of-block range; the
+ * errors of bcache_get().
+ */
+struct netbuf;
+int __must_check bcache_lend(struct bcache *c, uint64_t blockno, uint32_t off,
+			     uint32_t len, struct netbuf **out);
+
+/* The buffer's data (bc_block_size bytes) and block number. The data
+ * pointer stays the same from the get to the put. */
 void *bbuf_data(struct bbuf *b);
 uint64_t bbuf_blockno(const struct bbuf *b);
 
@@ -149,6 +174,8 @@ struct bcache_stats {
 	uint64_t barriers; /* epochs ended with changes in them */
 	uint64_t flushes; /* device flushes (between epochs and by sync) */
 	uint64_t order_lost; /* changes let out of order after a write error */
+	uint64_t lends; /* bcache_lend() successes */
+	uint64_t unshares; /* lent buffers moved onto a copy by a get */
 	size_t mem_used; /* bytes of buffer data now allocated */
 	size_t dirty; /* dirty buffers now */
 	size_t frozen; /* copies kept now for earlier epochs */

@@ -43,6 +43,9 @@
  *                        and the netdev list, dev/netdev.c)
  *   vm lock             (mm/mm.c: the kernel page tables)
  *   tlb lock            (arch/x86_64/smp.c: one shootdown at a time)
+ *   bcache lend lock    (dev/bcache.c: lent areas; taken by the last
+ *                        netbuf_put() of a lent frame, in any context,
+ *                        and under the bcache lock; nothing nests inside)
  *   heap lock           (mm/heap.c: slabs and large blocks)
  *   pmm lock            (mm/pmm.c)
  *   random lock         (lib/random.c)

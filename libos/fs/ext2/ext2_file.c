@@ -468,8 +468,10 @@ static ssize_t read_locked(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 		n = n < len - done ? n : len - done;
 		rc = ext2_bmap(fs, ino, &in, (off + done) / fs->fs_bsize, false,
 			       &pb, &fresh);
+		if (!rc && pb >= fs->fs_blocks)
+			rc = -EUCLEAN;
 		if (!rc && pb) {
-			rc = ext2_block_get(fs, pb, false, &b);
+			rc = bcache_get_ro(fs->fs_bc, pb, &b);
 			if (!rc) {
 				memcpy(buf + done,
 				       (uint8_t *)bbuf_data(b) + boff, n);
@@ -494,6 +496,38 @@ ssize_t ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t off, void *buf,
 	rc = read_locked(fs, ino, off, buf, len);
 	mutex_unlock(&fs->fs_lock);
 	return rc;
+}
+
+ssize_t ext2_lend(struct ext2_fs *fs, uint32_t ino, uint64_t off, size_t len,
+		  struct netbuf **out)
+{
+	uint32_t boff = (uint32_t)(off % fs->fs_bsize), pb;
+	struct ext2_inode in;
+	uint64_t size = 0;
+	bool fresh;
+	int rc;
+
+	mutex_lock(&fs->fs_lock);
+	rc = reg_get(fs, ino, &in);
+	if (rc)
+		goto out;
+	size = ext2_isize(&in);
+	if (off >= size || len == 0)
+		goto out; /* rc 0: the end */
+	if (len > size - off)
+		len = (size_t)(size - off);
+	if (len > fs->fs_bsize - boff)
+		len = fs->fs_bsize - boff;
+	rc = ext2_bmap(fs, ino, &in, off / fs->fs_bsize, false, &pb, &fresh);
+	if (!rc && pb >= fs->fs_blocks)
+		rc = -EUCLEAN;
+	else if (!rc && !pb)
+		rc = -EOPNOTSUPP; /* a hole: no block to lend */
+	if (!rc)
+		rc = bcache_lend(fs->fs_bc, pb, boff, (uint32_t)len, out);
+out:
+	mutex_unlock(&fs->fs_lock);
+	return rc ? rc : (ssize_t)(off < size ? len : 0);
 }
 
 /* Copies n bytes into logical block lblk at boff, allocating it. */

@@ -22,9 +22,10 @@
  *                      expects ADDR
  *   sink PORT BYTES    counts BYTES from one connection, prints a hash
  *   source PORT BYTES  sends BYTES of a known stream to one connection
- *   sendfile PORT      sends /sendfile.txt of the initrd with sendfile()
- *                      (lent to TCP, not copied: the tcp_lent_bytes
- *                      counter says so), then a tmpfs file (copied)
+ *   sendfile PORT [FILE]  sends FILE (/sendfile.txt of the initrd) with
+ *                      sendfile() (lent to TCP, not copied: the
+ *                      tcp_lent_bytes counter says so), then a tmpfs
+ *                      file (copied)
  *
  * A server prints "net-test: ready" once it listens; the harness starts
  * its host client on that line. Each role ends with TEST PASS or FAIL.
@@ -639,7 +640,7 @@ static long sendfile_all(int out, int in, off_t *off, long count)
 	return total;
 }
 
-static void role_sendfile(int port)
+static void role_sendfile(int port, const char *path)
 {
 	static const char tail[] = "copied from tmpfs\n";
 	int lfd = listen_on(port, 1), in, tmp, c;
@@ -647,8 +648,8 @@ static void role_sendfile(int port)
 	struct stat st;
 	off_t off;
 
-	in = open("/sendfile.txt", O_RDONLY);
-	CHECK(in >= 0 && fstat(in, &st) == 0, "/sendfile.txt: errno %d", errno);
+	in = open(path, O_RDONLY);
+	CHECK(in >= 0 && fstat(in, &st) == 0, "%s: errno %d", path, errno);
 	tmp = open("/tmp/tail.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
 	CHECK(tmp >= 0 && write_all(tmp, tail, sizeof(tail) - 1) == 0,
 	      "/tmp/tail.txt: errno %d", errno);
@@ -671,7 +672,7 @@ static void role_sendfile(int port)
 	close(c);
 	close(lfd);
 	long long lent = lent_bytes() - lent0;
-	printf("net-test: sendfile %ld bytes, %lld lent\n",
+	printf("net-test: sendfile %s: %ld bytes, %lld lent\n", path,
 	       (long)st.st_size + (long)sizeof(tail) - 1, lent);
 	CHECK(lent == (long long)st.st_size, "lent %lld of %ld", lent,
 	      (long)st.st_size);
@@ -702,7 +703,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(role, "source"))
 		role_source(port, n);
 	else if (!strcmp(role, "sendfile"))
-		role_sendfile(port);
+		role_sendfile(port, argc > 3 ? argv[3] : "/sendfile.txt");
 	else
 		CHECK(0, "unknown role %s", role);
 	printf(failures ? "TEST FAIL\n" : "TEST PASS\n");

@@ -22,6 +22,7 @@
 #include <fs/vfs.h>
 #include <kernel/errno.h>
 #include <kernel/log.h>
+#include <kernel/netbuf.h>
 #include <kernel/time.h>
 
 #include "fake_fileblk.h"
@@ -322,6 +323,62 @@ static void test_shutdown(void **state)
 	assert_true(fsck_clean());
 }
 
+/* sendfile's path: bytes lent from the block cache stay as they were
+ * while the file changes, is removed and the file system unmounted. */
+static ssize_t getbuf(struct vnode *vn, int64_t off, size_t len,
+		      struct netbuf **nb)
+{
+	ssize_t n;
+
+	vfs_lock();
+	n = vop_getbuf(vn, off, len, nb);
+	vfs_unlock();
+	return n;
+}
+
+static void test_lend(void **state)
+{
+	char data[3000], other[3000], got[3000];
+	struct netbuf *nb = NULL, *nb2 = NULL;
+	struct vnode *vn;
+	int64_t off = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++) {
+		data[i] = (char)('a' + i % 26);
+		other[i] = (char)('0' + i % 10);
+	}
+	assert_int_equal(ext2_vfs_mount(bd, "/mnt", 0, 0), 0);
+	vn = open_file("/mnt/f", true);
+	assert_int_equal(vfs_write(vn, data, sizeof(data), &off, false),
+			 (ssize_t)sizeof(data));
+	/* At most the rest of the 1 KiB block; never past the end. */
+	assert_int_equal(getbuf(vn, 1500, 4000, &nb), 1024 - 476);
+	assert_memory_equal(nb->nb_data, data + 1500, 1024 - 476);
+	assert_int_equal(getbuf(vn, 2900, 4000, &nb2), 100);
+	assert_memory_equal(nb2->nb_data, data + 2900, 100);
+	assert_int_equal(getbuf(vn, 3000, 10, NULL), 0);
+	/* Overwritten: the lent bytes stay, reads see the new ones. */
+	off = 0;
+	assert_int_equal(vfs_write(vn, other, sizeof(other), &off, false),
+			 (ssize_t)sizeof(other));
+	assert_memory_equal(nb->nb_data, data + 1500, 1024 - 476);
+	assert_int_equal(vfs_read(vn, got, sizeof(got), 0),
+			 (ssize_t)sizeof(got));
+	assert_memory_equal(got, other, sizeof(got));
+	/* A hole has no block to lend. */
+	assert_int_equal(vfs_truncate(NULL, "/mnt/f", 100000), 0);
+	assert_int_equal(getbuf(vn, 50000, 10, NULL), -EOPNOTSUPP);
+	vnode_put(vn);
+	assert_int_equal(vfs_unlink(NULL, "/mnt/f"), 0);
+	assert_int_equal(ext2_vfs_unmount("/mnt"), 0);
+	assert_memory_equal(nb->nb_data, data + 1500, 1024 - 476);
+	assert_memory_equal(nb2->nb_data, data + 2900, 100);
+	netbuf_put(nb);
+	netbuf_put(nb2);
+	assert_true(fsck_clean());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +388,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rdonly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lend, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -151,6 +151,18 @@ ssize_t __must_check ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 			       void *buf, size_t len);
 
 /*
+ * Lends bytes of a regular file for sending without a copy (the
+ * vnode's getbuf op, <fs/vfs.h>): *out is a netbuf over the block
+ * cache's own buffer holding the byte at off (bcache_lend()), at most
+ * len bytes and never past that block or the end of the file. Returns
+ * its length, 0 at or past the end (no netbuf); -EOPNOTSUPP in a hole
+ * (read it instead); the errors of ext2_read().
+ */
+struct netbuf;
+ssize_t __must_check ext2_lend(struct ext2_fs *fs, uint32_t ino, uint64_t off,
+			       size_t len, struct netbuf **out);
+
+/*
  * Writes len bytes at off in a regular file, allocating blocks (and
  * indirect blocks) as needed and extending the size; blocks not written
  * stay holes. Returns the bytes written, fewer than len only when space
