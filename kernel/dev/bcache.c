@@ -41,6 +41,9 @@
  * memory is short, as in bbuf_dirty()). */
 #define SYNC_BATCH_MAX 4096u
 #define SYNC_STACK_BATCH 16u
+/* Write-backs in flight at once (sync and eviction): one request at a
+ * time leaves the device idle between them. */
+#define WB_QD 16u
 
 enum ra_state {
 	RA_NONE = 0, /* no read-ahead pending or unconsumed */
@@ -70,6 +73,17 @@ struct bver {
 	void *v_data; /* [I] the pointer: b_data, or the copy */
 	uint64_t v_epoch; /* [C] of the latest change it holds */
 	struct bver *v_fnext; /* [C] the buffer's next frozen copy */
+};
+
+/* One write-back in flight ([W]: the writer's). */
+struct wb_slot {
+	struct bver *s_ver;
+	uint64_t s_epoch;
+	uint32_t s_gen; /* b_gen when the write started */
+	bool s_live; /* s_ver is the buffer's own version */
+	bool s_started;
+	int s_rc;
+	struct blk_wait s_wait;
 };
 
 /*
@@ -142,6 +156,7 @@ struct bcache {
 	struct mutex c_wb_lock;
 	struct mutex c_lock;
 
+	struct wb_slot *c_slots; /* [W] WB_QD of them */
 	bool c_unflushed; /* [W] writes since the last flush */
 	uint64_t c_unflushed_epoch; /* [W] the epoch of the last of them */
 
@@ -508,34 +523,46 @@ static int flush_locked(struct bcache *c)
 }
 
 /*
- * Writes version v, which belongs to the oldest epoch with dirty
- * versions. Before the first write of a later epoch than the last one
- * written, the device is flushed instead and -EAGAIN returned (v may
- * have changed meanwhile: the caller looks again). Caller holds
- * c_wb_lock and c_lock, which is dropped during I/O. Returns 0, -EAGAIN
- * or the error (v then stays dirty). May yield.
+ * Before the first write of epoch e: the writes of earlier epochs must
+ * be durable first, so the device is flushed. Returns 0 when nothing was
+ * needed, -EAGAIN after a flush (c_lock was dropped: versions may have
+ * changed, look again), or the flush's error. Caller holds c_wb_lock
+ * and c_lock.
  */
-static int ver_write(struct bcache *c, struct bver *v)
+static int flush_before(struct bcache *c, uint64_t e)
 {
-	struct bbuf *b = v->v_buf;
-	bool live = v == &b->b_ver;
-	uint64_t epoch = v->v_epoch;
-	uint32_t gen = b->b_gen;
 	int rc;
 
-	if (c->c_unflushed && c->c_unflushed_epoch < epoch) {
-		rc = flush_locked(c);
-		return rc ? rc : -EAGAIN;
-	}
+	if (!c->c_unflushed || c->c_unflushed_epoch >= e)
+		return 0;
+	rc = flush_locked(c);
+	return rc ? rc : -EAGAIN;
+}
+
+/* Pins v for its write: what ver_end() needs after the I/O. */
+static void ver_begin(struct bcache *c, struct wb_slot *s, struct bver *v)
+{
+	struct bbuf *b = v->v_buf;
+
+	s->s_ver = v;
+	s->s_live = v == &b->b_ver;
+	s->s_epoch = v->v_epoch;
+	s->s_gen = b->b_gen;
 	b->b_refs++;
-	if (live) {
+	if (s->s_live) {
 		b->b_writing = true;
 		c->c_nwriting++;
 	}
-	mutex_unlock(&c->c_lock);
-	rc = blkdev_write(c->c_bd, b->b_blockno * c->c_bs, v->v_data, c->c_bs);
-	mutex_lock(&c->c_lock);
-	if (live) {
+}
+
+/* The write of s ended with rc: a version written whole is clean (a
+ * frozen copy is freed). Caller holds c_lock. Returns rc. */
+static int ver_end(struct bcache *c, struct wb_slot *s, int rc)
+{
+	struct bver *v = s->s_ver;
+	struct bbuf *b = v->v_buf;
+
+	if (s->s_live) {
 		b->b_writing = false;
 		c->c_nwriting--;
 		cond_broadcast(&c->c_wb_cond);
@@ -546,11 +573,11 @@ static int ver_write(struct bcache *c, struct bver *v)
 	c->c_writebacks++;
 	if (c->c_has_flush) {
 		c->c_unflushed = true;
-		c->c_unflushed_epoch = epoch;
+		c->c_unflushed_epoch = s->s_epoch;
 	}
-	if (!live) {
+	if (!s->s_live) {
 		frozen_drop(c, v);
-	} else if (b->b_gen == gen) {
+	} else if (b->b_gen == s->s_gen) {
 		/* Not dirtied again by a holder's put meanwhile. */
 		dirty_remove(c, v);
 		b->b_dirty = false;
@@ -559,16 +586,43 @@ static int ver_write(struct bcache *c, struct bver *v)
 	return 0;
 }
 
-/* Writes blockno's version of epoch e, if any. Caller as ver_write(). */
-static int block_write(struct bcache *c, uint64_t blockno, uint64_t e)
+/*
+ * Writes the n (1..WB_QD) versions of c_slots, one epoch's (the oldest;
+ * flush_before() done), each a different block, all in flight at once:
+ * the device sees a queue instead of one request at a time. Caller holds
+ * c_wb_lock and c_lock, which is dropped during the I/O. Stores each
+ * status in s_rc; returns the first error, or 0. A version may be freed
+ * by this call (a frozen copy written): do not use s_ver after it but
+ * for failed slots. May yield.
+ */
+static int vers_write(struct bcache *c, size_t n)
 {
-	struct bver *v;
-	int rc;
+	struct wb_slot *s = c->c_slots;
+	size_t i;
+	int rc = 0;
 
-	do {
-		v = ver_find(c, blockno, e);
-		rc = v ? ver_write(c, v) : 0;
-	} while (rc == -EAGAIN);
+	for (i = 0; i < n; i++)
+		ver_begin(c, &s[i], s[i].s_ver);
+	mutex_unlock(&c->c_lock);
+	for (i = 0; i < n; i++) {
+		struct bver *v = s[i].s_ver;
+
+		s[i].s_started = false;
+		s[i].s_rc = blkdev_start(c->c_bd, &s[i].s_wait, BLK_WRITE,
+					 v->v_buf->b_blockno * c->c_bs,
+					 v->v_data, c->c_bs);
+		s[i].s_started = s[i].s_rc == 0;
+	}
+	for (i = 0; i < n; i++)
+		if (s[i].s_started)
+			s[i].s_rc = blkdev_wait(&s[i].s_wait);
+	mutex_lock(&c->c_lock);
+	for (i = 0; i < n; i++) {
+		int err = ver_end(c, &s[i], s[i].s_rc);
+
+		if (err && !rc)
+			rc = err;
+	}
 	return rc;
 }
 
@@ -650,8 +704,23 @@ static int epoch_write(struct bcache *c, uint64_t e, uint64_t *batch,
 
 	do {
 		n = epoch_collect(c, e, from, batch, cap);
-		for (i = 0; i < n; i++) {
-			err = block_write(c, batch[i], e);
+		for (i = 0; i < n;) {
+			size_t k = 0, j;
+
+			err = flush_before(c, e);
+			if (err == -EAGAIN)
+				continue;
+			if (err)
+				return err;
+			/* Found again under the lock this write holds. */
+			for (j = i; j < n && k < WB_QD; j++) {
+				struct bver *v = ver_find(c, batch[j], e);
+
+				if (v)
+					c->c_slots[k++].s_ver = v;
+			}
+			i = j;
+			err = k ? vers_write(c, k) : 0;
 			if (err && !rc)
 				rc = err;
 		}
@@ -739,28 +808,47 @@ static struct bver *evict_pick(struct bcache *c, size_t *count)
 }
 
 /*
- * Writes one version of the oldest epoch back to make room. Caller holds
- * c_wb_lock and c_lock; *fails counts the writes that failed during the
- * caller's current attempt. Returns 0 (room may have been made: look
- * again) or a write error once every candidate failed.
+ * Writes up to WB_QD versions of the oldest epoch back to make room (a
+ * batch, in block order: the writes go out together, and the next
+ * evictions find clean buffers). Caller holds c_wb_lock and c_lock;
+ * *fails counts the writes that failed during the caller's current
+ * attempt. Returns 0 (room may have been made: look again) or a write
+ * error once every candidate failed.
  */
 static int evict_write(struct bcache *c, size_t *fails)
 {
-	size_t count;
+	struct wb_slot *s = c->c_slots;
+	size_t count, k = 0, i, j;
 	struct bver *v = evict_pick(c, &count);
-	int rc;
+	int rc = flush_before(c, v ? v->v_epoch : 0);
 
-	if (!v)
+	if (!v || rc == -EAGAIN)
 		return 0;
-	rc = ver_write(c, v);
-	if (rc == 0 || rc == -EAGAIN)
-		return 0;
-	/* One block that cannot be written must not wedge the cache: it
-	 * goes behind the others of its epoch and the next is tried, until
-	 * each has failed once. Later epochs must wait for it. */
-	dirty_rotate(c, v);
-	if (++*fails >= count)
+	if (rc)
 		return rc;
+	for (; v && v->v_epoch == c->c_dirty_head->v_epoch && k < WB_QD;
+	     v = v->v_next) {
+		if (ver_is_busy(v))
+			continue;
+		for (j = k++; j > 0 && s[j - 1].s_ver->v_buf->b_blockno >
+					       v->v_buf->b_blockno;
+		     j--)
+			s[j].s_ver = s[j - 1].s_ver;
+		s[j].s_ver = v;
+	}
+	rc = vers_write(c, k);
+	if (!rc)
+		return 0;
+	/* A block that cannot be written must not wedge the cache: it
+	 * goes behind the others of its epoch and the next are tried,
+	 * until each has failed once. Later epochs must wait for it. */
+	for (i = 0; i < k; i++) {
+		if (!s[i].s_rc)
+			continue;
+		dirty_rotate(c, s[i].s_ver);
+		if (++*fails >= count)
+			return s[i].s_rc;
+	}
 	return 0;
 }
 
@@ -1373,6 +1461,11 @@ int bcache_create(struct blkdev *bd, const struct bcache_config *cfg,
 	c->c_hash = heap_alloc(hash_bytes);
 	if (!c->c_hash)
 		goto err_free_cache;
+	c->c_slots = heap_alloc(WB_QD * sizeof(*c->c_slots));
+	if (!c->c_slots) {
+		heap_free(c->c_hash);
+		goto err_free_cache;
+	}
 	memset(c->c_hash, 0, hash_bytes);
 	cache_init(c, bd, cfg, bs);
 	*out = c;
@@ -1402,6 +1495,7 @@ int bcache_destroy(struct bcache *c)
 		}
 		buf_free(b);
 	}
+	heap_free(c->c_slots);
 	heap_free(c->c_hash);
 	heap_free(c);
 	return rc;

@@ -157,6 +157,25 @@ int blkdev_write(struct blkdev *bd, uint64_t off, const void *buf, size_t len)
 	return file_io(bd, BLK_WRITE, off, (void *)buf, len);
 }
 
+/* Started requests are done at once (the journal sees them in order). */
+int blkdev_start(struct blkdev *bd, struct blk_wait *w, enum blk_op op,
+		 uint64_t off, void *buf, size_t len)
+{
+	memset(w, 0, sizeof(*w));
+	if (op != BLK_READ && op != BLK_WRITE) {
+		bd->fb_bad++;
+		return -EINVAL;
+	}
+	w->bw_req.br_status = file_io(bd, op, off, buf, len);
+	w->bw_done = true;
+	return 0;
+}
+
+int blkdev_wait(struct blk_wait *w)
+{
+	return w->bw_req.br_status;
+}
+
 int blkdev_flush(struct blkdev *bd)
 {
 	journal_add(bd, 0, NULL, 0);

@@ -57,6 +57,7 @@ struct blkdev {
 	/* Called at the start of every blkdev_flush(), no lock held. */
 	void (*fb_flush_hook)(struct blkdev *bd);
 	struct blk_req *fb_qhead, *fb_qtail; /* [L] deferred requests */
+	struct blk_req *fb_wq, *fb_wq_tail; /* [L] started writes */
 	unsigned int fb_sync_reads, fb_async_reads; /* [L] attempts */
 	unsigned int fb_writes, fb_flushes, fb_bad; /* [L] */
 	struct fb_event fb_log[LOG_MAX]; /* [L] */
@@ -218,6 +219,55 @@ int blkdev_write(struct blkdev *bd, uint64_t off, const void *buf, size_t len)
 	if (bd->fb_write_hook)
 		bd->fb_write_hook(bd, off, buf);
 	return fake_io(bd, BLK_WRITE, off, (void *)buf, len, false);
+}
+
+/*
+ * blkdev_start() of writes (the cache's write-back batches) only queues
+ * them; the first blkdev_wait() does every queued write, in the order
+ * started (the tests check that write-back sorts them): the ordering
+ * checker sees each one as it happens.
+ */
+int blkdev_start(struct blkdev *bd, struct blk_wait *w, enum blk_op op,
+		 uint64_t off, void *buf, size_t len)
+{
+	memset(w, 0, sizeof(*w));
+	if (op != BLK_WRITE || bad_request(bd, off, len)) {
+		spin_lock(&bd->fb_lock);
+		bd->fb_bad++;
+		spin_unlock(&bd->fb_lock);
+		return -EINVAL;
+	}
+	w->bw_req.br_op = op;
+	w->bw_req.br_off = off;
+	w->bw_req.br_buf = buf;
+	w->bw_req.br_len = len;
+	w->bw_req.br_priv[0] = (uintptr_t)bd;
+	w->bw_req.br_next = NULL;
+	spin_lock(&bd->fb_lock);
+	*(bd->fb_wq ? &bd->fb_wq_tail->br_next : &bd->fb_wq) = &w->bw_req;
+	bd->fb_wq_tail = &w->bw_req;
+	spin_unlock(&bd->fb_lock);
+	return 0;
+}
+
+int blkdev_wait(struct blk_wait *w)
+{
+	struct blkdev *bd = (struct blkdev *)w->bw_req.br_priv[0];
+	struct blk_req *r;
+
+	spin_lock(&bd->fb_lock);
+	r = bd->fb_wq;
+	bd->fb_wq = NULL;
+	spin_unlock(&bd->fb_lock);
+	for (; r; r = r->br_next) {
+		struct blk_wait *rw = (struct blk_wait *)r;
+
+		r->br_status =
+			blkdev_write(bd, r->br_off, r->br_buf, r->br_len);
+		rw->bw_done = true;
+	}
+	assert_true(w->bw_done);
+	return w->bw_req.br_status;
 }
 
 int blkdev_flush(struct blkdev *bd)
@@ -470,16 +520,21 @@ static void test_dirty_eviction(void **state)
 	for (int i = 0; i < 16; i++)
 		scribble(c, i, BS, 0x10 + i);
 	assert_int_equal(bd->fb_writes, 0);
-	get_put(c, 16, BS); /* only dirty ones: writes back 0 */
-	assert_int_equal(bd->fb_writes, 1);
-	assert_int_equal(bd->fb_log[bd->fb_nlog - 2].ev_op, BLK_WRITE);
-	assert_int_equal(bd->fb_log[bd->fb_nlog - 2].ev_off, 0);
-	assert_true(all_bytes(bd->fb_data, 0x10, BS));
+	/* Only dirty ones: a batch of the oldest epoch is written back
+	 * together, in block order, and 0 is evicted. */
+	unsigned int first = bd->fb_nlog;
+	get_put(c, 16, BS);
+	assert_int_equal(bd->fb_writes, 16);
+	for (int i = 0; i < 16; i++) {
+		assert_int_equal(bd->fb_log[first + i].ev_op, BLK_WRITE);
+		assert_int_equal(bd->fb_log[first + i].ev_off, i * BS);
+		assert_true(all_bytes(bd->fb_data + i * BS, 0x10 + i, BS));
+	}
 	assert_int_equal(stats(c).evictions, 1);
-	assert_int_equal(stats(c).dirty, 15);
-	/* Clean 16 goes before the older dirty 1. */
+	assert_int_equal(stats(c).dirty, 0);
+	/* All clean now: the next room costs no write. */
 	get_put(c, 17, BS);
-	assert_int_equal(bd->fb_writes, 1);
+	assert_int_equal(bd->fb_writes, 16);
 	assert_int_equal(stats(c).evictions, 2);
 	b = get(c, 0); /* written back, so read from the device */
 	assert_true(all_bytes(bbuf_data(b), 0x10, BS));
@@ -598,9 +653,15 @@ static void test_eviction_write_error(void **state)
 	bd->fb_bad_write_lo = 0;
 	bd->fb_bad_write_hi = BS;
 	get_put(c, 20, BS);
-	assert_int_equal(stats(c).dirty, 15); /* block 1 went out instead */
-	assert_true(all_bytes(bd->fb_data + BS, 0x41, BS));
-	scribble(c, 20, BS, 0x60); /* cached: needs no room */
+	/* Block 0 failed, the others of the batch went out. */
+	assert_int_equal(stats(c).dirty, 1);
+	for (int i = 1; i < 16; i++)
+		assert_true(all_bytes(bd->fb_data + i * BS, 0x40 + i, BS));
+	assert_true(all_bytes(bd->fb_data, pat(0), 1));
+	/* Now every buffer dirty, and every write failing. */
+	for (int i = 30; i < 45; i++)
+		scribble(c, i, BS, 0x60);
+	assert_int_equal(stats(c).dirty, 16);
 	bd->fb_bad_write_hi = 64 * BS;
 	assert_int_equal(bcache_get(c, 21, &b), -EIO);
 	assert_int_equal(stats(c).dirty, 16);
@@ -1136,8 +1197,10 @@ static void test_eviction_by_epoch(void **state)
 	for (int i = 0; i < 8; i++)
 		scribble(c, i, BS, 0x50 + i);
 	first = bd->fb_nlog;
-	/* Each new dirty block needs room: one version written, then
-	 * evicted (reads of 20.. are logged too, but not shown). */
+	/* Each new dirty block needs room: with every buffer dirty, the
+	 * oldest epoch's versions are written in one batch, and the clean
+	 * buffers are then evicted one by one (reads of 20.. are logged
+	 * too, but not shown). 20..27 join the epoch of 0..7. */
 	for (int i = 0; i < 10; i++)
 		scribble(c, 20 + i, BS, 0x80 + i);
 	{
@@ -1147,12 +1210,18 @@ static void test_eviction_by_epoch(void **state)
 		for (int i = 0; i < 8; i++)
 			n += (size_t)snprintf(want + n, sizeof(want) - n,
 					      "W%d:%02x ", 8 + i, 0x40 + i);
-		snprintf(want + n, sizeof(want) - n, "F W0:50 W1:51");
+		n += (size_t)snprintf(want + n, sizeof(want) - n, "F");
+		for (int i = 0; i < 8; i++)
+			n += (size_t)snprintf(want + n, sizeof(want) - n,
+					      " W%d:%02x", i, 0x50 + i);
+		for (int i = 0; i < 8; i++)
+			n += (size_t)snprintf(want + n, sizeof(want) - n,
+					      " W%d:%02x", 20 + i, 0x80 + i);
 		log_text(bd, first, got, sizeof(got));
 		if (strcmp(got, want))
 			fail_msg("device log \"%s\", want \"%s\"", got, want);
 	}
-	assert_int_equal(stats(c).dirty, 16);
+	assert_int_equal(stats(c).dirty, 2);
 	assert_int_equal(bcache_destroy(c), 0);
 	dev_free(bd);
 }
