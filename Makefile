@@ -182,7 +182,32 @@ APP_SRCS := $(if $(APP_SRCS),$(addprefix $(APP)/,$(APP_SRCS)),\
 APP_IMAGE := $(BUILD)/$(APP_NAME).elf
 APP_INITRD := $(call initrd_obj,$(BUILD)/$(APP_NAME).cpio,\
 	$(BUILD)/initrd/$(APP_NAME).o,$(patsubst %/,%,$(APP))/rootfs)
-$(eval $(call image_rules,$(APP_IMAGE),$(call obj,$(APP_SRCS)) \
+# An app outside the tree (APP=/path/to/dir, as tools/mosaic build passes
+# it) compiles into $(BUILD)/obj/app/ with the apps layer's flags.
+# $(BUILD)/app-dir names the app those objects belong to; for another app
+# they go, before their .d files (naming the old sources) are read.
+APP_DIR := $(patsubst %/,%,$(APP))
+ifeq ($(filter apps/% tests/integration/% bench/%,$(APP_DIR)),)
+ifneq ($(shell cat $(BUILD)/app-dir 2>/dev/null),$(abspath $(APP_DIR)))
+$(shell rm -rf $(BUILD)/obj/app && mkdir -p $(BUILD) && \
+	echo '$(abspath $(APP_DIR))' > $(BUILD)/app-dir)
+endif
+APP_OBJS := $(patsubst $(APP_DIR)/%,$(BUILD)/obj/app/%.o,\
+	$(basename $(APP_SRCS)))
+$(BUILD)/obj/app/%.o: $(APP_DIR)/%.c $(BUILD)/config.h
+	$(call msg,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_IMAGE) $(DEPFLAGS) $(CFLAGS-apps) $(EXTRA_CFLAGS) \
+		-c $< -o $@
+$(BUILD)/obj/app/%.o: $(APP_DIR)/%.S $(BUILD)/config.h
+	$(call msg,AS,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS_IMAGE) $(DEPFLAGS) $(CFLAGS-apps) -D__ASSEMBLY__ \
+		-c $< -o $@
+else
+APP_OBJS := $(call obj,$(APP_SRCS))
+endif
+$(eval $(call image_rules,$(APP_IMAGE),$(APP_OBJS) \
 	$(APP_INITRD),$(APP_NAME)))
 
 # Every appliance under apps/ is also linked as $(BUILD)/tests/app-<name>.elf
@@ -220,7 +245,7 @@ $(foreach t,$(ITESTS),$(eval $(call image_rules,$(BUILD)/tests/$(t).elf,\
 
 include tests/unit/unit.mk
 
-.PHONY: FORCE all image run test test-unit test-integration test-apps test-porting iso check clean deps \
+.PHONY: FORCE all image run test test-unit test-integration test-apps test-tools test-porting iso check clean deps \
 	check-includes check-headers bench
 all: $(APP_IMAGE)
 image: $(APP_IMAGE) $(APP_IMAGE:.elf=.stripped.elf)
@@ -244,6 +269,10 @@ test-integration: $(ITEST_IMAGES) $(ITEST_IMAGES:.elf=.stripped.elf)
 
 test-apps: $(APP_IMAGES) $(APP_IMAGES:.elf=.stripped.elf)
 	$(Q)tools/testrun --build $(BUILD) $(addprefix tests/apps/,$(APP_TESTS))
+
+# The mosaic CLI end to end (tests/tools/run: new, build, run, debug, ...).
+test-tools: $(BUILD)/os.o $(BUILD)/ksyms-empty.o
+	$(Q)tests/tools/run $(BUILD)
 
 # Porting: small C programs with their own plain Makefiles, built by
 # tools/mosaic-cc from a copy under $(BUILD)/porting (the tree stays clean)
@@ -305,6 +334,7 @@ bench: $(APP_IMAGE)
 	$(Q)BUILD=$(BUILD) bench/blk.py
 	$(Q)BUILD=$(BUILD) bench/net.py
 	$(Q)BUILD=$(BUILD) bench/files.py
+	$(Q)BUILD=$(BUILD) bench/apps.py
 
 clean:
 	rm -rf $(BUILD)

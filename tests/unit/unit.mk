@@ -299,3 +299,10 @@ $(eval $(call unit_test,ext2_vfs,tests/unit/libos/ext2_vfs_test.c \
 	libos/fs/vfs.c libos/fs/tmpfs.c kernel/dev/bcache.c kernel/dev/netbuf.c \
 	kernel/sched/sync.c tests/unit/fakes/fake_sched.c \
 	tests/unit/fakes/fake_host.c tests/unit/fakes/fake_fileblk.c))
+# apps/kv/store.c: kv's item store (hash table, LRU, expiry), real threads.
+UNIT_CFLAGS_kv_store := -pthread -Iapps/kv
+$(eval $(call unit_test,kv_store,tests/unit/apps/kv_store_test.c apps/kv/store.c))
+# apps/httpd's pure parts: request parser, target to path, dates, types.
+UNIT_CFLAGS_httpd := -Iapps/httpd
+$(eval $(call unit_test,httpd,tests/unit/apps/httpd_test.c \
+	apps/httpd/http.c apps/httpd/url.c apps/httpd/date.c apps/httpd/mime.c))

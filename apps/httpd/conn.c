@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One connection (RFC 9112 §9): read, parse, answer, in order, for as long
+ * as the client keeps the connection open and its requests allow it.
+ * Pipelined requests are answered from the bytes already read before
+ * reading again. An idle connection is closed after the idle timeout
+ * (SO_RCVTIMEO), a stalled reader after the same time (SO_SNDTIMEO).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "httpd.h"
+
+#define LOG_LINE_MAX_BYTES 200 /* of the request line, escaped */
+#define DRAIN_MAX_BYTES (64 << 10)
+
+/* Escapes the request line for the console: printable ASCII stays. */
+static void log_escape(char *out, size_t cap, struct http_str line)
+{
+	size_t o = 0, i;
+
+	if (!line.p) {
+		snprintf(out, cap, "-");
+		return;
+	}
+	for (i = 0; i < line.len && o + 8 < cap; i++) {
+		unsigned char ch = (unsigned char)line.p[i];
+
+		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
+			out[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", ch);
+	}
+	if (i < line.len)
+		o += (size_t)snprintf(out + o, cap - o, "...");
+	out[o] = '\0';
+}
+
+static void log_request(const struct conn *c)
+{
+	char line[LOG_LINE_MAX_BYTES + 16], msg[LOG_LINE_MAX_BYTES + 96];
+	int n;
+
+	log_escape(line, sizeof(line), c->req.line);
+	n = snprintf(msg, sizeof(msg), "httpd: %s \"%s\" %d %lld\n", c->peer,
+		     line, c->status, c->body_bytes);
+	/* One write: lines of several connections never interleave. */
+	if (n > 0)
+		write_all(1, msg,
+			  (size_t)n < sizeof(msg) ? (size_t)n
+						  : sizeof(msg) - 1);
+}
+
+static int quit(struct conn *c)
+{
+	static const char bye[] = "bye\n";
+	struct response r = { .status = 200,
+			      .content_type = "text/plain; charset=utf-8",
+			      .content_length = sizeof(bye) - 1 };
+
+	c->close = true;
+	c->quit = true;
+	return resp_send(c, &r, bye, sizeof(bye) - 1);
+}
+
+static bool is_quit(const struct conn *c)
+{
+	const char *q = c->cfg->quit_target;
+
+	return q && c->req.method == HTTP_METHOD_GET &&
+	       c->req.target.len == strlen(q) &&
+	       !memcmp(c->req.target.p, q, c->req.target.len);
+}
+
+/* Answers the parsed request. Returns 0, or -1 when the connection broke. */
+static int answer(struct conn *c)
+{
+	const struct http_request *req = &c->req;
+	int rc;
+
+	c->status = 0;
+	c->body_bytes = 0;
+	c->close = !req->keep_alive;
+	if (req->error)
+		rc = resp_error(c, req->error, NULL);
+	else if (req->has_body) /* its bytes would be read as a request */
+		rc = resp_error(c, 413, NULL);
+	else if (req->method == HTTP_METHOD_OTHER)
+		rc = resp_error(c, 405, NULL);
+	else if (is_quit(c))
+		rc = quit(c);
+	else
+		rc = file_serve(c);
+	if (c->cfg->log && c->status)
+		log_request(c);
+	return rc;
+}
+
+/* Reads more of the request stream. Returns the bytes read, 0 at end of
+ * stream, a timeout or an error. */
+static ssize_t fill(struct conn *c)
+{
+	ssize_t n;
+
+	if (c->len == sizeof(c->buf))
+		return 0;
+	do
+		n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return 0;
+	c->len += (size_t)n;
+	return n;
+}
+
+/* After the last response: stop sending, and read what the client still
+ * sends for a moment, so that closing with unread data does not reset the
+ * connection before the client has read the response (RFC 9112 §9.6). */
+static void linger(struct conn *c)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	size_t total = 0;
+	ssize_t n;
+
+	shutdown(c->fd, SHUT_WR);
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (total < DRAIN_MAX_BYTES &&
+	       (n = read(c->fd, c->buf, sizeof(c->buf))) > 0)
+		total += (size_t)n;
+}
+
+void conn_serve(struct conn *c)
+{
+	struct timeval tv = { .tv_sec = c->cfg->idle_timeout_s };
+	size_t n;
+
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	for (;;) {
+		n = http_parse(c->buf, c->len, &c->req);
+		if (!n) {
+			if (!fill(c))
+				break;
+			continue;
+		}
+		if (answer(c))
+			break;
+		if (c->close) {
+			linger(c);
+			break;
+		}
+		memmove(c->buf, c->buf + n, c->len - n);
+		c->len -= n;
+	}
+	__atomic_fetch_sub(c->active, 1, __ATOMIC_RELEASE);
+	close(c->fd);
+	if (c->quit) {
+		printf("httpd: exiting on request\n");
+		/* exit() waits until the peer has acknowledged our data. */
+		exit(0);
+	}
+}
