@@ -4,7 +4,7 @@
 # that shared/STYLE.md's dependency table allows, so a forbidden include
 # does not compile. Output goes to $(BUILD); `make V=1` shows full commands.
 
-APP ?= apps/hello
+APP ?= apps/httpd
 BUILD ?= build
 V ?= 0
 CROSS_COMPILE ?=
@@ -174,9 +174,16 @@ initrd_obj = $(if $(wildcard $(3)),\
 	$(eval $(call initrd_rules,$(1),$(2),$(3)))$(2))
 
 # The application: every .c/.S in $(APP) unless its app.mk sets APP_SRCS.
+# Its app.mk may also set APP_RUNFLAGS (tools/run options `make run`
+# puts before RUNFLAGS, e.g. a port forward) and APP_RUN_NOTE (a line
+# `make run` prints first).
 APP_NAME := $(notdir $(patsubst %/,%,$(APP)))
 APP_SRCS :=
+APP_RUNFLAGS :=
+APP_RUN_NOTE :=
 -include $(APP)/app.mk
+RUN_DEFAULTS := $(APP_RUNFLAGS)
+RUN_NOTE := $(APP_RUN_NOTE)
 APP_SRCS := $(if $(APP_SRCS),$(addprefix $(APP)/,$(APP_SRCS)),\
 	$(wildcard $(APP)/*.c $(APP)/*.S))
 APP_IMAGE := $(BUILD)/$(APP_NAME).elf
@@ -253,11 +260,14 @@ image: $(APP_IMAGE) $(APP_IMAGE:.elf=.stripped.elf)
 deps:
 	$(Q)tools/deps all
 
-# `make run` needs only the build and run packages; RUNFLAGS go to tools/run.
+# `make run` needs only the build and run packages; RUNFLAGS go to tools/run
+# after the app's own APP_RUNFLAGS. Ctrl-C (status 130) ends it quietly.
 run:
 	$(Q)tools/deps build && tools/deps run
 	$(Q)$(MAKE) --no-print-directory $(APP_IMAGE)
-	$(Q)tools/run $(RUNFLAGS) $(APP_IMAGE)
+	$(if $(RUN_NOTE),@echo 'make run: $(RUN_NOTE)')
+	$(Q)tools/run $(RUN_DEFAULTS) $(RUNFLAGS) $(APP_IMAGE) || \
+		{ rc=$$?; [ $$rc -eq 130 ] || exit $$rc; }
 
 iso: $(BUILD)/$(APP_NAME).iso
 $(BUILD)/$(APP_NAME).iso: $(APP_IMAGE) tools/mkiso
@@ -325,9 +335,9 @@ check: check-includes
 
 # Side-by-side figures (boot time against a trivial kernel, size, RAM);
 # not part of `make test`. Issue #10 grows this into the full report.
-bench: $(APP_IMAGE)
+bench: $(BUILD)/tests/app-hello.elf
 	$(Q)tools/deps all
-	$(Q)$(PYTHON) bench/boot.py $(APP_IMAGE)
+	$(Q)$(PYTHON) bench/boot.py $(BUILD)/tests/app-hello.elf
 	$(Q)BUILD=$(BUILD) bench/malloc.sh
 	$(Q)BUILD=$(BUILD) bench/sched.sh
 	$(Q)BUILD=$(BUILD) bench/pthread.sh
