@@ -175,6 +175,7 @@ struct bcache {
 	uint64_t c_evictions, c_writebacks; /* [C] */
 	uint64_t c_barriers, c_flushes, c_order_lost; /* [C] */
 	uint64_t c_lends, c_unshares; /* [C] */
+	uint64_t c_direct; /* [C] blocks bcache_read_blocks() read uncached */
 
 	struct spinlock c_ra_lock;
 	struct waitq c_ra_wq; /* [R] read-ahead completions */
@@ -1346,6 +1347,41 @@ int bcache_sync(struct bcache *c)
 
 /* --- byte helpers --- */
 
+int bcache_read_blocks(struct bcache *c, uint64_t first, uint32_t n, void *buf)
+{
+	uint8_t *p = buf;
+	struct bbuf *b;
+	uint32_t i = 0, j;
+	int rc;
+
+	if (first >= c->c_nblocks || n > c->c_nblocks - first)
+		return -EINVAL;
+	while (i < n) {
+		mutex_lock(&c->c_lock);
+		for (j = i; j < n && !hash_find(c, first + j); j++)
+			;
+		if (j > i)
+			c->c_direct += j - i;
+		mutex_unlock(&c->c_lock);
+		if (j > i) {
+			rc = blkdev_read(c->c_bd, (first + i) * c->c_bs,
+					 p + (size_t)i * c->c_bs,
+					 (size_t)(j - i) * c->c_bs);
+			if (rc)
+				return rc;
+			i = j;
+			continue;
+		}
+		rc = bcache_get_ro(c, first + i, &b);
+		if (rc)
+			return rc;
+		memcpy(p + (size_t)i * c->c_bs, b->b_data, c->c_bs);
+		bcache_put(b);
+		i++;
+	}
+	return 0;
+}
+
 int bcache_read(struct bcache *c, uint64_t off, void *buf, size_t len)
 {
 	struct bbuf *b;
@@ -1514,6 +1550,7 @@ void bcache_get_stats(struct bcache *c, struct bcache_stats *st)
 	st->order_lost = c->c_order_lost;
 	st->lends = c->c_lends;
 	st->unshares = c->c_unshares;
+	st->direct = c->c_direct;
 	st->mem_used = c->c_mem_used;
 	st->dirty = c->c_ndirty;
 	st->frozen = c->c_nfrozen;

@@ -162,6 +162,19 @@ void bcache_barrier(struct bcache *c);
  */
 int __must_check bcache_sync(struct bcache *c);
 
+/*
+ * Reads blocks [first, first + n) into buf (n * bc_block_size bytes): a
+ * block the cache holds is copied from it (its latest contents, dirty or
+ * not); the runs it does not hold go from the device straight into buf,
+ * in requests as large as the device takes, and are not cached (a large
+ * sequential read would only push out what is worth keeping). The
+ * caller keeps the blocks from being changed meanwhile (a file system
+ * holds its lock). Returns 0; -EINVAL beyond the device; -EIO; the
+ * errors of bcache_get().
+ */
+int __must_check bcache_read_blocks(struct bcache *c, uint64_t first,
+				    uint32_t n, void *buf);
+
 /* Byte-granular helpers over get/put: copy len bytes at byte offset off
  * (any alignment, may span blocks). Return 0 or an error of bcache_get. */
 int __must_check bcache_read(struct bcache *c, uint64_t off, void *buf,
@@ -176,6 +189,7 @@ struct bcache_stats {
 	uint64_t order_lost; /* changes let out of order after a write error */
 	uint64_t lends; /* bcache_lend() successes */
 	uint64_t unshares; /* lent buffers moved onto a copy by a get */
+	uint64_t direct; /* blocks bcache_read_blocks() read past the cache */
 	size_t mem_used; /* bytes of buffer data now allocated */
 	size_t dirty; /* dirty buffers now */
 	size_t frozen; /* copies kept now for earlier epochs */

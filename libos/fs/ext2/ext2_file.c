@@ -444,6 +444,30 @@ int ext2_stat(struct ext2_fs *fs, uint32_t ino, struct ext2_stat *st)
 	return 0;
 }
 
+/* Reads of whole blocks gather at most this many into one device read. */
+#define READ_RUN_MAX 256u
+
+/*
+ * How many whole blocks from byte off (block-aligned, mapped to pb) lie
+ * one after the other on the disk, within len bytes: at least 1. Stops
+ * at a hole, a bad mapping or READ_RUN_MAX. Caller holds fs_lock.
+ */
+static uint32_t run_length(struct ext2_fs *fs, uint32_t ino,
+			   struct ext2_inode *in, uint64_t off, uint32_t pb,
+			   size_t len)
+{
+	uint64_t lblk = off / fs->fs_bsize;
+	uint32_t n = 1, next;
+	bool fresh;
+
+	while (n < READ_RUN_MAX && (size_t)(n + 1) * fs->fs_bsize <= len &&
+	       pb + n < fs->fs_blocks &&
+	       ext2_bmap(fs, ino, in, lblk + n, false, &next, &fresh) == 0 &&
+	       next == pb + n)
+		n++;
+	return n;
+}
+
 static ssize_t read_locked(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 			   uint8_t *buf, size_t len)
 {
@@ -470,7 +494,16 @@ static ssize_t read_locked(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 			       &pb, &fresh);
 		if (!rc && pb >= fs->fs_blocks)
 			rc = -EUCLEAN;
-		if (!rc && pb) {
+		if (!rc && pb && n == fs->fs_bsize) {
+			/* Whole blocks: gather the run that follows on the
+			 * disk and read it in one go (bcache_read_blocks()
+			 * takes what the cache holds from it). */
+			uint32_t run = run_length(fs, ino, &in, off + done, pb,
+						  len - done);
+
+			rc = bcache_read_blocks(fs->fs_bc, pb, run, buf + done);
+			n = (size_t)run * fs->fs_bsize;
+		} else if (!rc && pb) {
 			rc = bcache_get_ro(fs->fs_bc, pb, &b);
 			if (!rc) {
 				memcpy(buf + done,

@@ -2039,6 +2039,40 @@ static void test_lend_put_concurrent(void **state)
 	dev_free(bd);
 }
 
+/* Whole-block reads: cached blocks from the cache, runs of the others
+ * in one device read each, not cached. */
+static void test_read_blocks(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache *c = cache_new(bd, 0, 16, 0);
+	uint8_t *buf = malloc(20 * BS);
+
+	(void)state;
+	assert_non_null(buf);
+	scribble(c, 5, BS, 0x77); /* dirty, only in the cache */
+	get_put(c, 9, BS);
+	unsigned int reads = bd->fb_sync_reads;
+	assert_int_equal(bcache_read_blocks(c, 2, 12, buf), 0);
+	/* 2..4, 6..8 and 10..13 from the device: three reads. */
+	assert_int_equal(bd->fb_sync_reads, reads + 3);
+	for (int i = 0; i < 12; i++) {
+		if (2 + i == 5)
+			assert_true(all_bytes(buf + i * BS, 0x77, BS));
+		else
+			check_pattern(buf + i * BS, (2 + i) * BS, BS);
+	}
+	assert_int_equal(stats(c).direct, 10);
+	assert_int_equal(stats(c).misses, 2); /* nothing new cached */
+	assert_int_equal(bcache_read_blocks(c, 60, 5, buf), -EINVAL);
+	assert_int_equal(bcache_read_blocks(c, 64, 1, buf), -EINVAL);
+	bd->fb_bad_read_lo = 30 * BS;
+	bd->fb_bad_read_hi = 31 * BS;
+	assert_int_equal(bcache_read_blocks(c, 28, 4, buf), -EIO);
+	free(buf);
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2079,6 +2113,7 @@ int main(void)
 		cmocka_unit_test(test_random_workload),
 		cmocka_unit_test(test_concurrent_tasks),
 		cmocka_unit_test(test_concurrent_tasks_deferred),
+		cmocka_unit_test(test_read_blocks),
 		cmocka_unit_test(test_lend_no_copy),
 		cmocka_unit_test(test_lend_bad_range),
 		cmocka_unit_test(test_lend_change_unshares),
