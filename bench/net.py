@@ -134,8 +134,14 @@ class Guest:
         return rx.search(self.out)
 
     def stop(self):
+        # SIGTERM first: tools/run then stops its QEMU (a SIGKILL would
+        # leave QEMU running).
         if self.p.poll() is None:
-            self.p.kill()
+            self.p.terminate()
+            try:
+                self.p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
         self.p.wait()
 
 
