@@ -219,12 +219,40 @@ ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 	return total;
 }
 
+/* writev() gathers up to this many bytes into one write(): one write is
+ * one O_APPEND position, one atomic pipe write (up to PIPE_BUF), one
+ * segment's worth of TCP rather than one per piece. */
+#define WRITEV_GATHER_MAX 65536u
+
 ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
 	ssize_t total = 0, n;
+	size_t sum = 0;
 
 	if (check_iov(iov, iovcnt))
 		return sret(-EINVAL);
+	for (int i = 0; i < iovcnt; i++)
+		sum += iov[i].iov_len; /* check_iov() bounds the sum */
+	if (iovcnt > 1 && sum <= WRITEV_GATHER_MAX) {
+		char small[1024],
+			*buf = sum <= sizeof(small) ? small : malloc(sum);
+
+		if (buf) {
+			size_t off = 0;
+
+			for (int i = 0; i < iovcnt; i++) {
+				if (!iov[i].iov_len)
+					continue;
+				memcpy(buf + off, iov[i].iov_base,
+				       iov[i].iov_len);
+				off += iov[i].iov_len;
+			}
+			n = write(fd, buf, sum);
+			if (buf != small)
+				free(buf);
+			return n;
+		}
+	}
 	for (int i = 0; i < iovcnt; i++) {
 		if (!iov[i].iov_len)
 			continue;

@@ -24,6 +24,7 @@
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <itest.h>
@@ -79,6 +80,27 @@ static void test_basics(void)
 	      errno);
 	close(q[1]);
 	CHECK(pipe2(q, 1) == -1 && errno == EINVAL, "pipe2 flags");
+
+	/* writev() of up to PIPE_BUF bytes is one atomic write: with less
+	 * room than that, nothing goes (the pieces one by one would put
+	 * the first in). */
+	static char fill[4096];
+	struct iovec iov[2] = { { fill, 80 }, { fill, 80 } };
+	size_t room = 0;
+	CHECK(pipe2(q, O_NONBLOCK) == 0, "pipe2");
+	while (write(q[1], fill, sizeof(fill)) == (ssize_t)sizeof(fill))
+		;
+	while (write(q[1], fill, 1) == 1)
+		;
+	CHECK(read(q[0], fill, 100) == 100, "make room");
+	room = 100;
+	CHECK(writev(q[1], iov, 2) == -1 && errno == EAGAIN,
+	      "writev of 160 bytes into %lu of room: errno %d",
+	      (unsigned long)room, errno);
+	CHECK(write(q[1], fill, 100) == 100 && write(q[1], fill, 1) == -1,
+	      "room unchanged");
+	close(q[0]);
+	close(q[1]);
 }
 
 /* --- streaming between CPUs --- */
