@@ -335,16 +335,37 @@ static const char *alloc_error(int rc)
 	return MSG_BAD_FORMAT;
 }
 
+/*
+ * Counts n bytes of items waiting for their data blocks, unless that
+ * would pass the -m budget: clients announcing big values and sending
+ * nothing must not take the memory the store and the network need.
+ */
+static bool pending_reserve(struct kv_server *srv, size_t n)
+{
+	uint64_t total = __atomic_add_fetch(&srv->srv_pending_bytes, n,
+					    __ATOMIC_RELAXED);
+
+	if (total <= srv->srv_limit_bytes)
+		return true;
+	__atomic_sub_fetch(&srv->srv_pending_bytes, n, __ATOMIC_RELAXED);
+	return false;
+}
+
 /* Reads the data block into a new item and stores it. */
 static void store_data(struct conn *c, const struct store_req *rq)
 {
 	struct kv_store *st = c->c_srv->srv_store;
+	size_t pending = kv_item_size(rq->key.n, (size_t)rq->nbytes);
 	struct kv_item *it;
 	char crlf[2];
 	int rc;
 
 	rc = kv_item_alloc(st, rq->key.p, rq->key.n, rq->flags, rq->exptime,
 			   (size_t)rq->nbytes, now_s(), &it);
+	if (rc == 0 && !pending_reserve(c->c_srv, pending)) {
+		kv_item_put(it);
+		rc = -ENOMEM;
+	}
 	if (rc) {
 		/* Swallow the block so that it is not read as commands. */
 		if (conn_take(c, NULL, (size_t)rq->nbytes + 2) == 0)
@@ -367,6 +388,8 @@ static void store_data(struct conn *c, const struct store_req *rq)
 		conn_reply(c, store_replies[rc]);
 out_put:
 	kv_item_put(it);
+	__atomic_sub_fetch(&c->c_srv->srv_pending_bytes, pending,
+			   __ATOMIC_RELAXED);
 }
 
 static void cmd_store(struct conn *c, const struct tok *t, size_t n,

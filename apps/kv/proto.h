@@ -26,7 +26,7 @@
  */
 struct kv_server {
 	struct kv_store *srv_store; /* [I] */
-	uint64_t srv_limit_bytes; /* [I] -m */
+	uint64_t srv_limit_bytes; /* [I] -m; also caps srv_pending_bytes */
 	unsigned int srv_max_conns; /* [I] -c */
 	bool srv_verbose; /* [I] -v */
 	bool srv_shutdown_ok; /* [I] -A: "shutdown" ends the appliance */
@@ -39,6 +39,9 @@ struct kv_server {
 	uint64_t srv_cmd_get, srv_cmd_set, srv_cmd_touch,
 		srv_cmd_flush; /* [a] */
 	uint64_t srv_bytes_read, srv_bytes_written; /* [a] */
+	/* Items allocated for data blocks still being read: memory outside
+	 * the store's budget that idle clients could otherwise pile up. */
+	uint64_t srv_pending_bytes; /* [a] */
 };
 
 /*

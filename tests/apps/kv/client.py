@@ -542,6 +542,31 @@ def evict_case(port):
           int(s["bytes"]) <= 1 << 20, f"stats {s}")
     print(f"kv: {len(present)} newest of 500 items kept in 1 MiB, "
           f"{s['evictions']} evicted")
+    pending_case(port, c)
+
+
+def pending_case(port, c):
+    """Values announced but not yet sent hold memory outside the store:
+    together they may not pass the -m budget (1 MiB here)."""
+    size = 600000
+    c.cmd(b"stats reset\r\n", b"RESET\r\n")
+    slow = Conn(port)
+    slow.send(b"set slow 0 0 %d\r\n" % size + b"s" * 1000)
+    # The guest has one CPU and its scheduler is cooperative: once
+    # cmd_set counts the command, its item is allocated.
+    poll_until("the slow set to start",
+               lambda: c.stats()["cmd_set"] == "1")
+    got = c.set(b"fast", b"f" * size)
+    check(got == b"SERVER_ERROR out of memory storing object",
+          f"set beside a pending one: {got!r}")
+    c.cmd(b"get fast\r\n", b"END\r\n")
+    slow.cmd(b"s" * (size - 1000) + b"\r\n", b"STORED\r\n")
+    slow.close()
+    # The finished set gave its reservation back.
+    c.cmd(b"set fast 0 0 %d\r\n" % size + b"f" * size + b"\r\n",
+          b"STORED\r\n")
+    check(c.get_value(b"fast") == b"f" * size, "fast after slow")
+    print("kv: announced values held within the -m budget")
 
 
 # ---- SMP: concurrent clients on the same keys
