@@ -6,8 +6,10 @@
 # (Debian's kernel and busybox, as bench/blk.py builds it; ext2 through
 # the ext4 driver, /dev/vda mounted on /data by its init), one after the
 # other on the same QEMU command line: tools/run's machine, accelerator,
-# -m, -smp and --disk (virtio-blk-pci on -M pc) over the same fresh ext2
-# image, made on the host by mke2fs -t ext2 -F before every guest run.
+# -m, -smp, --disk (virtio-blk-pci on -M pc) over the same fresh ext2
+# image, made on the host by mke2fs -t ext2 -F before every guest run, and
+# --net user with one hostfwd from a free port of 127.0.0.1 (virtio-net-pci;
+# Mosaic takes QEMU's address by DHCP, the Linux init sets the same one).
 # The program's phases, each timed in the guest with CLOCK_MONOTONIC:
 #   create  --files files of --file-kib KiB, each open, write, fsync,
 #           close (fsync per file on both: Mosaic has no sync());
@@ -18,6 +20,14 @@
 #   reread  the same again without a remount: whatever each cache kept
 #           (Mosaic's block cache is 4 MiB by default, Linux's page
 #           cache most of -m).
+#   sendfile  then the program listens on TCP, this script connects
+#           through the hostfwd and the guest sends it the whole file
+#           with sendfile() (again from whatever each cache kept: Mosaic
+#           lends the block cache's buffers to TCP, reading what it does
+#           not hold; Linux sends from its page cache). Every byte is
+#           checked here against the known pattern; the rate is taken on
+#           the host from the first byte received to the last, and in the
+#           guest from its accept() to the host's close (both shown).
 # Reported: files/s, MB/s (10^6 bytes/s) and the ratio Mosaic / Linux,
 # medians over --runs alternating runs; the data read is checked against
 # what was written and the image with the host's e2fsck -fn afterwards.
@@ -27,16 +37,22 @@
 # Usage: bench/files.py [--files N] [--file-kib N] [--mib N] [--disk-mib N]
 #                       [--runs N] [--only linux|mosaic]
 import argparse
+import glob
 import os
 import re
+import select
 import shlex
 import shutil
+import socket
 import statistics
+import struct
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import blk  # noqa: E402  (the Linux guest builder)
+import net  # noqa: E402  (virtio-net modules, free_port)
 
 ROOT = blk.ROOT
 RUN = blk.RUN
@@ -47,16 +63,29 @@ MEM = "256M"
 SMP = 1
 LINUX_APPEND = "console=ttyS0 quiet"
 MOUNT = "/data"
-# virtio-blk and ext4 (which mounts ext2 when CONFIG_EXT4_USE_FOR_EXT2),
-# with what they may need, when they are modules.
-MODULES = dict(blk.VIRTIO_OPTS, CRC16="crc16", FS_MBCACHE="mbcache",
-               JBD2="jbd2", CRYPTO_CRC32C="crc32c_generic", EXT4_FS="ext4")
+GUEST_PORT = 8080
+# virtio-blk, virtio-net and ext4 (which mounts ext2 when
+# CONFIG_EXT4_USE_FOR_EXT2), with what they may need, when they are
+# modules.
+MODULES = dict(blk.VIRTIO_OPTS, **net.NET_MODULES, CRC16="crc16",
+               FS_MBCACHE="mbcache", JBD2="jbd2",
+               CRYPTO_CRC32C="crc32c_generic", EXT4_FS="ext4")
+# A module whose absence in an extraction says it predates virtio-net.
+NET_KO = "virtio_net.ko*"
+
+# The big file's bytes: must match bench/files/filebench.c.
+CHUNK = 1 << 20
+STAMP = 4096
+STAMP_MUL = 0xD6E8FEB86659FD93
+MASK = (1 << 64) - 1
+FILL = bytes(i % 251 for i in range(CHUNK))
 
 LINE = re.compile(r"^filebench (\w+)((?: \w+=\S+)*)\s*$")
 
 INIT = r"""#!/bin/busybox sh
-# bench/files.py's Linux guest: load virtio-blk and ext4, mount /dev/vda
-# on /data, run the benchmark there, leave through isa-debug-exit.
+# bench/files.py's Linux guest: load virtio-blk, virtio-net and ext4,
+# give eth0 QEMU's user-network address, mount /dev/vda on /data, run the
+# benchmark there, leave through isa-debug-exit.
 /bin/busybox --install -s
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
@@ -65,6 +94,10 @@ mount -t devtmpfs devtmpfs /dev
 for m in @MODULES@; do
 	insmod /lib/modules/$m.ko || echo "filebench error: insmod $m failed"
 done
+ip link set lo up
+ip link set eth0 up || echo "filebench error: no eth0"
+ip addr add 10.0.2.15/24 dev eth0
+ip route add default via 10.0.2.2
 args=
 for w in $(cat /proc/cmdline); do
 	case $w in
@@ -108,6 +141,8 @@ def build_linux(work, cache):
         if cfg.get("EXT2_FS") == "m":
             die("a kernel with ext2 as a module is not handled: add it to "
                 "MODULES and the extract pattern")
+        if cfg.get("VIRTIO_NET") not in ("y", "m"):
+            die(f"{kdeb}'s kernel lacks CONFIG_VIRTIO_NET")
 
     prog = os.path.join(work, "filebench")
     cc = os.environ.get("HOSTCC", "gcc")
@@ -117,8 +152,14 @@ def build_linux(work, cache):
         die(f"could not build {SRC}/filebench.c for Linux with {cc} "
             "-static; install the static C library: "
             "sudo apt-get install libc6-dev")
+    # An extraction made before the guest had virtio-net lacks its
+    # modules: have blk.linux_guest extract the package again.
+    for done in glob.glob(os.path.join(work, "linux", "*", ".done")):
+        if not glob.glob(os.path.join(os.path.dirname(done), NET_KO)):
+            os.remove(done)
     vmlinuz, initrd, kpkg, _, _ = blk.linux_guest(
         work, cache, ME, r"drivers/virtio/[^/]*|drivers/block/virtio_blk|"
+        r"drivers/net/(virtio_net|net_failover)|net/core/failover|"
         r"fs/ext4/ext4|fs/jbd2/jbd2|fs/mbcache|lib/crc16|"
         r"crypto/crc32c_generic", MODULES, INIT,
         [("filebench", 0o100755, open(prog, "rb").read())], dirs=("data",),
@@ -144,21 +185,125 @@ def parse(out, who):
     return res
 
 
-def guest(cmd, who, timeout):
-    """Run one guest (a tools/run or a qemu command); its parsed lines."""
+def expected(off, n):
+    """The n bytes of the big file at off, a multiple of CHUNK."""
+    e = bytearray(FILL[:n])
+    for i in range(0, n, STAMP):
+        if i + 8 <= n:
+            struct.pack_into("<Q", e, i, (off + i + 1) * STAMP_MUL & MASK)
+    return e
+
+
+def receive(port, size, timeout):
+    """Read the file the guest sends on 127.0.0.1:port, checking every
+    byte as it comes. Returns (bytes received, bytes timed, ns from the
+    first byte to the last, mismatching 4 KiB blocks, bytes after the
+    end)."""
+    buf = bytearray(CHUNK)
+    view = memoryview(buf)
+    total = bad = extra = 0
+    t0 = t1 = None
+    first = 0
+    with socket.create_connection(("127.0.0.1", port),
+                                  timeout=timeout) as s:
+        s.settimeout(timeout)
+        while total < size:
+            want = min(CHUNK, size - total)
+            got = 0
+            while got < want:
+                n = s.recv_into(view[got:want])
+                if n == 0:
+                    break
+                if t0 is None:
+                    t0, first = time.monotonic_ns(), n
+                got += n
+            t1 = time.monotonic_ns()
+            e = expected(total, got)
+            if view[:got] != e:
+                bad += sum(view[i:i + STAMP] != e[i:i + STAMP]
+                           for i in range(0, got, STAMP))
+            total += got
+            if got < want:
+                break
+        # The guest shuts its side down after the last byte: anything
+        # more is wrong too.
+        while True:
+            n = s.recv_into(view)
+            if n == 0:
+                break
+            extra += n
+    ns = (t1 - t0) if t0 is not None else 0
+    return total, total - first, ns, bad, extra
+
+
+class Guest:
+    """One guest run (a tools/run or a qemu command), its output read as
+    it comes; ended by its PID when it fails."""
+
+    def __init__(self, cmd, who, timeout):
+        self.who, self.out, self.rc = who, "", None
+        self.deadline = time.monotonic() + timeout
+        self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT)
+
+    def fail(self, msg):
+        self.stop()
+        sys.stderr.write(self.out[-3000:])
+        die(f"{self.who}: {msg}; its output is above")
+
+    def read(self, pattern=None):
+        """Until a line matches pattern (None: until the guest ends)."""
+        rx = re.compile(pattern, re.M) if pattern else None
+        while rx is None or not rx.search(self.out):
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                self.fail("no result in time")
+            r, _, _ = select.select([self.p.stdout], [], [], min(left, 1))
+            if not r:
+                continue
+            chunk = os.read(self.p.stdout.fileno(), 65536)
+            if not chunk:
+                if rx is not None:
+                    self.fail(f"ended without a '{pattern}' line")
+                break
+            self.out += chunk.decode(errors="replace").replace("\r", "")
+        if rx is None:
+            try:
+                self.rc = self.p.wait(max(self.deadline - time.monotonic(),
+                                          1))
+            except subprocess.TimeoutExpired:
+                self.fail("did not end in time")
+        return rx.search(self.out) if rx else None
+
+    def stop(self):
+        # SIGTERM first: tools/run then stops its QEMU.
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+        self.p.wait()
+
+
+def guest(cmd, who, timeout, port, size):
+    """Run one guest, take the file it sends; its parsed lines and what
+    receive() says."""
+    g = Guest(cmd, who, timeout)
+    g.read(r"^filebench listening port=")
     try:
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, errors="replace", timeout=timeout)
-    except subprocess.TimeoutExpired:
-        die(f"{who}: no result after {timeout} s")
-    res = parse(p.stdout, who)
+        got = receive(port, size, 60)
+    except OSError as e:
+        g.fail(f"receiving the file through 127.0.0.1:{port}: {e}")
+    g.read()
+    res = parse(g.out, who)
     # tools/run returns the guest's status; QEMU itself (status * 2) + 1.
-    rc = p.returncode if cmd[0] == RUN else p.returncode >> 1
-    if rc != 0 or "done" not in res:
-        sys.stderr.write(p.stdout[-3000:] + p.stderr[-2000:])
-        die(f"{who} failed (status {p.returncode}); its output is above")
-    return res
+    rc = g.rc if cmd[0] == RUN else g.rc >> 1
+    if rc != 0 or "done" not in res or "sendfile" not in res:
+        sys.stderr.write(g.out[-3000:])
+        die(f"{who} failed (status {g.rc}); its output is above")
+    return res, got
 
 
 def fsck(disk, who):
@@ -172,13 +317,23 @@ def fsck(disk, who):
     return p.returncode == 0
 
 
-def figures(res):
-    """(files/s, write MB/s, read MB/s, reread MB/s, data as written)."""
+def figures(res, got, size, who):
+    """(files/s, write MB/s, read MB/s, reread MB/s, sendfile MB/s on the
+    host, sendfile MB/s in the guest, data as written)."""
     def rate(phase, key, scale):
         return int(res[phase][key]) / int(res[phase]["ns"]) * scale
     ok = all(res[p]["bad"] == "0" for p in ("read", "reread"))
+    total, timed, ns, bad, extra = got
+    sent = int(res["sendfile"]["bytes"])
+    if total != size or sent != size or bad or extra:
+        print(f"{ME}: {who}: sendfile: {total} bytes received of {size} "
+              f"({sent} sent), {bad} 4 KiB blocks wrong, {extra} bytes too "
+              "many", file=sys.stderr)
+        ok = False
     return (rate("create", "files", 1e9), rate("write", "bytes", 1e3),
-            rate("read", "bytes", 1e3), rate("reread", "bytes", 1e3), ok)
+            rate("read", "bytes", 1e3), rate("reread", "bytes", 1e3),
+            timed / ns * 1e3 if ns else 0.0, rate("sendfile", "bytes", 1e3),
+            ok)
 
 
 def fmt(v):
@@ -227,7 +382,12 @@ def main():
             die(f"{tool} not found: sudo apt-get install {pkg}")
     disk = os.path.join(work, "disk.img")
     fresh_disk(disk, a.disk_mib)  # tools/run checks it exists
-    args = [str(a.files), str(a.file_kib), str(a.mib)]
+    args = [str(a.files), str(a.file_kib), str(a.mib), str(GUEST_PORT)]
+    # One host port for every run, so that both guests have the very same
+    # command line; QEMU binds it with SO_REUSEADDR.
+    port = net.free_port()
+    netopt = ["--net", f"user,hostfwd=tcp:127.0.0.1:{port}-:{GUEST_PORT}"]
+    size = a.mib << 20
     guests = {}
     if a.only != "linux":
         blk.run(["make", "-s", "APP=bench/files", f"BUILD={build}"],
@@ -239,35 +399,45 @@ def main():
     if a.only != "mosaic":
         vmlinuz, initrd, kpkg = build_linux(work, cache)
         # tools/run boots only ELF images: run the QEMU command it would.
-        guests["linux"] = blk.qemu_command(blk.run_args(
+        guests["linux"] = blk.run_args(
             a, disk, f"{LINUX_APPEND} filebench=" + ",".join(args), vmlinuz,
-            ["-initrd", initrd]))
+            ["-initrd", initrd])
+    for who, cmd in guests.items():
+        cmd[1:1] = netopt
+        if who == "linux":
+            guests[who] = blk.qemu_command(cmd)
     print(f"files: {a.disk_mib} MiB ext2 image (mke2fs -t ext2 -F, fresh "
-          f"per run), virtio-blk-pci, -M {MACHINE} -smp {SMP} -m {MEM}; "
+          f"per run), virtio-blk-pci, virtio-net-pci (user, hostfwd "
+          f"127.0.0.1:{port}), -M {MACHINE} -smp {SMP} -m {MEM}; "
           f"{a.files} files of {a.file_kib} KiB (open/write/fsync/close "
           f"each), one {a.mib} MiB file in 1 MiB writes + fsync, read back "
-          f"cold (umount+mount) and again; {a.runs} run(s)")
+          f"cold (umount+mount) and again, then sent to the host with "
+          f"sendfile(); {a.runs} run(s)")
     for who, cmd in guests.items():
         how = "via tools/run" if who == "mosaic" else kpkg
         shown = cmd if who == "linux" else blk.qemu_command(cmd)
         print(f"{who} ({how}): {shlex.join(shown)}")
     results = {who: [] for who in guests}
+    lent = []
     ok = True
     for _ in range(a.runs):
         for who, cmd in guests.items():
             fresh_disk(disk, a.disk_mib)
-            res = guest(cmd, who, a.timeout + 30)
-            f = figures(res)
-            if not f[4]:
-                print(f"{ME}: {who}: the data read is not what was "
-                      "written: its read figures mean nothing",
+            res, got = guest(cmd, who, a.timeout + 30, port, size)
+            f = figures(res, got, size, who)
+            if not f[-1]:
+                print(f"{ME}: {who}: the data read or sent is not what "
+                      "was written: its figures mean nothing",
                       file=sys.stderr)
-            ok &= f[4] & fsck(disk, who)
-            results[who].append(f[:4])
+            ok &= f[-1] & fsck(disk, who)
+            results[who].append(f[:-1])
+            if who == "mosaic":
+                lent.append(int(res["sendfile"].get("lent", -1)))
     med = {who: [statistics.median(v) for v in zip(*runs)]
            for who, runs in results.items()}
     names = ("files created/s", "seq write MB/s", "seq read MB/s (cold)",
-             "reread MB/s (cached)")
+             "reread MB/s (cached)", "sendfile MB/s",
+             "sendfile MB/s (guest)")
     print(f"{'':22}{'mosaic':>10} {'linux':>10} {'mosaic/linux':>13}")
     for i, name in enumerate(names):
         m = med["mosaic"][i] if "mosaic" in med else None
@@ -276,10 +446,17 @@ def main():
         print(f"{name:22}{fmt(m)} {fmt(lx)} {ratio}")
     if a.runs > 1:
         for who, runs in results.items():
-            print(f"{who} runs (files/s, write, read, reread MB/s): " +
+            print(f"{who} runs (files/s, write, read, reread, sendfile, "
+                  "sendfile in the guest MB/s): " +
                   "  ".join("/".join(f"{v:.1f}" for v in r) for r in runs))
-    print("data read back and e2fsck -fn: " +
+    if lent:
+        print(f"mosaic sendfile: bytes sent from the file system's buffers "
+              f"without a copy (tcp_lent_bytes) per run: "
+              f"{', '.join(str(v) for v in lent)} of {size}")
+    print("data read back, data sent and e2fsck -fn: " +
           ("as written, clean" if ok else "WRONG (see above)"))
+    if not ok:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -11,26 +11,43 @@
  *   read    the file back in 1 MiB reads after unmounting and mounting
  *           DEVICE again (a cold cache on both sides; the Linux guest also
  *           drops its caches), checked against what was written;
- *   reread  the same again without a remount (whatever each cache kept).
+ *   reread  the same again without a remount (whatever each cache kept);
+ *   sendfile  (when PORT is given and not 0) listens on TCP PORT, prints
+ *           "filebench listening port=PORT", accepts one connection and
+ *           sends it the whole file with sendfile() from offset 0, then
+ *           shuts its side down and waits for the peer to close: timed
+ *           from the accept to the peer's close, so that every byte was
+ *           delivered. Mosaic also reports how many bytes TCP sent from
+ *           the file system's own buffers (lent=, -1 on Linux).
+ * The big file's bytes are known to the reader (bench/files.py checks
+ * every one it receives): byte i of each MiB is i % 251, but the first 8
+ * bytes of every 4 KiB, which hold (offset + 1) * STAMP_MUL, offset being
+ * theirs in the file, as a little-endian 64-bit value.
  * Each phase is timed with CLOCK_MONOTONIC and printed as one line
  * "filebench PHASE key=value ...", then "filebench done".
- * Usage: filebench DIR DEVICE [NFILES [FILEKIB [MIB]]]
+ * Usage: filebench DIR DEVICE [NFILES [FILEKIB [MIB [PORT]]]]
  *        filebench exit STATUS   (Linux build only: leave QEMU through
  *                                 isa-debug-exit, STATUS * 2 + 1)
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef FILEBENCH_LINUX
 #include <sys/io.h>
+#else
+#include <mosaic/netstats.h>
 #endif
 
 #define CHUNK (1u << 20)
@@ -73,6 +90,14 @@ static int write_all(int fd, const char *p, size_t len, const char *path)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* The bytes between the stamps: a period prime to 4096, so that bytes
+ * shifted within a block or a block from elsewhere do not match. */
+static void fill(void)
+{
+	for (size_t i = 0; i < CHUNK; i++)
+		buf[i] = (char)(i % 251);
 }
 
 /* Every 4 KiB of the big file starts with a value derived from its
@@ -136,9 +161,12 @@ static int create_files(const char *dir, unsigned long n, unsigned long kib)
 
 static int write_big(const char *path, unsigned long mib)
 {
-	long long t0 = now_ns();
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	long long t0;
+	int fd;
 
+	fill();
+	t0 = now_ns();
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		return fail("open", path);
 	for (unsigned long i = 0; i < mib; i++) {
@@ -217,6 +245,106 @@ static int remount(const char *dir, const char *dev)
 	return 0;
 }
 
+static long long lent_bytes(void)
+{
+#ifdef FILEBENCH_LINUX
+	return -1;
+#else
+	unsigned long long v;
+
+	return mosaic_netstat("tcp_lent_bytes", &v) ? -1 : (long long)v;
+#endif
+}
+
+static int listen_on(unsigned short port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_ANY) };
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return fail("socket", "AF_INET");
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 1)) {
+		fail("bind/listen", "0.0.0.0");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Sends all of the file from offset 0 to the one peer that connects. The
+ * peer only reads, then closes when it has everything: its close ends the
+ * timing, so that it covers delivery, not just queueing. */
+static int send_big(const char *path, unsigned long mib, unsigned short port)
+{
+	unsigned long long want = (unsigned long long)mib * CHUNK;
+	long long t0, ns, lent0, lent;
+	off_t off = 0;
+	int fd, lfd, c = -1, ret = -1;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return fail("open", path);
+	lfd = listen_on(port);
+	if (lfd < 0)
+		goto out_file;
+	printf("filebench listening port=%u\n", port);
+	do
+		c = accept(lfd, NULL, NULL);
+	while (c < 0 && errno == EINTR);
+	if (c < 0) {
+		fail("accept", "the host's connection");
+		goto out_listen;
+	}
+	lent0 = lent_bytes();
+	t0 = now_ns();
+	while ((unsigned long long)off < want) {
+		size_t left = (size_t)(want - (unsigned long long)off);
+		ssize_t n = sendfile(c, fd, &off, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* 0: the file ended before what was written did. */
+			if (n == 0)
+				errno = EIO;
+			fail("sendfile", path);
+			goto out_conn;
+		}
+	}
+	if (shutdown(c, SHUT_WR)) {
+		fail("shutdown", "the host's connection");
+		goto out_conn;
+	}
+	for (;;) {
+		ssize_t n = read(c, buf, CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fail("read", "the host's connection");
+			goto out_conn;
+		}
+		if (n == 0)
+			break;
+	}
+	ns = now_ns() - t0;
+	lent = lent_bytes();
+	printf("filebench sendfile bytes=%llu ns=%lld lent=%lld\n",
+	       (unsigned long long)off, ns,
+	       lent < 0 || lent0 < 0 ? -1 : lent - lent0);
+	ret = 0;
+out_conn:
+	close(c);
+out_listen:
+	close(lfd);
+out_file:
+	close(fd);
+	return ret;
+}
+
 #ifdef FILEBENCH_LINUX
 #define DEBUG_EXIT_PORT 0x501
 
@@ -234,7 +362,7 @@ static int debug_exit(int status)
 int main(int argc, char **argv)
 {
 	unsigned long nfiles = NFILES_DEFAULT, kib = FILEKIB_DEFAULT;
-	unsigned long mib = MIB_DEFAULT;
+	unsigned long mib = MIB_DEFAULT, port = 0;
 	char big[512];
 	const char *dir, *dev;
 
@@ -243,9 +371,9 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "exit"))
 		return debug_exit(atoi(argv[2]));
 #endif
-	if (argc < 3 || argc > 6) {
+	if (argc < 3 || argc > 7) {
 		printf("filebench error: usage: filebench DIR DEVICE "
-		       "[NFILES [FILEKIB [MIB]]]\n");
+		       "[NFILES [FILEKIB [MIB [PORT]]]]\n");
 		return 2;
 	}
 	dir = argv[1];
@@ -256,14 +384,18 @@ int main(int argc, char **argv)
 		kib = strtoul(argv[4], NULL, 0);
 	if (argc > 5)
 		mib = strtoul(argv[5], NULL, 0);
-	if (!kib || kib > CHUNK >> 10 || !mib) {
-		printf("filebench error: FILEKIB must be 1..1024, MIB >= 1\n");
+	if (argc > 6)
+		port = strtoul(argv[6], NULL, 0);
+	if (!kib || kib > CHUNK >> 10 || !mib || port > 65535) {
+		printf("filebench error: FILEKIB must be 1..1024, MIB >= 1, "
+		       "PORT 0..65535\n");
 		return 2;
 	}
 	snprintf(big, sizeof(big), "%s/big", dir);
 	if (create_files(dir, nfiles, kib) || write_big(big, mib) ||
 	    remount(dir, dev) || read_big("read", big, mib) ||
-	    read_big("reread", big, mib))
+	    read_big("reread", big, mib) ||
+	    (port && send_big(big, mib, (unsigned short)port)))
 		return 1;
 	printf("filebench done\n");
 	return 0;
