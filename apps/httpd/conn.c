@@ -3,8 +3,12 @@
  * One connection (RFC 9112 §9): read, parse, answer, in order, for as long
  * as the client keeps the connection open and its requests allow it.
  * Pipelined requests are answered from the bytes already read before
- * reading again. An idle connection is closed after the idle timeout
- * (SO_RCVTIMEO), a stalled reader after the same time (SO_SNDTIMEO).
+ * reading again. Each request head must arrive whole within the idle
+ * timeout of the connection's start or the previous response: a client
+ * trickling a byte now and then cannot hold a connection for longer (a
+ * partial head then gets a 408, an idle connection is just closed). A
+ * stalled reader is dropped after the same time without progress
+ * (SO_SNDTIMEO).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,12 +16,15 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "httpd.h"
 
 #define LOG_LINE_MAX_BYTES 200 /* of the request line, escaped */
 #define DRAIN_MAX_BYTES (64 << 10)
+#define LINGER_NS 2000000000ull
+#define NS_PER_S 1000000000ull
 
 /* Escapes the request line for the console: printable ASCII stays. */
 static void log_escape(char *out, size_t cap, struct http_str line)
@@ -101,55 +108,111 @@ static int answer(struct conn *c)
 	return rc;
 }
 
-/* Reads more of the request stream. Returns the bytes read, 0 at end of
- * stream, a timeout or an error. */
-static ssize_t fill(struct conn *c)
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * NS_PER_S +
+	       (unsigned long long)ts.tv_nsec;
+}
+
+/* Lets the next read wait until `deadline` at most. Returns false when it
+ * has passed. */
+static bool read_until(struct conn *c, unsigned long long deadline)
+{
+	unsigned long long now = now_ns(), left;
+	struct timeval tv;
+
+	if (now >= deadline)
+		return false;
+	left = deadline - now;
+	tv.tv_sec = (time_t)(left / NS_PER_S);
+	tv.tv_usec = (suseconds_t)(left % NS_PER_S / 1000);
+	if (!tv.tv_sec && !tv.tv_usec)
+		tv.tv_usec = 1; /* a zero timeval means "no timeout" */
+	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return true;
+}
+
+/* Reads more of the request stream before `deadline`. Returns 1 when it
+ * read some, 0 at end of stream or an error, -1 when the deadline passed. */
+static int fill(struct conn *c, unsigned long long deadline)
 {
 	ssize_t n;
 
 	if (c->len == sizeof(c->buf))
 		return 0;
-	do
+	do {
+		if (!read_until(c, deadline))
+			return -1;
 		n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
-	while (n < 0 && errno == EINTR);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return -1;
 	if (n <= 0)
 		return 0;
 	c->len += (size_t)n;
-	return n;
+	return 1;
 }
 
 /* After the last response: stop sending, and read what the client still
- * sends for a moment, so that closing with unread data does not reset the
- * connection before the client has read the response (RFC 9112 §9.6). */
+ * sends for a moment (at most LINGER_NS in all, however it trickles), so
+ * that closing with unread data does not reset the connection before the
+ * client has read the response (RFC 9112 §9.6). */
 static void linger(struct conn *c)
 {
-	struct timeval tv = { .tv_sec = 2 };
+	unsigned long long deadline = now_ns() + LINGER_NS;
 	size_t total = 0;
 	ssize_t n;
 
 	shutdown(c->fd, SHUT_WR);
-	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	while (total < DRAIN_MAX_BYTES &&
+	while (total < DRAIN_MAX_BYTES && read_until(c, deadline) &&
 	       (n = read(c->fd, c->buf, sizeof(c->buf))) > 0)
 		total += (size_t)n;
 }
 
+/* The head did not arrive in time: say so if it had begun (RFC 9110
+ * §15.5.9), and close. */
+static void timed_out(struct conn *c)
+{
+	int rc;
+
+	if (!c->len)
+		return;
+	memset(&c->req, 0, sizeof(c->req));
+	c->status = 0;
+	c->body_bytes = 0;
+	c->close = true;
+	rc = resp_error(c, 408, NULL);
+	if (c->cfg->log && c->status)
+		log_request(c);
+	if (!rc)
+		linger(c);
+}
+
 void conn_serve(struct conn *c)
 {
+	unsigned long long idle_ns = c->cfg->idle_timeout_s * NS_PER_S;
+	unsigned long long deadline = now_ns() + idle_ns;
 	struct timeval tv = { .tv_sec = c->cfg->idle_timeout_s };
 	size_t n;
+	int rc;
 
-	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	for (;;) {
 		n = http_parse(c->buf, c->len, &c->req);
 		if (!n) {
-			if (!fill(c))
+			rc = fill(c, deadline);
+			if (rc < 0)
+				timed_out(c);
+			if (rc <= 0)
 				break;
 			continue;
 		}
 		if (answer(c))
 			break;
+		deadline = now_ns() + idle_ns;
 		if (c->close) {
 			linger(c);
 			break;

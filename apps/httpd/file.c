@@ -239,15 +239,22 @@ static int serve_regular(struct conn *c, const char *path)
 	return rc;
 }
 
-/* "/dir" names a directory: send the client to "/dir/" so that relative
- * links in its page resolve inside it. */
-static int redirect_slash(struct conn *c, const struct url_parts *u)
+/* "/dir" names a directory: send the client to "/dir/" (url_path, with
+ * its '/') so that relative links in its page resolve inside it. The
+ * Location is made from the normalised path, never the raw one: a raw
+ * "//host/..%2fdir" would send a browser to another host. */
+static int redirect_slash(struct conn *c, const struct url_parts *u,
+			  const char *url_path)
 {
 	char loc[HTTP_TARGET_MAX_BYTES + 8];
+	size_t used = 0;
 
-	snprintf(loc, sizeof(loc), "%.*s/%s%.*s", (int)u->raw_path_len,
-		 u->raw_path, u->query ? "?" : "", (int)u->query_len,
-		 u->query ? u->query : "");
+	if (url_encode_path(loc, sizeof(loc), &used, url_path) ||
+	    (u->query && used + 1 + u->query_len >= sizeof(loc)))
+		return resp_error(c, 414, NULL);
+	if (u->query)
+		snprintf(loc + used, sizeof(loc) - used, "?%.*s",
+			 (int)u->query_len, u->query);
 	return resp_error(c, 301, loc);
 }
 
@@ -258,7 +265,7 @@ static int serve_dir(struct conn *c, const struct url_parts *u, size_t path_len)
 	struct stat st;
 
 	if (!u->dir)
-		return redirect_slash(c, u);
+		return redirect_slash(c, u, url_path);
 	memcpy(c->path + path_len, index_name, sizeof(index_name));
 	if (!stat(c->path, &st) && S_ISREG(st.st_mode))
 		return serve_regular(c, c->path);

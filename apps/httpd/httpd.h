@@ -61,8 +61,10 @@ struct response {
 };
 
 /*
- * Serves the connection on c->fd until it closes, fails, idles past the
- * timeout or asks to close; then closes c->fd. c is freed by the caller.
+ * Serves the connection on c->fd until it closes, fails, asks to close,
+ * or lets the idle timeout pass without sending a whole request head
+ * (counted from its start or the previous response, however the bytes
+ * trickle in); then closes c->fd. c is freed by the caller.
  */
 void conn_serve(struct conn *c);
 

@@ -36,6 +36,8 @@ static const char *reason(int status)
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
 	case 413:
 		return "Content Too Large";
 	case 414:
@@ -145,8 +147,8 @@ int resp_send(struct conn *c, const struct response *r, const void *body,
 /* Statuses after which the rest of the stream cannot be parsed. */
 static bool must_close(int status)
 {
-	return status == 400 || status == 413 || status == 414 ||
-	       status == 431 || status >= 500;
+	return status == 400 || status == 408 || status == 413 ||
+	       status == 414 || status == 431 || status >= 500;
 }
 
 int resp_error(struct conn *c, int status, const char *location)

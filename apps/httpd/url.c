@@ -183,7 +183,9 @@ int url_html_escape(char *out, size_t cap, size_t *used, const char *name)
 	return 0;
 }
 
-int url_encode_segment(char *out, size_t cap, size_t *used, const char *name)
+/* Appends name with every byte outside [A-Za-z0-9] and `keep` as %XX. */
+static int encode(char *out, size_t cap, size_t *used, const char *name,
+		  const char *keep)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t start = *used;
@@ -192,7 +194,7 @@ int url_encode_segment(char *out, size_t cap, size_t *used, const char *name)
 		char esc[3] = { '%', hex[*p >> 4], hex[*p & 15] };
 		bool plain = (*p >= 'a' && *p <= 'z') ||
 			     (*p >= 'A' && *p <= 'Z') ||
-			     (*p >= '0' && *p <= '9') || strchr("-._~", *p);
+			     (*p >= '0' && *p <= '9') || strchr(keep, *p);
 		int rc = plain ? append(out, cap, used, (const char *)p, 1)
 			       : append(out, cap, used, esc, 3);
 
@@ -203,4 +205,16 @@ int url_encode_segment(char *out, size_t cap, size_t *used, const char *name)
 		}
 	}
 	return 0;
+}
+
+int url_encode_segment(char *out, size_t cap, size_t *used, const char *name)
+{
+	return encode(out, cap, used, name, "-._~");
+}
+
+int url_encode_path(char *out, size_t cap, size_t *used, const char *path)
+{
+	/* pchar and '/' (RFC 3986 §3.3); '%', '?', '#', '\\' and the rest
+	 * are escaped, so the result names exactly this path. */
+	return encode(out, cap, used, path, "-._~!$&'()*+,;=:@/");
 }

@@ -41,4 +41,13 @@ int url_to_path(const char *target, size_t len, char *out, size_t cap,
 int url_html_escape(char *out, size_t cap, size_t *used, const char *name);
 int url_encode_segment(char *out, size_t cap, size_t *used, const char *name);
 
+/*
+ * Appends the normalised path `path` (from url_to_path()) %-encoded as the
+ * path of a URL: '/' and the other bytes RFC 3986 allows in a path stay.
+ * As a path from url_to_path() has no empty segment, the result never
+ * starts with "//" (which a browser would take for another host). Returns
+ * 0 or -1 as url_encode_segment().
+ */
+int url_encode_path(char *out, size_t cap, size_t *used, const char *path);
+
 #endif /* HTTPD_URL_H */

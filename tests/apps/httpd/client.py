@@ -32,12 +32,13 @@ QUIT = "/quit-now"  # the guest runs with -q QUIT: a GET of it ends it
 HOST = "127.0.0.1"
 REASONS = {
     301: "Moved Permanently", 400: "Bad Request", 404: "Not Found",
-    405: "Method Not Allowed", 413: "Content Too Large",
+    405: "Method Not Allowed", 408: "Request Timeout",
+    413: "Content Too Large",
     414: "URI Too Long", 431: "Request Header Fields Too Large",
     503: "Service Unavailable", 505: "HTTP Version Not Supported",
 }
 # Statuses after which the server must close the connection.
-CLOSING = {400, 413, 414, 431, 503, 505}
+CLOSING = {400, 408, 413, 414, 431, 503, 505}
 MIME = {
     "a.html": "text/html; charset=utf-8",
     "UP.HTML": "text/html; charset=utf-8",
@@ -241,6 +242,57 @@ def curl(args, what):
     return res.stdout, res.stderr.decode(errors="replace")
 
 
+def t_slow_head(port):
+    """-t bounds the time a whole request head may take, however it
+    trickles in (a byte every 0.25 s here, far more often than -t): the
+    partial head gets 408, and the connection closes."""
+    c = Conn(port)
+    c.send(b"GET /a.html HTTP/1.1\r\nHost: x\r\nX: ")
+    c.s.settimeout(0.25)  # the trickle's pace, not a wait for the server
+    start = time.monotonic()
+    try:
+        while True:
+            check(time.monotonic() - start < TIMEOUT,
+                  f"slow head: still open after {TIMEOUT} s")
+            try:
+                chunk = c.s.recv(65536)
+            except socket.timeout:
+                c.send(b"y")
+                continue
+            if not chunk:
+                break
+            c.buf += chunk
+    except ConnectionError:
+        pass  # the server closed while we still sent
+    c.s.settimeout(TIMEOUT)
+    r = c.response()
+    expect_error(r, 408, "slow head")
+    check(c.buf == b"", f"slow head: bytes after the 408: {c.buf[:80]!r}")
+    c.close()
+    print("slow head: 408 and closed")
+
+
+def t_slow_linger(port):
+    """After a response that closes the connection the server reads what
+    the client still sends for a moment, but no longer than that however
+    it trickles: the connection ends (our sends fail) within TIMEOUT."""
+    c = Conn(port)
+    c.send(b"GARBAGE\r\n\r\n")
+    expect_error(c.response(), 400, "linger")
+    c.expect_eof()
+    start = time.monotonic()
+    try:
+        while time.monotonic() - start < TIMEOUT:
+            c.send(b"z")
+            time.sleep(0.25)  # the trickle's pace
+        raise Fail(f"linger: still reading after {TIMEOUT} s")
+    except ConnectionError:
+        pass
+    finally:
+        c.close()
+    print("slow linger: closed")
+
+
 # ---------------------------------------------------------------- demo
 
 
@@ -258,6 +310,15 @@ def t_conn_limit(port, root, maxconn):
     expect_error(r, 503, "connection over the limit")
     extra.expect_eof()
     extra.close()
+    # A client that sends its request at once (as they all do) must read
+    # the 503 too: closing with its request unread must not reset the
+    # connection before the answer reaches it.
+    for i in range(5):
+        extra = Conn(port)
+        extra.send(request("GET", "/style.css"))
+        expect_error(extra.response(), 503, f"over the limit, request {i}")
+        extra.expect_eof()
+        extra.close()
     last = conns.pop()
     last.send(request("GET", "/index.html", ["Connection: close"]))
     expect_file(last.response(), root, "index.html", what="last")
@@ -675,8 +736,14 @@ def t_dirs(port, root, extra_root=()):
     check("a&amp;b &lt;c&gt;.txt" in page, "listing: escaped name")
     listing(port, "/list/deeper/", root, "list/deeper")
     listing(port, "/", root, "", extra_root)
+    # The Location is the normalised path: "//host/..." would send a
+    # browser to another host.
     for path, loc in [("/list", "/list/"), ("/list?a=1", "/list/?a=1"),
-                      ("/list/deeper", "/list/deeper/"), ("/sub", "/sub/")]:
+                      ("/list/deeper", "/list/deeper/"), ("/sub", "/sub/"),
+                      ("//list", "/list/"), ("//evil.example/..%2flist",
+                                             "/list/"),
+                      ("/%2F/evil.example/../list?x=%2F", "/list/?x=%2F"),
+                      ("/list/../sub", "/sub/"), ("/%6cist", "/list/")]:
         r = one(port, "GET", path)
         expect_error(r, 301, f"redirect {path}")
         check(r.h("location") == loc, f"{path}: Location {r.h('location')}")
@@ -727,6 +794,8 @@ def main():
         elif mode == "site" and len(sys.argv) == 4:
             site(port, root)
             t_idle(port, root, "a.html")
+            t_slow_head(port)
+            t_slow_linger(port)
         elif mode == "disk" and len(sys.argv) == 4:
             disk(port, root)
         else:

@@ -310,6 +310,42 @@ static void test_escape(void **state)
 	assert_int_equal(url_encode_segment(out, 8, &used, "\x01\x02\x03"), -1);
 	assert_int_equal(used, 0);
 	assert_string_equal(out, "");
+	used = 0;
+	assert_int_equal(url_encode_path(out, sizeof(out), &used,
+					 "/a b/%?#\\/!$&'()*+,;=:@-._~/"),
+			 0);
+	assert_string_equal(out, "/a%20b/%25%3F%23%5C/!$&'()*+,;=:@-._~/");
+	used = 0;
+	assert_int_equal(url_encode_path(out, 6, &used, "/ab/\\"), -1);
+	assert_int_equal(used, 0);
+}
+
+/* A redirect's Location is built from url_to_path()'s result: it must
+ * never start with "//", whatever the target. */
+static void test_redirect_path(void **state)
+{
+	static const char *const targets[] = {
+		"//evil.example/..%2flist",
+		"/%2F/evil.example/../list",
+		"/%2f%2fx",
+		"///x",
+		"http://h//x",
+		"/././/x",
+	};
+	char path[256], loc[256];
+	struct url_parts u;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+		size_t used = 0;
+
+		assert_int_equal(url_to_path(targets[i], strlen(targets[i]),
+					     path, sizeof(path), &u),
+				 0);
+		assert_int_equal(url_encode_path(loc, sizeof(loc), &used, path),
+				 0);
+		assert_true(loc[0] == '/' && loc[1] != '/');
+	}
 }
 
 static void test_date(void **state)
@@ -367,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_url),
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_redirect_path),
 		cmocka_unit_test(test_date),
 		cmocka_unit_test(test_mime),
 	};
