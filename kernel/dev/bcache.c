@@ -1347,6 +1347,16 @@ int bcache_sync(struct bcache *c)
 
 /* --- byte helpers --- */
 
+bool bcache_cached(struct bcache *c, uint64_t blockno)
+{
+	bool held;
+
+	mutex_lock(&c->c_lock);
+	held = hash_find(c, blockno) != NULL;
+	mutex_unlock(&c->c_lock);
+	return held;
+}
+
 int bcache_read_blocks(struct bcache *c, uint64_t first, uint32_t n, void *buf)
 {
 	uint8_t *p = buf;

@@ -47,6 +47,7 @@
 #ifndef KERNEL_BCACHE_H
 #define KERNEL_BCACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -125,6 +126,10 @@ int __must_check bcache_get_ro(struct bcache *c, uint64_t blockno,
 struct netbuf;
 int __must_check bcache_lend(struct bcache *c, uint64_t blockno, uint32_t off,
 			     uint32_t len, struct netbuf **out);
+
+/* Whether the cache holds block blockno now: a hint, which may change as
+ * soon as it is given. */
+bool bcache_cached(struct bcache *c, uint64_t blockno);
 
 /* The buffer's data (bc_block_size bytes) and block number. The data
  * pointer stays the same from the get to the put. */

@@ -12,6 +12,7 @@
 #include <kernel/bcache.h>
 #include <kernel/errno.h>
 #include <kernel/heap.h>
+#include <kernel/netbuf.h>
 #include <kernel/string.h>
 
 #include "ext2_impl.h"
@@ -531,10 +532,38 @@ ssize_t ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t off, void *buf,
 	return rc;
 }
 
+/* Lent runs the cache does not hold: at most this many bytes in one. */
+#define LEND_RUN_BYTES (128u * 1024)
+
+/*
+ * Lends n whole blocks from pb, read from the device into memory of
+ * their own (the device's DMA and the NIC's, no copy by the CPU), not
+ * cached: a large file sent once would only push out what is worth
+ * keeping. Caller holds fs_lock.
+ */
+static int lend_run(struct ext2_fs *fs, uint32_t pb, uint32_t n,
+		    struct netbuf **out)
+{
+	size_t bytes = (size_t)n * fs->fs_bsize;
+	void *buf = heap_alloc(bytes);
+	int rc;
+
+	if (!buf)
+		return -ENOMEM;
+	rc = bcache_read_blocks(fs->fs_bc, pb, n, buf);
+	if (!rc) {
+		*out = netbuf_ext(buf, bytes, heap_free, buf);
+		rc = *out ? 0 : -ENOMEM;
+	}
+	if (rc)
+		heap_free(buf);
+	return rc;
+}
+
 ssize_t ext2_lend(struct ext2_fs *fs, uint32_t ino, uint64_t off, size_t len,
 		  struct netbuf **out)
 {
-	uint32_t boff = (uint32_t)(off % fs->fs_bsize), pb;
+	uint32_t boff = (uint32_t)(off % fs->fs_bsize), pb, run = 0;
 	struct ext2_inode in;
 	uint64_t size = 0;
 	bool fresh;
@@ -549,15 +578,28 @@ ssize_t ext2_lend(struct ext2_fs *fs, uint32_t ino, uint64_t off, size_t len,
 		goto out; /* rc 0: the end */
 	if (len > size - off)
 		len = (size_t)(size - off);
-	if (len > fs->fs_bsize - boff)
-		len = fs->fs_bsize - boff;
+	if (len > LEND_RUN_BYTES)
+		len = LEND_RUN_BYTES;
 	rc = ext2_bmap(fs, ino, &in, off / fs->fs_bsize, false, &pb, &fresh);
 	if (!rc && pb >= fs->fs_blocks)
 		rc = -EUCLEAN;
 	else if (!rc && !pb)
 		rc = -EOPNOTSUPP; /* a hole: no block to lend */
-	if (!rc)
+	if (rc)
+		goto out;
+	/* Whole blocks the cache does not hold go out in runs; a cached
+	 * block is lent from its buffer. */
+	if (boff == 0 && len >= 2u * fs->fs_bsize &&
+	    !bcache_cached(fs->fs_bc, pb))
+		run = run_length(fs, ino, &in, off, pb, len);
+	if (run > 1) {
+		len = (size_t)run * fs->fs_bsize;
+		rc = lend_run(fs, pb, run, out);
+	} else {
+		if (len > fs->fs_bsize - boff)
+			len = fs->fs_bsize - boff;
 		rc = bcache_lend(fs->fs_bc, pb, boff, (uint32_t)len, out);
+	}
 out:
 	mutex_unlock(&fs->fs_lock);
 	return rc ? rc : (ssize_t)(off < size ? len : 0);

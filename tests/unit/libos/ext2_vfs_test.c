@@ -366,6 +366,15 @@ static void test_lend(void **state)
 	assert_int_equal(vfs_read(vn, got, sizeof(got), 0),
 			 (ssize_t)sizeof(got));
 	assert_memory_equal(got, other, sizeof(got));
+	/* Not cached (after a remount): whole blocks go as one run. */
+	vnode_put(vn);
+	assert_int_equal(ext2_vfs_unmount("/mnt"), 0);
+	assert_int_equal(ext2_vfs_mount(bd, "/mnt", 0, 0), 0);
+	vn = open_file("/mnt/f", false);
+	struct netbuf *run = NULL;
+	assert_int_equal(getbuf(vn, 0, 3000, &run), 2048);
+	assert_memory_equal(run->nb_data, other, 2048);
+	netbuf_put(run);
 	/* A hole has no block to lend. */
 	assert_int_equal(vfs_truncate(NULL, "/mnt/f", 100000), 0);
 	assert_int_equal(getbuf(vn, 50000, 10, NULL), -EOPNOTSUPP);

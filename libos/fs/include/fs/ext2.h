@@ -152,11 +152,14 @@ ssize_t __must_check ext2_read(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 
 /*
  * Lends bytes of a regular file for sending without a copy (the
- * vnode's getbuf op, <fs/vfs.h>): *out is a netbuf over the block
- * cache's own buffer holding the byte at off (bcache_lend()), at most
- * len bytes and never past that block or the end of the file. Returns
- * its length, 0 at or past the end (no netbuf); -EOPNOTSUPP in a hole
- * (read it instead); the errors of ext2_read().
+ * vnode's getbuf op, <fs/vfs.h>): *out is a netbuf over at most len
+ * bytes at off, never past the end of the file: the block cache's own
+ * buffer holding the byte at off (bcache_lend(); up to the end of that
+ * block) when the cache holds it, else a run of whole blocks that lie
+ * one after the other on the disk (up to 128 KiB), read by the device
+ * into memory of the netbuf's own and not cached. Returns its length,
+ * 0 at or past the end (no netbuf); -EOPNOTSUPP in a hole (read it
+ * instead); the errors of ext2_read().
  */
 struct netbuf;
 ssize_t __must_check ext2_lend(struct ext2_fs *fs, uint32_t ino, uint64_t off,
