@@ -54,6 +54,7 @@ struct vblk {
 	unsigned int vb_dsegs; /* data segments per request */
 	uint32_t vb_size_max; /* largest segment, 0: no limit */
 	bool vb_broken;
+	bool vb_told_irq, vb_told_kick; /* stalls reported once each */
 };
 
 static struct vblk *to_vblk(struct blkdev *bd)
@@ -320,8 +321,44 @@ static int vblk_submit(struct blkdev *bd, struct blk_req *r)
 	return rc;
 }
 
+/* A waiter saw no answer for a while: take completions that raised no
+ * interrupt, and notify the device again of what it holds. */
+static void vblk_stalled(struct blkdev *bd)
+{
+	struct vblk *vb = to_vblk(bd);
+	unsigned int before, after;
+	bool told;
+
+	spin_lock(&vb->vb_lock);
+	before = virtq_outstanding(vb->vb_q);
+	spin_unlock(&vb->vb_lock);
+	vblk_irq(vb->vb_q, vb);
+	spin_lock(&vb->vb_lock);
+	after = virtq_outstanding(vb->vb_q);
+	if (after < before) {
+		told = vb->vb_told_irq;
+		vb->vb_told_irq = true;
+	} else {
+		told = vb->vb_told_kick || !after || vb->vb_broken;
+		if (after && !vb->vb_broken)
+			vb->vb_told_kick = true;
+	}
+	spin_unlock(&vb->vb_lock);
+	if (after < before && !told)
+		log_warn("%s: %u requests completed without an interrupt\n",
+			 virtio_name(vb->vb_vd), before - after);
+	if (after >= before && after && !vb->vb_broken) {
+		virtio_notify(vb->vb_vd, vb->vb_q);
+		if (!told)
+			log_debug("%s: no answer to %u requests for a while; "
+				  "notified the device again\n",
+				  virtio_name(vb->vb_vd), after);
+	}
+}
+
 static const struct blkdev_ops vblk_ops = {
 	.submit = vblk_submit,
+	.stalled = vblk_stalled,
 };
 
 static void vblk_free(struct vblk *vb)

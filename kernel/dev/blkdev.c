@@ -206,17 +206,27 @@ int blkdev_start(struct blkdev *bd, struct blk_wait *w, enum blk_op op,
 
 int blkdev_wait(struct blk_wait *w)
 {
-	uint64_t deadline = time_ns() + WAIT_REPORT_NS;
+	const struct blk_req *r = &w->bw_req;
+	struct blkdev *bd = (void *)r->br_priv[0];
+	uint64_t start = time_ns();
 	bool reported = false;
 
 	spin_lock(&wait_lock);
 	while (!w->bw_done) {
-		if (waitq_wait(&w->bw_wq, &wait_lock, reported ? 0 : deadline,
-			       NULL) == -ETIMEDOUT &&
-		    !w->bw_done) {
-			const struct blk_req *r = &w->bw_req;
-			const struct blkdev *bd = (void *)r->br_priv[0];
-
+		if (waitq_wait(&w->bw_wq, &wait_lock,
+			       time_ns() + BLKDEV_STALL_NS,
+			       NULL) != -ETIMEDOUT ||
+		    w->bw_done)
+			continue;
+		/* A lost interrupt or notification must not hang the
+		 * caller: the driver looks again (without our lock: a
+		 * completion it finds takes it). */
+		spin_unlock(&wait_lock);
+		if (bd->bd_ops->stalled)
+			bd->bd_ops->stalled(bd);
+		spin_lock(&wait_lock);
+		if (!reported && !w->bw_done &&
+		    time_ns() - start >= WAIT_REPORT_NS) {
 			reported = true;
 			log_warn("blk: %s: request (op %d, %lu bytes at %lu) "
 				 "not answered for %llu s; still waiting\n",

@@ -22,7 +22,20 @@ struct blkdev_ops {
 	 * completes r. Thread or interrupt context; must not sleep.
 	 */
 	int (*submit)(struct blkdev *bd, struct blk_req *r);
+	/*
+	 * Optional. A waiter has seen no answer to one of bd's requests
+	 * for a while (BLKDEV_STALL_NS, again each time it passes): the
+	 * driver takes what the device completed without an interrupt,
+	 * notifies it again of what is queued (a repeated notification is
+	 * harmless), and says so once on the console when that was what
+	 * was missing. Thread context, no lock held; may be called while
+	 * requests complete normally.
+	 */
+	void (*stalled)(struct blkdev *bd);
 };
+
+/* How long a wait goes without an answer before ops->stalled runs. */
+#define BLKDEV_STALL_NS 1000000000ull
 
 struct blkdev {
 	const struct blkdev_ops *bd_ops;

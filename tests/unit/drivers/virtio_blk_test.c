@@ -231,7 +231,7 @@ static unsigned int chain(uint16_t head, struct virtq_desc *segs)
 	}
 }
 
-enum misbehave { GOOD, BAD_ID, LONG_LEN, REPEAT };
+enum misbehave { GOOD, BAD_ID, LONG_LEN, REPEAT, NO_IRQ };
 
 /*
  * Serves every chain the driver made available, writing `status` and
@@ -303,6 +303,8 @@ static unsigned int device_run(uint8_t status, bool reverse, enum misbehave how)
 					 __ATOMIC_RELEASE);
 		}
 	}
+	if (how == NO_IRQ) /* the interrupt is lost */
+		return n;
 	*reg(VMMIO_INTERRUPT_STATUS) = 1;
 	irq_fn(irq_arg);
 	return n;
@@ -651,6 +653,48 @@ static void test_short_read_is_an_error(void **state)
 	assert_int_equal(st, -EIO);
 }
 
+/* Completions whose interrupt never came: a stalled waiter's nudge
+ * (ops->stalled) takes them and starts the requests waiting behind. */
+static void test_stall_recovers_lost_interrupts(void **state)
+{
+	enum { N = 40 };
+	struct blk_req r[N];
+	int st[N], i, served = 0, rounds = 0;
+	uint8_t *buf = aligned_alloc(4096, N * 512);
+	struct blkdev *bd;
+
+	unsigned int base = done_calls;
+
+	(void)state;
+	good_device(FEAT_ALL);
+	bd = the_bd();
+	for (i = 0; i < N; i++) {
+		memset(buf + i * 512, i + 1, 512);
+		req_init(&r[i], BLK_WRITE, (uint64_t)i * 512, buf + i * 512,
+			 512, &st[i]);
+		assert_int_equal(blkdev_submit(bd, &r[i]), 0);
+	}
+	while (served < N) {
+		unsigned int n = device_run(VIRTIO_BLK_S_OK, false, NO_IRQ);
+
+		assert_true(n > 0 && n <= 16);
+		assert_int_equal(done_calls - base, (unsigned int)served);
+		bd->bd_ops->stalled(bd);
+		served += (int)n;
+		assert_int_equal(done_calls - base, (unsigned int)served);
+		rounds++;
+	}
+	assert_int_equal(rounds, 3);
+	for (i = 0; i < N; i++) {
+		assert_int_equal(st[i], 0);
+		assert_int_equal(fd->disk[i * 512 + 100], i + 1);
+	}
+	/* Nothing outstanding: a nudge does nothing. */
+	bd->bd_ops->stalled(bd);
+	assert_int_equal(done_calls - base, (unsigned int)N);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +714,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_length_beyond_buffer),
 		cmocka_unit_test(test_hostile_repeated_completion),
 		cmocka_unit_test(test_short_read_is_an_error),
+		cmocka_unit_test(test_stall_recovers_lost_interrupts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
