@@ -20,10 +20,9 @@
 #      --duration seconds a mix of 90% get and 10% set of random keys on
 #      --conns connections, one request outstanding on each, every reply
 #      checked byte for byte: operations/s, gets/s and sets/s apart, and
-#      the 99th percentile latency. (Not memcaslap: its keys start with
-#      control characters, which the protocol forbids and apps/kv
-#      refuses; memcslap has no time bound and no mix.) The client is
-#      Python: about 26000 operations/s against a native memcached on
+#      the 99th percentile latency. (This client checks every reply
+#      the same way on both sides; memcslap has no time bound and no
+#      mix.) The client is Python: about 26000 operations/s against a native memcached on
 #      the machine it was written on, some times what either guest
 #      serves under TCG.
 #   Both: the time from starting QEMU to the server's ready line.
