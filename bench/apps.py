@@ -22,9 +22,9 @@
 #      checked byte for byte: operations/s, gets/s and sets/s apart, and
 #      the 99th percentile latency. (This client checks every reply
 #      the same way on both sides; memcslap has no time bound and no
-#      mix.) The client is Python: about 26000 operations/s against a native memcached on
-#      the machine it was written on, some times what either guest
-#      serves under TCG.
+#      mix.) The client is Python: about 26000 operations/s against a
+#      native memcached on the machine it was written on, some times
+#      what either guest serves under TCG.
 #   Both: the time from starting QEMU to the server's ready line.
 # Before each measurement the host fetches every file once (and the KV
 # client checks every reply) and stops on any wrong byte: figures of a
