@@ -866,7 +866,13 @@ static unsigned int count_live(struct model *m)
 	return n;
 }
 
-static void random_image(uint32_t bs, uint32_t seed, int nops)
+/*
+ * nops random operations on a fresh image, files up to max_size bytes;
+ * the model is checked after every `every` operations (each such run a
+ * sequence of its own), e2fsck every 2000 and at the end.
+ */
+static void random_image(uint32_t bs, uint32_t seed, int nops, int every,
+			 size_t max_size)
 {
 	static struct model model;
 	struct model *m = &model;
@@ -879,7 +885,7 @@ static void random_image(uint32_t bs, uint32_t seed, int nops)
 	memset(m, 0, sizeof(*m));
 	m->fs = mt.fs;
 	m->seed = seed;
-	m->max_size = (size_t)bs * (12 + bs / 4 + 64);
+	m->max_size = max_size;
 	m->o[0] =
 		(struct mobj){ K_DIR, ext2_root_ino(mt.fs), 1, NULL, 0, 0, 0 };
 	for (int n = 0; n < nops; n++) {
@@ -903,7 +909,7 @@ static void random_image(uint32_t bs, uint32_t seed, int nops)
 			op_rename(m);
 		else
 			op_link(m);
-		if (n % 1000 == 999)
+		if (n % every == every - 1)
 			check_model(m);
 		if (n % 2000 == 1999) { /* consistent while mounted too */
 			assert_int_equal(ext2_sync(mt.fs), 0);
@@ -926,16 +932,25 @@ static void random_image(uint32_t bs, uint32_t seed, int nops)
 		free(m->o[i].data);
 }
 
+/* Long runs: files up to the double-indirect blocks. */
 static void test_random_1k(void **state)
 {
 	(void)state;
-	random_image(1024, 12345, 5000);
+	random_image(1024, 12345, 5000, 1000, 1024 * (12 + 256 + 64));
 }
 
 static void test_random_4k(void **state)
 {
 	(void)state;
-	random_image(4096, 777, 5000);
+	random_image(4096, 777, 5000, 1000, 4096 * (12 + 1024 + 64));
+}
+
+/* Thousands of short sequences: small files (direct and first indirect
+ * blocks), the model checked after every 4 operations. */
+static void test_random_short(void **state)
+{
+	(void)state;
+	random_image(1024, 4242, 8000, 4, 1024 * 16);
 }
 
 /* --- features and corruption --- */
@@ -1886,6 +1901,7 @@ int main(void)
 		cmocka_unit_test(test_ops_4k),
 		cmocka_unit_test(test_random_1k),
 		cmocka_unit_test(test_random_4k),
+		cmocka_unit_test(test_random_short),
 		cmocka_unit_test(test_features),
 		cmocka_unit_test(test_corrupt),
 		cmocka_unit_test(test_bad_dirent),
