@@ -6,6 +6,7 @@ SRCS-libos += libos/libc/time.c
 SRCS-libos += libos/mapp/trace.c
 SRCS-libos += libos/mapp/mapp.c
 SRCS-libos += libos/mapp/supervise.c
+SRCS-libos += libos/mapp/siphash.c
 SRCS-libos += libos/mapp/sync.c
 SRCS-libos += libos/mapp/irq.c
 SRCS-libos += libos/libc/assert.c

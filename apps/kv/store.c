@@ -9,6 +9,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <mosaic/siphash.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,7 @@ struct kv_store {
 	pthread_mutex_t st_lock;
 	size_t st_limit_bytes; /* [I] */
 	size_t st_max_item_bytes; /* [I] */
-	uint64_t st_k0, st_k1; /* [I] hash key */
+	uint64_t st_key[2]; /* [I] hash key */
 	struct kv_item **st_buckets; /* [L] */
 	size_t st_nbuckets; /* [L] a power of two */
 	struct kv_item *st_lru_head, *st_lru_tail; /* [L] */
@@ -47,62 +48,6 @@ struct kv_store {
 	int64_t st_flush_at; /* [L] pending delayed flush_all; 0 none */
 	struct kv_store_stats st_stats; /* [L] */
 };
-
-/* ---- SipHash-2-4 */
-
-static uint64_t rotl64(uint64_t x, int b)
-{
-	return (x << b) | (x >> (64 - b));
-}
-
-static void sip_round(uint64_t v[4])
-{
-	v[0] += v[1];
-	v[1] = rotl64(v[1], 13) ^ v[0];
-	v[0] = rotl64(v[0], 32);
-	v[2] += v[3];
-	v[3] = rotl64(v[3], 16) ^ v[2];
-	v[0] += v[3];
-	v[3] = rotl64(v[3], 21) ^ v[0];
-	v[2] += v[1];
-	v[1] = rotl64(v[1], 17) ^ v[2];
-	v[2] = rotl64(v[2], 32);
-}
-
-static void sip_absorb(uint64_t v[4], uint64_t m)
-{
-	v[3] ^= m;
-	sip_round(v);
-	sip_round(v);
-	v[0] ^= m;
-}
-
-static uint64_t load_le64(const unsigned char *p, size_t n)
-{
-	uint64_t m = 0;
-
-	for (size_t i = 0; i < n; i++)
-		m |= (uint64_t)p[i] << (8 * i);
-	return m;
-}
-
-static uint64_t siphash(uint64_t k0, uint64_t k1, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	uint64_t v[4] = { k0 ^ 0x736f6d6570736575ull,
-			  k1 ^ 0x646f72616e646f6dull,
-			  k0 ^ 0x6c7967656e657261ull,
-			  k1 ^ 0x7465646279746573ull };
-	size_t i;
-
-	for (i = 0; i + 8 <= len; i += 8)
-		sip_absorb(v, load_le64(p + i, 8));
-	sip_absorb(v, load_le64(p + i, len - i) | ((uint64_t)len << 56));
-	v[2] ^= 0xff;
-	for (i = 0; i < 4; i++)
-		sip_round(v);
-	return v[0] ^ v[1] ^ v[2] ^ v[3];
-}
 
 /* ---- items */
 
@@ -139,7 +84,7 @@ static struct kv_item *item_new(const struct kv_store *st, const char *key,
 	it->it_refs = 1;
 	it->it_nkey = (uint32_t)nkey;
 	it->it_nbytes = (uint32_t)nbytes;
-	it->it_hash = siphash(st->st_k0, st->st_k1, key, nkey);
+	it->it_hash = mosaic_siphash24(st->st_key, key, nkey);
 	memcpy(it->it_data, key, nkey);
 	return it;
 }
@@ -345,7 +290,7 @@ static void flush_if_due(struct kv_store *st, int64_t now)
 static struct kv_item *item_find(struct kv_store *st, const char *key,
 				 size_t nkey, int64_t now)
 {
-	uint64_t hash = siphash(st->st_k0, st->st_k1, key, nkey);
+	uint64_t hash = mosaic_siphash24(st->st_key, key, nkey);
 	struct kv_item *it;
 
 	flush_if_due(st, now);
@@ -382,8 +327,8 @@ int kv_store_create(size_t limit_bytes, size_t max_item_bytes,
 	st->st_stats.hash_buckets = KV_BUCKETS_MIN;
 	st->st_limit_bytes = limit_bytes;
 	st->st_max_item_bytes = max_item_bytes;
-	st->st_k0 = seed[0];
-	st->st_k1 = seed[1];
+	st->st_key[0] = seed[0];
+	st->st_key[1] = seed[1];
 	*out = st;
 	return 0;
 }

@@ -296,7 +296,6 @@ static inline struct tcp_ctx *tcp_ctx(struct netstack *ns)
 {
 	return ns->ns_tcp;
 }
-uint64_t tcp_siphash(const uint64_t key[2], const void *msg, size_t len);
 struct tcp_hnode *tcp_conn_lookup(struct tcp_ctx *c, uint32_t laddr,
 				  uint16_t lport, uint32_t raddr,
 				  uint16_t rport);

@@ -16,6 +16,8 @@
 #include <kernel/errno.h>
 #include <kernel/string.h>
 
+#include <mosaic/siphash.h>
+
 #include "tcp_impl.h"
 
 static const uint16_t cookie_mss[8] = { 536,  1024, 1220, 1300,
@@ -34,7 +36,8 @@ static uint32_t cookie_hash(struct tcp_ctx *c, const struct tcp_seg *seg,
 	for (int i = 0; i < 8; i++)
 		b[16 + i] = (uint8_t)(period >> (8 * i));
 	b[24] = idx;
-	return (uint32_t)tcp_siphash(c->c_cookie_key, b, sizeof(b)) & 0xffffff;
+	return (uint32_t)mosaic_siphash24(c->c_cookie_key, b, sizeof(b)) &
+	       0xffffff;
 }
 
 static uint32_t cookie_make(struct tcp_ctx *c, const struct tcp_seg *seg,

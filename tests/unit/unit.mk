@@ -214,9 +214,12 @@ $(eval $(call unit_test,dns,tests/unit/libos/net/dns_test.c libos/net/dns.c))
 # (tests/unit/libos/net/tcp_fake_ip.c), with the real core and netbufs.
 UNIT_TCP_SRCS := libos/net/tcp.c libos/net/tcp_in.c libos/net/tcp_out.c \
 	libos/net/tcp_syn.c libos/net/tcp_timer.c libos/net/stack.c \
+	libos/mapp/siphash.c \
 	kernel/dev/netbuf.c kernel/sched/timerq.c \
 	tests/unit/libos/net/tcp_fake_ip.c
-UNIT_TCP_CFLAGS := -Ilibos/net/include -iquote libos/net -Wshadow \
+# <mosaic/siphash.h> after the host's headers (libos/include has a libc).
+UNIT_TCP_CFLAGS := -Ilibos/net/include -iquote libos/net \
+	-idirafter libos/include -Wshadow \
 	-Wmissing-prototypes
 UNIT_CFLAGS_tcp_state := $(UNIT_TCP_CFLAGS)
 $(eval $(call unit_test,tcp_state,tests/unit/libos/net/tcp_state_test.c $(UNIT_TCP_SRCS)))
@@ -234,6 +237,7 @@ $(eval $(call unit_test,virtio_net,tests/unit/drivers/virtio_net_test.c \
 # through an in-memory fake, netd faked, the real descriptor table,
 # poll/epoll and kernel mutexes over the fake scheduler.
 UNIT_CFLAGS_socket := -pthread -D_GNU_SOURCE -Ilibos/net/include -Ilibos/fs/include \
+	-idirafter libos/include \
 	-iquote libos/net -Wshadow -Wmissing-prototypes -Wvla
 $(eval $(call unit_test,socket,tests/unit/libos/net/socket_test.c \
 	libos/net/socket.c libos/net/sock_io.c libos/net/sockopt.c \
@@ -260,7 +264,7 @@ $(eval $(call unit_test,socket_tcp,tests/unit/libos/net/socket_tcp_test.c \
 	libos/net/stack.c libos/net/ether.c libos/net/arp.c libos/net/ip.c \
 	libos/net/ip_frag.c libos/net/icmp.c libos/net/udp.c \
 	libos/net/tcp.c libos/net/tcp_in.c libos/net/tcp_out.c \
-	libos/net/tcp_syn.c libos/net/tcp_timer.c \
+	libos/net/tcp_syn.c libos/net/tcp_timer.c libos/mapp/siphash.c \
 	kernel/dev/netbuf.c kernel/sched/timerq.c \
 	tests/unit/libos/net/socket_netd_fake.c \
 	libos/fs/poll.c libos/fs/epoll.c libos/fs/pipe.c libos/fs/fd.c \
@@ -286,6 +290,7 @@ UNIT_CFLAGS_tcp_stack := $(UNIT_TCP_CFLAGS)
 $(eval $(call unit_test,tcp_stack,tests/unit/libos/net/tcp_stack_test.c \
 	libos/net/tcp.c libos/net/tcp_in.c libos/net/tcp_out.c \
 	libos/net/tcp_syn.c libos/net/tcp_timer.c libos/net/stack.c \
+	libos/mapp/siphash.c \
 	libos/net/ether.c libos/net/arp.c libos/net/ip.c libos/net/ip_frag.c \
 	libos/net/icmp.c libos/net/udp.c kernel/dev/netbuf.c \
 	kernel/sched/timerq.c tests/unit/fakes/fake_netenv.c \
@@ -300,8 +305,9 @@ $(eval $(call unit_test,ext2_vfs,tests/unit/libos/ext2_vfs_test.c \
 	kernel/sched/sync.c tests/unit/fakes/fake_sched.c \
 	tests/unit/fakes/fake_host.c tests/unit/fakes/fake_fileblk.c))
 # apps/kv/store.c: kv's item store (hash table, LRU, expiry), real threads.
-UNIT_CFLAGS_kv_store := -pthread -Iapps/kv
-$(eval $(call unit_test,kv_store,tests/unit/apps/kv_store_test.c apps/kv/store.c))
+UNIT_CFLAGS_kv_store := -pthread -Iapps/kv -idirafter libos/include
+$(eval $(call unit_test,kv_store,tests/unit/apps/kv_store_test.c apps/kv/store.c \
+	libos/mapp/siphash.c))
 # apps/httpd's pure parts: request parser, target to path, dates, types.
 UNIT_CFLAGS_httpd := -Iapps/httpd
 $(eval $(call unit_test,httpd,tests/unit/apps/httpd_test.c \

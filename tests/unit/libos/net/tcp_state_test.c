@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include <mosaic/siphash.h>
+
 #include <kernel/errno.h>
 #include <net/tcp.h>
 
@@ -356,7 +358,7 @@ static void test_siphash_vector(void **state)
 	(void)state;
 	for (int i = 0; i < 15; i++)
 		msg[i] = (uint8_t)i;
-	assert_true(tcp_siphash(key, msg, sizeof(msg)) ==
+	assert_true(mosaic_siphash24(key, msg, sizeof(msg)) ==
 		    0xa129ca6149be45e5ull);
 }
 
