@@ -128,23 +128,12 @@ http {
 }
 """
 
-INIT = r"""#!/bin/busybox sh
-# bench/apps.py's Linux guest: load virtio-net, configure QEMU's user
-# network statically, start nginx or memcached (appsbench=http|kv on the
-# command line), say when it listens, then idle until QEMU is stopped.
-/bin/busybox --install -s
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-for m in @MODULES@; do
-	insmod /lib/modules/$m.ko || echo "appsbench error: insmod $m failed"
-done
-ip link set lo up
-ip link set eth0 up
-ip addr add 10.0.2.15/24 dev eth0
-ip route add default via 10.0.2.2
-export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
+INIT = blk.guest_init(
+    "appsbench",
+    """bench/apps.py's Linux guest: load virtio-net, configure QEMU's user
+network statically, start nginx or memcached (appsbench=http|kv on the
+command line), say when it listens, then idle until QEMU is stopped.""",
+    r"""export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
 ncpu=$(grep -c ^processor /proc/cpuinfo)
 mode=
 for w in $(cat /proc/cmdline); do
@@ -180,7 +169,8 @@ echo "appsbench: listening on port $port ($ncpu CPU)"
 while :; do
 	sleep 3600
 done
-"""
+""",
+    net=True)
 
 
 def die(msg):

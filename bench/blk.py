@@ -58,18 +58,37 @@ MASK = (1 << 64) - 1
 
 LINE = re.compile(r"^blkbench (\w+)((?: \w+=\S+)*)\s*$")
 
-INIT = r"""#!/bin/busybox sh
-# bench/blk.py's Linux guest: load virtio-blk, run the benchmark on
-# /dev/vda, cross-check it with busybox dd, leave through isa-debug-exit.
-/bin/busybox --install -s
+def guest_init(tag, purpose, body, net=False):
+    """The /init of a minimal Linux guest for linux_guest(): busybox's
+    applets, /proc, /sys and /dev, the kernel modules (@MODULES@, filled
+    in by linux_guest()), and with net=True eth0 on QEMU's user network
+    (10.0.2.15/24 via 10.0.2.2), then body. tag prefixes its error
+    lines ("tag error: ..."); purpose becomes its comment."""
+    comment = "".join(f"# {line}\n" for line in purpose.splitlines())
+    head = f"""#!/bin/busybox sh
+{comment}/bin/busybox --install -s
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 for m in @MODULES@; do
-	insmod /lib/modules/$m.ko || echo "blkbench error: insmod $m failed"
+	insmod /lib/modules/$m.ko || echo "{tag} error: insmod $m failed"
 done
-# bench/blk.py gives both or neither.
+"""
+    if net:
+        head += f"""ip link set lo up
+ip link set eth0 up || echo "{tag} error: no eth0"
+ip addr add 10.0.2.15/24 dev eth0
+ip route add default via 10.0.2.2
+"""
+    return head + body
+
+
+INIT = guest_init(
+    "blkbench",
+    """bench/blk.py's Linux guest: load virtio-blk, run the benchmark on
+/dev/vda, cross-check it with busybox dd, leave through isa-debug-exit.""",
+    r"""# bench/blk.py gives both or neither.
 passes=
 reads=
 for w in $(cat /proc/cmdline); do
@@ -102,7 +121,8 @@ if [ $st -eq 0 ]; then
 fi
 /blkbench exit $st
 poweroff -f
-"""
+""",
+    net=False)
 
 
 def die(msg):

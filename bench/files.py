@@ -82,23 +82,12 @@ FILL = bytes(i % 251 for i in range(CHUNK))
 
 LINE = re.compile(r"^filebench (\w+)((?: \w+=\S+)*)\s*$")
 
-INIT = r"""#!/bin/busybox sh
-# bench/files.py's Linux guest: load virtio-blk, virtio-net and ext4,
-# give eth0 QEMU's user-network address, mount /dev/vda on /data, run the
-# benchmark there, leave through isa-debug-exit.
-/bin/busybox --install -s
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-for m in @MODULES@; do
-	insmod /lib/modules/$m.ko || echo "filebench error: insmod $m failed"
-done
-ip link set lo up
-ip link set eth0 up || echo "filebench error: no eth0"
-ip addr add 10.0.2.15/24 dev eth0
-ip route add default via 10.0.2.2
-args=
+INIT = blk.guest_init(
+    "filebench",
+    """bench/files.py's Linux guest: load virtio-blk, virtio-net and ext4,
+give eth0 QEMU's user-network address, mount /dev/vda on /data, run the
+benchmark there, leave through isa-debug-exit.""",
+    r"""args=
 for w in $(cat /proc/cmdline); do
 	case $w in
 	filebench=*) args=$(echo ${w#*=} | tr , ' ') ;;
@@ -121,7 +110,8 @@ else
 fi
 /filebench exit $st
 poweroff -f
-"""
+""",
+    net=True)
 
 
 def die(msg):

@@ -51,22 +51,11 @@ NET_MODULES = {"VIRTIO": "virtio", "VIRTIO_PCI_LIB": "virtio_pci_modern_dev",
                "VIRTIO_PCI": "virtio_pci", "FAILOVER": "failover",
                "NET_FAILOVER": "net_failover", "VIRTIO_NET": "virtio_net"}
 
-INIT = r"""#!/bin/busybox sh
-# bench/net.py's Linux guest: load virtio-net, configure QEMU's user
-# network statically, serve HTTP with the test's responder.
-/bin/busybox --install -s
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
-for m in @MODULES@; do
-	insmod /lib/modules/$m.ko || echo "netbench error: insmod $m failed"
-done
-ip link set lo up
-ip link set eth0 up
-ip addr add 10.0.2.15/24 dev eth0
-ip route add default via 10.0.2.2
-args=
+INIT = blk.guest_init(
+    "netbench",
+    """bench/net.py's Linux guest: load virtio-net, configure QEMU's user
+network statically, serve HTTP with the test's responder.""",
+    r"""args=
 for w in $(cat /proc/cmdline); do
 	case $w in
 	nettest=*) args=$(echo ${w#*=} | tr , ' ') ;;
@@ -74,7 +63,8 @@ for w in $(cat /proc/cmdline); do
 done
 /nettest $args
 poweroff -f
-"""
+""",
+    net=True)
 
 
 def die(msg):
