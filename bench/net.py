@@ -35,6 +35,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import blk  # noqa: E402  (the Linux guest builder)
+import record  # noqa: E402
 
 ROOT = blk.ROOT
 RUN = blk.RUN
@@ -179,12 +180,20 @@ def main():
     ap.add_argument("--icount-requests", type=int, default=2000,
                     help="requests for the instruction count (default 2000)")
     ap.add_argument("--idle", type=int, default=200,
-                    help="idle connections for the memory figure (200)")
+                    help="idle connections for the memory figure (200; 0: "
+                    "skip it)")
     ap.add_argument("--timeout", type=int, default=240,
                     help="seconds per guest boot (default 240)")
     ap.add_argument("--only", choices=["linux", "mosaic"],
                     help="run one guest only")
+    ap.add_argument("--no-wrk", action="store_true",
+                    help="skip the wrk runs (bench/apps.py has its own)")
+    ap.add_argument("--smoke", action="store_true",
+                    help="make test's check: Mosaic only, no wrk, few "
+                    "requests")
     a = ap.parse_args()
+    if a.smoke:
+        a.only, a.no_wrk, a.icount_requests, a.idle = "mosaic", True, 200, 0
     build = os.environ.get("BUILD", "build")
     work = os.path.join(ROOT, build, "bench", "net")
     cache = os.environ.get("BLKBENCH_CACHE",
@@ -214,7 +223,8 @@ def main():
           f"networking, hostfwd 127.0.0.1; wrk -t2 -c{a.conns} "
           f"-d{a.duration}s; {a.runs} run(s)")
     res = {who: [] for who in guests}
-    for _ in range(a.runs):
+    commands = {}
+    for _ in range(0 if a.no_wrk else a.runs):
         for who, (image, append, extra) in guests.items():
             port = free_port()
             cmd = qemu_cmd(image, append(["http", str(GUEST_PORT), "0"]),
@@ -227,13 +237,15 @@ def main():
         n = a.icount_requests
         cmd = qemu_cmd(image, append(["httpself", "8080", str(n)]),
                        free_port(), extra, True, a)
+        commands[f"{who}, bench/net.py (icount)"] = shlex.join(
+            cmd if who == "linux" else blk.qemu_command(cmd))
         g = Guest(cmd, who, a.timeout * 4, ready=r"net-test: ready")
         m = g.wait_for(r"net-test: (\d+) loopback requests in (\d+) ns",
                        a.timeout * 4)
         instr[who] = int(m.group(2)) / int(m.group(1))
         g.stop()
     idle = None
-    if "mosaic" in guests:
+    if "mosaic" in guests and a.idle > 0:
         image = guests["mosaic"][0]
         port = free_port()
         cmd = qemu_cmd(image, f"conc {GUEST_PORT} {a.idle}", port, (), False,
@@ -246,9 +258,21 @@ def main():
         for s in socks:
             s.close()
         g.stop()
+    record.condition("http", f"instructions per request (bench/net.py): "
+                     f"tests/integration/net's poll() responder and a "
+                     f"keep-alive client in the same guest over 127.0.0.1, "
+                     f"{a.icount_requests} requests, -icount shift=0; the "
+                     f"same C file built static for the Linux guest")
+    if "mosaic" in instr:
+        lx = instr.get("linux")
+        record.figure("http", "guest instructions per HTTP request "
+                      "(client and server, loopback)", "instructions",
+                      instr["mosaic"], lx, better="lower",
+                      met=(instr["mosaic"] < lx) if lx else None,
+                      target="fewer than Linux", commands=commands)
     med = {who: (statistics.median(r[0] for r in runs),
                  statistics.median(r[1] for r in runs))
-           for who, runs in res.items()}
+           for who, runs in res.items() if runs}
     print(f"{'':28}{'mosaic':>12} {'linux':>12} {'mosaic/linux':>13}")
 
     def row(name, m, lx, better_low=False):
