@@ -79,6 +79,13 @@ mb2_header_end:
 	.globl	_start32
 	.type	_start32, @function
 _start32:
+	/* The TSC before anything else runs, for <kernel/boot_tsc.h>; eax
+	 * holds the loader's magic, so park it where rdtsc cannot reach. */
+	mov	%eax, %ecx
+	rdtsc
+	mov	%eax, boot_entry_tsc_value
+	mov	%edx, boot_entry_tsc_value + 4
+	mov	%ecx, %eax
 	cli
 	cld
 	xor	%edi, %edi
@@ -95,6 +102,9 @@ _start32:
 	.globl	_start_pvh
 	.type	_start_pvh, @function
 _start_pvh:
+	rdtsc			/* PVH passes nothing in eax or edx */
+	mov	%eax, boot_entry_tsc_value
+	mov	%edx, boot_entry_tsc_value + 4
 	cli
 	cld
 	mov	$BOOT_LOADER_PVH, %edi
@@ -270,6 +280,14 @@ boot_pd:
 	.skip	4096 * 4
 boot_pt:
 	.skip	4096
+
+	/* In .data, not .bss: a file-backed word needs no loader to clear it
+	 * first, so the value stored at entry is the only one it ever had. */
+	.section .data
+	.balign 8
+	.globl	boot_entry_tsc_value
+boot_entry_tsc_value:
+	.quad	0
 
 	.section .bss, "aw", @nobits
 	.balign 4

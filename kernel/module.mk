@@ -64,3 +64,4 @@ SRCS-kernel += kernel/acpi/aml_mmio.c
 SRCS-kernel += kernel/lib/initrd.c
 SRCS-kernel += kernel/dev/netbuf.c
 SRCS-kernel += kernel/dev/netdev.c
+SRCS-kernel += kernel/arch/x86_64/boot_tsc.c

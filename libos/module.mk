@@ -57,3 +57,4 @@ SRCS-libos += libos/net/stack.c libos/net/ether.c libos/net/arp.c \
 SRCS-libos += libos/fs/ext2/ext2.c libos/fs/ext2/ext2_alloc.c \
 	libos/fs/ext2/ext2_file.c libos/fs/ext2/ext2_dir.c libos/fs/ext2_vfs.c
 SRCS-libos += libos/libc/mount.c
+SRCS-libos += libos/mapp/bootstats.c

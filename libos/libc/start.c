@@ -4,6 +4,7 @@
  * KERNEL_APP_ENTRY) with argv/envp from the command line; libc calls
  * main() and passes its return value to exit().
  */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include <kernel/app.h>
@@ -13,6 +14,9 @@
 
 char **environ;
 
+/* The TSC just before main(), for <mosaic/bootstats.h>. */
+uint64_t libc_main_tsc;
+
 int main(int argc, char **argv, char **envp);
 
 static int libc_start(int argc, char **argv, char **envp)
@@ -20,6 +24,7 @@ static int libc_start(int argc, char **argv, char **envp)
 	environ = envp;
 	libc_files_init();
 	net_start_boot();
+	libc_main_tsc = __builtin_ia32_rdtsc();
 	exit(main(argc, argv, envp));
 }
 KERNEL_APP_ENTRY(libc_start);
