@@ -8,7 +8,10 @@
  * trickling a byte now and then cannot hold a connection for longer (a
  * partial head then gets a 408, an idle connection is just closed). A
  * stalled reader is dropped after the same time without progress
- * (SO_SNDTIMEO).
+ * (SO_SNDTIMEO). A connection with nothing buffered that stays silent
+ * for PARK_GRACE_NS goes to the parking lot (park.c), keeping its
+ * deadline, and this microapp ends: an active client keeps its microapp
+ * between requests, an idle one costs only its socket and a record.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,12 +22,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <mosaic/memstats.h>
+
 #include "httpd.h"
 
 #define LOG_LINE_MAX_BYTES 200 /* of the request line, escaped */
 #define DRAIN_MAX_BYTES (64 << 10)
 #define LINGER_NS 2000000000ull
 #define NS_PER_S 1000000000ull
+#define PARK_GRACE_NS 100000000ull
+#define PARKED 2 /* await(): the lot has the connection now */
 
 /* Escapes the request line for the console: printable ASCII stays. */
 static void log_escape(char *out, size_t cap, struct http_str line)
@@ -75,10 +82,33 @@ static int quit(struct conn *c)
 	return resp_send(c, &r, bye, sizeof(bye) - 1);
 }
 
-static bool is_quit(const struct conn *c)
+/* The figures a benchmark watches while it holds connections open. */
+static int stats(struct conn *c)
 {
-	const char *q = c->cfg->quit_target;
+	struct response r = { .status = 200,
+			      .content_type = "text/plain; charset=utf-8" };
+	struct mosaic_memstats ms;
+	char body[320];
+	int n;
 
+	if (mosaic_memstats(&ms))
+		return resp_error(c, 500, NULL);
+	n = snprintf(body, sizeof(body),
+		     "conns %u\nparked %u\ntotal_pages %lu\nfree_pages %lu\n"
+		     "heap_objects %lu\nheap_pages %lu\nheap_large_pages %lu\n",
+		     __atomic_load_n(&c->srv->active, __ATOMIC_RELAXED),
+		     c->srv->park ? park_count(c->srv->park) : 0,
+		     ms.ms_total_pages, ms.ms_free_pages, ms.ms_heap_objects,
+		     ms.ms_heap_pages, ms.ms_heap_large_pages);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		return resp_error(c, 500, NULL);
+	r.content_length = n;
+	return resp_send(c, &r, body, (size_t)n);
+}
+
+/* Whether the request is a GET of exactly target q (NULL: none). */
+static bool is_target(const struct conn *c, const char *q)
+{
 	return q && c->req.method == HTTP_METHOD_GET &&
 	       c->req.target.len == strlen(q) &&
 	       !memcmp(c->req.target.p, q, c->req.target.len);
@@ -99,8 +129,10 @@ static int answer(struct conn *c)
 		rc = resp_error(c, 413, NULL);
 	else if (req->method == HTTP_METHOD_OTHER)
 		rc = resp_error(c, 405, NULL);
-	else if (is_quit(c))
+	else if (is_target(c, c->cfg->quit_target))
 		rc = quit(c);
+	else if (is_target(c, c->cfg->stats_target))
+		rc = stats(c);
 	else
 		rc = file_serve(c);
 	if (c->cfg->log && c->status)
@@ -108,7 +140,7 @@ static int answer(struct conn *c)
 	return rc;
 }
 
-static unsigned long long now_ns(void)
+unsigned long long now_ns(void)
 {
 	struct timespec ts;
 
@@ -156,6 +188,24 @@ static int fill(struct conn *c, unsigned long long deadline)
 	return 1;
 }
 
+/* Waits for more of the request stream as fill(), but when nothing is
+ * buffered and nothing comes for a moment, parks the connection (and
+ * returns PARKED) rather than keep this microapp for an idle client. */
+static int await(struct conn *c, unsigned long long deadline)
+{
+	unsigned long long grace = now_ns() + PARK_GRACE_NS;
+	int rc;
+
+	if (c->len || !c->srv->park || grace >= deadline)
+		return fill(c, deadline);
+	rc = fill(c, grace);
+	if (rc >= 0)
+		return rc;
+	if (!park_conn(c->srv->park, c->fd, c->addr, deadline))
+		return PARKED;
+	return fill(c, deadline);
+}
+
 /* After the last response: stop sending, and read what the client still
  * sends for a moment (at most LINGER_NS in all, however it trickles), so
  * that closing with unread data does not reset the connection before the
@@ -194,7 +244,8 @@ static void timed_out(struct conn *c)
 void conn_serve(struct conn *c)
 {
 	unsigned long long idle_ns = c->cfg->idle_timeout_s * NS_PER_S;
-	unsigned long long deadline = now_ns() + idle_ns;
+	unsigned long long deadline =
+		c->deadline_ns ? c->deadline_ns : now_ns() + idle_ns;
 	struct timeval tv = { .tv_sec = c->cfg->idle_timeout_s };
 	size_t n;
 	int rc;
@@ -203,7 +254,9 @@ void conn_serve(struct conn *c)
 	for (;;) {
 		n = http_parse(c->buf, c->len, &c->req);
 		if (!n) {
-			rc = fill(c, deadline);
+			rc = await(c, deadline);
+			if (rc == PARKED)
+				return;
 			if (rc < 0)
 				timed_out(c);
 			if (rc <= 0)
@@ -220,7 +273,7 @@ void conn_serve(struct conn *c)
 		memmove(c->buf, c->buf + n, c->len - n);
 		c->len -= n;
 	}
-	__atomic_fetch_sub(c->active, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_sub(&c->srv->active, 1, __ATOMIC_RELEASE);
 	close(c->fd);
 	if (c->quit) {
 		printf("httpd: exiting on request\n");

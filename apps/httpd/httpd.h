@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The server's pieces: the configuration main() fills in, one connection
- * (conn.c, run by its own microapp), response heads and error pages
- * (resp.c), files, directories and redirects (file.c, dir.c).
+ * (conn.c, run by its own microapp), the parking lot that holds idle
+ * connections without a microapp (park.c), response heads and error
+ * pages (resp.c), files, directories and redirects (file.c, dir.c).
  */
 #ifndef HTTPD_HTTPD_H
 #define HTTPD_HTTPD_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "http.h"
@@ -28,15 +30,33 @@ struct httpd_config {
 	/* -q: a GET of exactly this target ends the appliance with status 0
 	 * once answered (tests use it); NULL: off. */
 	const char *quit_target;
+	/* -s: a GET of exactly this target answers with the connection
+	 * counts and the appliance's memory figures (text/plain, one
+	 * "name value" per line); NULL: off. */
+	const char *stats_target;
+};
+
+struct park;
+
+/* The server as a whole. Locking: [I] immutable once accepting, [a]
+ * atomic. */
+struct httpd {
+	const struct httpd_config *cfg; /* [I] */
+	struct park *park; /* [I] NULL: idle connections keep their microapp */
+	unsigned int active; /* [a] open connections, parked ones included;
+			      * dropped by one before the socket closes */
 };
 
 /* One connection; owned by its microapp alone. */
 struct conn {
 	const struct httpd_config *cfg;
-	unsigned int *active; /* live connections, atomic; dropped by one
-			       * before the socket closes */
+	struct httpd *srv;
 	int fd;
+	uint32_t addr; /* the peer's IPv4 address, network order */
 	char peer[16]; /* dotted quad, for the log */
+	/* when the next request head must have arrived (CLOCK_MONOTONIC
+	 * ns); 0: the idle timeout from the start */
+	unsigned long long deadline_ns;
 	struct http_request req; /* the request being answered */
 	bool close; /* answer with "Connection: close", then close */
 	bool quit; /* end the appliance after this connection */
@@ -64,9 +84,44 @@ struct response {
  * Serves the connection on c->fd until it closes, fails, asks to close,
  * or lets the idle timeout pass without sending a whole request head
  * (counted from its start or the previous response, however the bytes
- * trickle in); then closes c->fd. c is freed by the caller.
+ * trickle in); then closes c->fd and drops c->srv->active. A connection
+ * that stays idle for a moment with nothing buffered is handed to the
+ * parking lot instead (c->fd and the count go with it). c is freed by
+ * the caller either way.
  */
 void conn_serve(struct conn *c);
+
+/*
+ * Gives connection fd (already counted in srv->active) a microapp of its
+ * own running conn_serve(). addr is the peer (network order);
+ * deadline_ns as struct conn's. Returns 0, or -1 (no memory) with fd
+ * and the count still the caller's.
+ */
+int conn_start(struct httpd *srv, int fd, uint32_t addr,
+	       unsigned long long deadline_ns);
+
+/*
+ * Starts the parking lot of srv: one microapp watching idle connections
+ * with epoll. When one becomes readable or is hung up it gets a microapp
+ * again (conn_start()); when its deadline passes it is closed. Returns 0
+ * and *out, or -1 (errno set).
+ */
+int park_start(struct httpd *srv, struct park **out);
+
+/*
+ * Hands idle connection fd (counted in srv->active, nothing buffered) to
+ * the lot until it becomes readable, or is closed at deadline_ns. On
+ * success the lot owns fd and its count. Returns 0, or -1 (no memory,
+ * fd not pollable) and the caller keeps fd. Any microapp.
+ */
+int park_conn(struct park *p, int fd, uint32_t addr,
+	      unsigned long long deadline_ns);
+
+/* Connections in the lot now. Any microapp. */
+unsigned int park_count(struct park *p);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+unsigned long long now_ns(void);
 
 /* Writes all of buf to fd. Returns 0, or -1 (errno set). */
 int write_all(int fd, const void *buf, size_t len);

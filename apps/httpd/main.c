@@ -2,13 +2,15 @@
 /*
  * httpd, Mosaic's HTTP appliance: options, the listening socket, and the
  * acceptor, which gives each connection a microapp of its own (conn.c)
- * until -c connections are open; past that a client gets a 503 at once.
- * It serves until a GET of the -q target, if one was given, ends it.
+ * until -c connections are open, parked idle ones (park.c) included;
+ * past that a client gets a 503 at once. It serves until a GET of the -q
+ * target, if one was given, ends it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +22,11 @@
 
 #include "httpd.h"
 
-#define LISTEN_BACKLOG 128
+#define LISTEN_BACKLOG 1024 /* a burst of connections waits here, not reset */
 #define CONN_STACK_BYTES (32 << 10)
-#define MAX_CONNS_LIMIT 4096
+/* Descriptors are the limit: 65536, less a few for the listener, the
+ * lot's epoll set and pipe, and the console. */
+#define MAX_CONNS_LIMIT 65000
 
 static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
 			   "Content-Type: text/plain; charset=utf-8\r\n"
@@ -34,8 +38,20 @@ static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: httpd [-p PORT] [-r ROOT] [-c MAXCONN] "
-			"[-t IDLE_SECONDS] [-l] [-q QUIT_TARGET]\n");
+	fprintf(stderr,
+		"usage: httpd [-p PORT] [-r ROOT] [-c MAXCONN] "
+		"[-t IDLE_SECONDS] [-l] [-q QUIT_TARGET] [-s STATS_TARGET]\n"
+		"  -c  connections open at once, idle ones included "
+		"(1-%d; 256)\n"
+		"  -t  idle timeout (1-3600 s; 15)\n"
+		"  -q  a GET of this target ends the appliance\n"
+		"  -s  a GET of this target answers with text/plain lines "
+		"\"name value\": conns\n"
+		"      (open, this one included), parked (idle, without a "
+		"microapp), total_pages,\n"
+		"      free_pages (4 KiB frames), heap_objects, heap_pages, "
+		"heap_large_pages\n",
+		MAX_CONNS_LIMIT);
 }
 
 /* A decimal number in [min, max], or -1. */
@@ -82,7 +98,7 @@ static int parse_args(int argc, char **argv, struct httpd_config *cfg,
 	long v;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "p:r:c:t:lq:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:r:c:t:lq:s:")) != -1) {
 		if (opt == 'p' && (*port = parse_num(optarg, 1, 65535)) > 0)
 			continue;
 		if (opt == 'r') {
@@ -104,6 +120,10 @@ static int parse_args(int argc, char **argv, struct httpd_config *cfg,
 		}
 		if (opt == 'q' && optarg[0] == '/') {
 			cfg->quit_target = optarg;
+			continue;
+		}
+		if (opt == 's' && optarg[0] == '/') {
+			cfg->stats_target = optarg;
 			continue;
 		}
 		usage();
@@ -158,38 +178,55 @@ static void refuse(const struct httpd_config *cfg, int fd, const char *peer)
 	close(fd);
 }
 
-static void start_conn(const struct httpd_config *cfg, unsigned int *active,
-		       int fd, const struct sockaddr_in *sa)
+int conn_start(struct httpd *srv, int fd, uint32_t addr,
+	       unsigned long long deadline_ns)
 {
 	static const struct mapp_opts opts = { .stack_size = CONN_STACK_BYTES };
-	char peer[16], name[24];
-	struct conn *c;
+	struct in_addr in = { .s_addr = addr };
+	char name[24];
+	struct conn *c = calloc(1, sizeof(*c));
 
-	if (!inet_ntop(AF_INET, &sa->sin_addr, peer, sizeof(peer)))
-		strcpy(peer, "?");
-	if (__atomic_add_fetch(active, 1, __ATOMIC_ACQUIRE) > cfg->max_conns)
-		goto refuse;
-	c = calloc(1, sizeof(*c));
 	if (!c)
-		goto refuse;
-	c->cfg = cfg;
-	c->active = active;
+		return -1;
+	c->cfg = srv->cfg;
+	c->srv = srv;
 	c->fd = fd;
-	memcpy(c->peer, peer, sizeof(peer));
+	c->addr = addr;
+	c->deadline_ns = deadline_ns;
+	if (!inet_ntop(AF_INET, &in, c->peer, sizeof(c->peer)))
+		strcpy(c->peer, "?");
 	snprintf(name, sizeof(name), "http:%d", fd);
 	if (!mapp_spawn(NULL, name, conn_main, c, &opts))
-		return;
+		return 0;
 	free(c);
-refuse:
-	__atomic_fetch_sub(active, 1, __ATOMIC_RELEASE);
-	refuse(cfg, fd, peer);
+	return -1;
+}
+
+static void accept_conn(struct httpd *srv, int fd, const struct sockaddr_in *sa)
+{
+	static const int one = 1;
+	char peer[16];
+
+	/* Each response goes out whole (head and small body in one write,
+	 * sendfile() for the rest): Nagle would only hold its tail until
+	 * the peer's delayed ACK. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+	if (__atomic_add_fetch(&srv->active, 1, __ATOMIC_ACQUIRE) <=
+		    srv->cfg->max_conns &&
+	    !conn_start(srv, fd, sa->sin_addr.s_addr, 0))
+		return;
+	__atomic_fetch_sub(&srv->active, 1, __ATOMIC_RELEASE);
+	if (!inet_ntop(AF_INET, &sa->sin_addr, peer, sizeof(peer)))
+		strcpy(peer, "?");
+	refuse(srv->cfg, fd, peer);
 }
 
 int main(int argc, char **argv)
 {
 	static struct httpd_config cfg = { .idle_timeout_s = 15,
 					   .max_conns = 256 };
-	static unsigned int active;
+	static struct httpd srv = { .cfg = &cfg };
 	struct sockaddr_in sa;
 	socklen_t salen;
 	long port = 80;
@@ -204,6 +241,11 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
+	if (park_start(&srv, &srv.park))
+		fprintf(stderr,
+			"httpd: no parking lot (%s): idle connections "
+			"keep their microapp\n",
+			strerror(errno));
 	printf("httpd: serving %s on port %ld\n", cfg.root_len ? cfg.root : "/",
 	       port);
 	printf("httpd: listening on port %ld\n", port);
@@ -212,7 +254,7 @@ int main(int argc, char **argv)
 		salen = sizeof(sa);
 		fd = accept(lfd, (struct sockaddr *)&sa, &salen);
 		if (fd >= 0) {
-			start_conn(&cfg, &active, fd, &sa);
+			accept_conn(&srv, fd, &sa);
 			continue;
 		}
 		if (errno != EINTR && errno != ECONNABORTED) {

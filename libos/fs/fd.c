@@ -4,6 +4,7 @@
 
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <kernel/errno.h>
 
@@ -13,7 +14,7 @@ struct fd_slot {
 };
 
 static struct mutex fd_mutex = MUTEX_INIT("fd");
-static struct fd_slot fd_slots[FD_MAX]; /* [T] */
+static struct fd_slot *fd_slots; /* [T] fd_cap of them */
 
 /* --- files --- */
 
@@ -291,32 +292,92 @@ bool file_can_poll(struct file *f)
 
 /* --- the table --- */
 
+/*
+ * The table grows on demand (doubling, up to FD_MAX) so that a small
+ * appliance pays for the descriptors it uses, not for FD_MAX of them.
+ * fd_low keeps allocation cheap when thousands are open: every slot
+ * below it is in use, so the search for the lowest free one starts
+ * there.
+ */
+#define FD_TABLE_MIN 64
+
+static unsigned int fd_cap; /* [T] slots in fd_slots */
+static unsigned int fd_low; /* [T] every slot below is in use */
+
+/* Makes fd a valid index. Caller holds fd_mutex. Returns 0 or -ENOMEM. */
+static int table_reach(unsigned int fd)
+{
+	unsigned int cap = fd_cap ? fd_cap : FD_TABLE_MIN;
+	struct fd_slot *slots;
+
+	while (cap <= fd)
+		cap *= 2;
+	if (cap > FD_MAX)
+		cap = FD_MAX;
+	if (cap <= fd_cap)
+		return 0;
+	slots = realloc(fd_slots, cap * sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	memset(slots + fd_cap, 0, (cap - fd_cap) * sizeof(*slots));
+	fd_slots = slots;
+	fd_cap = cap;
+	return 0;
+}
+
+/* Empties slot fd (caller holds fd_mutex; fd < fd_cap) and returns what
+ * it held. */
+static struct file *slot_clear(int fd)
+{
+	struct file *f = fd_slots[fd].s_file;
+
+	fd_slots[fd].s_file = NULL;
+	if (f && (unsigned int)fd < fd_low)
+		fd_low = (unsigned int)fd;
+	return f;
+}
+
 int fd_install(struct file *f, int min, bool cloexec)
 {
-	int fd;
+	unsigned int fd, start;
+	int rc;
 
 	if (min < 0 || min >= FD_MAX)
 		return -EINVAL;
 	mutex_lock(&fd_mutex);
-	for (fd = min; fd < FD_MAX && fd_slots[fd].s_file; fd++)
+	start = (unsigned int)min > fd_low ? (unsigned int)min : fd_low;
+	for (fd = start; fd < fd_cap && fd_slots[fd].s_file; fd++)
 		;
-	if (fd < FD_MAX)
+	rc = fd < FD_MAX ? table_reach(fd) : -EMFILE;
+	if (!rc) {
 		fd_slots[fd] = (struct fd_slot){ f, cloexec };
+		if (start == fd_low)
+			fd_low = fd + 1;
+		rc = (int)fd;
+	}
 	mutex_unlock(&fd_mutex);
-	return fd < FD_MAX ? fd : -EMFILE;
+	return rc;
 }
 
 int fd_install_at(struct file *f, int fd, bool cloexec)
 {
-	struct file *old;
+	struct file *old = NULL;
+	int rc;
 
 	if (fd < 0 || fd >= FD_MAX)
 		return -EBADF;
 	file_ref(f);
 	mutex_lock(&fd_mutex);
-	old = fd_slots[fd].s_file;
-	fd_slots[fd] = (struct fd_slot){ f, cloexec };
+	rc = table_reach((unsigned int)fd);
+	if (!rc) {
+		old = fd_slots[fd].s_file;
+		fd_slots[fd] = (struct fd_slot){ f, cloexec };
+	}
 	mutex_unlock(&fd_mutex);
+	if (rc) {
+		file_put(f);
+		return rc;
+	}
 	if (old)
 		file_put(old);
 	return fd;
@@ -329,7 +390,8 @@ int fd_get(int fd, struct file **out)
 	if (fd < 0 || fd >= FD_MAX)
 		return -EBADF;
 	mutex_lock(&fd_mutex);
-	f = fd_slots[fd].s_file;
+	if ((unsigned int)fd < fd_cap)
+		f = fd_slots[fd].s_file;
 	if (f)
 		file_ref(f);
 	mutex_unlock(&fd_mutex);
@@ -339,13 +401,13 @@ int fd_get(int fd, struct file **out)
 
 int fd_close(int fd)
 {
-	struct file *f;
+	struct file *f = NULL;
 
 	if (fd < 0 || fd >= FD_MAX)
 		return -EBADF;
 	mutex_lock(&fd_mutex);
-	f = fd_slots[fd].s_file;
-	fd_slots[fd].s_file = NULL;
+	if ((unsigned int)fd < fd_cap)
+		f = slot_clear(fd);
 	mutex_unlock(&fd_mutex);
 	if (!f)
 		return -EBADF;
@@ -375,7 +437,9 @@ int fd_get_cloexec(int fd)
 	if (fd < 0 || fd >= FD_MAX)
 		return -EBADF;
 	mutex_lock(&fd_mutex);
-	rc = fd_slots[fd].s_file ? fd_slots[fd].s_cloexec : -EBADF;
+	rc = (unsigned int)fd < fd_cap && fd_slots[fd].s_file
+		     ? fd_slots[fd].s_cloexec
+		     : -EBADF;
 	mutex_unlock(&fd_mutex);
 	return rc;
 }
@@ -387,7 +451,7 @@ int fd_set_cloexec(int fd, bool cloexec)
 	if (fd < 0 || fd >= FD_MAX)
 		return -EBADF;
 	mutex_lock(&fd_mutex);
-	if (fd_slots[fd].s_file)
+	if ((unsigned int)fd < fd_cap && fd_slots[fd].s_file)
 		fd_slots[fd].s_cloexec = cloexec;
 	else
 		rc = -EBADF;
@@ -397,7 +461,7 @@ int fd_set_cloexec(int fd, bool cloexec)
 
 void fd_reset(void)
 {
-	for (int fd = 0; fd < FD_MAX; fd++)
+	for (int fd = 0; fd < (int)fd_cap; fd++)
 		if (fd_close(fd))
 			continue; /* was not open */
 }

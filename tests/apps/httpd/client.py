@@ -8,6 +8,11 @@ apps/httpd through QEMU's user networking (hostfwd on 127.0.0.1).
   client.py site PORT ROOT           the test site (site/www) as the initrd,
                                      run with a short idle timeout (-t)
   client.py disk PORT ROOT           the same tree on an ext2 disk (-r /data)
+  client.py park PORT ROOT N         N idle keep-alive connections parked,
+                                     reused, closed by the client; run with
+                                     -c N+1 -s /stats
+  client.py park-timeout PORT ROOT   a parked connection closed by the
+                                     idle timeout; run with -t 2 -s /stats
 
 ROOT is the host directory the guest serves: every body is compared with
 its file there byte for byte. Every wait is bounded; any wrong byte,
@@ -784,6 +789,106 @@ def disk(port, root):
     c.close()
 
 
+STATS = "/stats"  # the park cases run the guest with -s STATS
+
+
+def stats(port):
+    """The guest's -s figures, as {name: int}, on a connection of its own
+    (which the "conns" figure counts)."""
+    r = one(port, "GET", STATS)
+    check(r.status == 200, f"stats: status {r.status}")
+    check(r.h("content-type") == "text/plain; charset=utf-8",
+          f"stats: Content-Type {r.h('content-type')}")
+    out = {}
+    for ln in r.body.decode("ascii").splitlines():
+        m = re.fullmatch(r"([a-z_]+) (\d+)", ln)
+        check(m, f"stats: bad line {ln!r}")
+        out[m.group(1)] = int(m.group(2))
+    for k in ("conns", "parked", "total_pages", "free_pages",
+              "heap_objects", "heap_pages", "heap_large_pages"):
+        check(k in out, f"stats: no {k} in {r.body!r}")
+    check(out["free_pages"] <= out["total_pages"], f"stats: {out}")
+    return out
+
+
+def wait_stats(port, want, what):
+    """Polls the stats until every figure in want matches (the stats
+    connection itself counts in conns, and a previous one may still be
+    closing). Bounded by TIMEOUT."""
+    end = time.monotonic() + TIMEOUT
+    while True:
+        st = stats(port)
+        if all(st[k] == v for k, v in want.items()):
+            return st
+        check(time.monotonic() < end, f"{what}: stats {st}, want {want}")
+        time.sleep(0.05)  # polling interval, not a timed assertion
+
+
+def t_park(port, root, n):
+    """n keep-alive connections answered, then idle: all parked; each
+    still answers exactly; the client closes them all and the count goes
+    back to zero, which -c n+1 proves by serving n new ones."""
+    conns = []
+    for i in range(n):
+        c = Conn(port)
+        conns.append(c)
+        c.send(request("GET", "/style.css"))
+        expect_file(c.response(), root, "style.css", what=f"park conn {i}")
+    wait_stats(port, {"conns": n + 1, "parked": n}, "all idle parked")
+    for rnd in range(2):
+        for i, c in enumerate(conns):
+            c.send(request("GET", "/index.html"))
+        for i, c in enumerate(conns):
+            expect_file(c.response(), root, "index.html",
+                        what=f"parked conn {i}, round {rnd}")
+        wait_stats(port, {"conns": n + 1, "parked": n}, f"parked {rnd}")
+    # n parked and one more make the limit: the one after gets 503. The
+    # last stats connection may still be closing: then the first is
+    # refused too, until it has gone.
+    end = time.monotonic() + TIMEOUT
+    while True:
+        last = Conn(port)
+        last.send(request("GET", "/style.css"))
+        r = last.response()
+        if r.status != 503:
+            break
+        last.close()
+        check(time.monotonic() < end, "limit: never room for one more")
+    expect_file(r, root, "style.css", what="the last one under the limit")
+    extra = Conn(port)
+    extra.send(request("GET", "/style.css"))
+    expect_error(extra.response(), 503, "over the limit with parked ones")
+    extra.expect_eof()
+    extra.close()
+    last.close()
+    for c in conns:
+        c.close()
+    wait_stats(port, {"conns": 1, "parked": 0}, "peer closed")
+    conns = []
+    for i in range(n):
+        c = Conn(port)
+        conns.append(c)
+        c.send(request("GET", "/style.css"))
+        expect_file(c.response(), root, "style.css", what=f"again {i}")
+    for c in conns:
+        c.close()
+    wait_stats(port, {"conns": 1, "parked": 0}, "closed again")
+    print(f"park: {n} connections parked, reused twice, closed, cleaned")
+
+
+def t_park_timeout(port, root):
+    """A parked connection is closed by the idle timeout, with nothing
+    sent, and leaves the count."""
+    c = Conn(port)
+    c.send(request("GET", "/style.css"))
+    expect_file(c.response(), root, "style.css", what="to park")
+    wait_stats(port, {"conns": 2, "parked": 1}, "one parked")
+    c.expect_eof()
+    c.close()
+    wait_stats(port, {"conns": 1, "parked": 0}, "timed out")
+    print("park-timeout: a parked connection closed by the idle timeout")
+
+
 def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
@@ -798,6 +903,10 @@ def main():
             t_slow_linger(port)
         elif mode == "disk" and len(sys.argv) == 4:
             disk(port, root)
+        elif mode == "park" and len(sys.argv) == 5:
+            t_park(port, root, int(sys.argv[4]))
+        elif mode == "park-timeout" and len(sys.argv) == 4:
+            t_park_timeout(port, root)
         else:
             sys.exit(__doc__)
     except (Fail, OSError, subprocess.SubprocessError) as e:

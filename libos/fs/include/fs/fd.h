@@ -10,7 +10,9 @@
  * file_ops` (members marked required or optional) and embeds or points
  * to its object; callers use the file_*() wrappers, never ops directly.
  *
- * Descriptors are the lowest free numbers below FD_MAX (-EMFILE beyond).
+ * Descriptors are the lowest free numbers below FD_MAX (-EMFILE beyond);
+ * the table grows with the highest one in use, so FD_MAX costs nothing
+ * until a server holds that many connections.
  * The close-on-exec flag is kept per descriptor and means nothing here
  * (there is no exec).
  *
@@ -35,7 +37,7 @@
 #include <kernel/compiler.h>
 #include <kernel/sync.h>
 
-#define FD_MAX 1024
+#define FD_MAX 65536
 
 /* Status flags and access modes: the O_* values of <fcntl.h>. */
 #define FILE_RDONLY 00
@@ -133,9 +135,12 @@ unsigned int file_poll(struct file *f, struct pollwait *pw);
 bool file_can_poll(struct file *f);
 
 /* The table. fd_install puts f (taking over the caller's reference) at
- * the lowest free descriptor >= min. */
+ * the lowest free descriptor >= min and returns it; -EINVAL (min out of
+ * range), -EMFILE (none free below FD_MAX), -ENOMEM (the table could not
+ * grow). */
 int __must_check fd_install(struct file *f, int min, bool cloexec);
-/* Puts f at fd (referencing it), closing what was there. */
+/* Puts f at fd (referencing it), closing what was there. Returns fd,
+ * -EBADF (out of range) or -ENOMEM. */
 int __must_check fd_install_at(struct file *f, int fd, bool cloexec);
 /* *out referenced; -EBADF when fd is not open. */
 int __must_check fd_get(int fd, struct file **out);
