@@ -3,49 +3,55 @@
 # Application figures side by side: the Mosaic appliances apps/httpd and
 # apps/kv against nginx and memcached (Debian's binaries) in a minimal
 # Linux guest (Debian's kernel and busybox, as bench/blk.py builds it),
-# one after the other on the same QEMU command line: tools/run's machine,
-# -m, -smp and --net user with a hostfwd on 127.0.0.1. Each guest serves
-# one application per boot; the host's clients measure it.
-#   1. HTTP: apps/httpd serving its initrd (apps/httpd/rootfs, with a
-#      1 MiB file of random bytes added to www/ and passed with tools/run
-#      --initrd) against nginx serving a copy of the same www/ tree
-#      (sendfile on, keep-alive without a request limit, one worker per
-#      guest CPU, access_log off). wrk, bounded by --duration and
-#      --conns, against the small file (index.html) and the 1 MiB one:
-#      requests/s, the 99th percentile latency and MB/s (10^6 bytes/s of
-#      responses, headers included, as wrk counts them).
-#   2. KV: apps/kv (-m 64) against memcached -u root -m 64 -t <guest
-#      CPUs> -U 0, driven by this script's client over the text protocol
-#      (kv_load): KV_KEYS keys of 1 KiB values set first, then for
-#      --duration seconds a mix of 90% get and 10% set of random keys on
-#      --conns connections, one request outstanding on each, every reply
-#      checked byte for byte: operations/s, gets/s and sets/s apart, and
-#      the 99th percentile latency. (This client checks every reply
-#      the same way on both sides; memcslap has no time bound and no
-#      mix.) The client is Python: about 26000 operations/s against a
-#      native memcached on the machine it was written on, some times
-#      what either guest serves under TCG.
-#   Both: the time from starting QEMU to the server's ready line.
-# Before each measurement the host fetches every file once (and the KV
-# client checks every reply) and stops on any wrong byte: figures of a
-# server that answers wrongly would mean nothing. A report, not a test:
-# nothing is asserted about the figures. Under TCG on a shared machine
-# the figures are noisy: --runs takes medians.
+# alternating on the same QEMU command line (tools/run's machine, -m, -smp
+# and NIC; only the kernel, its command line and initrd differ). Each boot
+# serves one application; the host's clients measure it. One part per run:
+#   --part http: wrk (2 threads, --conns connections, --duration seconds)
+#      against apps/httpd and nginx serving the same tree (bench/http/www:
+#      index.html, 612 bytes, the size of nginx's welcome page; and a
+#      1 MiB file of random bytes): requests/s and the 99th percentile
+#      latency of the page, MB/s of the 1 MiB file (10^6 bytes/s of
+#      responses, headers included, as wrk counts them). Over two links:
+#      a tap device in a network namespace this script makes
+#      (bench/netns.py; QEMU and wrk run inside it, the guests are
+#      10.0.2.15), and QEMU's user network with a hostfwd on 127.0.0.1,
+#      the zero-setup case (QEMU ends TCP itself there, which caps both).
+#   --part kv: memcaslap (libmemcached-tools; memslap's successor: a time
+#      bound, a get/set mix and value checks, which memcslap lacks) with
+#      the same settings on both sides against apps/kv -m 64 and
+#      memcached -m 64 -t <CPUs> -U 0, over the tap: operations/s (90%
+#      get, 10% set of 1 KiB values), gets and sets apart.
+#   --part smp: apps/httpd and nginx (a worker per CPU) on -smp 1 and
+#      -smp 2 (multi-threaded TCG), wrk against the page over the tap:
+#      requests/s on each and the ratio -smp 2 / -smp 1.
+# Without a usable namespace (not root, no /dev/net/tun) every part uses
+# the hostfwd instead and says so. Before each measurement the host
+# fetches every file (or sets and gets a value) and stops on any wrong
+# byte, and memcaslap's value checks must all pass: figures of a server
+# that answers wrongly would mean nothing. Nothing is asserted about the
+# figures; they go to bench/record.py for the report. Under TCG on a
+# shared machine they are noisy: --runs alternating runs, medians.
 # The Linux guest's nginx and memcached are the .debs of Debian's nginx
 # and memcached with the shared libraries they need (taken from the .debs
 # of LIB_PKGS, the host's /lib/x86_64-linux-gnu only for anything those
 # lack) and the dynamic loader; downloads (apt-get download, nothing
 # installed) go where bench/blk.py keeps them (BLKBENCH_CACHE=DIR keeps
-# them elsewhere), builds under $BUILD/bench/apps.
-# Usage: bench/apps.py [--duration S] [--conns N] [--runs N] [--smp N]
-#                      [--mem SIZE] [--only linux|mosaic]
-#                      [--skip http|kv] [--no-build] [--www DIR]
+# them elsewhere), builds under $BUILD/bench/apps, and the baseline's raw
+# client output under $BUILD/bench/apps/raw (bench/fixtures/ holds such
+# output, which --smoke parses).
+# --smoke (make test): Mosaic only, a second or two of load per figure,
+# and the parsers run over bench/fixtures/{http,kv,smp}-*.txt.
+# Usage: bench/apps.py --part http|kv|smp [--smoke] [--duration S]
+#                      [--conns N] [--runs N] [--mem SIZE]
+#                      [--only linux|mosaic] [--no-build] [--www DIR]
 import argparse
+import contextlib
+import ctypes
+import glob
 import http.client
 import os
 import random
 import re
-import selectors
 import shlex
 import shutil
 import signal
@@ -59,7 +65,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import blk  # noqa: E402  (the Linux guest builder)
-import net  # noqa: E402  (virtio-net modules, free_port)
+import net  # noqa: E402  (virtio-net modules)
+import netns  # noqa: E402  (the namespace with a tap)
+import record  # noqa: E402  (figures for the report)
 
 ROOT = blk.ROOT
 RUN = blk.RUN
@@ -69,20 +77,26 @@ LINUX_APPEND = "console=ttyS0 quiet"
 HTTP_PORT = 80
 KV_PORT = 11211
 KV_MIB = 64
-# The KV load: keys, value size, share of gets.
-KV_KEYS = 10000
+# memcaslap's load: value size, share of gets, and the keys each
+# connection cycles through (its window: 1k x 30 connections of 1 KiB
+# values fit in KV_MIB, so neither server evicts).
 KV_VALUE_BYTES = 1024
 KV_GET_PCT = 90
+KV_WINDOW = "1k"
+KV_VERIFY = 0.1
 SMALL = "index.html"
+SMALL_BYTES = 612
 BIG = "appsbench-1m.bin"
 BIG_BYTES = 1 << 20
-HTTPD_ROOTFS = os.path.join(ROOT, "apps", "httpd", "rootfs")
+WWW = os.path.join(ROOT, "bench", "http", "www")
+FIXTURES = os.path.join(ROOT, "bench", "fixtures")
 # Each side's line saying its server accepts connections.
 READY = {("mosaic", "http"): r"httpd: listening on port 80",
          ("mosaic", "kv"): r"kv: listening on port 11211",
          ("linux", "http"): r"appsbench: listening on port 80",
          ("linux", "kv"): r"appsbench: listening on port 11211"}
-
+SERVER = {("mosaic", "http"): "httpd", ("mosaic", "kv"): "kv",
+          ("linux", "http"): "nginx", ("linux", "kv"): "memcached"}
 # Guest lines worth showing whatever happens.
 BAD = re.compile(r"appsbench error|\[(emerg|alert|crit)\]|^panic:|"
                  r"^kv: .*error|^httpd: .*error")
@@ -130,9 +144,10 @@ http {
 
 INIT = blk.guest_init(
     "appsbench",
-    """bench/apps.py's Linux guest: load virtio-net, configure QEMU's user
-network statically, start nginx or memcached (appsbench=http|kv on the
-command line), say when it listens, then idle until QEMU is stopped.""",
+    """bench/apps.py's Linux guest: load virtio-net, configure eth0 as on
+QEMU's user network (also the tap's addresses), start nginx or memcached
+(appsbench=http|kv on the command line), say when it listens, then idle
+until QEMU is stopped.""",
     r"""export LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
 ncpu=$(grep -c ^processor /proc/cpuinfo)
 mode=
@@ -191,12 +206,12 @@ def big_file():
 
 
 def www_tree(src):
-    """{path under www/: bytes}: the tree src (apps/httpd/rootfs/www by
-    default) and the big file."""
+    """{path under www/: bytes}: the tree src (bench/http/www by default,
+    whose index.html has the 612 bytes of nginx's welcome page) and the
+    big file."""
     files = {}
     if not os.path.isdir(src):
-        die(f"{src} does not exist: the files apps/httpd serves are what "
-            "both servers serve")
+        die(f"{src} does not exist: it holds what both servers serve")
     for d, _, names in os.walk(src):
         for n in names:
             p = os.path.join(d, n)
@@ -210,12 +225,11 @@ def www_tree(src):
 
 
 def mosaic_initrd(work, www):
-    """apps/httpd's initrd with the big file added to www/, packed as the
-    Makefile packs it; the archive's path."""
+    """An initrd for apps/httpd holding www/, packed as the Makefile packs
+    apps/httpd/rootfs (with the mount points tmp/ and data/); the
+    archive's path."""
     tree = os.path.join(work, "httpd-rootfs")
     shutil.rmtree(tree, ignore_errors=True)
-    if os.path.isdir(HTTPD_ROOTFS):
-        shutil.copytree(HTTPD_ROOTFS, tree, symlinks=True)
     for path, data in www.items():
         os.makedirs(os.path.dirname(os.path.join(tree, "www", path)),
                     exist_ok=True)
@@ -425,29 +439,99 @@ class Guest:
                     warn(f"{self.who}: {line}")
 
 
-def run_args(a, image, append, port, gport, initrd=None, extra=()):
+# --- how the host reaches the guests -------------------------------------
+
+CLONE_NEWNET = 0x40000000
+_libc = None
+
+
+def setns_net(fd):
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    if _libc.setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"setns: {os.strerror(err)}")
+
+
+def ns_socket(name):
+    """A TCP socket of the namespace name. A socket stays in the namespace
+    it was made in, so this thread enters it only for socket()."""
+    with open(f"/run/netns/{name}", "rb") as there, \
+            open("/proc/thread-self/ns/net", "rb") as here:
+        setns_net(there.fileno())
+        try:
+            return socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        finally:
+            try:
+                setns_net(here.fileno())
+            except OSError as e:
+                die(f"cannot leave namespace {name}: {e}")
+
+
+class Link:
+    """A way to the guests: the tap in the namespace ns, or (ns None) QEMU's
+    user network with a hostfwd from a free port of 127.0.0.1."""
+
+    def __init__(self, ns=None):
+        self.ns = ns
+        self.kind = "tap" if ns else "hostfwd"
+        self.label = ("tap in a network namespace" if ns else
+                      "QEMU user network, hostfwd on 127.0.0.1")
+
+    def net(self, gport, port):
+        if self.ns:
+            return self.ns.net_spec()
+        return f"user,hostfwd=tcp:127.0.0.1:{port}-:{gport}"
+
+    def addr(self, gport, port):
+        return (netns.GUEST, gport) if self.ns else ("127.0.0.1", port)
+
+    def mosaic_append(self):
+        return netns.MOSAIC_APPEND if self.ns else ""
+
+    def wrap(self, argv):
+        return self.ns.exec(*argv) if self.ns else list(argv)
+
+    def connect(self, addr, timeout=30):
+        if not self.ns:
+            return socket.create_connection(addr, timeout=timeout)
+        s = ns_socket(self.ns.name)
+        try:
+            s.settimeout(timeout)
+            s.connect(addr)
+        except BaseException:
+            s.close()
+            raise
+        return s
+
+
+def run_args(a, image, append, net_spec, smp, initrd=None, extra=()):
     """tools/run's arguments, the same for both guests but for the image,
     its command line and initrd, and (Linux) extra QEMU arguments."""
     # A safety net only: Guest.stop ends each run.
     limit = a.timeout + 3 * a.duration + 300
-    return [RUN, "-M", MACHINE, "--mem", a.mem, "--smp", str(a.smp),
-            "--timeout", str(limit), "--net",
-            f"user,hostfwd=tcp:127.0.0.1:{port}-:{gport}", "--append",
+    return [RUN, "-M", MACHINE, "--mem", a.mem, "--smp", str(smp),
+            "--timeout", str(limit), "--net", net_spec, "--append",
             append, *(["--initrd", initrd] if initrd else []), image, "--",
             *extra]
 
 
-def command(a, who, side, app, port):
-    """The command booting app on side who with a hostfwd from port."""
+def command(a, who, side, app, link, port, smp):
+    """(the command booting app on side who, the QEMU command it runs)."""
     gport = HTTP_PORT if app == "http" else KV_PORT
+    spec = link.net(gport, port)
     if who == "mosaic":
-        image, append, initrd = side[app]
-        return run_args(a, image, append, port, gport, initrd)
+        image, args, initrd = side[app]
+        append = " ".join(x for x in (link.mosaic_append(), args) if x)
+        cmd = run_args(a, image, append, spec, smp, initrd)
+        return link.wrap(cmd), link.wrap(blk.qemu_command(cmd))
     vmlinuz, initrd = side
     # tools/run boots only ELF images: run the QEMU command it would.
-    return blk.qemu_command(run_args(
-        a, vmlinuz, f"{LINUX_APPEND} appsbench={app}", port, gport,
-        extra=("-initrd", initrd)))
+    cmd = link.wrap(blk.qemu_command(run_args(
+        a, vmlinuz, f"{LINUX_APPEND} appsbench={app}", spec, smp,
+        extra=("-initrd", initrd))))
+    return cmd, cmd
 
 
 def retry(what, fn, deadline):
@@ -465,10 +549,13 @@ def retry(what, fn, deadline):
         time.sleep(0.2)
 
 
-def http_check(g, port, www):
-    """Fetch each file once; stop on a wrong status or byte."""
+# --- the clients ---------------------------------------------------------
+
+def http_check(g, link, addr, www, paths):
+    """Fetch each of paths once; stop on a wrong status or byte."""
     def get(path):
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        c = http.client.HTTPConnection(*addr, timeout=30)
+        c.sock = link.connect(addr)
         try:
             c.request("GET", "/" + path)
             r = c.getresponse()
@@ -477,7 +564,7 @@ def http_check(g, port, www):
             c.close()
 
     deadline = time.monotonic() + 60
-    for path in (SMALL, BIG):
+    for path in paths:
         status, body = retry(f"{g.who}: GET /{path}", lambda: get(path),
                              deadline)
         if status != 200 or body != www[path]:
@@ -486,7 +573,7 @@ def http_check(g, port, www):
                    f"({len(www[path])} expected)")
 
 
-def kv_check(g, port):
+def kv_check(g, link, addr):
     """A set and a get with exact replies; stop on any wrong byte."""
     key = b"appsbench:probe"
     rng = random.Random(1)
@@ -495,7 +582,7 @@ def kv_check(g, port):
             val + b"\r\nEND\r\n")
 
     def exchange():
-        with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        with link.connect(addr) as s:
             s.sendall(b"set " + key + b" 5 0 %d\r\n" % len(val) + val +
                       b"\r\nget " + key + b"\r\n")
             got = b""
@@ -514,211 +601,410 @@ def kv_check(g, port):
 
 
 UNITS = {"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}
+TIME_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
-def wrk(port, path, a):
+def parse_wrk(out):
     """{rps, p99 (ms), mbs (10^6 bytes/s), per (bytes per response),
-    errors} of one bounded wrk run against path."""
-    url = f"http://127.0.0.1:{port}/{path}"
-    cmd = ["wrk", "-t", str(min(2, a.conns)), "-c", str(a.conns), "-d",
-           f"{a.duration}s", "--timeout", "10s", "--latency", url]
-    try:
-        out = subprocess.run(cmd, capture_output=True, text=True,
-                             timeout=a.duration + 60).stdout
-    except subprocess.TimeoutExpired:
-        die(f"wrk did not finish within {a.duration + 60} s")
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
-    tput = re.search(r"Transfer/sec:\s+([\d.]+)([KMGT]?B)", out)
-    total = re.search(r"(\d+) requests in [\d.]+\w+, ([\d.]+)([KMGT]?B) "
-                      r"read", out)
+    requests, non2xx, errors} of wrk --latency's output, None when it
+    lacks any of them."""
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)\s*$", out, re.M)
+    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    tput = re.search(r"^Transfer/sec:\s+([\d.]+)([KMGT]?B)\s*$", out, re.M)
+    total = re.search(r"^\s+(\d+) requests in [\d.]+\w+, ([\d.]+)([KMGT]?B) "
+                      r"read\s*$", out, re.M)
     if not (rps and p99 and tput and total):
-        die(f"wrk said:\n{out}")
-    errors = "; ".join(m.group(0) for m in re.finditer(
-        r"Non-2xx or 3xx responses: \d+|Socket errors: [^\n]*", out))
+        return None
     n = int(total.group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: ([^\n]*)", out)
     return {"rps": float(rps.group(1)),
-            "p99": float(p99.group(1)) * {"us": 1e-3, "ms": 1.0,
-                                          "s": 1e3}[p99.group(2)],
+            "p99": float(p99.group(1)) * TIME_MS[p99.group(2)],
             "mbs": float(tput.group(1)) * UNITS[tput.group(2)] / 1e6,
             "per": float(total.group(2)) * UNITS[total.group(3)] / n
             if n else 0.0,
-            "errors": errors}
+            "requests": n, "non2xx": int(non2xx.group(1)) if non2xx else 0,
+            "errors": errors.group(1).strip() if errors else ""}
 
 
-class KvOps:
-    """The requests of the KV load and their exact replies: KV_KEYS keys
-    (appsbench:NNNNN) of KV_VALUE_BYTES-byte values, each value starting
-    with its key so that a reply for another key shows."""
-
-    def __init__(self):
-        rng = random.Random(0x6b76)
-        fill = bytes(rng.choice(b"abcdefghijklmnopqrstuvwxyz0123456789")
-                     for _ in range(KV_VALUE_BYTES))
-        self.set, self.get, self.hit = [], [], []
-        for k in range(KV_KEYS):
-            key = b"appsbench:%05d" % k
-            val = key + fill[len(key):]
-            self.set.append(b"set %s 0 0 %d\r\n%s\r\n" % (key, len(val),
-                                                             val))
-            self.get.append(b"get %s\r\n" % key)
-            self.hit.append(b"VALUE %s 0 %d\r\n%s\r\nEND\r\n" %
-                            (key, len(val), val))
-
-
-STORED = b"STORED\r\n"
-MISS = b"END\r\n"
-
-
-class KvConn:
-    """One connection of the load: at most one request outstanding."""
-
-    def __init__(self, who, port):
-        self.who = who
-        self.s = socket.create_connection(("127.0.0.1", port), timeout=30)
-        self.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf, self.kind, self.want, self.t0 = b"", None, b"", 0.0
-
-    def send(self, kind, req, want):
-        self.kind, self.want, self.buf = kind, want, b""
-        self.t0 = time.perf_counter()
-        self.s.sendall(req)
-
-    def outcome(self):
-        """"ok", "miss" (a get of an absent key) or None while the reply
-        is incomplete; dies on any byte that no right reply has."""
-        b = self.buf
-        if b == self.want:
-            return "ok"
-        if self.kind == "get" and b == MISS:
-            return "miss"
-        if self.want.startswith(b) or (self.kind == "get" and
-                                       MISS.startswith(b)):
-            return None
-        die(f"{self.who} kv: a {self.kind} was answered {b[:120]!r}, not "
-            f"{self.want[:60]!r}...")
-
-
-def kv_load(who, port, a, ops):
-    """Load the keys, then --duration seconds of the mix (KV_GET_PCT %
-    gets of random keys, the rest sets) over --conns connections, one
-    request outstanding on each, every reply checked byte for byte.
-    Returns {ops, gets, sets (per second), p99 (ms), misses}."""
-    conns = [KvConn(who, port) for _ in range(a.conns)]
-    sel = selectors.DefaultSelector()
-    for c in conns:
-        sel.register(c.s, selectors.EVENT_READ, c)
-    rng = random.Random(0x6b7632)
-    keys = iter(range(KV_KEYS))
-
-    def preload():
-        k = next(keys, None)
-        return None if k is None else ("set", ops.set[k], STORED)
-
-    def mix():
-        k = rng.randrange(KV_KEYS)
-        if rng.randrange(100) < KV_GET_PCT:
-            return ("get", ops.get[k], ops.hit[k])
-        return ("set", ops.set[k], STORED)
-
-    def drive(next_op, end):
-        """Run ops until next_op has none left (end None) or until end;
-        {kind: [latencies]} and misses of the ops completed in time."""
-        lat, misses, busy = {"get": [], "set": []}, 0, 0
-        for c in conns:
-            op = next_op()
-            if op is None:
-                break
-            c.send(*op)
-            busy += 1
-        while busy:
-            now = time.perf_counter()
-            if end is not None and now >= end:
-                break
-            wait = 30 if end is None else min(30, end - now)
-            events = sel.select(wait)
-            if not events and (end is None or time.perf_counter() < end):
-                late = [f"a {c.kind} with {len(c.buf)} bytes of its reply"
-                        for c in conns if c.kind and c.outcome() is None]
-                die(f"{who} kv: no reply within {wait:.0f} s: "
-                    f"{len(late)} of {len(conns)} connections wait "
-                    f"({', '.join(late[:3])}...)")
-            for key, _ in events:
-                c = key.data
-                chunk = c.s.recv(65536)
-                if not chunk:
-                    die(f"{who} kv: the server closed a connection")
-                c.buf += chunk
-                res = c.outcome()
-                if res is None:
-                    continue
-                lat[c.kind].append(time.perf_counter() - c.t0)
-                misses += res == "miss"
-                op = next_op()
-                if op is None:
-                    busy -= 1
-                else:
-                    c.send(*op)
-        return lat, misses
-
+def client(link, cmd, what, limit):
+    """The output of the load client cmd run where the link's guests are
+    reached, dying when it does not end within limit seconds."""
     try:
-        drive(preload, None)
-        t0 = time.perf_counter()
-        lat, misses = drive(mix, t0 + a.duration)
-        secs = time.perf_counter() - t0
-    finally:
-        sel.close()
-        for c in conns:
-            c.s.close()
-    every = sorted(lat["get"] + lat["set"])
-    p99 = every[min(len(every) - 1, int(len(every) * 0.99))] * 1e3 \
-        if every else 0.0
-    return {"ops": len(every) / secs, "gets": len(lat["get"]) / secs,
-            "sets": len(lat["set"]) / secs, "p99": p99, "misses": misses}
+        p = subprocess.run(link.wrap(cmd), capture_output=True, text=True,
+                           timeout=limit)
+    except subprocess.TimeoutExpired:
+        die(f"{what} did not finish within {limit} s")
+    return p.stdout + p.stderr
 
 
-# --- reporting -----------------------------------------------------------
+def wrk(link, addr, path, body_bytes, a, raw):
+    """One bounded wrk run against path: parse_wrk's figures. Dies on a
+    status other than 200 or responses shorter than the file."""
+    host, port = addr
+    cmd = ["wrk", "-t", str(min(2, a.conns)), "-c", str(a.conns), "-d",
+           f"{a.duration}s", "--timeout", "10s", "--latency",
+           f"http://{host}:{port}/{path}"]
+    out = client(link, cmd, "wrk", a.duration + 60)
+    with open(raw, "w", encoding="utf-8") as f:
+        f.write(out)
+    r = parse_wrk(out)
+    if r is None:
+        die(f"cannot read wrk's output (saved in {raw}):\n{out}")
+    if r["requests"] == 0 or r["non2xx"]:
+        die(f"wrk GET /{path}: {r['requests']} requests, {r['non2xx']} "
+            f"not 200 (output in {raw})")
+    # wrk rounds the bytes read to 3 or 4 digits, and counts those of the
+    # responses still arriving when it stops (up to one per connection):
+    # a response must still hold about the whole file, and not much
+    # besides its head.
+    most = (body_bytes + 4096) * (1 + a.conns / r["requests"])
+    if not body_bytes * 0.99 <= r["per"] <= most:
+        die(f"wrk GET /{path}: {r['per']:.0f} bytes per response for a "
+            f"{body_bytes}-byte file (output in {raw})")
+    return r
 
-def fmt(v, width=12):
-    return f"{v:{width}.1f}" if v is not None else f"{'-':>{width}}"
+
+def parse_memcaslap(out):
+    """{ops (per second), gets, sets, get_misses, verify_failed,
+    verify_misses, seconds} of memcaslap's output, None when it lacks any
+    of them."""
+    vals = {}
+    for key in ("cmd_get", "cmd_set", "get_misses", "verify_misses",
+                "verify_failed"):
+        m = re.search(rf"^{key}: (\d+)\s*$", out, re.M)
+        if not m:
+            return None
+        vals[key] = int(m.group(1))
+    m = re.search(r"^Run time: ([\d.]+)s Ops: (\d+) TPS: (\d+)", out, re.M)
+    if not m or float(m.group(1)) <= 0:
+        return None
+    secs = float(m.group(1))
+    return {"ops": float(m.group(3)), "gets": vals["cmd_get"] / secs,
+            "sets": vals["cmd_set"] / secs, "seconds": secs,
+            "get_misses": vals["get_misses"],
+            "verify_failed": vals["verify_failed"],
+            "verify_misses": vals["verify_misses"]}
 
 
-def median(runs, key):
-    vals = [r[key] for r in runs]
-    return statistics.median(vals) if vals else None
+def memcaslap_cfg(work):
+    """memcaslap's -F file: key and value sizes, the get/set mix."""
+    path = os.path.join(work, "memcaslap.cfg")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f"key\n32 32 1\nvalue\n{KV_VALUE_BYTES} {KV_VALUE_BYTES} 1\n"
+                f"cmd\n0 {(100 - KV_GET_PCT) / 100}\n"
+                f"1 {KV_GET_PCT / 100}\n")
+    return path
+
+
+def memcaslap_cmd(addr, a, cfg):
+    host, port = addr
+    return ["memcaslap", "-s", f"{host}:{port}", "-T",
+            str(min(2, a.conns)), "-c",
+            str(a.conns), "-t", f"{a.duration}s", "-F", cfg, "-w",
+            KV_WINDOW, "-v", str(KV_VERIFY)]
+
+
+def memcaslap(link, addr, a, cfg, raw):
+    out = client(link, memcaslap_cmd(addr, a, cfg), "memcaslap",
+                 a.duration + 60)
+    with open(raw, "w", encoding="utf-8") as f:
+        f.write(out)
+    r = parse_memcaslap(out)
+    if r is None:
+        die(f"cannot read memcaslap's output (saved in {raw}):\n{out}")
+    if r["verify_failed"] or r["ops"] <= 0:
+        die(f"memcaslap: {r['verify_failed']} values read back wrong, "
+            f"{r['ops']:.0f} operations/s (output in {raw})")
+    return r
+
+
+# --- the parts -----------------------------------------------------------
+
+class Bench:
+    """What every part needs: options, the two sides, the links, the work
+    directory, and the command line of each guest as first run."""
+
+    def __init__(self, a, sides, links, work, www):
+        self.a, self.sides, self.links = a, sides, links
+        self.work, self.www = work, www
+        self.shown = {}
+        self.raw = os.path.join(work, "raw")
+        os.makedirs(self.raw, exist_ok=True)
+
+    def boot(self, who, app, link, smp):
+        """A started Guest and the address its server answers on."""
+        port = net.free_port()
+        cmd, qemu = command(self.a, who, self.sides[who], app, link, port,
+                            smp)
+        self.shown.setdefault(f"{who} {SERVER[who, app]} -smp {smp}, "
+                              f"{link.kind}", shlex.join(qemu))
+        g = Guest(cmd, who, READY[who, app], self.a.timeout)
+        return g, link.addr(HTTP_PORT if app == "http" else KV_PORT, port)
+
+    def commands(self, link, smp=None):
+        return {k: v for k, v in self.shown.items()
+                if k.endswith(f", {link.kind}") and
+                (smp is None or f" -smp {smp}," in k)}
+
+
+def med(runs):
+    return statistics.median(runs) if runs else None
+
+
+def table(rows):
+    """Prints rows (name, unit, mosaic runs, linux runs) as a table of
+    medians (and minimums) with the ratio."""
+    print(f"{'':44}{'mosaic':>10}{'linux':>10}{'ratio':>8}  (min)")
+    for name, unit, m, lx in rows:
+        mm, ml = med(m), med(lx)
+        ratio = f"{mm / ml:8.2f}" if mm and ml else f"{'-':>8}"
+        d = 2 if unit == "x" else 1
+        mins = "/".join(f"{min(v):.{d}f}" if v else "-" for v in (m, lx))
+        print(f"{name + ' ' + unit:44}"
+              + "".join(f"{v:10.{d}f}" if v is not None else f"{'-':>10}"
+                        for v in (mm, ml)) + f"{ratio}  ({mins})")
+
+
+def part_http(b):
+    a, www = b.a, b.www
+    for link in b.links:
+        res = {who: [] for who in b.sides}
+        for _ in range(a.runs):
+            for who in b.sides:
+                g, addr = b.boot(who, "http", link, a.smp)
+                with g:
+                    http_check(g, link, addr, www, (SMALL, BIG))
+                    tag = f"http-{link.kind}-{SERVER[who, 'http']}"
+                    small = wrk(link, addr, SMALL, len(www[SMALL]), a,
+                                os.path.join(b.raw, f"{tag}-page.txt"))
+                    big = wrk(link, addr, BIG, BIG_BYTES, a,
+                              os.path.join(b.raw, f"{tag}-1m.txt"))
+                res[who].append({"small": small, "big": big,
+                                 "ready": g.ready_s})
+        print(f"-- http over the {link.label} (-smp {a.smp}, {a.runs} "
+              f"run(s) of {a.duration} s, {a.conns} connections)")
+        runs = {who: {"rps": [r["small"]["rps"] for r in rs],
+                      "p99": [r["small"]["p99"] for r in rs],
+                      "mbs": [r["big"]["mbs"] for r in rs],
+                      "ready": [r["ready"] for r in rs]}
+                for who, rs in res.items()}
+        m = runs["mosaic"] if "mosaic" in runs else None
+        lx = runs.get("linux")
+
+        def get(side, key):
+            return side[key] if side else None
+
+        table([(f"{link.kind}: {SMALL} ({len(www[SMALL])} B)", "req/s",
+                get(m, "rps"), get(lx, "rps")),
+               (f"{link.kind}: {SMALL} p99", "ms", get(m, "p99"),
+                get(lx, "p99")),
+               (f"{link.kind}: 1 MiB file", "MB/s", get(m, "mbs"),
+                get(lx, "mbs")),
+               (f"{link.kind}: start to listening", "s", get(m, "ready"),
+                get(lx, "ready"))])
+        for who, rs in res.items():
+            errs = {r[k]["errors"] for r in rs for k in ("small", "big")}
+            errs.discard("")
+            if errs:
+                print(f"{who} wrk socket errors: {' | '.join(errs)}")
+        if not m:
+            continue
+        cmds = b.commands(link)
+        note = (f"wrk -t{min(2, a.conns)} -c{a.conns} -d{a.duration}s over "
+                f"the {link.label}; every file was first fetched and "
+                "checked byte for byte")
+        rps = med(m["rps"]), med(lx["rps"]) if lx else None
+        record.figure("http", f"requests/s, {SMALL} of {len(www[SMALL])} "
+                      f"bytes, {link.kind}", "req/s", m["rps"],
+                      get(lx, "rps"), target="3x Linux",
+                      met=rps[0] >= 3 * rps[1] if lx else None,
+                      commands=cmds, note=note, plot="http")
+        p99 = med(m["p99"]), med(lx["p99"]) if lx else None
+        record.figure("http", f"p99 latency, {SMALL}, {link.kind}", "ms",
+                      m["p99"], get(lx, "p99"), better="lower",
+                      target="lower than Linux",
+                      met=p99[0] < p99[1] if lx else None, commands=cmds,
+                      note=note)
+        record.figure("http", f"1 MiB file, {link.kind}", "MB/s", m["mbs"],
+                      get(lx, "mbs"), commands=cmds,
+                      note=note + "; MB/s are 10^6 bytes/s of responses, "
+                      "headers included")
+
+
+def part_kv(b):
+    a = b.a
+    link = b.links[0]
+    cfg = memcaslap_cfg(b.work)
+    res = {who: [] for who in b.sides}
+    for _ in range(a.runs):
+        for who in b.sides:
+            g, addr = b.boot(who, "kv", link, a.smp)
+            with g:
+                kv_check(g, link, addr)
+                res[who].append(memcaslap(
+                    link, addr, a, cfg, os.path.join(
+                        b.raw, f"kv-{link.kind}-{SERVER[who, 'kv']}.txt")))
+    print(f"-- kv over the {link.label} (-smp {a.smp}, {a.runs} run(s) of "
+          f"{a.duration} s, {a.conns} connections)")
+    runs = {who: {k: [r[k] for r in rs] for k in ("ops", "gets", "sets")}
+            for who, rs in res.items()}
+    m, lx = runs.get("mosaic"), runs.get("linux")
+    table([(f"{KV_GET_PCT}% get, {100 - KV_GET_PCT}% set", "ops/s",
+            m and m["ops"], lx and lx["ops"]),
+           ("gets", "/s", m and m["gets"], lx and lx["gets"]),
+           ("sets", "/s", m and m["sets"], lx and lx["sets"])])
+    for who, rs in res.items():
+        print(f"{who} get misses per run: "
+              + " ".join(str(r["get_misses"]) for r in rs)
+              + "; values checked wrong: 0")
+    if not m:
+        return
+    cmds = dict(b.commands(link))
+    cmds["client"] = shlex.join(memcaslap_cmd(
+        link.addr(KV_PORT, "PORT"), a, os.path.relpath(cfg, ROOT)))
+    with open(cfg, encoding="utf-8") as f:
+        cfg_text = " ".join(f.read().split())
+    note = (f"memcaslap over the {link.label}: {a.conns} connections, "
+            f"{KV_GET_PCT}% get of {KV_VALUE_BYTES}-byte values, "
+            f"{KV_VERIFY:.0%} of the values read checked (all right); its "
+            f"-F file: {cfg_text}")
+    ops = med(m["ops"]), med(lx["ops"]) if lx else None
+    record.figure("kv", "operations/s, get/set mix", "ops/s", m["ops"],
+                  lx and lx["ops"], target="2x Linux",
+                  met=ops[0] >= 2 * ops[1] if lx else None, commands=cmds,
+                  note=note, plot="kv")
+
+
+def part_smp(b):
+    a = b.a
+    link = b.links[0]
+    res = {(who, n): [] for who in b.sides for n in (1, 2)}
+    for _ in range(a.runs):
+        for who in b.sides:
+            for n in (1, 2):
+                g, addr = b.boot(who, "http", link, n)
+                with g:
+                    http_check(g, link, addr, b.www, (SMALL,))
+                    res[who, n].append(wrk(
+                        link, addr, SMALL, len(b.www[SMALL]), a,
+                        os.path.join(b.raw, f"smp-{link.kind}-"
+                                     f"{SERVER[who, 'http']}-smp{n}.txt")))
+    print(f"-- smp: {SMALL} over the {link.label} ({a.runs} run(s) of "
+          f"{a.duration} s, {a.conns} connections)")
+    rps = {k: [r["rps"] for r in rs] for k, rs in res.items()}
+    # Each run's -smp 2 beside the same run's -smp 1.
+    ratio = {who: [two / one for one, two in zip(rps[who, 1], rps[who, 2])]
+             for who in b.sides}
+    table([("-smp 1", "req/s", rps.get(("mosaic", 1)),
+            rps.get(("linux", 1))),
+           ("-smp 2", "req/s", rps.get(("mosaic", 2)),
+            rps.get(("linux", 2))),
+           ("-smp 2 / -smp 1", "x", ratio.get("mosaic"),
+            ratio.get("linux"))])
+    if "mosaic" not in b.sides:
+        return
+    lx = "linux" in b.sides
+    note = (f"httpd and nginx (worker_processes auto: one per CPU), wrk "
+            f"-c{a.conns} over the {link.label}; multi-threaded TCG; this "
+            f"host has {os.cpu_count()} cores, shared with other work")
+    for n in (1, 2):
+        record.figure("smp", f"requests/s, -smp {n}", "req/s",
+                      rps["mosaic", n], rps["linux", n] if lx else None,
+                      commands=b.commands(link, n), note=note, plot="smp")
+    record.figure("smp", "requests/s on -smp 2 / on -smp 1", "x",
+                  ratio["mosaic"], ratio["linux"] if lx else None,
+                  target="1.8x (Mosaic)",
+                  met=None if a.smoke else med(ratio["mosaic"]) >= 1.8,
+                  commands=b.commands(link), note=note + "; the ratio of "
+                  "each run's two figures")
+
+
+PARTS = {"http": part_http, "kv": part_kv, "smp": part_smp}
+FIXTURE_PARSERS = {"http": ("wrk", parse_wrk), "kv": ("memcaslap",
+                                                      parse_memcaslap),
+                   "smp": ("wrk", parse_wrk)}
+
+
+def check_fixtures(part):
+    """Runs the part's parser over its fixtures (real baseline output);
+    dies when there is none or one gives nothing."""
+    tool, parse = FIXTURE_PARSERS[part]
+    paths = sorted(glob.glob(os.path.join(FIXTURES, f"{part}-*.txt")))
+    if not paths:
+        die(f"no bench/fixtures/{part}-*.txt to check the {tool} parser on")
+    for p in paths:
+        with open(p, encoding="utf-8") as f:
+            if parse(f.read()) is None:
+                die(f"the {tool} parser finds nothing in "
+                    f"{os.path.relpath(p, ROOT)}")
+    print(f"{part}: the {tool} parser reads {len(paths)} fixture(s)")
+
+
+def need_tools(tools):
+    for tool, pkg in tools:
+        if shutil.which(tool) is None and os.geteuid() == 0 and \
+                shutil.which("apt-get"):
+            subprocess.run(["apt-get", "install", "-y", "-qq", pkg],
+                           stdout=subprocess.DEVNULL)
+        if shutil.which(tool) is None:
+            die(f"{tool} not found: sudo apt-get install {pkg}")
+
+
+def version(cmd, rx):
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    m = re.search(rx, p.stdout + p.stderr)
+    return m.group(0) if m else "unknown version"
 
 
 def main():
     ap = argparse.ArgumentParser(description="httpd against nginx and kv "
                                  "against memcached, Mosaic against a "
                                  "Linux guest (see the top of this file).")
-    ap.add_argument("--duration", type=int, default=10,
-                    help="seconds of load per measurement (default 10)")
-    ap.add_argument("--conns", type=int, default=16,
-                    help="client connections (default 16)")
-    ap.add_argument("--runs", type=int, default=3,
-                    help="alternating runs of each guest; medians (default 3)")
+    ap.add_argument("--part", choices=list(PARTS), required=True,
+                    help="what to measure")
+    ap.add_argument("--smoke", action="store_true",
+                    help="make test's check: Mosaic only, short loads, "
+                    "and the fixtures parsed")
+    ap.add_argument("--duration", type=int,
+                    help="seconds of load per measurement (default 4; "
+                    "smoke 2)")
+    ap.add_argument("--conns", type=int, default=30,
+                    help="client connections (default 30)")
+    ap.add_argument("--runs", type=int,
+                    help="alternating runs of each guest; medians "
+                    "(default 2; smoke 1)")
     ap.add_argument("--smp", type=int, default=1,
-                    help="guest CPUs (default 1)")
+                    help="guest CPUs for http and kv (default 1)")
     ap.add_argument("--mem", default="256M",
                     help="guest RAM, as tools/run --mem (default 256M)")
-    ap.add_argument("--timeout", type=int, default=240,
-                    help="seconds for a guest to boot (default 240)")
+    ap.add_argument("--timeout", type=int,
+                    help="seconds for a guest to boot (default 240; "
+                    "smoke 60)")
     ap.add_argument("--only", choices=["linux", "mosaic"],
                     help="run one side only")
-    ap.add_argument("--skip", choices=["http", "kv"],
-                    help="leave one application out")
     ap.add_argument("--no-build", action="store_true",
                     help="use the Mosaic images already built")
-    ap.add_argument("--www", default=os.path.join(HTTPD_ROOTFS, "www"),
+    ap.add_argument("--www", default=WWW,
                     help="the files both servers serve, besides the 1 MiB "
-                    "one (default apps/httpd/rootfs/www)")
+                    "one (default bench/http/www)")
     a = ap.parse_args()
+    if a.smoke:
+        a.only = "mosaic"
+    a.duration = a.duration or (2 if a.smoke else 4)
+    a.runs = a.runs or (1 if a.smoke else {"http": 2, "kv": 2,
+                                           "smp": 2}[a.part])
+    a.timeout = a.timeout or (60 if a.smoke else 240)
     if min(a.duration, a.conns, a.runs, a.smp, a.timeout) < 1:
         ap.error("every number must be at least 1")
     if not re.fullmatch(r"[1-9][0-9]*[MG]?", a.mem):
         ap.error("--mem takes a size such as 256M or 1G")
-    apps = [x for x in ("http", "kv") if x != a.skip]
+    # A SIGTERM (run.py, Ctrl-C's cousin) still stops the guests and
+    # deletes the namespace on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if a.smoke:
+        check_fixtures(a.part)
+    app = "kv" if a.part == "kv" else "http"
     build = os.environ.get("BUILD", "build")
     work = os.path.join(ROOT, build, "bench", "apps")
     cache = os.environ.get("BLKBENCH_CACHE",
@@ -728,132 +1014,69 @@ def main():
         if subprocess.run([os.path.join(ROOT, "tools", "deps"),
                            group]).returncode:
             sys.exit(1)
-    for tool, pkg in (("wrk", "wrk"), ("dpkg-deb", "dpkg"),
-                      ("objdump", "binutils")):
-        if shutil.which(tool) is None and os.geteuid() == 0 and \
-                shutil.which("apt-get"):
-            subprocess.run(["apt-get", "install", "-y", "-qq", pkg],
-                           stdout=subprocess.DEVNULL)
-        if shutil.which(tool) is None:
-            die(f"{tool} not found: sudo apt-get install {pkg}")
-    www = www_tree(a.www) if "http" in apps else {SMALL: b"", BIG: b""}
+    tools = [("wrk", "wrk")] if app == "http" else \
+        [("memcaslap", "libmemcached-tools")]
+    if a.only != "mosaic":
+        tools += [("dpkg-deb", "dpkg"), ("objdump", "binutils")]
+    need_tools(tools)
+    www = www_tree(a.www) if app == "http" else {SMALL: b"", BIG: b""}
+    if app == "http" and len(www[SMALL]) != SMALL_BYTES:
+        warn(f"{a.www}/{SMALL} has {len(www[SMALL])} bytes, not "
+             f"{SMALL_BYTES} (nginx's welcome page)")
     sides = {}
     if a.only != "linux":
-        side = {}
-        for app, name, append in (("http", "httpd", ""),
-                                  ("kv", "kv", f"-m {KV_MIB}")):
-            if app not in apps:
-                continue
-            image = os.path.join(build, "tests", f"app-{name}.elf")
-            if not a.no_build:
-                blk.run(["make", "-s", f"BUILD={build}", image],
-                        f"building apps/{name} (make {image})", cwd=ROOT)
-            if not os.path.isfile(os.path.join(ROOT, image)):
-                die(f"no {image}: build it (make BUILD={build} {image})")
-            initrd = mosaic_initrd(work, www) if app == "http" else None
-            side[app] = (os.path.join(ROOT, image), append, initrd)
-        sides["mosaic"] = side
+        name, args = ("kv", f"-m {KV_MIB}") if app == "kv" else ("httpd", "")
+        image = os.path.join(build, "tests", f"app-{name}.elf")
+        if not a.no_build:
+            blk.run(["make", "-s", f"BUILD={build}", image],
+                    f"building apps/{name} (make {image})", cwd=ROOT)
+        if not os.path.isfile(os.path.join(ROOT, image)):
+            die(f"no {image}: build it (make BUILD={build} {image})")
+        initrd = mosaic_initrd(work, www) if app == "http" else None
+        sides["mosaic"] = {app: (os.path.join(ROOT, image), args, initrd)}
+    debs = ""
     if a.only != "mosaic":
         vmlinuz, initrd, kpkg = build_linux(work, cache, www)
         sides["linux"] = (vmlinuz, initrd)
-    print(f"apps: -M {MACHINE} -smp {a.smp} -m {a.mem}, virtio-net-pci, "
-          f"QEMU user networking, hostfwd 127.0.0.1; {a.runs} run(s) of "
-          f"{a.duration} s per figure, {a.conns} connections")
-    if "http" in apps:
-        print(f"http: wrk -t{min(2, a.conns)} -c{a.conns} -d{a.duration}s "
-              f"GET /{SMALL} ({len(www[SMALL])} bytes) and /{BIG} "
-              f"({BIG_BYTES} bytes); nginx: sendfile, keep-alive, "
-              f"{a.smp} worker(s), no access log")
-    if "kv" in apps:
-        print(f"kv: this script's client, {a.conns} connections, "
-              f"{a.duration} s of {KV_GET_PCT}% get, {100 - KV_GET_PCT}% "
-              f"set over {KV_KEYS} keys of {KV_VALUE_BYTES}-byte values "
-              f"(loaded first); memcached -m {KV_MIB} -t {a.smp} -U 0, "
-              f"kv -m {KV_MIB}")
-    for app in apps:
-        for who, side in sides.items():
-            cmd = command(a, who, side, app, 10000)
-            shown = cmd if who == "linux" else blk.qemu_command(cmd)
-            how = "via tools/run" if who == "mosaic" else kpkg
-            print(f"{app} {who} ({how}; hostfwd port varies): "
-                  f"{shlex.join(shown)}")
-    sys.stdout.flush()
-    kvops = KvOps() if "kv" in apps else None
-    res = {(app, who): [] for app in apps for who in sides}
-    for _ in range(a.runs):
-        for app in apps:
-            for who, side in sides.items():
-                port = net.free_port()
-                cmd = command(a, who, side, app, port)
-                with Guest(cmd, who, READY[who, app], a.timeout) as g:
-                    if app == "http":
-                        http_check(g, port, www)
-                        r = {"small": wrk(port, SMALL, a),
-                             "big": wrk(port, BIG, a)}
-                    else:
-                        kv_check(g, port)
-                        r = kv_load(who, port, a, kvops)
-                    r["ready"] = g.ready_s
-                    res[app, who].append(r)
-    report(res, sides, apps)
-
-
-def report(res, sides, apps):
-    print(f"{'':28}{'mosaic':>12} {'linux':>12} {'mosaic/linux':>13}")
-
-    def row(name, app, key, sub=None):
-        vals = {}
-        for who in ("mosaic", "linux"):
-            runs = res.get((app, who), [])
-            runs = [r[sub] for r in runs] if sub else runs
-            vals[who] = median(runs, key) if runs else None
-        m, lx = vals["mosaic"], vals["linux"]
-        ratio = f"{m / lx:13.2f}" if m and lx else f"{'-':>13}"
-        print(f"{name:28}{fmt(m)} {fmt(lx)} {ratio}")
-        return m, lx
-
-    summary = []
-    for app in apps:
-        row(f"{app}: start to listening s", app, "ready")
-    if "http" in apps:
-        for sub, label in (("small", SMALL), ("big", "1 MiB file")):
-            got = [row(f"http {label} {name}", "http", key, sub)
-                   for name, key in (("req/s", "rps"), ("p99 ms", "p99"),
-                                     ("MB/s", "mbs"))]
-            summary.append((f"http GET {label}", got,
-                            ("req/s", "ms p99", "MB/s")))
-    if "kv" in apps:
-        got = [row(f"kv {name}", "kv", key)
-               for name, key in ((f"ops/s ({KV_GET_PCT}% get)", "ops"),
-                                 ("get/s", "gets"), ("set/s", "sets"),
-                                 ("p99 ms", "p99"))]
-        summary.append(("kv get/set mix", got,
-                        ("ops/s", "get/s", "set/s", "ms p99")))
-    for what, got, units in summary:
-        parts = []
-        for who, i in (("mosaic", 0), ("linux", 1)):
-            if got[0][i] is not None:
-                parts.append(f"{who} " + ", ".join(
-                    f"{v[i]:.1f} {u}" for v, u in zip(got, units)))
-        if got[0][0] and got[0][1]:
-            parts.append(f"mosaic/linux {got[0][0] / got[0][1]:.2f}")
-        print(f"{what}: " + "; ".join(parts))
-    for (app, who), runs in res.items():
-        if app == "http":
-            for sub in ("small", "big"):
-                print(f"{who} http {sub} runs (req/s, p99 ms, MB/s, bytes "
-                      "read / requests): " + "  ".join(
-                          f"{r[sub]['rps']:.0f}/{r[sub]['p99']:.2f}/"
-                          f"{r[sub]['mbs']:.1f}/{r[sub]['per']:.0f}"
-                          for r in runs))
-                errs = {r[sub]["errors"] for r in runs} - {""}
-                if errs:
-                    print(f"{who} http {sub} wrk errors: " + " | ".join(errs))
+        srv = "nginx" if app == "http" else "memcached"
+        debs = (f"Linux guest: {kpkg[:-4]}, busybox-static, "
+                + os.path.basename(blk.fetch(cache, srv, f"{srv}_*.deb"))[:-4]
+                + (" (nginx-light is this package's binary plus the echo "
+                   "module, unused here); nginx.conf: worker_processes auto, "
+                   "sendfile, tcp_nopush, tcp_nodelay, keep-alive without a "
+                   "request limit, no access log" if srv == "nginx" else
+                   f" -m {KV_MIB} -t <CPUs> -U 0"))
+    why = netns.usable()
+    with netns.Netns() if why is None else \
+            contextlib.nullcontext() as ns:
+        tap = Link(ns) if why is None else None
+        if a.part == "http":
+            links = [x for x in (tap, Link()) if x]
         else:
-            print(f"{who} kv runs (ops/s, get/s, set/s, p99 ms, get "
-                  "misses): " + "  ".join(
-                      f"{r['ops']:.0f}/{r['gets']:.0f}/{r['sets']:.0f}/"
-                      f"{r['p99']:.2f}/{r['misses']}" for r in runs))
+            links = [tap or Link()]
+        b = Bench(a, sides, links, work, www)
+        part = a.part
+        client_v = (version(["wrk", "-v"], r"wrk [^\s]+") if app == "http"
+                    else version(["memcaslap", "-V"], r"memaslap v[\d.]+")
+                    + " (memcaslap, libmemcached-tools)")
+        record.condition(part, f"-M {MACHINE} -m {a.mem}, virtio-net-pci; "
+                         f"{a.runs} alternating run(s) of {a.duration} s "
+                         f"per figure, {a.conns} connections; client "
+                         f"{client_v}" + (f"; {debs}" if debs else ""))
+        if why is not None:
+            record.condition(part, f"no network namespace ({why}): "
+                             "QEMU's user network with a hostfwd instead "
+                             "of the tap")
+        if a.smoke:
+            record.condition(part, "smoke run: Mosaic only, the shortest "
+                             "loads; the figures mean nothing")
+        print(f"apps: --part {part}: links "
+              f"{', '.join(x.label for x in links)}"
+              + (f" (no namespace: {why})" if why else ""))
+        sys.stdout.flush()
+        PARTS[part](b)
+        for label, cmd in b.shown.items():
+            print(f"{label}: {cmd}")
 
 
 if __name__ == "__main__":
