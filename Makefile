@@ -253,7 +253,7 @@ $(foreach t,$(ITESTS),$(eval $(call image_rules,$(BUILD)/tests/$(t).elf,\
 include tests/unit/unit.mk
 
 .PHONY: FORCE all image run test test-unit test-integration test-apps test-tools test-porting iso check clean deps \
-	check-includes check-headers bench
+	check-includes check-headers bench test-bench deps-bench
 all: $(APP_IMAGE)
 image: $(APP_IMAGE) $(APP_IMAGE:.elf=.stripped.elf)
 
@@ -333,18 +333,24 @@ check: check-includes
 	$(Q)tools/check-format
 	$(Q)$(MAKE) --no-print-directory test
 
-# Side-by-side figures (boot time against a trivial kernel, size, RAM);
-# not part of `make test`. Issue #10 grows this into the full report.
-bench: $(BUILD)/tests/app-hello.elf
+# Benchmarks (issue #10): Mosaic beside a minimal Linux guest under the
+# same QEMU line; bench/run.py runs the parts and writes the dated report
+# in bench/results/. `make bench-PART` runs one part (bench/run.py --list).
+# Never part of `make test`, which runs only their smoke check
+# (test-bench: tiny loads, Mosaic only).
+BENCH_PARTS := size boot http kv smp conn micro disk
+.PHONY: $(addprefix bench-,$(BENCH_PARTS))
+bench: deps-bench
+	$(Q)BUILD=$(BUILD) $(PYTHON) bench/run.py
+
+$(addprefix bench-,$(BENCH_PARTS)): bench-%: deps-bench
+	$(Q)BUILD=$(BUILD) $(PYTHON) bench/run.py $*
+
+test-bench: $(BUILD)/os.o
+	$(Q)BUILD=$(BUILD) $(PYTHON) bench/run.py --smoke --quiet
+
+deps-bench:
 	$(Q)tools/deps all
-	$(Q)$(PYTHON) bench/boot.py $(BUILD)/tests/app-hello.elf
-	$(Q)BUILD=$(BUILD) bench/malloc.sh
-	$(Q)BUILD=$(BUILD) bench/sched.sh
-	$(Q)BUILD=$(BUILD) bench/pthread.sh
-	$(Q)BUILD=$(BUILD) bench/blk.py
-	$(Q)BUILD=$(BUILD) bench/net.py
-	$(Q)BUILD=$(BUILD) bench/files.py
-	$(Q)BUILD=$(BUILD) bench/apps.py
 
 clean:
 	rm -rf $(BUILD)
