@@ -18,9 +18,14 @@
 #include <kernel/blkdev.h>
 #include <kernel/errno.h>
 #include <kernel/log.h>
+#include <kernel/page.h>
+#include <kernel/pmm.h>
 
 #define EM_HASH 64u
-#define DEFAULT_CACHE_BYTES (4u << 20)
+/* The block cache's default: a quarter of RAM, so a working set of that
+ * size is read from the disk once; within these bounds. */
+#define DEFAULT_CACHE_MIN_BYTES ((size_t)1 << 20)
+#define DEFAULT_CACHE_MAX_BYTES ((size_t)1 << 30)
 #define NS_PER_S 1000000000ll
 
 struct ext2_vnode;
@@ -410,13 +415,25 @@ static bool mnt_unused(const struct ext2_mnt *m)
 	return true;
 }
 
+static size_t default_cache_bytes(void)
+{
+	struct pmm_stats ps;
+	size_t b;
+
+	pmm_get_stats(&ps);
+	b = ps.total_pages / 4 * PAGE_SIZE;
+	if (b < DEFAULT_CACHE_MIN_BYTES)
+		return DEFAULT_CACHE_MIN_BYTES;
+	return b > DEFAULT_CACHE_MAX_BYTES ? DEFAULT_CACHE_MAX_BYTES : b;
+}
+
 static int mnt_open(struct blkdev *bd, unsigned int flags, size_t cache_bytes,
 		    struct ext2_mnt **out)
 {
 	struct ext2_mount_opts o = {
 		.mo_flags = flags & EXT2_VFS_RDONLY ? EXT2_MOUNT_RDONLY : 0,
 		.mo_cache_bytes =
-			cache_bytes ? cache_bytes : DEFAULT_CACHE_BYTES,
+			cache_bytes ? cache_bytes : default_cache_bytes(),
 		.mo_readahead = 16,
 	};
 	struct ext2_statfs sf;

@@ -26,7 +26,8 @@ struct blkdev;
  * Mounts the ext2 file system on bd at path (an existing directory),
  * read-only with EXT2_VFS_RDONLY, or when the device is read-only or the
  * file system has read-only-compatible features this code lacks (one log
- * line). cache_bytes bounds its block cache (0: 4 MiB). Returns 0;
+ * line). cache_bytes bounds its block cache (0: a quarter of RAM, at
+ * least 1 MiB). Returns 0;
  * -EBUSY when bd is mounted already or path is a mount point; -ENOENT,
  * -ENOTDIR for path; -EUCLEAN for a corrupt file system and -EOPNOTSUPP
  * for unsupported features (one log line says which); -EIO; -ENOMEM.
