@@ -368,6 +368,8 @@ void tcp_challenge_ack(struct tcp_pcb *pcb);
 
 void tcp_listen_input(struct tcp_pcb *lsn, struct tcp_seg *seg,
 		      struct netbuf *nb);
+/* Whether the child's listener has room in its accept queue. */
+bool tcp_child_fits(const struct tcp_pcb *child);
 /* A child left SYN_RECEIVED: moves it to the accept queue (false and
  * nothing done when the queue is full). */
 bool tcp_child_established(struct tcp_pcb *child);

@@ -622,10 +622,17 @@ static enum ack_res ack_input(struct tcp_pcb *pcb, const struct tcp_seg *seg)
 	return ACK_CONT;
 }
 
-/* SYN_RECEIVED and the ACK of our SYN arrived. False when the pcb is
- * gone (a listener with a full accept queue). */
+/* SYN_RECEIVED and the ACK of our SYN arrived. False when the segment
+ * is to be dropped: the listener's accept queue is full, so the ACK is
+ * taken as lost and the connection stays half-open; the SYN-ACK's
+ * retransmission asks the peer for it again, when the application may
+ * have made room (a reset would lose a connection a burst brought). */
 static bool syn_received_ack(struct tcp_pcb *pcb, const struct tcp_seg *seg)
 {
+	if (pcb->t_parent != NULL && !tcp_child_fits(pcb)) {
+		net_count(pcb->t_ns, NC_tcp_syn_backlog_full);
+		return false;
+	}
 	pcb->t_snd_una = pcb->t_iss + 1;
 	pcb->t_snd_wnd = (uint32_t)seg->wnd << pcb->t_snd_ws;
 	pcb->t_max_sndwnd = pcb->t_snd_wnd;
@@ -634,12 +641,8 @@ static bool syn_received_ack(struct tcp_pcb *pcb, const struct tcp_seg *seg)
 	rtt_from_ack(pcb, seg);
 	pcb->t_flags &= ~TF_RTT;
 	tcp_established(pcb);
-	if (pcb->t_parent != NULL && !tcp_child_established(pcb)) {
-		net_count(pcb->t_ns, NC_tcp_syn_backlog_full);
-		tcp_send_rst(pcb);
-		tcp_pcb_free(pcb);
-		return false;
-	}
+	if (pcb->t_parent != NULL)
+		tcp_child_established(pcb); /* fits: checked above */
 	return true;
 }
 

@@ -124,6 +124,13 @@ void tcp_child_unlink(struct tcp_pcb *child)
 	child->t_parent = NULL;
 }
 
+bool tcp_child_fits(const struct tcp_pcb *child)
+{
+	const struct tcp_listener *l = child->t_parent->t_lsn;
+
+	return l->l_acc_n < l->l_backlog;
+}
+
 bool tcp_child_established(struct tcp_pcb *child)
 {
 	struct tcp_pcb *lsn = child->t_parent;

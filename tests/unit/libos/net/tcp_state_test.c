@@ -1675,6 +1675,49 @@ static void test_syn_flood(void **state)
 	assert_int_equal(ns.ns_mem_bytes, mem0);
 }
 
+/* The handshake's last ACK finds the accept queue full: it is dropped
+ * (no reset), the SYN-ACK is sent again, and the ACK it brings back
+ * completes the connection once the application has made room. */
+static void test_accept_queue_full(void **state)
+{
+	struct tcp_pcb *l = listener(2);
+	struct conn a, b, c;
+	struct tcp_pcb *pa, *pb, *pc;
+
+	(void)state;
+	/* Half-open children, not cookies: at most the backlog at once. */
+	peer_syn(&a, 3001, &plain);
+	peer_syn(&b, 3002, &plain);
+	peer_send(&a, TCP_ACK, NULL, 0, 65535);
+	peer_syn(&c, 3003, &plain);
+	peer_send(&b, TCP_ACK, NULL, 0, 65535);
+	no_out();
+	uint64_t full = ctr(NC_tcp_syn_backlog_full);
+	uint64_t rst = ctr(NC_tcp_rst_out);
+	peer_send(&c, TCP_ACK, NULL, 0, 65535);
+	no_out();
+	assert_int_equal(ctr(NC_tcp_syn_backlog_full), full + 1);
+	assert_int_equal(tcp_pcb_count(&ns), 4);
+	assert_int_equal(tcp_accept(l, &pa), 0);
+	assert_int_equal(tcp_accept(l, &pb), 0);
+	assert_int_equal(tcp_accept(l, &pc), -EAGAIN);
+	run_for(2 * SEC); /* the SYN-ACK's retransmission timer */
+	const struct pseg *p = out();
+	assert_int_equal(p->flags, TCP_SYN | TCP_ACK);
+	assert_int_equal(p->dport, 3003);
+	no_out();
+	peer_send(&c, TCP_ACK, NULL, 0, 65535);
+	no_out();
+	assert_int_equal(tcp_accept(l, &pc), 0);
+	assert_int_equal(tcp_state(pc), TCP_ESTABLISHED);
+	assert_int_equal(ctr(NC_tcp_rst_out), rst);
+	tcp_close(pa);
+	tcp_close(pb);
+	tcp_close(pc);
+	tcp_close(l);
+	drain();
+}
+
 static void test_listener_close_resets(void **state)
 {
 	struct tcp_pcb *l = listener(4);
@@ -2043,6 +2086,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_simultaneous_open, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_syn_sent_rst, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_accept_queue_full, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_syn_retries, setup,
 						teardown),
