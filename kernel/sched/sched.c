@@ -73,12 +73,15 @@ struct task {
 	struct task *t_all_next, *t_all_prev; /* [G tasks lock] */
 };
 
+/* sync.c keeps a mutex's waiters flag in bit 0 of its owner's address. */
+BUILD_ASSERT(_Alignof(struct task) >= 2);
+
 struct sched_rq {
 	struct spinlock rq_lock;
 	struct task *rq_head, *rq_tail; /* [L] */
 	uint32_t rq_queued; /* [a] written under rq_lock */
 	uint32_t rq_running; /* [a] 1 while a real task runs here */
-	uint32_t rq_halted; /* [a] the idle loop is about to halt */
+	uint32_t rq_halted; /* [a] enum idle_state */
 
 	struct spinlock rq_timer_lock;
 	struct timerq rq_timers; /* [L rq_timer_lock] */
@@ -93,6 +96,45 @@ struct sched_rq {
 };
 
 static struct sched_rq rqs[CONFIG_MAX_CPUS];
+
+/* What a CPU's idle loop is doing, for whoever queues a task there. */
+enum idle_state {
+	IDLE_NOT = 0, /* running tasks or the idle loop's own work */
+	IDLE_HALTED, /* halting: a task queued here needs an IPI */
+	IDLE_POLLING, /* watching rq_queued: a task queued here is seen */
+};
+
+/*
+ * How long an idle CPU watches its run queue before it halts, in ns; 0
+ * halts at once. A halted CPU needs an IPI to run a task woken from
+ * another CPU, and on a virtual machine that means the host waking the
+ * vCPU's thread: under QEMU's multi-threaded TCG on a busy host the
+ * sender's ICR write alone stalled for ~2 ms on average, against a
+ * few microseconds for a wake-up a polling CPU sees in memory. Tasks
+ * that hand work back and forth (a request and its answer) keep their
+ * CPUs polling, and no IPI is sent; a CPU with nothing to do halts after
+ * one window. One CPU alone never polls: only its own interrupts can
+ * give it work, and they end a halt too.
+ */
+static uint64_t idle_poll_ns = 50000; /* [I] */
+
+/* mosaic.idle_poll=N: poll N us (0 to 10000) before halting. */
+static int set_idle_poll(const char *value)
+{
+	uint64_t us = 0;
+	const char *p = value;
+
+	if (!p || *p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9' && us <= 10000; p++)
+		us = us * 10 + (uint64_t)(*p - '0');
+	if (*p || us > 10000)
+		return -EINVAL;
+	idle_poll_ns = us * 1000;
+	return 0;
+}
+KERNEL_PARAM("idle_poll", set_idle_poll,
+	     "us an idle CPU polls its run queue before halting (0-10000)");
 
 /* Timer preemption: the time slice in ns, 0 when off (the default). */
 static uint64_t preempt_ns; /* [I] */
@@ -225,7 +267,8 @@ static void kick_halted(const struct task *t, unsigned int busy)
 		if (i == busy || i == me ||
 		    (t->t_affinity && !(t->t_affinity & (1ull << i))))
 			continue;
-		if (__atomic_load_n(&rqs[i].rq_halted, __ATOMIC_RELAXED)) {
+		if (__atomic_load_n(&rqs[i].rq_halted, __ATOMIC_RELAXED) ==
+		    IDLE_HALTED) {
 			kick(i);
 			return;
 		}
@@ -236,16 +279,18 @@ static void kick_halted(const struct task *t, unsigned int busy)
 static void enqueue(struct task *t, unsigned int cpu)
 {
 	struct sched_rq *rq = &rqs[cpu];
+	uint32_t state;
 
 	spin_lock(&rq->rq_lock);
 	__atomic_store_n(&t->t_cpu, cpu, __ATOMIC_RELAXED);
 	rq_push(rq, t);
 	spin_unlock(&rq->rq_lock);
 	/* Pairs with the fence in idle_halt(): either it sees the task or
-	 * we see it halting. */
+	 * we see it halting. A polling CPU sees the task by itself. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&rq->rq_halted, __ATOMIC_RELAXED)) {
-		if (cpu != cpu_id())
+	state = __atomic_load_n(&rq->rq_halted, __ATOMIC_RELAXED);
+	if (state != IDLE_NOT) {
+		if (state == IDLE_HALTED && cpu != cpu_id())
 			kick(cpu);
 		return;
 	}
@@ -856,7 +901,7 @@ void sched_detach(struct task *t)
  * and on return. */
 static void idle_halt(struct sched_rq *rq)
 {
-	__atomic_store_n(&rq->rq_halted, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&rq->rq_halted, IDLE_HALTED, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&rq->rq_queued, __ATOMIC_RELAXED) == 0) {
 		trace_idle(true);
@@ -864,12 +909,57 @@ static void idle_halt(struct sched_rq *rq)
 		__asm__ volatile("sti; hlt; cli" : : : "memory");
 		trace_idle(false);
 	}
-	__atomic_store_n(&rq->rq_halted, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&rq->rq_halted, IDLE_NOT, __ATOMIC_RELAXED);
+}
+
+/*
+ * True when a task waits behind another CPU that is running one: enqueue()
+ * kicks only halted CPUs to steal it, so a polling one looks for itself.
+ */
+static bool work_behind_busy(unsigned int self)
+{
+	unsigned int n = cpu_count(), i;
+
+	for (i = 0; i < n; i++)
+		if (i != self &&
+		    __atomic_load_n(&rqs[i].rq_queued, __ATOMIC_RELAXED) &&
+		    __atomic_load_n(&rqs[i].rq_running, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
+/*
+ * Watches this CPU's queue for up to idle_poll_ns, interrupts on (their
+ * handlers may queue work too), and returns when work is there or waits
+ * behind a busy CPU (the idle loop then steals it) or the time is up.
+ * Interrupts off on entry and on return.
+ */
+static void idle_poll(struct sched_rq *rq, unsigned int self)
+{
+	uint64_t end = time_ns() + idle_poll_ns;
+
+	__atomic_store_n(&rq->rq_halted, IDLE_POLLING, __ATOMIC_RELAXED);
+	trace_idle(true);
+	irq_enable();
+	/* pause in the loop also lets QEMU's round-robin TCG (-icount)
+	 * run the other vCPUs, which may be the ones with work for us. */
+	while (__atomic_load_n(&rq->rq_queued, __ATOMIC_RELAXED) == 0 &&
+	       !work_behind_busy(self) && time_ns() < end)
+		arch_cpu_relax();
+	irq_disable();
+	trace_idle(false);
+	/* From here a task queued on this CPU kicks it again (or finds it
+	 * halting), and the idle loop looks at the queue first. */
+	__atomic_store_n(&rq->rq_halted, IDLE_NOT, __ATOMIC_RELAXED);
 }
 
 static void __noreturn idle_loop(void)
 {
 	struct sched_rq *rq = my_rq();
+	unsigned int self = this_cpu()->pc_id;
+	/* rq_switches when this CPU last polled: it polls once after each
+	 * spell of work, then halts. */
+	uint64_t polled_at = rq->rq_switches, switches;
 
 	for (;;) {
 		reap();
@@ -878,8 +968,17 @@ static void __noreturn idle_loop(void)
 		schedule();
 		/* Back here when nothing was runnable, or after a task
 		 * blocked and nothing else was. */
-		if (__atomic_load_n(&rq->rq_queued, __ATOMIC_RELAXED) == 0)
-			idle_halt(rq);
+		if (__atomic_load_n(&rq->rq_queued, __ATOMIC_RELAXED) == 0) {
+			switches = __atomic_load_n(&rq->rq_switches,
+						   __ATOMIC_RELAXED);
+			if (cpu_count() > 1 && idle_poll_ns &&
+			    switches != polled_at) {
+				polled_at = switches;
+				idle_poll(rq, self);
+			} else {
+				idle_halt(rq);
+			}
+		}
 		irq_enable();
 	}
 }

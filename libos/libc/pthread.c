@@ -394,7 +394,8 @@ static void took(pthread_mutex_t *m)
 	}
 }
 
-int pthread_mutex_lock(pthread_mutex_t *m)
+/* The checking types, after pthread_mutex_lock() looked at the type. */
+static int __attribute__((noinline)) lock_checked(pthread_mutex_t *m)
 {
 	int rc = relock(m);
 
@@ -403,6 +404,17 @@ int pthread_mutex_lock(pthread_mutex_t *m)
 	mapp_mutex_lock(&m->__m);
 	took(m);
 	return 0;
+}
+
+int pthread_mutex_lock(pthread_mutex_t *m)
+{
+	/* The default type goes straight to the microapp mutex, whose
+	 * uncontended path is one compare-and-swap. */
+	if (__builtin_expect(m->__type == PTHREAD_MUTEX_NORMAL, 1)) {
+		mapp_mutex_lock(&m->__m);
+		return 0;
+	}
+	return lock_checked(m);
 }
 
 int pthread_mutex_trylock(pthread_mutex_t *m)
@@ -445,17 +457,25 @@ int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abst)
 	}
 }
 
-int pthread_mutex_unlock(pthread_mutex_t *m)
+/* The checking types: only the owner unlocks, once per lock. */
+static int __attribute__((noinline)) unlock_checked(pthread_mutex_t *m)
 {
-	if (m->__type != PTHREAD_MUTEX_NORMAL) {
-		if (m->__owner != pthread_self())
-			return EPERM;
-		if (--m->__count)
-			return 0;
-		m->__owner = NULL;
-	}
+	if (m->__owner != pthread_self())
+		return EPERM;
+	if (--m->__count)
+		return 0;
+	m->__owner = NULL;
 	mapp_mutex_unlock(&m->__m);
 	return 0;
+}
+
+int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	if (__builtin_expect(m->__type == PTHREAD_MUTEX_NORMAL, 1)) {
+		mapp_mutex_unlock(&m->__m);
+		return 0;
+	}
+	return unlock_checked(m);
 }
 
 int pthread_mutexattr_init(pthread_mutexattr_t *attr)

@@ -140,6 +140,15 @@ bool waitq_wake_one(struct waitq *q, uintptr_t data);
 /* Wakes every waiter; returns how many. Caller holds the lock. */
 unsigned int waitq_wake_all(struct waitq *q);
 
+/* The task waitq_wake_one() would wake next, or NULL when nobody
+ * waits; *more says whether others wait behind it. Caller holds the
+ * lock. */
+static inline struct task *waitq_first(const struct waitq *q, bool *more)
+{
+	*more = q->wq_head && q->wq_head->w_next;
+	return q->wq_head ? q->wq_head->w_task : NULL;
+}
+
 /* True when nobody waits. Caller holds the lock. */
 static inline bool waitq_empty(const struct waitq *q)
 {

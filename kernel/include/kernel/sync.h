@@ -3,6 +3,8 @@
  * Sleeping locks for tasks: mutexes, condition variables, counting
  * semaphores and readers-writer locks. Each is an internal spinlock plus
  * wait queues (<kernel/sched.h>); a blocked task sleeps, it never spins.
+ * An uncontended mutex lock or unlock is one compare-and-swap and takes
+ * no spinlock.
  * Releases hand the lock (or the semaphore unit) straight to the first
  * waiter, so a wake-up never loses the race to a newcomer and never wakes
  * a herd. Not for IRQ context; spinlocks are in <kernel/spinlock.h>.
@@ -28,11 +30,18 @@
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
 
-/* Locking: [L] this object's spinlock. No caller touches any field. */
+/* Locking: [L] this object's spinlock, [a] atomic. No caller touches
+ * any field. */
 
+/*
+ * m_owner is the owning task's address, 0 when free, with bit 0
+ * (MUTEX_WAITERS in sync.c) set while tasks are queued: an uncontended
+ * lock or unlock is one compare-and-swap of it and never takes m_lock.
+ */
 struct mutex {
-	struct spinlock m_lock;
-	struct task *m_owner; /* [L] NULL when free */
+	struct spinlock m_lock; /* serialises the slow paths and m_waiters */
+	uintptr_t m_owner; /* [a] set to 0 or changed by its owner, or
+			    * given the waiters bit under m_lock */
 	struct waitq m_waiters; /* [L] */
 };
 
@@ -58,7 +67,7 @@ struct rwlock {
 
 #define MUTEX_INIT(name)                                                       \
 	{                                                                      \
-		SPINLOCK_INIT(name), NULL, WAITQ_INIT                          \
+		SPINLOCK_INIT(name), 0, WAITQ_INIT                             \
 	}
 #define COND_INIT(name)                                                        \
 	{                                                                      \

@@ -2,9 +2,10 @@
 /*
  * Host tests for kernel/sched/sync.c over the threaded fake scheduler
  * (tests/unit/fakes/fake_sched.h): mutual exclusion with exact totals,
- * FIFO hand-off, contract panics, condition variables (no lost signal,
- * timeouts, signal wakes one), semaphores (limit, hand-off, timeouts) and
- * rwlocks (exclusion, no writer starvation, reader batches).
+ * FIFO hand-off, contract panics (also with waiters queued), condition
+ * variables (no lost signal, timeouts, signal wakes one), semaphores (limit,
+ * hand-off, timeouts) and rwlocks (exclusion, no writer starvation, reader
+ * batches).
  */
 #include <kernel/sync.h>
 
@@ -182,6 +183,70 @@ static void cond_wait_unowned(void *arg)
 
 	(void)arg;
 	cond_wait(&c, &m);
+}
+
+/*
+ * With a task queued the owner word carries the waiters bit, and the
+ * unlock and relock checks run on the slow path: they must still catch
+ * a foreign unlock and a second lock by the owner.
+ */
+static struct mutex queued_mtx = MUTEX_INIT("queued");
+
+static int queue_on(void *arg)
+{
+	mutex_lock(arg);
+	mutex_unlock(arg);
+	return 0;
+}
+
+static int unlock_foreign(void *arg)
+{
+	mutex_unlock(arg);
+	return 0;
+}
+
+static void with_waiter(void)
+{
+	mutex_lock(&queued_mtx);
+	(void)fake_task_start(queue_on, &queued_mtx);
+	if (!fake_wait_sleepers(1))
+		abort();
+}
+
+static void unlock_unowned_queued(void *arg)
+{
+	(void)arg;
+	with_waiter();
+	fake_task_join(fake_task_start(unlock_foreign, &queued_mtx));
+}
+
+static void lock_twice_queued(void *arg)
+{
+	(void)arg;
+	with_waiter();
+	mutex_lock(&queued_mtx);
+}
+
+static void test_mutex_contracts_with_waiters(void **state)
+{
+	struct fake_task *t;
+
+	(void)state;
+	assert_true(fake_expect_panic(unlock_unowned_queued, NULL,
+				      "mutex \"queued\": unlocked by a task"));
+	assert_true(fake_expect_panic(lock_twice_queued, NULL,
+				      "mutex \"queued\": locked twice"));
+	/* And the hand-off itself: the waiter owns it, then frees it, and
+	 * the fast path works again. */
+	mutex_lock(&queued_mtx);
+	t = fake_task_start(queue_on, &queued_mtx);
+	assert_true(fake_wait_sleepers(1));
+	mutex_unlock(&queued_mtx);
+	assert_int_equal(fake_task_join(t), 0);
+	assert_true(mutex_trylock(&queued_mtx));
+	assert_true(mutex_is_owned(&queued_mtx));
+	mutex_unlock(&queued_mtx);
+	assert_false(mutex_is_owned(&queued_mtx));
 }
 
 static void test_mutex_contracts_panic(void **state)
@@ -534,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_mutex_trylock_and_owner),
 		cmocka_unit_test(test_mutex_fifo_handoff),
 		cmocka_unit_test(test_mutex_contracts_panic),
+		cmocka_unit_test(test_mutex_contracts_with_waiters),
 		cmocka_unit_test(test_cond_producers_consumers),
 		cmocka_unit_test(test_cond_timedwait_times_out),
 		cmocka_unit_test(test_cond_signal_one_broadcast_all),
