@@ -39,6 +39,14 @@ void virtio_dma_free(void *p, size_t len)
 		(void)pmm_free((paddr_t)p, dma_order(len));
 }
 
+size_t virtio_dma_avail(void)
+{
+	struct pmm_stats st;
+
+	pmm_get_stats(&st);
+	return (size_t)st.free_pages * PAGE_SIZE;
+}
+
 int virtio_sg_map(const void *va, size_t len, bool write,
 		  struct virtq_seg *segs, unsigned int max)
 {

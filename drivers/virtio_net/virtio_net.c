@@ -3,10 +3,12 @@
  * virtio-net (virtio 1.2 §5.1): a <kernel/netdev_driver.h> network device
  * over one receive and one transmit queue, without copies on either path.
  *
- * Receive: a fixed pool of buffers in DMA memory, each a netbuf whose
- * release hook brings it back, lent to the stack as received frames. A
- * buffer the stack puts is posted again at once (the ring stays full
- * while the pool has spares), so nothing is allocated per frame. A frame
+ * Receive: a fixed pool of buffers in DMA memory (sized at probe by the
+ * ring and by the memory free then, in small chunks so that small RAM
+ * has them), each a netbuf whose release hook brings it back, lent to
+ * the stack as received frames. A buffer the stack puts is posted again
+ * at once (the ring stays full while the pool has spares), so nothing is
+ * allocated per frame. A frame
  * the device spreads over several buffers (MRG_RXBUF) is the exception:
  * it is copied into one allocated netbuf. Transmit: each piece of the
  * stack's netbuf chain becomes a descriptor, with the virtio-net header
@@ -32,11 +34,23 @@
 #include "virtio_net_reg.h"
 
 #define VNET_QUEUE_WANT 256
+/* Below this much free memory at probe, queues of VNET_QUEUE_SMALL: the
+ * transmit queue's indirect tables alone take 128 KiB at 256 entries. */
+#define VNET_SMALL_RAM (16u << 20)
+#define VNET_QUEUE_SMALL 64
 #define VNET_MTU_DEFAULT 1500
 #define VNET_MTU_MIN 576 /* what <kernel/netdev_driver.h> accepts */
 #define VNET_MTU_MAX 9000 /* receive buffers hold a whole frame */
-#define VNET_RX_POOL_MIN 32
+/* Fewest receive buffers the device works with: a TCP window of a few
+ * segments, ARP and DHCP. Below it the probe fails. */
+#define VNET_RX_POOL_MIN 16
 #define VNET_RX_POOL_BYTES_MAX (4u << 20)
+/* The pool takes at most 1/VNET_RX_POOL_SHARE of the memory free at
+ * probe, so that small RAM is left to the heap. */
+#define VNET_RX_POOL_SHARE 8
+/* Buffers per chunk of DMA memory (at least): small blocks that small
+ * RAM still has, with little lost to power-of-two rounding. */
+#define VNET_RX_CHUNK_BUFS 8
 #define VNET_TX_FRAGS 8
 /* A piece may cross a page boundary, the header may need its own. */
 #define VNET_TX_SEGS (2 * VNET_TX_FRAGS + 2)
@@ -67,8 +81,11 @@ struct vnet_rx {
 	struct spinlock rx_lock;
 	struct virtq *rx_q; /* [I] calls [R] */
 	struct netbuf *rx_bufs; /* [I] the pool, rx_nbufs netbufs */
-	uint8_t *rx_area; /* [I] DMA, rx_nbufs areas of rx_buf_bytes */
-	size_t rx_area_bytes; /* [I] */
+	/* [I] DMA, rx_nchunks chunks of rx_chunk_bufs areas of
+	 * rx_buf_bytes; the last holds what is left of rx_nbufs */
+	uint8_t **rx_chunks;
+	unsigned int rx_nchunks; /* [I] */
+	unsigned int rx_chunk_bufs; /* [I] */
 	unsigned int rx_nbufs; /* [I] */
 	uint32_t rx_buf_bytes; /* [I] */
 	struct netbuf *rx_free; /* [R] neither posted nor lent */
@@ -798,10 +815,34 @@ static void vnet_config_intr(struct virtio_dev *vd, void *arg)
 
 /* Probe -------------------------------------------------------------------- */
 
+/* Bytes of chunk i of the receive pool. */
+static size_t rx_chunk_bytes(const struct vnet_rx *rx, unsigned int i)
+{
+	unsigned int first = i * rx->rx_chunk_bufs;
+	unsigned int n = rx->rx_nbufs - first < rx->rx_chunk_bufs
+				 ? rx->rx_nbufs - first
+				 : rx->rx_chunk_bufs;
+
+	return (size_t)n * rx->rx_buf_bytes;
+}
+
+static void rx_pool_free(struct vnet_rx *rx)
+{
+	unsigned int i;
+
+	for (i = 0; i < rx->rx_nchunks; i++)
+		virtio_dma_free(rx->rx_chunks[i], rx_chunk_bytes(rx, i));
+	heap_free(rx->rx_chunks);
+	heap_free(rx->rx_bufs);
+	rx->rx_chunks = NULL;
+	rx->rx_bufs = NULL;
+	rx->rx_nchunks = 0;
+	rx->rx_nbufs = 0;
+}
+
 static void vnet_free(struct vnet *vn)
 {
-	virtio_dma_free(vn->vn_rx.rx_area, vn->vn_rx.rx_area_bytes);
-	heap_free(vn->vn_rx.rx_bufs);
+	rx_pool_free(&vn->vn_rx);
 	heap_free(vn);
 }
 
@@ -862,30 +903,72 @@ static int read_config(struct virtio_dev *vd, struct vnet *vn)
 	return 0;
 }
 
-/* Allocates the receive pool: twice the ring, so the ring stays full
- * while the stack holds up to a ring's worth, within a memory bound. */
+/* Allocates a pool of n buffers: 0 or -ENOMEM, with nothing left over. */
+static int rx_pool_alloc(struct vnet *vn, unsigned int n)
+{
+	struct vnet_rx *rx = &vn->vn_rx;
+	unsigned int i, nchunks;
+
+	nchunks = (n + rx->rx_chunk_bufs - 1) / rx->rx_chunk_bufs;
+	rx->rx_nbufs = n;
+	rx->rx_chunks = heap_calloc(nchunks, sizeof(*rx->rx_chunks));
+	rx->rx_bufs = heap_calloc(n, sizeof(*rx->rx_bufs));
+	if (!rx->rx_chunks || !rx->rx_bufs)
+		goto fail;
+	for (; rx->rx_nchunks < nchunks; rx->rx_nchunks++) {
+		i = rx->rx_nchunks;
+		rx->rx_chunks[i] = virtio_dma_alloc(rx_chunk_bytes(rx, i));
+		if (!rx->rx_chunks[i])
+			goto fail;
+	}
+	return 0;
+fail:
+	rx_pool_free(rx);
+	return -ENOMEM;
+}
+
+/*
+ * Allocates the receive pool: twice the ring, so the ring stays full
+ * while the stack holds up to a ring's worth; fewer when memory is
+ * small (a share of what is free, then halving while allocations fail),
+ * never fewer than VNET_RX_POOL_MIN. The ring is posted with what there
+ * is.
+ */
 static int rx_pool(struct vnet *vn)
 {
 	struct vnet_rx *rx = &vn->vn_rx;
 	uint32_t bytes = vn->vn_rx_pad + vn->vn_hdr_len + ETH_HDR_BYTES +
 			 vn->vn_nd.nd_info.ni_mtu;
 	unsigned int i, n = 2u * virtq_size(rx->rx_q);
+	size_t share = virtio_dma_avail() / VNET_RX_POOL_SHARE, chunk;
+	int rc;
 
 	rx->rx_buf_bytes = (bytes + 63) & ~63u;
-	if (n < VNET_RX_POOL_MIN)
-		n = VNET_RX_POOL_MIN;
+	for (chunk = 4096;
+	     chunk < (size_t)VNET_RX_CHUNK_BUFS * rx->rx_buf_bytes;)
+		chunk <<= 1;
+	rx->rx_chunk_bufs = (unsigned int)(chunk / rx->rx_buf_bytes);
 	if (n > VNET_RX_POOL_BYTES_MAX / rx->rx_buf_bytes)
 		n = VNET_RX_POOL_BYTES_MAX / rx->rx_buf_bytes;
-	rx->rx_area_bytes = (size_t)n * rx->rx_buf_bytes;
-	rx->rx_area = virtio_dma_alloc(rx->rx_area_bytes);
-	rx->rx_bufs = heap_calloc(n, sizeof(*rx->rx_bufs));
-	if (!rx->rx_area || !rx->rx_bufs)
-		return -ENOMEM;
-	rx->rx_nbufs = n;
+	if (n > share / rx->rx_buf_bytes)
+		n = (unsigned int)(share / rx->rx_buf_bytes);
+	if (n < VNET_RX_POOL_MIN)
+		n = VNET_RX_POOL_MIN;
+	while ((rc = rx_pool_alloc(vn, n)) != 0 && n > VNET_RX_POOL_MIN)
+		n = n / 2 > VNET_RX_POOL_MIN ? n / 2 : VNET_RX_POOL_MIN;
+	if (rc) {
+		log_err("%s: out of memory for %u receive buffers of %u "
+			"bytes (%zu KiB free)\n",
+			virtio_name(vn->vn_vd), n, rx->rx_buf_bytes,
+			virtio_dma_avail() >> 10);
+		return rc;
+	}
 	for (i = 0; i < n; i++) {
 		struct netbuf *nb = &rx->rx_bufs[i];
 
-		nb->nb_base = rx->rx_area + (size_t)i * rx->rx_buf_bytes;
+		nb->nb_base =
+			rx->rx_chunks[i / rx->rx_chunk_bufs] +
+			(size_t)(i % rx->rx_chunk_bufs) * rx->rx_buf_bytes;
 		nb->nb_release = vnet_rx_release;
 		rx_give_back(vn, nb);
 	}
@@ -895,16 +978,18 @@ static int rx_pool(struct vnet *vn)
 static int setup_queues(struct virtio_dev *vd, struct vnet *vn)
 {
 	struct netdev_info *ni = &vn->vn_nd.nd_info;
+	uint16_t want = virtio_dma_avail() < VNET_SMALL_RAM ? VNET_QUEUE_SMALL
+							    : VNET_QUEUE_WANT;
 	unsigned int txsize;
 	int rc;
 
-	rc = virtio_queue_setup(vd, VNET_RXQ, VNET_QUEUE_WANT,
-				vn->vn_split_hdr ? 2 : 0, vnet_rx_intr, vn,
-				&vn->vn_rx.rx_q);
+	/* Devices that cannot be sized keep theirs (and need the memory). */
+	rc = virtio_queue_setup(vd, VNET_RXQ, want, vn->vn_split_hdr ? 2 : 0,
+				vnet_rx_intr, vn, &vn->vn_rx.rx_q);
 	if (rc)
 		return rc;
-	rc = virtio_queue_setup(vd, VNET_TXQ, VNET_QUEUE_WANT, VNET_TX_SEGS,
-				vnet_tx_intr, vn, &vn->vn_tx.tx_q);
+	rc = virtio_queue_setup(vd, VNET_TXQ, want, VNET_TX_SEGS, vnet_tx_intr,
+				vn, &vn->vn_tx.tx_q);
 	if (rc)
 		return rc;
 	/* A frame is at most a queue's worth of descriptors (§2.7.5.3.1):

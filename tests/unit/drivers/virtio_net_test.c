@@ -573,6 +573,7 @@ static int setup(void **state)
 	ndevs = 0; /* a fresh registry: eth0 is the first probed */
 	rx_ready_calls = link_calls = tx_ready_calls = 0;
 	fake_alloc_fail_at(0);
+	fake_dma_set_avail((size_t)1 << 30);
 	return 0;
 }
 
@@ -676,11 +677,12 @@ static void test_probe_mtu_and_random_mac(void **state)
 }
 
 /* Every allocation of the probe failing in turn: a clean refusal each
- * time, then success once they all pass. */
+ * time, or (a receive chunk failing) a smaller pool, then the full pool
+ * once they all pass. */
 static void test_probe_allocation_failures(void **state)
 {
+	unsigned int n, smaller = 0;
 	struct live l0;
-	unsigned int n;
 	int rc;
 
 	(void)state;
@@ -690,13 +692,25 @@ static void test_probe_allocation_failures(void **state)
 		fake_alloc_fail_at(n);
 		rc = probe();
 		fake_alloc_fail_at(0);
-		if (rc == 0)
+		assert_true(n < 200);
+		if (rc == 0 && the_vn()->vn_rx.rx_nbufs == 2 * QMAX)
 			break;
+		if (rc == 0) {
+			/* Half the pool, all of it posted or free. */
+			assert_int_equal(the_vn()->vn_rx.rx_nbufs, QMAX);
+			assert_int_equal(pool_home(), QMAX);
+			smaller++;
+			ndevs = 0;
+			continue;
+		}
 		assert_int_equal(rc, -ENOMEM);
 		assert_live(l0);
-		assert_true(n < 50);
 	}
 	assert_true(n > 5);
+	/* 512 buffers of 1536 bytes, 10 to a 16 KiB chunk: 52 chunks. */
+	assert_int_equal(the_vn()->vn_rx.rx_nchunks, 52);
+	/* Each of them, the buffer array or the chunk array failing. */
+	assert_int_equal(smaller, 52 + 2);
 	assert_int_equal(netdev_count(), 1);
 }
 
@@ -1043,6 +1057,81 @@ static void test_rx_pool_keeps_ring_full(void **state)
 		netbuf_put(held[--n]);
 	assert_int_equal(virtq_outstanding(f->q), QMAX);
 	assert_int_equal(pool_home(), 2 * QMAX);
+}
+
+/*
+ * Little memory free at probe: queues of 64, a pool of an eighth of what
+ * is free, every buffer a distinct area (across chunk boundaries); the
+ * ring is posted with what there is and refilled as buffers come back.
+ */
+static void test_rx_pool_small_ram(void **state)
+{
+	struct virtio_net_hdr h = hdr(1, 0, 0, 0);
+	static struct netbuf *held[128];
+	struct fq *f;
+	uint8_t frame[200];
+	unsigned int i, n = 0;
+	int got;
+
+	(void)state;
+	fake_dma_set_avail(1u << 20); /* 128 KiB: 85 buffers of 1536 */
+	good_open(FEAT_GOOD);
+	f = &fd->fq[VNET_RXQ];
+	assert_int_equal(virtq_size(f->q), 64);
+	assert_int_equal(virtq_size(fd->fq[VNET_TXQ].q), 64);
+	assert_int_equal(the_vn()->vn_rx.rx_nbufs, 85);
+	assert_int_equal(the_vn()->vn_rx.rx_nchunks, 9);
+	assert_int_equal(virtq_outstanding(f->q), 64);
+	assert_int_equal(the_vn()->vn_rx.rx_nfree, 21);
+	/* Every buffer filled and held, each with its own bytes. */
+	while (n < 85) {
+		for (i = 0; i < 16 && n + i < 85; i++) {
+			make_frame(frame, sizeof(frame), NULL,
+				   (uint8_t)(n + i));
+			rx_frame(&h, frame, sizeof(frame));
+		}
+		got = netdev_rx(the_nd(), 0, held + n, 16);
+		assert_int_equal(got, (int)i);
+		n += i;
+	}
+	assert_int_equal(virtq_outstanding(f->q), 0);
+	assert_int_equal(the_vn()->vn_rx.rx_nfree, 0);
+	for (i = 0; i < n; i++) {
+		make_frame(frame, sizeof(frame), NULL, (uint8_t)i);
+		assert_int_equal(held[i]->nb_len, sizeof(frame));
+		assert_memory_equal(held[i]->nb_data, frame, sizeof(frame));
+	}
+	while (n)
+		netbuf_put(held[--n]);
+	assert_int_equal(virtq_outstanding(f->q), 64);
+	assert_int_equal(pool_home(), 85);
+}
+
+/* Almost no memory: the pool is the minimum, and when even that cannot
+ * be had the probe fails cleanly with -ENOMEM. */
+static void test_rx_pool_minimum(void **state)
+{
+	struct live l0;
+	unsigned int n;
+	int rc;
+
+	(void)state;
+	fake_dma_set_avail(64u << 10);
+	for (n = 1;; n++) {
+		device_new(FEAT_GOOD);
+		l0 = live_now();
+		fake_alloc_fail_at(n);
+		rc = probe();
+		fake_alloc_fail_at(0);
+		assert_true(n < 50);
+		if (rc == 0)
+			break;
+		assert_int_equal(rc, -ENOMEM);
+		assert_live(l0);
+	}
+	assert_true(n > 5);
+	assert_int_equal(the_vn()->vn_rx.rx_nbufs, VNET_RX_POOL_MIN);
+	assert_int_equal(netdev_count(), 1);
 }
 
 /* A device that breaks the ring is stopped, its buffers taken back. */
@@ -1628,6 +1717,8 @@ int main(void)
 		cmocka_unit_test_setup(test_rx_flags_ignored_without_guest_csum,
 				       setup),
 		cmocka_unit_test_setup(test_rx_pool_keeps_ring_full, setup),
+		cmocka_unit_test_setup(test_rx_pool_small_ram, setup),
+		cmocka_unit_test_setup(test_rx_pool_minimum, setup),
 		cmocka_unit_test_setup(test_rx_ring_violation_stops_device,
 				       setup),
 		cmocka_unit_test_setup(test_tx_pieces_and_checksum_offload,

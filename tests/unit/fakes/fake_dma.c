@@ -28,6 +28,8 @@ struct fake_block {
 static struct fake_block *blocks;
 static size_t dma_live, heap_live;
 static unsigned int fail_countdown, log_calls;
+/* What virtio_dma_avail() reports: plenty unless a test says otherwise. */
+static size_t avail_bytes = (size_t)1 << 30;
 
 void fake_alloc_fail_at(unsigned int nth)
 {
@@ -93,6 +95,16 @@ void virtio_dma_free(void *p, size_t len)
 	free(b->fb_p);
 	free(b);
 	dma_live--;
+}
+
+void fake_dma_set_avail(size_t bytes)
+{
+	avail_bytes = bytes;
+}
+
+size_t virtio_dma_avail(void)
+{
+	return avail_bytes;
 }
 
 int virtio_sg_map(const void *va, size_t len, bool write,

@@ -21,4 +21,7 @@ size_t fake_heap_live(void);
 /* log_printf() calls seen, whatever the level. */
 unsigned int fake_log_count(void);
 
+/* Sets what virtio_dma_avail() reports (1 GiB until set). */
+void fake_dma_set_avail(size_t bytes);
+
 #endif /* FAKE_DMA_H */

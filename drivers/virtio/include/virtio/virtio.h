@@ -155,6 +155,12 @@ void *virtio_dma_alloc(size_t len);
 void virtio_dma_free(void *p, size_t len);
 
 /*
+ * Bytes of memory free now, for drivers that size their pools by the RAM
+ * there is (a hint: any allocation may still fail).
+ */
+size_t virtio_dma_avail(void);
+
+/*
  * Splits [va, va + len) of mapped memory into physically contiguous
  * segments, appending to segs (at most max entries) with vs_write set to
  * `write`. Returns the number of segments, -EFAULT when part of the
