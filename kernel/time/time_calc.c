@@ -12,7 +12,6 @@
 typedef unsigned __int128 u128;
 
 #define SECS_PER_DAY 86400
-#define CLOCK_COUNT_FIX_STEPS 64
 
 /* floor(n / d) for d > 0, one quotient bit per step. */
 static u128 udiv128_64(u128 n, uint64_t d)
@@ -75,6 +74,12 @@ uint64_t time_scale_apply(const struct time_scale *s, uint64_t x)
 
 int time_clock_init(struct time_clock *clk, uint64_t hz, uint64_t base)
 {
+	return time_clock_init_at(clk, hz, base, 0);
+}
+
+int time_clock_init_at(struct time_clock *clk, uint64_t hz, uint64_t base,
+		       uint64_t base_ns)
+{
 	struct time_scale to_ns, to_count;
 	int rc;
 
@@ -84,6 +89,7 @@ int time_clock_init(struct time_clock *clk, uint64_t hz, uint64_t base)
 	if (rc)
 		return rc;
 	clk->tc_base = base;
+	clk->tc_base_ns = base_ns;
 	clk->tc_hz = hz;
 	clk->tc_to_ns = to_ns;
 	clk->tc_to_count = to_count;
@@ -92,33 +98,55 @@ int time_clock_init(struct time_clock *clk, uint64_t hz, uint64_t base)
 
 uint64_t time_clock_ns(const struct time_clock *clk, uint64_t count)
 {
-	if (count <= clk->tc_base)
-		return 0;
-	return time_scale_apply(&clk->tc_to_ns, count - clk->tc_base);
+	uint64_t d;
+
+	if (count < clk->tc_base) {
+		d = time_scale_apply(&clk->tc_to_ns, clk->tc_base - count);
+		return d >= clk->tc_base_ns ? 0 : clk->tc_base_ns - d;
+	}
+	d = time_scale_apply(&clk->tc_to_ns, count - clk->tc_base);
+	return d > UINT64_MAX - clk->tc_base_ns ? UINT64_MAX
+						: clk->tc_base_ns + d;
 }
 
 uint64_t time_clock_count(const struct time_clock *clk, uint64_t ns)
 {
-	uint64_t c, guess;
-	int i;
+	uint64_t c, guess, lo, hi, step;
 
 	if (!ns)
 		return 0;
 	if (time_clock_ns(clk, UINT64_MAX) < ns)
 		return UINT64_MAX;
-	guess = time_scale_apply(&clk->tc_to_count, ns);
-	c = guess > UINT64_MAX - clk->tc_base ? UINT64_MAX
-					      : clk->tc_base + guess;
-	/* Both multipliers are floored, so the guess is off by a few
-	 * counts at most; step to the exact first count. */
-	for (i = 0; i < CLOCK_COUNT_FIX_STEPS && time_clock_ns(clk, c) < ns;
-	     i++)
-		c++;
-	for (i = 0; i < CLOCK_COUNT_FIX_STEPS && c > clk->tc_base &&
-		    time_clock_ns(clk, c - 1) >= ns;
-	     i++)
-		c--;
-	return c;
+	if (ns >= clk->tc_base_ns) {
+		guess = time_scale_apply(&clk->tc_to_count,
+					 ns - clk->tc_base_ns);
+		c = guess > UINT64_MAX - clk->tc_base ? UINT64_MAX
+						      : clk->tc_base + guess;
+	} else {
+		guess = time_scale_apply(&clk->tc_to_count,
+					 clk->tc_base_ns - ns);
+		c = guess >= clk->tc_base ? 0 : clk->tc_base - guess;
+	}
+	/* The guess is off by a few counts, or by up to a count per ns
+	 * at rates above 1 GHz: gallop out from it to a bracket
+	 * ns(lo) < ns <= ns(hi), then bisect to the first count. */
+	hi = c;
+	for (step = 1; time_clock_ns(clk, hi) < ns; step <<= 1)
+		hi = hi > UINT64_MAX - step ? UINT64_MAX : hi + step;
+	lo = hi;
+	for (step = 1; time_clock_ns(clk, lo) >= ns; step <<= 1) {
+		if (!lo)
+			return 0;
+		lo = lo > step ? lo - step : 0;
+	}
+	while (hi - lo > 1) {
+		c = lo + (hi - lo) / 2;
+		if (time_clock_ns(clk, c) >= ns)
+			hi = c;
+		else
+			lo = c;
+	}
+	return hi;
 }
 
 int64_t time_days_from_civil(int64_t year, unsigned int month, unsigned int day)
@@ -296,4 +324,16 @@ uint64_t time_pit_tsc_hz(uint64_t cycles, uint64_t ticks)
 		return 0;
 	hz = time_mul_div(cycles, TIME_PIT_HZ_NUM, ticks * TIME_PIT_HZ_DEN);
 	return hz == UINT64_MAX ? 0 : hz;
+}
+
+uint64_t time_pit_unwrap(uint64_t expect, uint16_t delta)
+{
+	uint64_t ticks = (expect & ~(uint64_t)0xffff) | delta;
+
+	if (ticks > expect && ticks - expect > 0x8000 && ticks >= 0x10000)
+		ticks -= 0x10000;
+	else if (ticks < expect && expect - ticks >= 0x8000 &&
+		 ticks <= UINT64_MAX - 0x10000)
+		ticks += 0x10000;
+	return ticks;
 }

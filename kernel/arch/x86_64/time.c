@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The clocks of <kernel/time.h> on x86-64: the monotonic clock scales the
- * TSC (rate from tsc.c) with a 128-bit multiply, and the wall clock is the
- * RTC date read once at boot plus the monotonic clock since. No NTP-style
- * discipline and no RTC writes. Timers are in timer.c.
+ * TSC (rate from tsc.c; a PIT rate is swapped once for a refined one, the
+ * clock carrying on from where it stood) with a 128-bit multiply, and the
+ * wall clock is the RTC date read once at boot plus the monotonic clock
+ * since. No NTP-style discipline and no RTC writes. Timers are in timer.c.
  */
 #include <kernel/time.h>
 
@@ -23,19 +24,47 @@
  * reported (1/8 = 12.5 %): turbo and hypervisors stay well inside. */
 #define HINT_TOLERANCE_SHIFT 3
 
+/* The refinement waits this long: tsc_refine() needs 1 s, and 2 s
+ * leaves room for a CPU that arms its timer a little early. */
+#define REFINE_AFTER_NS (2 * NSEC_PER_SEC)
+/* The refined clock starts this far ahead of the old one, so that a
+ * reader that read the TSC just after the switch point with the old
+ * clock (which runs up to 0.1 % fast) is never ahead of a later reader
+ * with the new one: 1 us covers 1 ms between the switch and the publish. */
+#define REFINE_SLACK_NS 1000
+
 /*
- * Locking: [I] set by time_init() on the boot CPU before other CPUs start
- * (smp_init() comes after it) and read-only afterwards, so readers take
- * no lock. Before time_init() the zeroed clock reads 0.
+ * Locking: clocks[0] is [I]: set by time_init() on the boot CPU before
+ * other CPUs start (smp_init() comes after it) and read-only afterwards.
+ * clocks[1] is written once by time_refine() before it is published
+ * through tsc_clock (release; readers acquire) and is read-only after.
+ * So readers take no lock. Before time_init() the zeroed clock reads 0.
  */
-static struct time_clock tsc_clock; /* [I] */
+static struct time_clock clocks[2];
+static const struct time_clock *tsc_clock = &clocks[0]; /* atomic */
+static uint64_t refine_at_tsc; /* atomic: the TSC to refine at; 0 never */
+static int refine_claimed; /* atomic: a time_refine() is at work */
 static const char *tsc_source = "none"; /* [I] */
 static uint64_t wall_at_zero_ns; /* [I] epoch ns at time_ns() 0; 0 unknown */
 static bool time_ready; /* [I] */
 
+static const struct time_clock *clock_now(void)
+{
+	return __atomic_load_n(&tsc_clock, __ATOMIC_ACQUIRE);
+}
+
 uint64_t time_ns(void)
 {
-	return time_clock_ns(&tsc_clock, tsc_read());
+	const struct time_clock *clk;
+	uint64_t tsc;
+
+	/* A TSC read between two loads of the same clock was taken
+	 * while that clock was current (or within REFINE_SLACK_NS of it). */
+	do {
+		clk = clock_now();
+		tsc = tsc_read();
+	} while (clk != clock_now());
+	return time_clock_ns(clk, tsc);
 }
 
 uint64_t time_wall_ns(void)
@@ -45,7 +74,7 @@ uint64_t time_wall_ns(void)
 
 uint64_t time_tsc_hz(void)
 {
-	return tsc_clock.tc_hz;
+	return clock_now()->tc_hz;
 }
 
 const char *time_source(void)
@@ -55,7 +84,42 @@ const char *time_source(void)
 
 uint64_t time_ns_to_tsc(uint64_t ns)
 {
-	return time_clock_count(&tsc_clock, ns);
+	return time_clock_count(clock_now(), ns);
+}
+
+void time_refine(void)
+{
+	uint64_t hz, now, at, old_hz = clocks[0].tc_hz;
+	int rc;
+
+	at = __atomic_load_n(&refine_at_tsc, __ATOMIC_RELAXED);
+	if (!at || tsc_read() < at ||
+	    __atomic_exchange_n(&refine_claimed, 1, __ATOMIC_ACQUIRE))
+		return;
+	rc = tsc_refine(old_hz, &hz);
+	now = tsc_read();
+	if (rc == -EAGAIN) {
+		/* Too long since the anchor, which tsc_refine() moved to
+		 * now: measure from there. */
+		__atomic_store_n(&refine_at_tsc,
+				 now + time_mul_div(old_hz, REFINE_AFTER_NS,
+						    NSEC_PER_SEC),
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&refine_claimed, 0, __ATOMIC_RELEASE);
+		return;
+	}
+	/* One go: a failure stays logged and the boot rate stays. */
+	__atomic_store_n(&refine_at_tsc, 0, __ATOMIC_RELAXED);
+	if (rc || time_clock_init_at(&clocks[1], hz, now,
+				     time_clock_ns(&clocks[0], now) +
+					     REFINE_SLACK_NS))
+		return;
+	__atomic_store_n(&tsc_clock, &clocks[1], __ATOMIC_RELEASE);
+	log_info("time: TSC rate refined to %lu.%06lu MHz (%ld ppm from "
+		 "boot)\n",
+		 hz / 1000000, hz % 1000000,
+		 (long)(((int64_t)hz - (int64_t)old_hz) /
+			(int64_t)(old_hz / 1000000 ? old_hz / 1000000 : 1)));
 }
 
 /* The TSC rate, from the best source that answers; never fails. */
@@ -134,10 +198,14 @@ int time_init(void)
 	if (time_ready)
 		return 0;
 	hz = tsc_rate(&source);
-	rc = time_clock_init(&tsc_clock, hz, tsc_read());
+	rc = time_clock_init(&clocks[0], hz, tsc_read());
 	if (rc)
 		return rc; /* cannot happen: tsc_calibrate() range-checks */
 	tsc_source = source;
+	if (!kstrcmp(source, "pit"))
+		__atomic_store_n(&refine_at_tsc,
+				 time_clock_count(&clocks[0], REFINE_AFTER_NS),
+				 __ATOMIC_RELAXED);
 	/* Hypervisors usually hide the invariant-TSC bit (it would block
 	 * migration to another host) while keeping the rate constant, so
 	 * only bare metal gets a warning. */

@@ -15,10 +15,18 @@
 #include <kernel/percpu.h>
 #include <kernel/time_calc.h>
 
-/* Measure the one-shot count rate over 0.5 ms of TSC time: 500,000
- * counts at QEMU's 1 GHz, so the error is ~0.02 % (it only makes a timer
- * fire a little early, which the scheduler re-checks). */
-#define LAPIC_CALIB_DIV 2000
+/*
+ * The one-shot count rate is measured against the TSC over a window that
+ * ends once the two reads' combined uncertainty (each read's TSC
+ * bracket) is at most 1 / LAPIC_PRECISION of it, and after at least
+ * 1 / LAPIC_MIN_DIV and at most 1 / LAPIC_MAX_DIV of a second: ~20 us
+ * under TCG, where a read is cheap, instead of a fixed 0.5 ms of
+ * busy-waiting. An error only makes a timer fire a little early, which
+ * the scheduler re-checks, or that much late.
+ */
+#define LAPIC_MIN_DIV 50000 /* 20 us */
+#define LAPIC_MAX_DIV 2000 /* 0.5 ms */
+#define LAPIC_PRECISION 1000
 #define LAPIC_COUNT_MAX 0xffffffffu
 
 /*
@@ -29,26 +37,28 @@ static bool timer_ready; /* [I] */
 static bool use_tsc_deadline; /* [I] */
 static struct time_scale ns_to_count; /* [I] one-shot mode only */
 
-/* The current count, and the TSC at the middle of the read. */
-static uint32_t lapic_count_at(uint64_t *tsc)
+/* The current count, the TSC at the middle of the read and the read's
+ * duration (how far off that middle may be). */
+static uint32_t lapic_count_at(uint64_t *tsc, uint64_t *width)
 {
 	uint64_t before = tsc_read();
 	uint32_t count = lapic_read(LAPIC_TIMER_CURRENT);
 
-	*tsc = before + (tsc_read() - before) / 2;
+	*width = tsc_read() - before;
+	*tsc = before + *width / 2;
 	return count;
 }
 
 /*
  * The one-shot count rate against the TSC: counts down from the maximum
- * with the timer masked, read twice LAPIC_CALIB_DIV-th of a second apart
+ * with the timer masked and is read at the start and end of the window
  * (both reads alike, so their latency cancels). Returns the rate in Hz,
  * or 0 when the timer did not count.
  */
 static uint64_t lapic_timer_hz(void)
 {
 	uint64_t tsc_hz = time_tsc_hz();
-	uint64_t t0, t1;
+	uint64_t t0, t1, w0, w1;
 	uint32_t c0, c1;
 
 	lapic_write(LAPIC_TIMER_DIVIDE, LAPIC_DIVIDE_BY_1);
@@ -57,13 +67,18 @@ static uint64_t lapic_timer_hz(void)
 	lapic_write(LAPIC_TIMER_INIT, LAPIC_COUNT_MAX);
 	/* The first read pays for one-time costs (a cold cache, a first
 	 * exit to the hypervisor); time from the second. */
-	(void)lapic_count_at(&t0);
-	c0 = lapic_count_at(&t0);
-	/* Bounded: the TSC always runs (tsc_hz is at least 10 MHz). */
-	while (tsc_read() - t0 < tsc_hz / LAPIC_CALIB_DIV)
-		;
-	c1 = lapic_count_at(&t1);
+	(void)lapic_count_at(&t0, &w0);
+	c0 = lapic_count_at(&t0, &w0);
+	/* Bounded: the TSC always runs (tsc_hz is at least 10 MHz), and
+	 * the window ends at tsc_hz / LAPIC_MAX_DIV whatever the reads. */
+	do {
+		c1 = lapic_count_at(&t1, &w1);
+	} while (t1 - t0 < tsc_hz / LAPIC_MIN_DIV ||
+		 (t1 - t0 < tsc_hz / LAPIC_MAX_DIV &&
+		  (w0 + w1) / 2 * LAPIC_PRECISION > t1 - t0));
 	lapic_write(LAPIC_TIMER_INIT, 0);
+	log_debug("timer: local APIC %u counts in %lu TSC cycles (+-%lu)\n",
+		  c0 - c1, t1 - t0, (w0 + w1) / 2);
 	if (c1 >= c0 || t1 == t0)
 		return 0;
 	return time_mul_div(c0 - c1, tsc_hz, t1 - t0);
@@ -133,6 +148,10 @@ static uint32_t oneshot_count(uint64_t deadline_ns)
 
 void timer_arm(uint64_t deadline_ns)
 {
+	/* Arming is frequent but not hot, and has interrupts off: where
+	 * the TSC rate gets refined once, a few seconds after boot, with no
+	 * thread or timer of its own. Before the deadline is converted. */
+	time_refine();
 	this_cpu()->pc_timer_deadline = deadline_ns;
 	if (use_tsc_deadline) {
 		/* A TSC value already past fires at once; 0 disarms. */

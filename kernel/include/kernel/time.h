@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Time: a monotonic clock in nanoseconds from the TSC (calibrated once at
- * boot), the wall clock (the RTC read once at boot, then advanced by the
- * monotonic clock), and each CPU's one-shot timer.
+ * Time: a monotonic clock in nanoseconds from the TSC (calibrated at boot
+ * and, when that took the PIT, refined once a few seconds later), the
+ * wall clock (the RTC read once at boot, then advanced by the monotonic
+ * clock), and each CPU's one-shot timer.
  */
 #ifndef KERNEL_TIME_H
 #define KERNEL_TIME_H
@@ -15,12 +16,15 @@
 
 /*
  * Calibrates the TSC (CPUID 0x15, the hypervisor's TSC leaf 0x40000010,
- * else about 5 ms against the PIT; CPUID 0x16 only as a cross-check or a
- * last resort before assuming 1 GHz, each with a log line) and reads the
- * RTC once. Registered as a "core" initcall; needs the ACPI tables (the
- * FADT's century register) but not the APIC. Boot CPU, interrupts off,
- * before smp_init(). Later calls do nothing. Returns 0: a missing source
- * degrades the clock with a logged warning or error, it never fails boot.
+ * else 0.05-5 ms against the PIT, as long as the PIT reads need to pin
+ * the rate to 0.1 %; CPUID 0x16 only as a cross-check or a last resort
+ * before assuming 1 GHz, each with a log line) and reads the RTC once. A
+ * PIT rate is refined later by timer_arm() (see time_refine() in
+ * <arch/clock.h>). Registered as a "core" initcall; needs the ACPI tables
+ * (the FADT's century register) but not the APIC. Boot CPU, interrupts
+ * off, before smp_init(). Later calls do nothing. Returns 0: a missing
+ * source degrades the clock with a logged warning or error, it never
+ * fails boot.
  */
 int time_init(void);
 
@@ -46,7 +50,8 @@ const char *time_source(void);
  * Sets up this CPU's timer (TSC-deadline or LAPIC one-shot), disarmed.
  * Every CPU once, after lapic_init_cpu() and time_init(); the first call
  * (the boot CPU's, before any AP starts) picks the mode and, without
- * TSC-deadline, measures the one-shot count rate against the TSC (2 ms).
+ * TSC-deadline, measures the one-shot count rate against the TSC (0.02-0.5
+ * ms, to 0.1 %).
  */
 void timer_init_cpu(void);
 
@@ -58,6 +63,7 @@ void timer_init_cpu(void);
  * 2^32 - 1 ticks (about 4 s at QEMU's 1 GHz, longer on hardware) and its
  * rate is measured, so it may fire early: the handler must compare
  * time_ns() with its deadlines and arm again, never assume expiry.
+ * Also where the TSC rate gets refined, once (a few PIT port reads).
  */
 void timer_arm(uint64_t deadline_ns);
 

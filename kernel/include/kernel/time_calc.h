@@ -54,12 +54,14 @@ uint64_t time_scale_apply(const struct time_scale *s, uint64_t x);
 uint64_t time_mul_div(uint64_t a, uint64_t b, uint64_t c);
 
 /*
- * A clock counting from a base counter value: ns(c) =
- * scale(c - tc_base) for c >= tc_base, else 0. Set up by time_clock_init()
- * and then read-only, so any CPU may read it without a lock.
+ * A clock counting from a base counter value: ns(c) = tc_base_ns +
+ * scale(c - tc_base) for c >= tc_base, else tc_base_ns - scale(tc_base -
+ * c) down to 0. Set up by time_clock_init*() and then read-only, so any
+ * CPU may read it without a lock.
  */
 struct time_clock {
-	uint64_t tc_base; /* counter value at ns 0 */
+	uint64_t tc_base; /* counter value at tc_base_ns */
+	uint64_t tc_base_ns; /* ns at tc_base */
 	uint64_t tc_hz; /* counter rate */
 	struct time_scale tc_to_ns; /* counts -> ns */
 	struct time_scale tc_to_count; /* ns -> counts (a first guess) */
@@ -73,8 +75,15 @@ struct time_clock {
 int __must_check time_clock_init(struct time_clock *clk, uint64_t hz,
 				 uint64_t base);
 
-/* Nanoseconds at counter value `count` (0 before the base; saturates at
- * UINT64_MAX). Non-decreasing in `count`. */
+/*
+ * The same for a clock that reads `base_ns` at counter value `base`: how
+ * a clock whose rate is refined carries on from where the old one was.
+ */
+int __must_check time_clock_init_at(struct time_clock *clk, uint64_t hz,
+				    uint64_t base, uint64_t base_ns);
+
+/* Nanoseconds at counter value `count` (saturating at 0 and UINT64_MAX).
+ * Non-decreasing in `count`. */
 uint64_t time_clock_ns(const struct time_clock *clk, uint64_t count);
 
 /*
@@ -142,6 +151,14 @@ struct rtc_regs {
  */
 int __must_check time_rtc_decode(const struct rtc_regs *r,
 				 struct time_civil *tm);
+
+/*
+ * The number of ticks of a 16-bit down-counter (the PIT, period 65536)
+ * that is congruent to `delta` (its count then minus its count now) modulo
+ * 65536 and nearest to `expect`, the ticks another clock says passed: that
+ * clock need only be right to within half a period.
+ */
+uint64_t time_pit_unwrap(uint64_t expect, uint16_t delta);
 
 /*
  * The TSC rate from CPUID leaf 0x15 registers: crystal Hz * ebx / eax.

@@ -233,6 +233,70 @@ static void test_clock_count_is_first(void **state)
 	}
 }
 
+/* A clock carried on at a new rate from where another stood. */
+static void test_clock_init_at(void **state)
+{
+	uint64_t seed = 777;
+	struct time_clock clk;
+	size_t i;
+	int k;
+
+	(void)state;
+	assert_int_equal(time_clock_init_at(&clk, 1000000000ull, 5000, 700), 0);
+	assert_int_equal(time_clock_ns(&clk, 5000), 700);
+	assert_int_equal(time_clock_ns(&clk, 5001), 701);
+	/* Before the base it runs back down to 0, then stays there. */
+	assert_int_equal(time_clock_ns(&clk, 4999), 699);
+	assert_int_equal(time_clock_ns(&clk, 4300), 0);
+	assert_int_equal(time_clock_ns(&clk, 0), 0);
+	assert_int_equal(time_clock_ns(&clk, UINT64_MAX), UINT64_MAX - 4300);
+	assert_int_equal(time_clock_count(&clk, 700), 5000);
+	assert_int_equal(time_clock_count(&clk, 1), 4301);
+	assert_int_equal(time_clock_init_at(&clk, 0, 1, 1), -EINVAL);
+	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		uint64_t base = xorshift(&seed) >> 8;
+		uint64_t base_ns = xorshift(&seed) >> 12;
+		uint64_t a, b;
+
+		if (time_clock_init_at(&clk, rates[i], base, base_ns))
+			continue;
+		assert_int_equal(time_clock_ns(&clk, base), base_ns);
+		check_count(&clk, 1);
+		check_count(&clk, base_ns);
+		check_count(&clk, base_ns - 1);
+		check_count(&clk, base_ns + 1);
+		check_count(&clk, UINT64_MAX);
+		for (k = 0; k < 200; k++) {
+			check_count(&clk, xorshift(&seed) >> (k % 64));
+			/* Non-decreasing across the base. */
+			a = base - (xorshift(&seed) >> (k % 63 + 1)) % 100000;
+			b = a + xorshift(&seed) % 200000;
+			assert_true(time_clock_ns(&clk, a) <=
+				    time_clock_ns(&clk, b));
+		}
+	}
+}
+
+static void test_pit_unwrap(void **state)
+{
+	(void)state;
+	assert_int_equal(time_pit_unwrap(0, 0), 0);
+	assert_int_equal(time_pit_unwrap(100, 90), 90);
+	assert_int_equal(time_pit_unwrap(65530, 2), 65538);
+	assert_int_equal(time_pit_unwrap(65540, 65534), 65534);
+	/* 1 s of PIT ticks, 18 wraps, the guess 500 ticks off either way. */
+	assert_int_equal(time_pit_unwrap(1193182 + 500, 1193182 % 65536),
+			 1193182);
+	assert_int_equal(time_pit_unwrap(1193182 - 500, 1193182 % 65536),
+			 1193182);
+	assert_int_equal(time_pit_unwrap(10 * 65536 + 32767, 0), 10 * 65536);
+	assert_int_equal(time_pit_unwrap(10 * 65536 + 32769, 0), 11 * 65536);
+	/* Never below 0 nor past the top. */
+	assert_int_equal(time_pit_unwrap(10, 65000), 65000);
+	assert_int_equal(time_pit_unwrap(UINT64_MAX - 5, 0),
+			 UINT64_MAX - 0xffff);
+}
+
 static void test_clock_count_saturates(void **state)
 {
 	struct time_clock clk;
@@ -587,6 +651,8 @@ int main(void)
 		cmocka_unit_test(test_clock_ns),
 		cmocka_unit_test(test_clock_count_is_first),
 		cmocka_unit_test(test_clock_count_saturates),
+		cmocka_unit_test(test_clock_init_at),
+		cmocka_unit_test(test_pit_unwrap),
 		cmocka_unit_test(test_days_from_civil),
 		cmocka_unit_test(test_civil_round_trip),
 		cmocka_unit_test(test_leap_years),
