@@ -14,12 +14,14 @@
 #   create  --files files of --file-kib KiB, each open, write, fsync,
 #           close (fsync per file on both: Mosaic has no sync());
 #   write   one --mib MiB file in 1 MiB writes, then one fsync;
-#   read    that file in 1 MiB reads after umount() and mount() of the
-#           disk (both guests start cold: Mosaic's block cache goes with
-#           the mount, Linux's pages too, and it also drops its caches);
+#   randread  2000 preads of 4 KiB at random aligned offsets of that file
+#           after umount() and mount() of the disk (both guests start
+#           cold: Mosaic's block cache goes with the mount, Linux's pages
+#           too, and it also drops its caches): IOPS;
+#   read    that file in 1 MiB reads after another umount() and mount();
 #   reread  the same again without a remount: whatever each cache kept
-#           (Mosaic's block cache is 4 MiB by default, Linux's page
-#           cache most of -m).
+#           (Mosaic's block cache is a quarter of -m by default, Linux's
+#           page cache most of it).
 #   sendfile  then the program listens on TCP, this script connects
 #           through the hostfwd and the guest sends it the whole file
 #           with sendfile() (again from whatever each cache kept: Mosaic
@@ -310,10 +312,11 @@ def fsck(disk, who):
 
 def figures(res, got, size, who):
     """(files/s, write MB/s, read MB/s, reread MB/s, sendfile MB/s on the
-    host, sendfile MB/s in the guest, data as written)."""
+    host, random 4 KiB read IOPS, sendfile MB/s in the guest, data as
+    written)."""
     def rate(phase, key, scale):
         return int(res[phase][key]) / int(res[phase]["ns"]) * scale
-    ok = all(res[p]["bad"] == "0" for p in ("read", "reread"))
+    ok = all(res[p]["bad"] == "0" for p in ("read", "reread", "randread"))
     total, timed, ns, bad, extra = got
     sent = int(res["sendfile"]["bytes"])
     if total != size or sent != size or bad or extra:
@@ -323,8 +326,8 @@ def figures(res, got, size, who):
         ok = False
     return (rate("create", "files", 1e9), rate("write", "bytes", 1e3),
             rate("read", "bytes", 1e3), rate("reread", "bytes", 1e3),
-            timed / ns * 1e3 if ns else 0.0, rate("sendfile", "bytes", 1e3),
-            ok)
+            timed / ns * 1e3 if ns else 0.0, rate("randread", "reads", 1e9),
+            rate("sendfile", "bytes", 1e3), ok)
 
 
 def fmt(v):
@@ -405,8 +408,9 @@ def main():
           f"per run), virtio-blk-pci, virtio-net-pci (user, hostfwd "
           f"127.0.0.1:{port}), -M {MACHINE} -smp {SMP} -m {MEM}; "
           f"{a.files} files of {a.file_kib} KiB (open/write/fsync/close "
-          f"each), one {a.mib} MiB file in 1 MiB writes + fsync, read back "
-          f"cold (umount+mount) and again, then sent to the host with "
+          f"each), one {a.mib} MiB file in 1 MiB writes + fsync, 2000 "
+          f"random 4 KiB preads of it and a read back, each cold "
+          f"(umount+mount), a reread, then sent to the host with "
           f"sendfile(); {a.runs} run(s)")
     for who, cmd in guests.items():
         how = "via tools/run" if who == "mosaic" else kpkg
@@ -432,40 +436,43 @@ def main():
            for who, runs in results.items()}
     names = ("files created/s", "seq write MB/s", "seq read MB/s (cold)",
              "reread MB/s (cached)", "sendfile MB/s",
-             "sendfile MB/s (guest)")
-    print(f"{'':22}{'mosaic':>10} {'linux':>10} {'mosaic/linux':>13}")
+             "random 4K read IOPS (cold)", "sendfile MB/s (guest)")
+    print(f"{'':28}{'mosaic':>10} {'linux':>10} {'mosaic/linux':>13}")
     for i, name in enumerate(names):
         m = med["mosaic"][i] if "mosaic" in med else None
         lx = med["linux"][i] if "linux" in med else None
         ratio = f"{m / lx:13.2f}" if m and lx else f"{'-':>13}"
-        print(f"{name:22}{fmt(m)} {fmt(lx)} {ratio}")
+        print(f"{name:28}{fmt(m)} {fmt(lx)} {ratio}")
     record.condition("disk", f"ext2: {a.disk_mib} MiB image (mke2fs -t "
                      f"ext2, fresh per run), virtio-blk-pci and "
                      f"virtio-net-pci (user, hostfwd), -M {MACHINE} -smp "
                      f"{SMP} -m {MEM}; {a.files} files of {a.file_kib} KiB "
                      f"(open/write/fsync/close), one {a.mib} MiB file "
-                     f"written, read cold and again, sent with sendfile(); "
+                     f"written, 2000 random 4 KiB preads of it (cold), "
+                     f"read cold and again, sent with sendfile(); "
                      f"{a.runs} run(s) each (bench/files.py)")
     commands = {f"{who}, bench/files.py": shlex.join(
         cmd if who == "linux" else blk.qemu_command(cmd))
         for who, cmd in guests.items()}
-    for i, name in enumerate(names[:5]):
+    for i, name in enumerate(names[:6]):
         m = [r[i] for r in results.get("mosaic", [])]
         lx = [r[i] for r in results["linux"]] if "linux" in results else None
         if not m:
             break
         short = name.replace(" MB/s", "").replace(" created/s", " created")
+        short = short.replace(" IOPS", "")
+        unit = ("files/s" if "files" in name else
+                "IOPS" if "IOPS" in name else "MB/s")
         record.figure(
-            "disk", f"ext2: {short}", "files/s" if "files" in name
-            else "MB/s", m, lx, target="ahead of Linux",
+            "disk", f"ext2: {short}", unit, m, lx, target="ahead of Linux",
             met=(statistics.median(m) > statistics.median(lx)) if lx
             else None, commands=commands, plot="disk",
             note="through the file system; data read back and sent is "
             "checked, and e2fsck -fn passes after each run")
     if a.runs > 1:
         for who, runs in results.items():
-            print(f"{who} runs (files/s, write, read, reread, sendfile, "
-                  "sendfile in the guest MB/s): " +
+            print(f"{who} runs (files/s, write, read, reread, sendfile "
+                  "MB/s, random read IOPS, sendfile in the guest MB/s): " +
                   "  ".join("/".join(f"{v:.1f}" for v in r) for r in runs))
     if lent:
         print(f"mosaic sendfile: bytes sent from the file system's buffers "

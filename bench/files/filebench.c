@@ -8,9 +8,12 @@
  *           open, write, fsync, close (no sync() on Mosaic: an fsync per
  *           file on both sides);
  *   write   one file of MIB MiB in 1 MiB writes, then fsync (timed);
- *   read    the file back in 1 MiB reads after unmounting and mounting
- *           DEVICE again (a cold cache on both sides; the Linux guest also
- *           drops its caches), checked against what was written;
+ *   randread  after unmounting and mounting DEVICE again (a cold cache
+ *           on both sides; the Linux guest also drops its caches),
+ *           RANDREADS preads of 4 KiB at 4 KiB-aligned offsets of the file
+ *           from a fixed xorshift64 sequence, each checked by its stamp;
+ *   read    the file back in 1 MiB reads after another unmount and mount,
+ *           checked against what was written;
  *   reread  the same again without a remount (whatever each cache kept);
  *   sendfile  (when PORT is given and not 0) listens on TCP PORT, prints
  *           "filebench listening port=PORT", accepts one connection and
@@ -56,6 +59,8 @@
 #define NFILES_DEFAULT 2000ul
 #define FILEKIB_DEFAULT 1ul
 #define MIB_DEFAULT 64ul
+#define RANDREADS 2000ul
+#define RAND_SEED 0x9E3779B97F4A7C15ull
 
 static char buf[CHUNK];
 
@@ -222,6 +227,37 @@ static int read_big(const char *phase, const char *path, unsigned long mib)
 	close(fd);
 	printf("filebench %s bytes=%llu ns=%lld bad=%lu\n", phase, total,
 	       now_ns() - t0, bad + (total != want));
+	return 0;
+}
+
+/* Random 4 KiB reads of the file, as a database's lookups would do. */
+static int read_random(const char *path, unsigned long mib)
+{
+	uint64_t x = RAND_SEED, blocks = (uint64_t)mib * CHUNK / STAMP;
+	unsigned long bad = 0;
+	long long t0 = now_ns();
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return fail("open", path);
+	for (unsigned long i = 0; i < RANDREADS; i++) {
+		uint64_t off, v;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		off = x % blocks * STAMP;
+		if (pread(fd, buf, STAMP, (off_t)off) != STAMP) {
+			fail("pread", path);
+			close(fd);
+			return -1;
+		}
+		memcpy(&v, buf, sizeof(v));
+		bad += v != (off + 1) * STAMP_MUL;
+	}
+	close(fd);
+	printf("filebench randread reads=%lu ns=%lld bad=%lu\n",
+	       (unsigned long)RANDREADS, now_ns() - t0, bad);
 	return 0;
 }
 
@@ -393,8 +429,8 @@ int main(int argc, char **argv)
 	}
 	snprintf(big, sizeof(big), "%s/big", dir);
 	if (create_files(dir, nfiles, kib) || write_big(big, mib) ||
-	    remount(dir, dev) || read_big("read", big, mib) ||
-	    read_big("reread", big, mib) ||
+	    remount(dir, dev) || read_random(big, mib) || remount(dir, dev) ||
+	    read_big("read", big, mib) || read_big("reread", big, mib) ||
 	    (port && send_big(big, mib, (unsigned short)port)))
 		return 1;
 	printf("filebench done\n");
