@@ -32,6 +32,7 @@
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
 #include <kernel/sync.h>
+#include <kernel/time.h>
 
 #define BCACHE_MIN_BLOCKS 16
 #define HASH_MAX_BITS 16
@@ -382,12 +383,27 @@ static bool ra_is_inflight(struct bcache *c, struct bbuf *b)
 	return busy;
 }
 
+/*
+ * One wait for read-ahead completions, caller holding c_ra_lock. A wait
+ * that times out asks the driver to look again (<kernel/blkdev.h>): a
+ * lost interrupt must not hang the reader for good.
+ */
+static void ra_wait_one(struct bcache *c)
+{
+	if (waitq_wait(&c->c_ra_wq, &c->c_ra_lock, time_ns() + BLKDEV_STALL_NS,
+		       NULL) != -ETIMEDOUT)
+		return;
+	spin_unlock(&c->c_ra_lock);
+	blkdev_stalled(c->c_bd);
+	spin_lock(&c->c_ra_lock);
+}
+
 /* Sleeps until no read-ahead is in flight. Caller holds no c_lock. */
 static void ra_wait_all(struct bcache *c)
 {
 	spin_lock(&c->c_ra_lock);
 	while (c->c_ra_inflight)
-		(void)waitq_wait(&c->c_ra_wq, &c->c_ra_lock, 0, NULL);
+		ra_wait_one(c);
 	spin_unlock(&c->c_ra_lock);
 }
 
@@ -399,7 +415,7 @@ static void ra_reap(struct bcache *c, struct bbuf *b)
 
 	spin_lock(&c->c_ra_lock);
 	while (b->b_ra == RA_INFLIGHT)
-		(void)waitq_wait(&c->c_ra_wq, &c->c_ra_lock, 0, NULL);
+		ra_wait_one(c);
 	st = b->b_ra;
 	b->b_ra = RA_NONE;
 	spin_unlock(&c->c_ra_lock);

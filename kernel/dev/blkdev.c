@@ -222,8 +222,7 @@ int blkdev_wait(struct blk_wait *w)
 		 * caller: the driver looks again (without our lock: a
 		 * completion it finds takes it). */
 		spin_unlock(&wait_lock);
-		if (bd->bd_ops->stalled)
-			bd->bd_ops->stalled(bd);
+		blkdev_stalled(bd);
 		spin_lock(&wait_lock);
 		if (!reported && !w->bw_done &&
 		    time_ns() - start >= WAIT_REPORT_NS) {
@@ -238,6 +237,12 @@ int blkdev_wait(struct blk_wait *w)
 	}
 	spin_unlock(&wait_lock);
 	return w->bw_req.br_status;
+}
+
+void blkdev_stalled(struct blkdev *bd)
+{
+	if (bd->bd_ops->stalled)
+		bd->bd_ops->stalled(bd);
 }
 
 bool blkdev_done(const struct blk_wait *w)

@@ -127,6 +127,19 @@ int blkdev_wait(struct blk_wait *w);
 /* True once w's request completed. Any context. */
 bool blkdev_done(const struct blk_wait *w);
 
+/*
+ * How long a wait for one of bd's requests may go without an answer
+ * before the waiter calls blkdev_stalled() (and again each time it
+ * passes). blkdev_wait() does so itself; a caller that waits for its own
+ * br_done callbacks must do the same, or a lost interrupt hangs it.
+ */
+#define BLKDEV_STALL_NS 1000000000ull
+
+/* A waiter saw no answer from bd for BLKDEV_STALL_NS: the driver
+ * takes completions that raised no interrupt and notifies the device
+ * again. Thread context, no lock held. */
+void blkdev_stalled(struct blkdev *bd);
+
 /* Counters since registration (monotonic, any context). */
 struct blkdev_stats {
 	uint64_t bs_reads, bs_writes, bs_flushes;

@@ -34,9 +34,6 @@ struct blkdev_ops {
 	void (*stalled)(struct blkdev *bd);
 };
 
-/* How long a wait goes without an answer before ops->stalled runs. */
-#define BLKDEV_STALL_NS 1000000000ull
-
 struct blkdev {
 	const struct blkdev_ops *bd_ops;
 	struct blkdev_info bd_info;

@@ -20,6 +20,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,8 @@ struct blkdev {
 	uint8_t *fb_data; /* [L] */
 	struct spinlock fb_lock;
 	bool fb_defer; /* queue submitted reads until fake_complete_all() */
+	bool fb_lost_irq; /* deferred reads complete only when nudged */
+	unsigned int fb_nudges; /* blkdev_stalled() calls */
 	bool fb_fail_submit; /* blkdev_submit() refuses with -EIO */
 	/* Reads / writes touching [lo, hi) bytes fail with -EIO. */
 	uint64_t fb_bad_read_lo, fb_bad_read_hi;
@@ -195,6 +198,17 @@ static unsigned int fake_complete_all(struct blkdev *bd)
 		r->br_done(r);
 	}
 	return n;
+}
+
+/* A driver that finds the completions its device made without an
+ * interrupt only when a waiter says it waited too long. */
+void blkdev_stalled(struct blkdev *bd)
+{
+	spin_lock(&bd->fb_lock);
+	bd->fb_nudges++;
+	spin_unlock(&bd->fb_lock);
+	if (bd->fb_lost_irq)
+		(void)fake_complete_all(bd);
 }
 
 static unsigned int fake_queued(struct blkdev *bd)
@@ -997,6 +1011,36 @@ static void test_readahead_wait(void **state)
 	assert_int_equal(bcache_destroy(c), 0);
 	assert_int_equal(fake_task_join(t), 0);
 	assert_true(all_bytes(bd->fb_data + 6 * BS, 0, BS));
+	dev_free(bd);
+}
+
+/* Read-ahead whose interrupt never comes: a getter waiting for it, and
+ * destroy, ask the driver to look again (blkdev_stalled()) instead of
+ * sleeping for good. The alarm turns a hang into a failure. */
+static void test_readahead_lost_irq(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache *c = cache_new(bd, 0, 32, 4);
+
+	(void)state;
+	alarm(60);
+	bd->fb_defer = true;
+	bd->fb_lost_irq = true;
+	get_put(c, 0, BS);
+	get_put(c, 1, BS);
+	assert_int_equal(fake_queued(bd), 4);
+	/* Waits, nudges, finds 2-5 done; then reads 6 ahead. */
+	get_put(c, 2, BS);
+	assert_true(bd->fb_nudges >= 1);
+	assert_int_equal(stats(c).hits, 1);
+	assert_int_equal(fake_queued(bd), 1);
+	get_put(c, 3, BS); /* a hit; reads 7 ahead, never completed */
+	assert_int_equal(fake_queued(bd), 2);
+	unsigned int before = bd->fb_nudges;
+	assert_int_equal(bcache_destroy(c), 0);
+	assert_true(bd->fb_nudges > before);
+	assert_int_equal(fake_queued(bd), 0);
+	alarm(0);
 	dev_free(bd);
 }
 
@@ -2098,6 +2142,7 @@ int main(void)
 		cmocka_unit_test(test_readahead_keeps_dirty),
 		cmocka_unit_test(test_readahead_over_max_transfer),
 		cmocka_unit_test(test_readahead_wait),
+		cmocka_unit_test(test_readahead_lost_irq),
 		cmocka_unit_test(test_readahead_errors),
 		cmocka_unit_test(test_barrier_frozen_copy),
 		cmocka_unit_test(test_barrier_empty),
