@@ -98,7 +98,7 @@ def meta_for(a, stamp):
                       "they say otherwise" if kvm else
                       "TCG (no usable /dev/kvm)"),
             "smoke": a.smoke,
-            "command": "bench/run.py " + " ".join(sys.argv[1:]),
+            "command": shlex.join(["bench/run.py", *sys.argv[1:]]),
             "parts": [], "seconds": 0.0}
 
 
