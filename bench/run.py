@@ -36,7 +36,7 @@ import record  # noqa: E402
 import report  # noqa: E402
 
 # name: (what, [(script argv, full-mode extra args)], full-mode minutes)
-# The arguments keep `make bench` within about 15 minutes on a 2-core
+# The arguments keep `make bench` within 15 minutes (9 measured) on a 2-core
 # TCG host; each script's defaults measure longer when run by hand.
 PARTS = {
     "size": ("image sizes and the smallest RAM that works",
