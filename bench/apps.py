@@ -367,7 +367,10 @@ class Guest:
     """One guest run: started, waited for its ready line, stopped by its
     PID (SIGTERM first: tools/run then stops its QEMU too). A thread
     reads its output all along, so that a guest that prints while it is
-    measured never blocks on a full pipe."""
+    measured never blocks on a full pipe. Other scripts subclass it with
+    their own name (ME) and lines worth a warning (BAD)."""
+
+    ME, BAD = ME, BAD
 
     def __init__(self, cmd, who, ready, timeout):
         self.who, self.out, self.ended = who, "", False
@@ -418,7 +421,9 @@ class Guest:
     def fail(self, why):
         self.stop()
         sys.stderr.write(self.out[-3000:])
-        die(f"{self.who}: {why} (its output is above)")
+        print(f"{self.ME}: {self.who}: {why} (its output is above)",
+              file=sys.stderr)
+        sys.exit(1)
 
     def stop(self):
         if self.p.stdout.closed:
@@ -435,8 +440,8 @@ class Guest:
             self.p.stdout.close()
         with self.cond:
             for line in self.out.splitlines():
-                if BAD.search(line):
-                    warn(f"{self.who}: {line}")
+                if self.BAD.search(line):
+                    print(f"{self.ME}: {self.who}: {line}", file=sys.stderr)
 
 
 # --- how the host reaches the guests -------------------------------------

@@ -45,6 +45,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import apps  # noqa: E402  (its Guest and nginx guest files)
 import blk  # noqa: E402  (the Linux guest builder)
 import netns  # noqa: E402  (the namespace with a tap)
 import record  # noqa: E402  (figures for the report)
@@ -462,63 +463,14 @@ class Workers:
 
 # --- the guests ----------------------------------------------------------
 
-class Guest:
-    """A guest started in the namespace, its output read by a thread
-    (bench/apps.py's pattern), stopped by PID."""
+class Guest(apps.Guest):
+    """A guest started in the namespace (bench/apps.py's, with this
+    script's ready lines and warnings)."""
+
+    ME, BAD = ME, BAD
 
     def __init__(self, cmd, who, timeout):
-        import threading
-        self.who, self.out, self.ended = who, "", False
-        self.cond = threading.Condition()
-        self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT)
-        self.reader = threading.Thread(target=self.pump, daemon=True)
-        self.reader.start()
-        if not self.wait_for(READY[who], timeout):
-            self.fail(f"no '{READY[who]}' line within {timeout} s")
-
-    def pump(self):
-        fd = self.p.stdout.fileno()
-        while True:
-            chunk = os.read(fd, 65536)
-            with self.cond:
-                if not chunk:
-                    self.ended = True
-                    self.cond.notify_all()
-                    return
-                text = chunk.decode(errors="replace").replace("\r", "")
-                self.out = (self.out + text)[-(1 << 20):]
-                self.cond.notify_all()
-
-    def wait_for(self, pattern, timeout):
-        deadline = time.monotonic() + timeout
-        rx = re.compile(pattern, re.M)
-        with self.cond:
-            while not rx.search(self.out) and not self.ended:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self.cond.wait(left)
-            return rx.search(self.out)
-
-    def fail(self, why):
-        self.stop()
-        sys.stderr.write(self.out[-3000:])
-        die(f"{self.who}: {why} (its output is above)")
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.terminate()
-            try:
-                self.p.wait(15)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-        self.p.wait()
-        self.reader.join(15)
-        for line in self.out.splitlines():
-            if BAD.search(line):
-                warn(f"{self.who}: {line}")
+        super().__init__(cmd, who, READY[who], timeout)
 
 
 def run_args(a, image, append, extra=()):
@@ -607,7 +559,6 @@ def measure(a, ns, who, cmd, bodyfile):
 def build_linux(work, cache, body):
     """(vmlinuz, initramfs, kernel package): nginx and its libraries as
     bench/apps.py collects them, this script's nginx.conf and /init."""
-    import apps  # noqa: E402  (nginx's files; imported only when needed)
     import net  # noqa: E402  (virtio-net modules)
     files, dirs = apps.linux_files(work, cache, {PATH[1:]: body})
     files = [f for f in files if f[0] != "etc/nginx/nginx.conf"]
