@@ -48,7 +48,7 @@ static const char *tsc_source = "none"; /* [I] */
 static uint64_t wall_at_zero_ns; /* [I] epoch ns at time_ns() 0; 0 unknown */
 static bool time_ready; /* [I] */
 
-static const struct time_clock *clock_now(void)
+static __always_inline const struct time_clock *clock_now(void)
 {
 	return __atomic_load_n(&tsc_clock, __ATOMIC_ACQUIRE);
 }

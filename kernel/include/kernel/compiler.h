@@ -16,6 +16,11 @@
 #define __aligned(n) __attribute__((aligned(n)))
 #define __packed __attribute__((packed))
 #define __unused __attribute__((unused))
+/* Inlined even at -Os: a few instructions on a hot path, not a call.
+ * (Host tests may have glibc's, which means the same.) */
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)

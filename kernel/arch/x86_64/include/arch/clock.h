@@ -15,7 +15,7 @@
 
 /* Reads the TSC after all earlier instructions have executed (LFENCE;
  * RDTSC), so two reads on one CPU never go backwards. Any context. */
-static inline uint64_t tsc_read(void)
+static __always_inline uint64_t tsc_read(void)
 {
 	uint32_t lo, hi;
 
