@@ -6,7 +6,7 @@
  *   loop               TCP and UDP between microapps over 127.0.0.1
  *   echo PORT N        TCP echo, a microapp per connection (blocking
  *                      calls), until N connections have closed
- *   udpecho PORT N     UDP echo of N datagrams
+ *   udpecho PORT N     UDP echo of at least N datagrams, until "quit"
  *   http PORT N        a tiny HTTP/1.1 responder driven by poll(),
  *                      keep-alive, until N requests are answered (0:
  *                      for ever); prints the guest time from the first
@@ -274,12 +274,18 @@ static void role_udpecho(int port, int n)
 
 	CHECK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "bind");
 	ready();
-	for (int i = 0; i < n; i++) {
+	/* The client resends what got lost, so a count of datagrams says
+	 * nothing: it says "quit" once every echo came back. */
+	for (int i = 0;; i++) {
 		struct sockaddr_in from;
 		socklen_t fl = sizeof(from);
 		ssize_t len = recvfrom(fd, buf, sizeof(buf), 0,
 				       (struct sockaddr *)&from, &fl);
 		CHECK(len >= 0, "recvfrom: errno %d", errno);
+		if (len == 4 && !memcmp(buf, "quit", 4)) {
+			CHECK(i >= n, "quit after %d datagrams of %d", i, n);
+			break;
+		}
 		CHECK(sendto(fd, buf, (size_t)len, 0, (struct sockaddr *)&from,
 			     fl) == len,
 		      "sendto: errno %d", errno);
