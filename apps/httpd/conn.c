@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <mosaic/mapp.h>
 #include <mosaic/memstats.h>
 
 #include "httpd.h"
@@ -88,18 +89,23 @@ static int stats(struct conn *c)
 	struct response r = { .status = 200,
 			      .content_type = "text/plain; charset=utf-8" };
 	struct mosaic_memstats ms;
-	char body[320];
+	struct mapp_stats ss;
+	char body[448];
 	int n;
 
 	if (mosaic_memstats(&ms))
 		return resp_error(c, 500, NULL);
-	n = snprintf(body, sizeof(body),
-		     "conns %u\nparked %u\ntotal_pages %lu\nfree_pages %lu\n"
-		     "heap_objects %lu\nheap_pages %lu\nheap_large_pages %lu\n",
-		     __atomic_load_n(&c->srv->active, __ATOMIC_RELAXED),
-		     c->srv->park ? park_count(c->srv->park) : 0,
-		     ms.ms_total_pages, ms.ms_free_pages, ms.ms_heap_objects,
-		     ms.ms_heap_pages, ms.ms_heap_large_pages);
+	mapp_get_stats(&ss);
+	n = snprintf(
+		body, sizeof(body),
+		"conns %u\nparked %u\ntotal_pages %lu\nfree_pages %lu\n"
+		"heap_objects %lu\nheap_pages %lu\nheap_large_pages %lu\n"
+		"switches %llu\nipis %llu\nsteals %llu\n",
+		__atomic_load_n(&c->srv->active, __ATOMIC_RELAXED),
+		c->srv->park ? park_count(c->srv->park) : 0, ms.ms_total_pages,
+		ms.ms_free_pages, ms.ms_heap_objects, ms.ms_heap_pages,
+		ms.ms_heap_large_pages, (unsigned long long)ss.switches,
+		(unsigned long long)ss.ipis, (unsigned long long)ss.steals);
 	if (n < 0 || (size_t)n >= sizeof(body))
 		return resp_error(c, 500, NULL);
 	r.content_length = n;

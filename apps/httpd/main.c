@@ -50,7 +50,9 @@ static void usage(void)
 		"      (open, this one included), parked (idle, without a "
 		"microapp), total_pages,\n"
 		"      free_pages (4 KiB frames), heap_objects, heap_pages, "
-		"heap_large_pages\n",
+		"heap_large_pages,\n"
+		"      switches, ipis, steals (the scheduler's counts since "
+		"boot)\n",
 		MAX_CONNS_LIMIT);
 }
 

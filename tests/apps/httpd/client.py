@@ -805,7 +805,8 @@ def stats(port):
         check(m, f"stats: bad line {ln!r}")
         out[m.group(1)] = int(m.group(2))
     for k in ("conns", "parked", "total_pages", "free_pages",
-              "heap_objects", "heap_pages", "heap_large_pages"):
+              "heap_objects", "heap_pages", "heap_large_pages",
+              "switches", "ipis", "steals"):
         check(k in out, f"stats: no {k} in {r.body!r}")
     check(out["free_pages"] <= out["total_pages"], f"stats: {out}")
     return out
