@@ -85,6 +85,9 @@ KV_GET_PCT = 90
 KV_WINDOW = "1k"
 KV_VERIFY = 0.1
 SMALL = "index.html"
+# httpd's -s target, and the scheduler counts its answer carries.
+STATS = "/appsbench-stats"
+SCHED_COUNTS = ("switches", "ipis", "steals")
 SMALL_BYTES = 612
 BIG = "appsbench-1m.bin"
 BIG_BYTES = 1 << 20
@@ -578,6 +581,26 @@ def http_check(g, link, addr, www, paths):
                    f"({len(www[path])} expected)")
 
 
+def sched_counts(g, link, addr):
+    """httpd's scheduler counts since boot (-s STATS): {name: int}."""
+    c = http.client.HTTPConnection(*addr, timeout=30)
+    c.sock = link.connect(addr)
+    try:
+        c.request("GET", STATS)
+        r = c.getresponse()
+        body = r.read().decode("ascii", "replace")
+    finally:
+        c.close()
+    out = {}
+    for ln in body.splitlines():
+        k, _, v = ln.partition(" ")
+        if k in SCHED_COUNTS and v.isdigit():
+            out[k] = int(v)
+    if r.status != 200 or set(out) != set(SCHED_COUNTS):
+        g.fail(f"GET {STATS}: status {r.status}, {body!r}")
+    return out
+
+
 def kv_check(g, link, addr):
     """A set and a get with exact replies; stop on any wrong byte."""
     key = b"appsbench:probe"
@@ -764,7 +787,7 @@ def table(rows):
     for name, unit, m, lx in rows:
         mm, ml = med(m), med(lx)
         ratio = f"{mm / ml:8.2f}" if mm and ml else f"{'-':>8}"
-        d = 2 if unit == "x" else 1
+        d = 2 if unit in ("x", "/req") else 1
         mins = "/".join(f"{min(v):.{d}f}" if v else "-" for v in (m, lx))
         print(f"{name + ' ' + unit:44}"
               + "".join(f"{v:10.{d}f}" if v is not None else f"{'-':>10}"
@@ -885,16 +908,27 @@ def part_smp(b):
     a = b.a
     link = b.links[0]
     res = {(who, n): [] for who in b.sides for n in (1, 2)}
+    # Scheduler events per request on Mosaic's side: what a request
+    # costs besides its instructions when it spans CPUs.
+    events = {n: {k: [] for k in SCHED_COUNTS} for n in (1, 2)}
     for _ in range(a.runs):
         for who in b.sides:
             for n in (1, 2):
                 g, addr = b.boot(who, "http", link, n)
                 with g:
                     http_check(g, link, addr, b.www, (SMALL,))
-                    res[who, n].append(wrk(
-                        link, addr, SMALL, len(b.www[SMALL]), a,
-                        os.path.join(b.raw, f"smp-{link.kind}-"
-                                     f"{SERVER[who, 'http']}-smp{n}.txt")))
+                    if who == "mosaic":
+                        before = sched_counts(g, link, addr)
+                    r = wrk(link, addr, SMALL, len(b.www[SMALL]), a,
+                            os.path.join(b.raw, f"smp-{link.kind}-"
+                                         f"{SERVER[who, 'http']}-smp{n}"
+                                         ".txt"))
+                    res[who, n].append(r)
+                    if who == "mosaic":
+                        after = sched_counts(g, link, addr)
+                        for k in SCHED_COUNTS:
+                            events[n][k].append(
+                                (after[k] - before[k]) / r["requests"])
     print(f"-- smp: {SMALL} over the {link.label} ({a.runs} run(s) of "
           f"{a.duration} s, {a.conns} connections)")
     rps = {k: [r["rps"] for r in rs] for k, rs in res.items()}
@@ -906,7 +940,9 @@ def part_smp(b):
            ("-smp 2", "req/s", rps.get(("mosaic", 2)),
             rps.get(("linux", 2))),
            ("-smp 2 / -smp 1", "x", ratio.get("mosaic"),
-            ratio.get("linux"))])
+            ratio.get("linux"))] +
+          [(f"-smp {n} {k}", "/req", events[n][k] or None, None)
+           for n in (1, 2) for k in SCHED_COUNTS])
     if "mosaic" not in b.sides:
         return
     lx = "linux" in b.sides
@@ -917,6 +953,14 @@ def part_smp(b):
         record.figure("smp", f"requests/s, -smp {n}", "req/s",
                       rps["mosaic", n], rps["linux", n] if lx else None,
                       commands=b.commands(link, n), note=note, plot="smp")
+    for n in (1, 2):
+        for k in SCHED_COUNTS:
+            record.figure("smp", f"scheduler {k} per request, -smp {n} "
+                          "(Mosaic only)", f"{k}/request", events[n][k],
+                          None, better="lower",
+                          commands=b.commands(link, n),
+                          note="httpd's -s counts before and after the "
+                          "wrk run, over the requests wrk counted")
     record.figure("smp", "requests/s on -smp 2 / on -smp 1", "x",
                   ratio["mosaic"], ratio["linux"] if lx else None,
                   target="1.8x (Mosaic)",
@@ -1030,7 +1074,8 @@ def main():
              f"{SMALL_BYTES} (nginx's welcome page)")
     sides = {}
     if a.only != "linux":
-        name, args = ("kv", f"-m {KV_MIB}") if app == "kv" else ("httpd", "")
+        name, args = (("kv", f"-m {KV_MIB}") if app == "kv" else
+                      ("httpd", f"-s {STATS}"))
         image = os.path.join(build, "tests", f"app-{name}.elf")
         if not a.no_build:
             blk.run(["make", "-s", f"BUILD={build}", image],
