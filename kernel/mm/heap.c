@@ -14,6 +14,11 @@
  * of a slab of the same class. Corruption is thus caught at the allocation
  * that would have returned the bad pointer, before any access through it.
  *
+ * In front of the magazines of the classes up to HEAP_FRONT_MAX bytes, each
+ * CPU keeps its last HEAP_FRONT_SLOTS frees per class by pointer (struct
+ * heap_front), so the common malloc/free pair walks and checks no link:
+ * see there for what is still checked.
+ *
  * Memory: a slab descriptor is 80 bytes and a table entry 16 (the table
  * is kept at most half full), about 3% of a one-page slab; a CPU cache
  * holds at most two batches of about 2 KiB per class. Descriptor pages are
@@ -114,6 +119,27 @@ struct heap_mag {
 	uint64_t m_frees; /* [c] */
 };
 
+/*
+ * One CPU's front cache for one class (glibc's tcache plays this part):
+ * the last objects freed, kept by pointer here. A cached object is free
+ * in its slab's bitmap, so a second free of it is found as before; its
+ * first word holds the link an end of list has (key ^ obj), and with
+ * poisoning the rest is poison: both are checked when it is handed out
+ * again, as a magazine's objects are. Frees beyond the front go to the
+ * magazine; allocations take from the front first. Locking: [c] only.
+ */
+struct heap_front {
+	uint32_t f_count; /* [c] objects in f_obj[0..f_count) */
+	uint16_t f_idx[HEAP_FRONT_SLOTS]; /* [c] index in its slab */
+	uintptr_t f_obj[HEAP_FRONT_SLOTS]; /* [c] newest last */
+	struct heap_desc *f_desc[HEAP_FRONT_SLOTS]; /* [c] its slab */
+	uint64_t f_allocs; /* [c] for heap_get_stats() */
+	uint64_t f_frees; /* [c] */
+};
+
+/* Classes 0..FRONT_CLASSES-1 have a front. */
+#define FRONT_CLASSES (HEAP_FRONT_MAX / 16)
+
 struct heap_entry {
 	uintptr_t e_pfn; /* page number */
 	struct heap_desc *e_desc; /* NULL: slot is empty */
@@ -156,12 +182,20 @@ struct heap {
 	/* [c] each CPU's magazines; CPU 0's are static, the others' come
 	 * from one page at that CPU's first allocation ([G] to set). */
 	struct heap_mag (*h_mags[HEAP_MAX_CPUS])[HEAP_NCLASSES];
+	/* [c] each CPU's fronts: CPU 0's static, the others' in the page
+	 * of their magazines, after them ([G] to set). */
+	struct heap_front (*h_front[HEAP_MAX_CPUS])[FRONT_CLASSES];
 };
 
-BUILD_ASSERT(sizeof(struct heap_mag[HEAP_NCLASSES]) <= PAGE_SIZE);
+BUILD_ASSERT(sizeof(struct heap_mag[HEAP_NCLASSES]) +
+		     sizeof(struct heap_front[FRONT_CLASSES]) <=
+	     PAGE_SIZE);
+BUILD_ASSERT(HEAP_FRONT_MAX % 16 == 0 && HEAP_FRONT_MAX <= 128);
+BUILD_ASSERT(PAGE_SIZE / 16 <= UINT16_MAX);
 
 static struct heap heap;
 static struct heap_mag boot_mags[HEAP_NCLASSES];
+static struct heap_front boot_front[FRONT_CLASSES];
 /* [c] inside fast_enter(): FAST_ACTIVE | the saved flags, for
  * violation(); else 0. */
 static unsigned long fast_flags[HEAP_MAX_CPUS];
@@ -742,6 +776,8 @@ static struct heap_mag *cpu_mags(void)
 	if (pages_alloc(1, &va) == 0) {
 		memset((void *)va, 0, PAGE_SIZE);
 		heap.h_mags[cpu] = (struct heap_mag(*)[HEAP_NCLASSES])va;
+		heap.h_front[cpu] =
+			(struct heap_front(*)[FRONT_CLASSES])(va + sizeof(*m));
 	}
 	spin_unlock(&heap_lock);
 	return heap.h_mags[cpu] ? *heap.h_mags[cpu] : NULL;
@@ -779,6 +815,54 @@ static void *small_alloc(unsigned int c)
 	return (void *)obj;
 }
 
+/* This CPU's front for class c (< FRONT_CLASSES), or NULL before its
+ * magazines exist. Inside fast_enter(). */
+static inline struct heap_front *front_of(unsigned int c)
+{
+	struct heap_front(*f)[FRONT_CLASSES] = heap.h_front[cpu_id()];
+
+	return f ? &(*f)[c] : NULL;
+}
+
+/* Caches p, already marked free, in the front when there is room. Inside
+ * fast_enter(). */
+static inline bool front_put(unsigned int c, struct heap_desc *d,
+			     unsigned int idx, void *p)
+{
+	struct heap_front *f = front_of(c);
+	unsigned int n;
+
+	if (!f || f->f_count >= HEAP_FRONT_SLOTS)
+		return false;
+	if (heap.h_poison)
+		memset(p, HEAP_POISON, heap_classes[c].ci_size);
+	link_write((uintptr_t)p, 0);
+	n = f->f_count++;
+	f->f_obj[n] = (uintptr_t)p;
+	f->f_desc[n] = d;
+	f->f_idx[n] = (uint16_t)idx;
+	f->f_frees++;
+	return true;
+}
+
+/* Hands out f's newest object (f not empty). It leaves the front before
+ * the checks, so a violation drops it. Inside fast_enter(). */
+static inline void *front_take(struct heap_front *f, unsigned int c)
+{
+	unsigned int n = --f->f_count;
+	uintptr_t obj = f->f_obj[n];
+
+	if (unlikely(link_read(obj) != 0))
+		violation(HEAP_VIOLATION_BAD_LINK, (void *)obj);
+	if (heap.h_poison)
+		poison_check(obj, heap_classes[c].ci_size);
+	if (unlikely(!obj_test_and_alloc(f->f_desc[n], f->f_idx[n])))
+		violation(HEAP_VIOLATION_BAD_LINK, (void *)obj);
+	*(uintptr_t *)obj = 0;
+	f->f_allocs++;
+	return (void *)obj;
+}
+
 /* Inside fast_enter(). */
 static void small_free(struct heap_desc *d, unsigned int idx, void *p)
 {
@@ -790,6 +874,8 @@ static void small_free(struct heap_desc *d, unsigned int idx, void *p)
 	 * atomic RMW also settles two CPUs freeing p at once. */
 	if (unlikely(obj_test_and_free(d, idx)))
 		violation(HEAP_VIOLATION_DOUBLE_FREE, p);
+	if (c < FRONT_CLASSES && front_put(c, d, idx, p))
+		return;
 	mags = cpu_mags();
 	if (unlikely(!mags)) {
 		/* No page for magazines: straight back to the slab. */
@@ -916,6 +1002,8 @@ int heap_init(const struct heap_config *cfg)
 	memset(fast_flags, 0, sizeof(fast_flags));
 	memset(alloc_mag, 0, sizeof(alloc_mag));
 	heap.h_mags[0] = &boot_mags;
+	memset(boot_front, 0, sizeof(boot_front));
+	heap.h_front[0] = &boot_front;
 	for (i = 0; i < ARRAY_SIZE(heap.h_size_class); i++) {
 		while (heap_classes[c].ci_size < i * 16)
 			c++;
@@ -930,6 +1018,15 @@ static void *alloc_any(size_t size, size_t align)
 	unsigned int c;
 	void *p;
 
+	struct heap_front *f;
+
+	if (align <= HEAP_MIN_ALIGN && size <= HEAP_FRONT_MAX) {
+		c = size_class(size);
+		f = front_of(c);
+		if (f && f->f_count)
+			return front_take(f, c);
+		return small_alloc(c);
+	}
 	if (align <= HEAP_MIN_ALIGN && size <= HEAP_SMALL_MAX)
 		return small_alloc(size_class(size));
 	if (size <= HEAP_SMALL_MAX) {
@@ -1077,6 +1174,17 @@ void heap_get_stats(struct heap_stats *st)
 			cs->allocs += __atomic_load_n(&(*m)[c].m_allocs,
 						      __ATOMIC_RELAXED);
 			cs->frees += __atomic_load_n(&(*m)[c].m_frees,
+						     __ATOMIC_RELAXED);
+		}
+		for (cpu = 0; c < FRONT_CLASSES && cpu < HEAP_MAX_CPUS; cpu++) {
+			struct heap_front(*f)[FRONT_CLASSES] =
+				heap.h_front[cpu];
+
+			if (!f)
+				continue;
+			cs->allocs += __atomic_load_n(&(*f)[c].f_allocs,
+						      __ATOMIC_RELAXED);
+			cs->frees += __atomic_load_n(&(*f)[c].f_frees,
 						     __ATOMIC_RELAXED);
 		}
 		cs->live = cs->allocs - cs->frees;

@@ -76,8 +76,21 @@ struct task {
 /* sync.c keeps a mutex's waiters flag in bit 0 of its owner's address. */
 BUILD_ASSERT(_Alignof(struct task) >= 2);
 
+/*
+ * A run-queue lock. It is taken on every switch and wake-up, always with
+ * interrupts off (schedule() and steal() run so, task_wake()'s callers
+ * hold a spinlock or are IRQ handlers, and sched_spawn() goes through
+ * enqueue(), which turns them off itself), so it skips spin_lock()'s
+ * interrupt nesting and call-site record: one exchange takes it, one
+ * store releases it. Nothing that may yield or fault runs under it.
+ */
+struct rq_lock {
+	uint32_t rl_locked; /* [a] 0 free, 1 held */
+	uint32_t rl_cpu; /* [a] owner's CPU id + 1 while held, else 0 */
+};
+
 struct sched_rq {
-	struct spinlock rq_lock;
+	struct rq_lock rq_lock;
 	struct task *rq_head, *rq_tail; /* [L] */
 	uint32_t rq_queued; /* [a] written under rq_lock */
 	uint32_t rq_running; /* [a] 1 while a real task runs here */
@@ -96,6 +109,48 @@ struct sched_rq {
 };
 
 static struct sched_rq rqs[CONFIG_MAX_CPUS];
+
+/* Contended: waiting with interrupts off, so answer TLB shootdowns. A
+ * lock this CPU already holds is a bug, not a wait. */
+static void __attribute__((noinline))
+rq_lock_wait(struct rq_lock *l, unsigned int me)
+{
+	if (__atomic_load_n(&l->rl_cpu, __ATOMIC_RELAXED) == me + 1)
+		panic("run-queue lock of CPU %u taken twice", me);
+	do {
+		while (__atomic_load_n(&l->rl_locked, __ATOMIC_RELAXED)) {
+			smp_poll();
+			arch_cpu_relax();
+		}
+	} while (__atomic_exchange_n(&l->rl_locked, 1, __ATOMIC_ACQUIRE));
+}
+
+/* Interrupts off. */
+static __always_inline void rq_lock(struct sched_rq *rq)
+{
+	unsigned int me = cpu_id();
+
+	if (unlikely(__atomic_exchange_n(&rq->rq_lock.rl_locked, 1,
+					 __ATOMIC_ACQUIRE)))
+		rq_lock_wait(&rq->rq_lock, me);
+	__atomic_store_n(&rq->rq_lock.rl_cpu, me + 1, __ATOMIC_RELAXED);
+}
+
+/* Interrupts off; true when taken. */
+static inline bool rq_trylock(struct sched_rq *rq)
+{
+	if (__atomic_load_n(&rq->rq_lock.rl_locked, __ATOMIC_RELAXED) ||
+	    __atomic_exchange_n(&rq->rq_lock.rl_locked, 1, __ATOMIC_ACQUIRE))
+		return false;
+	__atomic_store_n(&rq->rq_lock.rl_cpu, cpu_id() + 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+static __always_inline void rq_unlock(struct sched_rq *rq)
+{
+	__atomic_store_n(&rq->rq_lock.rl_cpu, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&rq->rq_lock.rl_locked, 0, __ATOMIC_RELEASE);
+}
 
 /* What a CPU's idle loop is doing, for whoever queues a task there. */
 enum idle_state {
@@ -219,8 +274,9 @@ static void rq_push_head(struct sched_rq *rq, struct task *t)
 	__atomic_store_n(&rq->rq_queued, rq->rq_queued + 1, __ATOMIC_RELAXED);
 }
 
-/* Removes and returns the first task CPU `cpu` may run, or NULL. */
-static struct task *rq_take(struct sched_rq *rq, unsigned int cpu)
+/* rq_take() past a head that CPU `cpu` may not run. */
+static struct task *__attribute__((noinline))
+rq_take_masked(struct sched_rq *rq, unsigned int cpu)
 {
 	struct task *t, *prev = NULL;
 
@@ -240,12 +296,29 @@ static struct task *rq_take(struct sched_rq *rq, unsigned int cpu)
 	return NULL;
 }
 
+/* Removes and returns the first task CPU `cpu` may run, or NULL. */
+static __always_inline struct task *rq_take(struct sched_rq *rq,
+					    unsigned int cpu)
+{
+	struct task *t = rq->rq_head;
+
+	if (!t || (t->t_affinity && !(t->t_affinity & (1ull << cpu))))
+		return t ? rq_take_masked(rq, cpu) : NULL;
+	rq->rq_head = t->t_rq_next;
+	if (!rq->rq_head)
+		rq->rq_tail = NULL;
+	__atomic_store_n(&rq->rq_queued, rq->rq_queued - 1, __ATOMIC_RELAXED);
+	return t;
+}
+
 static unsigned int place(const struct task *t, int prefer)
 {
 	uint32_t load[CONFIG_MAX_CPUS];
 	unsigned int n = cpu_count(), i;
 	int cpu;
 
+	if (n == 1)
+		return 0;
 	for (i = 0; i < n; i++)
 		load[i] = __atomic_load_n(&rqs[i].rq_queued, __ATOMIC_RELAXED) +
 			  __atomic_load_n(&rqs[i].rq_running, __ATOMIC_RELAXED);
@@ -259,13 +332,13 @@ static void kick(unsigned int cpu)
 	smp_send_resched(cpu);
 }
 
-static void kick_halted(const struct task *t, unsigned int busy)
+static void kick_halted(uint64_t affinity, unsigned int busy)
 {
 	unsigned int n = cpu_count(), me = cpu_id(), i;
 
 	for (i = 0; i < n; i++) {
 		if (i == busy || i == me ||
-		    (t->t_affinity && !(t->t_affinity & (1ull << i))))
+		    (affinity && !(affinity & (1ull << i))))
 			continue;
 		if (__atomic_load_n(&rqs[i].rq_halted, __ATOMIC_RELAXED) ==
 		    IDLE_HALTED) {
@@ -279,12 +352,21 @@ static void kick_halted(const struct task *t, unsigned int busy)
 static void enqueue(struct task *t, unsigned int cpu)
 {
 	struct sched_rq *rq = &rqs[cpu];
+	uint64_t affinity = t->t_affinity;
+	unsigned long flags;
 	uint32_t state;
 
-	spin_lock(&rq->rq_lock);
+	flags = irq_save();
+	rq_lock(rq);
 	__atomic_store_n(&t->t_cpu, cpu, __ATOMIC_RELAXED);
 	rq_push(rq, t);
-	spin_unlock(&rq->rq_lock);
+	rq_unlock(rq);
+	irq_restore(flags);
+	/* From here t may run elsewhere, finish and be freed: only its
+	 * affinity, read before, is used below. One CPU has nobody to
+	 * kick. */
+	if (cpu_count() == 1)
+		return;
 	/* Pairs with the fence in idle_halt(): either it sees the task or
 	 * we see it halting. A polling CPU sees the task by itself. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -296,7 +378,7 @@ static void enqueue(struct task *t, unsigned int cpu)
 	}
 	/* It waits behind a busy CPU (its mask or stale loads put it
 	 * there): wake a halted CPU that may run it; that one steals it. */
-	kick_halted(t, cpu);
+	kick_halted(affinity, cpu);
 }
 
 /* BLOCKED -> RUNNABLE and queued; false when t was not blocked. */
@@ -331,10 +413,10 @@ static struct task *steal(unsigned int self)
 	victim = policy_victim(queued, n, self);
 	if (victim < 0)
 		return NULL;
-	if (!spin_trylock(&rqs[victim].rq_lock))
+	if (!rq_trylock(&rqs[victim]))
 		return NULL;
 	t = rq_take(&rqs[victim], self);
-	spin_unlock(&rqs[victim].rq_lock);
+	rq_unlock(&rqs[victim]);
 	if (t)
 		__atomic_fetch_add(&stats.steals, 1, __ATOMIC_RELAXED);
 	return t;
@@ -401,14 +483,14 @@ static void schedule(void)
 	bool stay = __atomic_load_n(&prev->t_state, __ATOMIC_RELAXED) ==
 		    TASK_RUNNING;
 
-	spin_lock(&rq->rq_lock);
+	rq_lock(rq);
 	next = rq_take(rq, pc->pc_id);
 	if (next && stay && !prev->t_idle) {
 		__atomic_store_n(&prev->t_state, TASK_RUNNABLE,
 				 __ATOMIC_RELAXED);
 		rq_push(rq, prev);
 	}
-	spin_unlock(&rq->rq_lock);
+	rq_unlock(rq);
 	/* A yielding task with nothing else queued here keeps the CPU;
 	 * only an idle or leaving context goes looking elsewhere. */
 	if (!next && (!stay || prev->t_idle))
@@ -433,9 +515,9 @@ static void schedule(void)
 	 */
 	if (!prev->t_idle &&
 	    __atomic_load_n(&next->t_on_cpu, __ATOMIC_ACQUIRE)) {
-		spin_lock(&rq->rq_lock);
+		rq_lock(rq);
 		rq_push_head(rq, next);
-		spin_unlock(&rq->rq_lock);
+		rq_unlock(rq);
 		next = &rq->rq_idle;
 	}
 	switch_to(pc, prev, next);
@@ -576,7 +658,9 @@ void sched_sleep_ns(uint64_t ns)
 
 void sched_yield_cpu(void)
 {
-	assert_may_yield();
+	/* assert_may_yield() without the call: one %gs load. */
+	if (unlikely(this_cpu_lock_depth() != 0))
+		spin_contract_failed("may yield", NULL);
 	irq_disable();
 	schedule();
 	irq_enable();
@@ -584,15 +668,16 @@ void sched_yield_cpu(void)
 
 /* Wait queues. */
 
-int waitq_wait(struct waitq *q, struct spinlock *lock, uint64_t deadline_ns,
-	       struct waiter *w)
+/* waitq_wait(), and waitq_wait_handoff() when !relock. */
+static int wait_common(struct waitq *q, struct spinlock *lock,
+		       uint64_t deadline_ns, struct waiter *w, bool relock)
 {
 	struct waiter local = { .w_reason = TRACE_BLOCK_WAIT };
 	struct task *self = sched_self();
 	int rc = 0;
 
 	assert_held(lock);
-	if (spin_depth() != 1)
+	if (unlikely(this_cpu_lock_depth() != 1))
 		spin_contract_failed("may yield", NULL);
 	if (!w)
 		w = &local;
@@ -623,31 +708,49 @@ int waitq_wait(struct waitq *q, struct spinlock *lock, uint64_t deadline_ns,
 		irq_enable();
 		if (deadline_ns)
 			timer_cancel(self);
+		/* The waker stores w_woken last, after everything it hands
+		 * over; from then on it touches neither w nor us. */
+		if (!relock && __atomic_load_n(&w->w_woken, __ATOMIC_ACQUIRE))
+			return 0;
 		spin_lock(lock);
-		if (w->w_woken)
-			break;
+		if (w->w_woken) {
+			if (!relock)
+				spin_unlock(lock);
+			return 0;
+		}
 		if (deadline_ns && time_ns() >= deadline_ns) {
 			rc = -ETIMEDOUT;
 			break;
 		}
 	}
-	if (!w->w_woken) {
-		/* Timed out: leave the queue. */
-		if (w->w_prev)
-			w->w_prev->w_next = w->w_next;
-		else
-			q->wq_head = w->w_next;
-		if (w->w_next)
-			w->w_next->w_prev = w->w_prev;
-		else
-			q->wq_tail = w->w_prev;
-	}
+	/* Timed out: leave the queue. */
+	if (w->w_prev)
+		w->w_prev->w_next = w->w_next;
+	else
+		q->wq_head = w->w_next;
+	if (w->w_next)
+		w->w_next->w_prev = w->w_prev;
+	else
+		q->wq_tail = w->w_prev;
 	return rc;
+}
+
+int waitq_wait(struct waitq *q, struct spinlock *lock, uint64_t deadline_ns,
+	       struct waiter *w)
+{
+	return wait_common(q, lock, deadline_ns, w, true);
+}
+
+int waitq_wait_handoff(struct waitq *q, struct spinlock *lock,
+		       uint64_t deadline_ns, struct waiter *w)
+{
+	return wait_common(q, lock, deadline_ns, w, false);
 }
 
 bool waitq_wake_one(struct waitq *q, uintptr_t data)
 {
 	struct waiter *w = q->wq_head;
+	struct task *t;
 
 	if (!w)
 		return false;
@@ -656,9 +759,12 @@ bool waitq_wake_one(struct waitq *q, uintptr_t data)
 		q->wq_head->w_prev = NULL;
 	else
 		q->wq_tail = NULL;
+	t = w->w_task;
 	w->w_data = data;
-	w->w_woken = true;
-	task_wake(w->w_task);
+	/* Woken first, told last: a waiter of waitq_wait_handoff() may
+	 * return, and its task end, as soon as it sees w_woken. */
+	task_wake(t);
+	__atomic_store_n(&w->w_woken, true, __ATOMIC_RELEASE);
 	return true;
 }
 
@@ -1012,7 +1118,6 @@ void sched_init(void)
 	/* Every queue is ready before any other CPU starts, so a task can
 	 * be placed on a CPU the moment it counts as online. */
 	for (cpu = 0; cpu < CONFIG_MAX_CPUS; cpu++) {
-		spin_init(&rqs[cpu].rq_lock, "run queue");
 		spin_init(&rqs[cpu].rq_timer_lock, "timer queue");
 		timerq_init(&rqs[cpu].rq_timers);
 	}

@@ -16,13 +16,6 @@
 /* What a release hands a waiter in w_data; a waiter starts with 0. */
 #define SYNC_HANDOFF 1u
 
-/*
- * rw_writer while the lock travels to a woken writer that has not run
- * yet: owned, but by nobody who may release it. (A mutex names its next
- * owner straight away.)
- */
-#define OWNER_IN_HANDOFF ((struct task *)1)
-
 static const char *name_of(const struct spinlock *l)
 {
 	return l->sl_name ? l->sl_name : "(unnamed)";
@@ -45,25 +38,17 @@ static void __noreturn misuse(struct spinlock *l, const char *kind,
 /*
  * Sleeps on q (caller holds `lock`, the only spinlock held) until a
  * release hands over, or deadline_ns (0: none) passes. Returns 0 when
- * handed over, else -ETIMEDOUT. The handover is read from w_data rather
- * than waitq_wait()'s answer, so a hand-off racing with the deadline is
- * never dropped. Any other wake-up sleeps again. `reason` (TRACE_BLOCK_*)
- * goes to the trace.
+ * handed over, with `lock` released (the releaser did all the bookkeeping
+ * under it), else -ETIMEDOUT with `lock` held. Every wake-up here is a
+ * hand-off (SYNC_HANDOFF), and one racing with the deadline wins.
+ * `reason` (TRACE_BLOCK_*) goes to the trace.
  */
 static int wait_handoff(struct waitq *q, struct spinlock *lock,
 			uint64_t deadline_ns, unsigned int reason)
 {
 	struct waiter w = { .w_reason = reason };
-	int rc;
 
-	for (;;) {
-		w.w_data = 0;
-		rc = waitq_wait(q, lock, deadline_ns, &w);
-		if (w.w_data == SYNC_HANDOFF)
-			return 0;
-		if (rc == -ETIMEDOUT)
-			return rc;
-	}
+	return waitq_wait_handoff(q, lock, deadline_ns, &w);
 }
 
 /* --- mutex --- */
@@ -140,10 +125,9 @@ mutex_lock_slow(struct mutex *m, uintptr_t self)
 	}
 	/* The owner sees the bit, fails its fast unlock and takes m_lock,
 	 * which it gets only once we are queued. */
+	/* The releaser makes us the owner before waking us; m_lock and
+	 * the hand-off order its critical section before ours. */
 	(void)wait_handoff(&m->m_waiters, &m->m_lock, 0, TRACE_BLOCK_MUTEX);
-	/* The releaser made us the owner before waking us; m_lock orders
-	 * its critical section before ours. */
-	spin_unlock(&m->m_lock);
 }
 
 void mutex_lock(struct mutex *m)
@@ -232,7 +216,8 @@ static int cond_wait_until(struct cond *c, struct mutex *m,
 	mutex_unlock(m);
 	rc = wait_handoff(&c->c_waiters, &c->c_lock, deadline_ns,
 			  TRACE_BLOCK_WAIT);
-	spin_unlock(&c->c_lock);
+	if (rc)
+		spin_unlock(&c->c_lock);
 	mutex_lock(m);
 	return rc;
 }
@@ -278,12 +263,15 @@ static int sem_down_until(struct sem *s, uint64_t deadline_ns)
 
 	assert_may_yield();
 	spin_lock(&s->s_lock);
-	if (s->s_count > 0)
+	if (s->s_count > 0) {
 		s->s_count--;
-	else
-		rc = wait_handoff(&s->s_waiters, &s->s_lock, deadline_ns,
-				  TRACE_BLOCK_WAIT);
-	spin_unlock(&s->s_lock);
+		spin_unlock(&s->s_lock);
+		return 0;
+	}
+	rc = wait_handoff(&s->s_waiters, &s->s_lock, deadline_ns,
+			  TRACE_BLOCK_WAIT);
+	if (rc)
+		spin_unlock(&s->s_lock);
 	return rc;
 }
 
@@ -330,12 +318,14 @@ void rwlock_init(struct rwlock *rw, const char *name)
 	rw->rw_wq = (struct waitq)WAITQ_INIT;
 }
 
-/* Gives rw to the first waiting writer. Caller holds rw_lock; rw is
- * free and a writer waits. */
+/* Gives rw to the first waiting writer, which owns it from here, before
+ * it even runs. Caller holds rw_lock; rw is free and a writer waits. */
 static void rw_handoff_writer(struct rwlock *rw)
 {
+	bool more;
+
 	rw->rw_writers_waiting--;
-	rw->rw_writer = OWNER_IN_HANDOFF;
+	rw->rw_writer = waitq_first(&rw->rw_wq, &more);
 	if (unlikely(!waitq_wake_one(&rw->rw_wq, SYNC_HANDOFF)))
 		panic("rwlock \"%s\": writer count out of step",
 		      name_of(&rw->rw_lock));
@@ -347,11 +337,13 @@ void rw_rlock(struct rwlock *rw)
 	spin_lock(&rw->rw_lock);
 	if (unlikely(rw->rw_writer == sched_self()))
 		misuse(&rw->rw_lock, "rwlock", "read-locked by its writer");
-	if (!rw->rw_writer && rw->rw_writers_waiting == 0)
-		rw->rw_readers++;
-	else /* the releaser counts us in rw_readers */
+	if (rw->rw_writer || rw->rw_writers_waiting > 0) {
+		/* The releaser counts us in rw_readers. */
 		(void)wait_handoff(&rw->rw_rq, &rw->rw_lock, 0,
 				   TRACE_BLOCK_MUTEX);
+		return;
+	}
+	rw->rw_readers++;
 	spin_unlock(&rw->rw_lock);
 }
 
@@ -389,9 +381,11 @@ void rw_wlock(struct rwlock *rw)
 		misuse(&rw->rw_lock, "rwlock",
 		       "write-locked twice by its writer");
 	if (rw->rw_writer || rw->rw_readers > 0) {
+		/* The releaser names us the writer. */
 		rw->rw_writers_waiting++;
 		(void)wait_handoff(&rw->rw_wq, &rw->rw_lock, 0,
 				   TRACE_BLOCK_MUTEX);
+		return;
 	}
 	rw->rw_writer = self;
 	spin_unlock(&rw->rw_lock);

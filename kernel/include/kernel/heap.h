@@ -18,6 +18,10 @@
 /* Small classes: 16..128 in steps of 16, then four per doubling to 2048. */
 #define HEAP_NCLASSES 24
 #define HEAP_SMALL_MAX 2048
+/* Each CPU keeps its last frees of up to HEAP_FRONT_MAX bytes, this many
+ * per class, in front of its other caches (heap.c). */
+#define HEAP_FRONT_SLOTS 8
+#define HEAP_FRONT_MAX 128
 /* Every allocation is aligned to at least this. */
 #define HEAP_MIN_ALIGN 16
 /* Freed memory is filled with this byte when heap_config.poison is set. */

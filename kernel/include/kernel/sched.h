@@ -47,7 +47,8 @@ struct task;
 struct waiter {
 	struct waiter *w_next, *w_prev; /* [L the queue's lock] */
 	struct task *w_task; /* [I] */
-	bool w_woken; /* [L] set by the waker, under the lock */
+	bool w_woken; /* [L] set by the waker, under the lock, last
+		       * (waitq_wait_handoff() reads it without) */
 	uintptr_t w_data; /* [L] what the waker hands over (channels) */
 	unsigned int w_reason; /* [I] TRACE_BLOCK_* for the trace; 0 = wait */
 };
@@ -132,6 +133,15 @@ const char *task_name(const struct task *t);
  */
 int waitq_wait(struct waitq *q, struct spinlock *lock, uint64_t deadline_ns,
 	       struct waiter *w);
+
+/*
+ * As waitq_wait(), for waiters whose waker hands over everything under
+ * the lock (sync.c's locks): when woken it returns 0 without taking `lock`
+ * again, else -ETIMEDOUT with `lock` held. w must not be NULL; its
+ * w_data is final on return.
+ */
+int waitq_wait_handoff(struct waitq *q, struct spinlock *lock,
+		       uint64_t deadline_ns, struct waiter *w);
 
 /* Wakes the first waiter, setting its w_data to `data`; returns false if
  * the queue was empty. Caller holds the lock. Any context. */

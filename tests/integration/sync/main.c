@@ -14,6 +14,9 @@
  *               cannot starve a writer
  *   misuse      a microapp that unlocks a mutex it does not own is ended
  *               by a fault; the others go on
+ *   race        posters hand semaphore units to waiters whose deadlines
+ *               are a few microseconds away: every unit posted is taken
+ *               once or left in the count, none lost or doubled
  */
 #include <mosaic/mapp.h>
 #include <mosaic/sync.h>
@@ -380,6 +383,76 @@ static int test_misuse(void)
 	return failures != 0;
 }
 
+/* --- hand-off against deadlines ----------------------------------------- */
+
+#define RACE_POSTERS 2
+#define RACE_WAITERS 4
+#define RACE_UPS 3000 /* per poster */
+
+static struct mapp_sem race_sem;
+static long race_taken; /* [a] */
+static int race_posters_left = RACE_POSTERS; /* [a] */
+
+static int race_poster(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < RACE_UPS; i++) {
+		mapp_sem_up(&race_sem);
+		if (i % 4 == 0)
+			mapp_yield();
+	}
+	__atomic_sub_fetch(&race_posters_left, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* Takes units with short deadlines, so that hand-offs meet timeouts,
+ * until the posters are done and a wait times out. */
+static int race_waiter(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		bool done = __atomic_load_n(&race_posters_left,
+					    __ATOMIC_SEQ_CST) == 0;
+
+		if (mapp_sem_timeddown(&race_sem, now_ns() + 20000) == 0)
+			__atomic_add_fetch(&race_taken, 1, __ATOMIC_SEQ_CST);
+		else if (done)
+			return 0;
+	}
+}
+
+static int race_task(void *arg)
+{
+	return (intptr_t)arg < RACE_POSTERS ? race_poster(NULL)
+					    : race_waiter(NULL);
+}
+
+static int test_race(void)
+{
+	static mapp_t t[RACE_POSTERS + RACE_WAITERS];
+	struct mapp_exit ex;
+	long left = 0;
+	int i;
+
+	mapp_sem_init(&race_sem, 0);
+	for (i = 0; i < RACE_POSTERS + RACE_WAITERS; i++)
+		CHECK(mapp_spawn(&t[i], "race", race_task, (void *)(intptr_t)i,
+				 NULL) == 0,
+		      "spawn %d", i);
+	for (i = 0; i < RACE_POSTERS + RACE_WAITERS; i++)
+		CHECK(mapp_join(t[i], &ex) == 0 && !ex.faulted &&
+			      ex.status == 0,
+		      "race task %d", i);
+	while (mapp_sem_trydown(&race_sem))
+		left++;
+	CHECK(race_taken + left == (long)RACE_POSTERS * RACE_UPS,
+	      "%ld units taken and %ld left of %d posted", race_taken, left,
+	      RACE_POSTERS * RACE_UPS);
+	printf("race: %ld units taken by timed waits, %ld left\n", race_taken,
+	       left);
+	return failures != 0;
+}
+
 int main(int argc, char **argv)
 {
 	int rc = 1;
@@ -398,6 +471,8 @@ int main(int argc, char **argv)
 		rc = test_rwlock();
 	else if (!strcmp(argv[1], "misuse"))
 		rc = test_misuse();
+	else if (!strcmp(argv[1], "race"))
+		rc = test_race();
 	else
 		printf("TEST FAIL: unknown subcommand %s\n", argv[1]);
 	if (rc == 0 && failures == 0)

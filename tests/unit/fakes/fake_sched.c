@@ -158,6 +158,16 @@ int waitq_wait(struct waitq *q, struct spinlock *lock, uint64_t deadline_ns,
 	return -ETIMEDOUT;
 }
 
+int waitq_wait_handoff(struct waitq *q, struct spinlock *lock,
+		       uint64_t deadline_ns, struct waiter *w)
+{
+	int rc = waitq_wait(q, lock, deadline_ns, w);
+
+	if (rc == 0)
+		spin_unlock(lock);
+	return rc;
+}
+
 static void wake(struct waiter *w, uintptr_t data)
 {
 	w->w_data = data;

@@ -887,17 +887,23 @@ static void check_chain(uint64_t key, uintptr_t slot, const uintptr_t *want,
 }
 
 /*
- * Frees two batches of 16-byte objects (16 each) in shuffled order: the
- * older batch and the newer one each form a list of their own.
+ * Frees two batches of 16-byte objects (16 each) in shuffled order, after
+ * filling the front with objects of a batch before them: the older batch
+ * and the newer one each form a list of their own.
  */
 static void check_links_round_trip(uint64_t key)
 {
-	enum { N = 32 };
+	enum { N = 32, BATCH = 16 };
 	uintptr_t p[N], t;
+	void *filler[BATCH];
 	unsigned int i, j;
 
+	for (i = 0; i < BATCH; i++)
+		filler[i] = heap_alloc(16);
 	for (i = 0; i < N; i++)
 		p[i] = (uintptr_t)heap_alloc(16);
+	for (i = 0; i < HEAP_FRONT_SLOTS; i++)
+		heap_free(filler[i]);
 	for (i = N - 1; i > 0; i--) {
 		j = rnd() % (i + 1);
 		t = p[i];
@@ -908,6 +914,54 @@ static void check_links_round_trip(uint64_t key)
 		heap_free((void *)p[i]);
 	check_chain(key, p[N - 1], p + N / 2, N / 2);
 	check_chain(key, p[N / 2 - 1], p, N / 2);
+	for (i = HEAP_FRONT_SLOTS; i < BATCH; i++)
+		heap_free(filler[i]);
+}
+
+/*
+ * The front keeps the last HEAP_FRONT_SLOTS frees of a small class and
+ * hands them out newest first; frees beyond it go to the magazine. A
+ * second free is caught on either side, and the counters balance.
+ */
+static void test_front_holds_last_frees(void **state)
+{
+	enum { N = HEAP_FRONT_SLOTS + 4 };
+	void *p[N], *q;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < N; i++)
+		p[i] = heap_alloc(HEAP_FRONT_MAX);
+	for (i = 0; i < N; i++)
+		heap_free(p[i]);
+	expect_violation(HEAP_VIOLATION_DOUBLE_FREE, OP_FREE, p[0], 0);
+	expect_violation(HEAP_VIOLATION_DOUBLE_FREE, OP_FREE, p[N - 1], 0);
+	expect_violation(HEAP_VIOLATION_USE_AFTER_FREE, OP_USABLE, p[1], 0);
+	for (i = HEAP_FRONT_SLOTS; i-- > 0;) {
+		q = heap_alloc(HEAP_FRONT_MAX - 15);
+		assert_ptr_equal(q, p[i]);
+		/* Handed out with its first word cleared, the rest poison. */
+		assert_int_equal(*(uintptr_t *)q, 0);
+		assert_int_equal(((unsigned char *)q)[8], HEAP_POISON);
+	}
+	for (i = 0; i < HEAP_FRONT_SLOTS; i++)
+		heap_free(p[i]);
+	check_all_returned();
+}
+
+/* Without poisoning a front object's first word is still checked. */
+static void test_front_link_checked_without_poison(void **state)
+{
+	uintptr_t *p;
+
+	(void)state;
+	heap_start(KEY, false);
+	p = heap_alloc(32);
+	heap_free(p);
+	*p = 0;
+	expect_violation(HEAP_VIOLATION_BAD_LINK, OP_ALLOC, NULL, 32);
+	assert_ptr_equal(violation_ptr, p);
+	fake.corrupted = true;
 }
 
 static void test_links_are_mangled(void **state)
@@ -1206,6 +1260,8 @@ int main(void)
 		CASE(test_realloc_keeps_contents),
 		CASE(test_realloc_in_place),
 		CASE(test_realloc_failure_keeps_block),
+		CASE(test_front_holds_last_frees),
+		CASE(test_front_link_checked_without_poison),
 		CASE(test_poison_fills_freed_memory),
 		CASE(test_no_poison_leaves_freed_memory),
 		CASE(test_empty_slabs_are_returned),
