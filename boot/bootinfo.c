@@ -551,28 +551,46 @@ int bootinfo_from_pvh(struct boot_info *bi, uintptr_t base, uint32_t info)
 	return 0;
 }
 
+/* "RSD PTR " as one little-endian load. */
+#define RSDP_SIG 0x2052545020445352ull
+
+static uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 static bool rsdp_valid(const uint8_t *p)
 {
-	/* "RSD PTR " as one little-endian load: the scan below tries
-	 * thousands of places, so each costs a few instructions. */
-	const uint64_t sig = 0x2052545020445352ull;
-	uint64_t head;
 	uint8_t sum = 0;
 	int i;
 
-	__builtin_memcpy(&head, p, sizeof(head));
-	if (head != sig)
+	if (load64(p) != RSDP_SIG)
 		return false;
 	for (i = 0; i < 20; i++)
 		sum += p[i];
 	return sum == 0;
 }
 
+/*
+ * The scan tries thousands of places (five thousand before QEMU's), so
+ * the first loop only looks for the signature, four places per step, and
+ * the second checks from the first hit on.
+ */
 static uint64_t scan_rsdp(uintptr_t base, uint64_t start, uint64_t len)
 {
-	uint64_t pa;
+	uint64_t pa = start, end = start + len;
+	const uint8_t *q;
 
-	for (pa = start; pa + 20 <= start + len; pa += 16) {
+	for (; pa + 48 + 20 <= end; pa += 64) {
+		q = phys(base, pa);
+		if (load64(q) == RSDP_SIG || load64(q + 16) == RSDP_SIG ||
+		    load64(q + 32) == RSDP_SIG || load64(q + 48) == RSDP_SIG)
+			break;
+	}
+	for (; pa + 20 <= end; pa += 16) {
 		if (rsdp_valid(phys(base, pa)))
 			return pa;
 	}

@@ -160,32 +160,45 @@ common32:
 build_page_tables:
 	mov	$boot_pdpt + PTE_P + PTE_W, %eax
 	mov	%eax, boot_pml4
-	xor	%ecx, %ecx
-1:	mov	%ecx, %eax
-	shl	$12, %eax
-	add	$boot_pd + PTE_P + PTE_W, %eax
-	mov	%eax, boot_pdpt(, %ecx, 8)
-	inc	%ecx
-	cmp	$4, %ecx
+	mov	$boot_pd + PTE_P + PTE_W, %eax
+	mov	%eax, boot_pdpt
+	add	$4096, %eax
+	mov	%eax, boot_pdpt + 8
+	add	$4096, %eax
+	mov	%eax, boot_pdpt + 16
+	add	$4096, %eax
+	mov	%eax, boot_pdpt + 24
+	/* Four entries per step: this runs before every boot. */
+	mov	$boot_pd, %edi
+	mov	$(PTE_P | PTE_W | PTE_PS), %eax
+	mov	$0x200000, %edx
+1:	mov	%eax, (%edi)
+	add	%edx, %eax
+	mov	%eax, 8(%edi)
+	add	%edx, %eax
+	mov	%eax, 16(%edi)
+	add	%edx, %eax
+	mov	%eax, 24(%edi)
+	add	%edx, %eax
+	add	$32, %edi
+	cmp	$boot_pd + 4096 * 4, %edi
 	jb	1b
-	xor	%ecx, %ecx
-2:	mov	%ecx, %eax
-	shl	$21, %eax
-	or	$(PTE_P | PTE_W | PTE_PS), %eax
-	mov	%eax, boot_pd(, %ecx, 8)
-	inc	%ecx
-	cmp	$2048, %ecx
-	jb	2b
 	mov	$boot_pt + PTE_P + PTE_W, %eax
 	mov	%eax, boot_pd
-	xor	%ecx, %ecx
-3:	mov	%ecx, %eax
-	shl	$12, %eax
-	or	$(PTE_P | PTE_W), %eax
-	mov	%eax, boot_pt(, %ecx, 8)
-	inc	%ecx
-	cmp	$512, %ecx
-	jb	3b
+	mov	$boot_pt, %edi
+	mov	$(PTE_P | PTE_W), %eax
+	mov	$4096, %edx
+2:	mov	%eax, (%edi)
+	add	%edx, %eax
+	mov	%eax, 8(%edi)
+	add	%edx, %eax
+	mov	%eax, 16(%edi)
+	add	%edx, %eax
+	mov	%eax, 24(%edi)
+	add	%edx, %eax
+	add	$32, %edi
+	cmp	$boot_pt + 4096, %edi
+	jb	2b
 	mov	$boot_stack_guard, %ecx
 	shr	$12, %ecx
 	movl	$0, boot_pt(, %ecx, 8)

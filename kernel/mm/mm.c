@@ -264,25 +264,14 @@ static void start_heap(void)
 }
 
 /* Proves W^X: no leaf mapping of the kernel space is both. */
-static int audit_leaf(void *arg, uintptr_t va, paddr_t pa, size_t size,
-		      unsigned int prot)
-{
-	unsigned long *count = arg;
-
-	(void)pa;
-	(void)size;
-	if ((prot & VM_WRITE) && (prot & VM_EXEC))
-		PANIC("mm: page at 0x%lx is writable and executable", va);
-	(*count)++;
-	return 0;
-}
-
 static void log_summary(void)
 {
 	struct pmm_stats st;
-	unsigned long leaves = 0;
+	size_t leaves;
+	uintptr_t bad;
 
-	vm_walk(&kernel_space, audit_leaf, &leaves);
+	if (vm_audit_wx(&kernel_space, &leaves, &bad))
+		PANIC("mm: page at 0x%lx is writable and executable", bad);
 	pmm_get_stats(&st);
 	log_info("mm: %lu KiB free of %lu KiB; W^X audit: %lu mappings, "
 		 "none writable and executable\n",

@@ -35,7 +35,6 @@ BUILD_ASSERT(PMM_CACHE_PAGES >= 2 && PMM_CACHE_PAGES % 2 == 0);
  */
 enum pmm_kind {
 	PMM_K_NONE = 0, /* block tail, reserved, metadata or hole */
-	PMM_K_AVAIL = 1, /* pmm_init only: usable, not yet in a block */
 	PMM_K_FREE = 2, /* head of a block on free list [order] */
 	PMM_K_ALLOC = 3, /* head of an allocated block */
 	PMM_K_CACHED = 4, /* order-0 frame in a per-CPU cache */
@@ -352,6 +351,53 @@ int pmm_alloc(unsigned int order, paddr_t *out)
 	return 0;
 }
 
+/*
+ * Frees frames [pfn, end) as maximal naturally aligned blocks. No two of
+ * them are buddies (a pair would have been taken as one larger block),
+ * so the lists start fully merged without going through pmm_buddy_free.
+ */
+static void pmm_run_add(uint64_t pfn, uint64_t end)
+{
+	unsigned int order;
+
+	while (pfn < end) {
+		order = (unsigned int)__builtin_ctzll(pfn);
+		if (order > PMM_MAX_ORDER)
+			order = PMM_MAX_ORDER;
+		while (pfn + (1ull << order) > end)
+			order--;
+		pmm_list_push(pfn, order);
+		pfn += 1ull << order;
+	}
+}
+
+int pmm_alloc_pages(size_t n, paddr_t *out)
+{
+	unsigned int order = 0;
+	uint64_t pfn, i;
+
+	if (!out || n == 0 || n > (1ull << PMM_MAX_ORDER))
+		return -EINVAL;
+	while ((1ull << order) < n)
+		order++;
+	spin_lock(&pmm_lock);
+	pfn = pmm_buddy_alloc(order);
+	if (pfn != PMM_NIL) {
+		for (i = 0; i < n; i++)
+			*pmm_st(pfn + i) = PMM_ST(PMM_K_ALLOC, 0);
+		/*
+		 * The tail's buddies all lie in the block: allocated, or
+		 * other pieces of the tail, which pmm_run_add() keeps whole.
+		 */
+		pmm_run_add(pfn + n, pfn + (1ull << order));
+	}
+	spin_unlock(&pmm_lock);
+	if (pfn == PMM_NIL)
+		return -ENOMEM;
+	*out = pfn << PAGE_SHIFT;
+	return 0;
+}
+
 int pmm_free(paddr_t pa, unsigned int order)
 {
 	uint64_t pfn;
@@ -524,107 +570,97 @@ static int pmm_meta_place(const struct pmm_map *m, uint64_t pages,
 	return -ENOMEM;
 }
 
-/* Sets the state of frames [b, e), clipped to [lo, hi), to st. */
-static void pmm_state_fill(uint64_t b, uint64_t e, uint8_t st)
+/*
+ * The first usable frame at or after pfn, and in *end the end of the
+ * stretch of usable frames from there (ranges may overlap or touch).
+ * Returns p_hi_pfn if there is none.
+ */
+static uint64_t pmm_next_usable(const struct pmm_map *m, uint64_t pfn,
+				uint64_t *end)
 {
-	if (b < pmm.p_lo_pfn)
-		b = pmm.p_lo_pfn;
-	if (e > pmm.p_hi_pfn)
-		e = pmm.p_hi_pfn;
-	if (b < e)
-		memset(pmm_st(b), st, e - b);
-}
-
-/* Marks usable frames AVAIL, then reserved ones and the array NONE. */
-static void pmm_state_build(const struct pmm_map *m, uint64_t meta_pfn)
-{
-	uint64_t b, e;
+	uint64_t b, e, first = pmm.p_hi_pfn;
+	bool grew = true;
 	size_t i;
 
-	pmm_state_fill(pmm.p_lo_pfn, pmm.p_hi_pfn, PMM_ST(PMM_K_NONE, 0));
 	for (i = 0; i < m->pm_n_usable; i++) {
-		if (pmm_usable_pfns(&m->pm_usable[i], &b, &e))
-			pmm_state_fill(b, e, PMM_ST(PMM_K_AVAIL, 0));
+		if (pmm_usable_pfns(&m->pm_usable[i], &b, &e) && e > pfn &&
+		    (b > pfn ? b : pfn) < first)
+			first = b > pfn ? b : pfn;
 	}
-	for (i = 0; i < m->pm_n_reserved; i++) {
-		if (pmm_reserved_pfns(&m->pm_reserved[i], &b, &e))
-			pmm_state_fill(b, e, PMM_ST(PMM_K_NONE, 0));
-	}
-	pmm_state_fill(meta_pfn, meta_pfn + pmm.p_meta_pages,
-		       PMM_ST(PMM_K_NONE, 0));
-}
-
-/*
- * Frees frames [pfn, end) as maximal naturally aligned blocks. No two of
- * them are buddies (a pair would have been taken as one larger block),
- * so the lists start fully merged without going through pmm_buddy_free.
- */
-static void pmm_run_add(uint64_t pfn, uint64_t end)
-{
-	unsigned int order;
-
-	while (pfn < end) {
-		order = (unsigned int)__builtin_ctzll(pfn);
-		if (order > PMM_MAX_ORDER)
-			order = PMM_MAX_ORDER;
-		while (pfn + (1ull << order) > end)
-			order--;
-		pmm_list_push(pfn, order);
-		pfn += 1ull << order;
-	}
-}
-
-static bool pmm_has_zero_byte(uint64_t x)
-{
-	return ((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull) != 0;
-}
-
-/*
- * The first frame at or after pfn whose state is (want == true) or is not
- * (want == false) `st`, or p_hi_pfn. Eight states at a time where it can:
- * this scan is most of the boot cost on a large machine.
- */
-static uint64_t pmm_scan(uint64_t pfn, uint8_t st, bool want)
-{
-	const uint64_t all = 0x0101010101010101ull * st;
-
-	while (pfn < pmm.p_hi_pfn) {
-		uint64_t word;
-
-		if ((pfn & 7) == 0 && pfn + 8 <= pmm.p_hi_pfn) {
-			memcpy(&word, pmm_st(pfn), 8);
-			/* Skip the word when none of its states can match:
-			 * looking for st, no byte of word ^ all is zero;
-			 * looking past st, every byte is st. */
-			if (want ? !pmm_has_zero_byte(word ^ all)
-				 : word == all) {
-				pfn += 8;
-				continue;
+	*end = first;
+	while (grew) {
+		grew = false;
+		for (i = 0; i < m->pm_n_usable; i++) {
+			if (pmm_usable_pfns(&m->pm_usable[i], &b, &e) &&
+			    b <= *end && e > *end) {
+				*end = e;
+				grew = true;
 			}
 		}
-		if ((*pmm_st(pfn) == st) == want)
-			return pfn;
-		pfn++;
 	}
-	return pmm.p_hi_pfn;
+	return first;
 }
 
-/* Turns each run of AVAIL frames into free blocks; returns the frames. */
-static uint64_t pmm_runs_add(void)
+/*
+ * If pfn is reserved (the state array [meta, meta_end) included), the
+ * first frame after the reserved stretch holding it; else pfn itself.
+ * In *next, the first reserved frame after pfn (or UINT64_MAX).
+ */
+static uint64_t pmm_skip_reserved(const struct pmm_map *m, uint64_t meta,
+				  uint64_t meta_end, uint64_t pfn,
+				  uint64_t *next)
 {
-	const uint8_t avail = PMM_ST(PMM_K_AVAIL, 0);
-	uint64_t pfn = pmm.p_lo_pfn;
-	uint64_t end, added = 0;
+	uint64_t b, e, at = pfn;
+	size_t i;
 
-	for (;;) {
-		pfn = pmm_scan(pfn, avail, true);
-		if (pfn >= pmm.p_hi_pfn)
-			break;
-		end = pmm_scan(pfn, avail, false);
-		pmm_state_fill(pfn, end, PMM_ST(PMM_K_NONE, 0));
-		pmm_run_add(pfn, end);
-		added += end - pfn;
-		pfn = end;
+	for (i = 0; i <= m->pm_n_reserved; i++) {
+		if (i == m->pm_n_reserved) {
+			b = meta;
+			e = meta_end;
+		} else if (!pmm_reserved_pfns(&m->pm_reserved[i], &b, &e)) {
+			continue;
+		}
+		if (b <= at && e > at) {
+			/* Start over past it: another range may hold e. */
+			at = e;
+			i = (size_t)-1;
+		}
+	}
+	*next = UINT64_MAX;
+	for (i = 0; i <= m->pm_n_reserved; i++) {
+		if (i == m->pm_n_reserved) {
+			b = meta;
+			e = meta_end;
+		} else if (!pmm_reserved_pfns(&m->pm_reserved[i], &b, &e)) {
+			continue;
+		}
+		if (b > at && b < *next)
+			*next = b;
+	}
+	return at;
+}
+
+/*
+ * Turns every usable frame outside the reserved ranges and the state
+ * array into free blocks, one run at a time: the work grows with the
+ * number of ranges and blocks, not of frames. Returns the frames.
+ */
+static uint64_t pmm_runs_add(const struct pmm_map *m, uint64_t meta_pfn)
+{
+	uint64_t meta_end = meta_pfn + pmm.p_meta_pages;
+	uint64_t pfn = pmm.p_lo_pfn, uend, rnext, at, added = 0;
+
+	while ((pfn = pmm_next_usable(m, pfn, &uend)) < pmm.p_hi_pfn) {
+		at = pmm_skip_reserved(m, meta_pfn, meta_end, pfn, &rnext);
+		if (at > pfn) {
+			pfn = at;
+			continue;
+		}
+		if (uend > rnext)
+			uend = rnext;
+		pmm_run_add(pfn, uend);
+		added += uend - pfn;
+		pfn = uend;
 	}
 	return added;
 }
@@ -652,8 +688,9 @@ int pmm_init(const struct pmm_range *usable, size_t n_usable,
 	pmm.p_meta_pages = meta_pages;
 	pmm.p_state =
 		(uint8_t *)(uintptr_t)((meta_pfn << PAGE_SHIFT) + virt_offset);
-	pmm_state_build(&m, meta_pfn);
-	free_pages = pmm_runs_add();
+	/* Every frame starts as NONE; the free blocks then mark heads. */
+	memset(pmm.p_state, PMM_ST(PMM_K_NONE, 0), hi - lo);
+	free_pages = pmm_runs_add(&m, meta_pfn);
 	if (!free_pages) {
 		memset(&pmm, 0, sizeof(pmm));
 		return -ENOMEM;

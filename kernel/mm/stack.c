@@ -5,8 +5,9 @@
  * the bottom faults on a page that names its stack. Stacks up to
  * STACK_SMALL_MAX take 64 KiB slots, 32 to a page table, so an idle
  * microapp with a 4 KiB stack costs about 4.1 KiB of page memory; larger
- * ones take 8 MiB slots. Frames come one by one from the pmm and are
- * mapped 4 KiB at a time through mm_map_pages().
+ * ones take 8 MiB slots. A stack's frames come from the pmm as one run
+ * when they can (one mm_map_pages() call), else one by one, mapped 4 KiB
+ * at a time.
  */
 #include <kernel/stack.h>
 
@@ -120,12 +121,35 @@ static void pages_release(uintptr_t bottom, size_t n)
 	}
 }
 
+/*
+ * Maps n contiguous frames at once: one page-table walk for the whole
+ * stack. -ENOMEM when memory is too fragmented for that.
+ */
+static int pages_map_contig(uintptr_t bottom, size_t n)
+{
+	paddr_t pa;
+	size_t i;
+	int rc;
+
+	rc = pmm_alloc_pages(n, &pa);
+	if (rc)
+		return rc;
+	memset((void *)pa, 0, n * PAGE_SIZE); /* through the direct map */
+	rc = mm_map_pages(bottom, pa, n * PAGE_SIZE, VM_WRITE);
+	if (rc)
+		for (i = 0; i < n; i++)
+			pmm_free_page(pa + i * PAGE_SIZE);
+	return rc;
+}
+
 static int pages_map(uintptr_t bottom, size_t n)
 {
 	size_t i;
 	paddr_t pa;
 	int rc;
 
+	if (n > 1 && pages_map_contig(bottom, n) == 0)
+		return 0;
 	for (i = 0; i < n; i++) {
 		rc = pmm_alloc_page(&pa);
 		if (rc)

@@ -46,47 +46,47 @@ struct table_list {
 	paddr_t tl_head; /* VM_LIST_END when empty */
 };
 
-static unsigned int level_shift(int level)
+static __always_inline unsigned int level_shift(int level)
 {
 	return PAGE_SHIFT + 9 * (unsigned int)level;
 }
 
 /* Bytes one entry of a level-l table maps. */
-static uintptr_t level_size(int level)
+static __always_inline uintptr_t level_size(int level)
 {
 	return 1ul << level_shift(level);
 }
 
-static unsigned int pte_index(uintptr_t va, int level)
+static __always_inline unsigned int pte_index(uintptr_t va, int level)
 {
 	return (va >> level_shift(level)) & (VM_ENTRIES - 1);
 }
 
-static bool pte_is_leaf(uint64_t e, int level)
+static __always_inline bool pte_is_leaf(uint64_t e, int level)
 {
 	return level == 0 || (level < VM_ROOT_LEVEL && (e & PTE_PS));
 }
 
 /* Address an entry points to: table, page frame, or large page frame. */
-static paddr_t pte_addr(uint64_t e, int level)
+static __always_inline paddr_t pte_addr(uint64_t e, int level)
 {
 	if (level > 0 && pte_is_leaf(e, level))
 		return e & PTE_ADDR_MASK & ~(paddr_t)(level_size(level) - 1);
 	return e & PTE_ADDR_MASK;
 }
 
-static uint64_t pte_get(const uint64_t *pte)
+static __always_inline uint64_t pte_get(const uint64_t *pte)
 {
 	return __atomic_load_n(pte, __ATOMIC_RELAXED);
 }
 
 /* Release: a table's contents are visible before the entry linking it. */
-static void pte_set(uint64_t *pte, uint64_t e)
+static __always_inline void pte_set(uint64_t *pte, uint64_t e)
 {
 	__atomic_store_n(pte, e, __ATOMIC_RELEASE);
 }
 
-static uint64_t *table_ptr(const struct vm_space *s, paddr_t pa)
+static __always_inline uint64_t *table_ptr(const struct vm_space *s, paddr_t pa)
 {
 	return (uint64_t *)(uintptr_t)(pa + s->vs_ops->virt_offset);
 }
@@ -103,7 +103,7 @@ static bool va_is_canonical(uintptr_t va)
 	return top == 0 || top == 0x1ffff;
 }
 
-static uint64_t prot_to_pte(unsigned int prot)
+static __always_inline uint64_t prot_to_pte(unsigned int prot)
 {
 	uint64_t e = 0;
 
@@ -118,7 +118,7 @@ static uint64_t prot_to_pte(unsigned int prot)
 	return e;
 }
 
-static unsigned int pte_to_prot(uint64_t e)
+static __always_inline unsigned int pte_to_prot(uint64_t e)
 {
 	unsigned int prot = VM_READ;
 
@@ -133,7 +133,8 @@ static unsigned int pte_to_prot(uint64_t e)
 	return prot;
 }
 
-static uint64_t leaf_make(paddr_t pa, unsigned int prot, int level)
+static __always_inline uint64_t leaf_make(paddr_t pa, unsigned int prot,
+					  int level)
 {
 	uint64_t e = pa | PTE_P | PTE_A | PTE_D | prot_to_pte(prot);
 
@@ -166,11 +167,8 @@ static void tlb_flush(const struct vm_space *s, uintptr_t va, size_t len)
 
 static void table_zero(const struct vm_space *s, paddr_t pa)
 {
-	uint64_t *t = table_ptr(s, pa);
-	unsigned int i;
-
-	for (i = 0; i < VM_ENTRIES; i++)
-		t[i] = 0;
+	/* The table is not linked yet: plain stores are fine. */
+	__builtin_memset(table_ptr(s, pa), 0, PAGE_SIZE);
 }
 
 static bool table_is_empty(const struct vm_space *s, paddr_t pa)
@@ -331,24 +329,46 @@ static size_t map_count_new(uintptr_t va, int l, int leaf, uintptr_t *last)
 	return n;
 }
 
+/*
+ * Pages of level leaf, from va on, that vm_map() maps in one table: up to
+ * the end of that table or of the range. map_level() picks the same level
+ * for each of them: none but the first could start a larger page (that
+ * would begin a new table), and all stay aligned and within the range.
+ */
+static size_t map_run(uintptr_t va, size_t left, int leaf)
+{
+	size_t in_table = VM_ENTRIES - pte_index(va, leaf);
+	size_t in_range = left >> level_shift(leaf);
+
+	return in_table < in_range ? in_table : in_range;
+}
+
 /* Read-only pass of vm_map(): -EEXIST, or the number of tables to add. */
 static int map_prepare(const struct vm_space *s, uintptr_t va, paddr_t pa,
 		       size_t len, size_t max_page, size_t *need)
 {
 	/* 1 is never a table base; one slot per level that may be new. */
 	uintptr_t last[VM_ROOT_LEVEL] = { 1, 1, 1 };
-	size_t off;
+	const uint64_t *pte;
+	size_t off, n, i, run;
 	int leaf, l;
 
 	*need = 0;
-	for (off = 0; off < len; off += level_size(leaf)) {
+	for (off = 0; off < len; off += run) {
 		leaf = map_level(va + off, pa + off, len - off, max_page);
+		n = map_run(va + off, len - off, leaf);
+		run = n << level_shift(leaf);
+		pte = pte_find(s, va + off, leaf, &l);
 		/*
 		 * At level leaf a present entry is a leaf, or a non-empty
 		 * table by the invariant: either way something is mapped.
+		 * Above it, one entry spans the whole run.
 		 */
-		if (pte_get(pte_find(s, va + off, leaf, &l)) & PTE_P)
-			return -EEXIST;
+		if (l != leaf)
+			n = 1;
+		for (i = 0; i < n; i++)
+			if (pte_get(&pte[i]) & PTE_P)
+				return -EEXIST;
 		*need += map_count_new(va + off, l, leaf, last);
 	}
 	return 0;
@@ -379,8 +399,8 @@ int vm_map(struct vm_space *s, uintptr_t va, paddr_t pa, size_t len,
 	   unsigned int prot, size_t max_page)
 {
 	struct table_list pool = { VM_LIST_END };
-	size_t off, need;
-	uint64_t *pte;
+	size_t off, need, n, i, step;
+	uint64_t *pte, e;
 	int leaf, rc;
 
 	rc = map_check(va, pa, len, prot, max_page);
@@ -393,10 +413,14 @@ int vm_map(struct vm_space *s, uintptr_t va, paddr_t pa, size_t len,
 	if (rc)
 		return rc;
 
-	for (off = 0; off < len; off += level_size(leaf)) {
+	for (off = 0; off < len; off += n * step) {
 		leaf = map_level(va + off, pa + off, len - off, max_page);
+		n = map_run(va + off, len - off, leaf);
+		step = level_size(leaf);
 		pte = pte_walk_create(s, va + off, leaf, &pool);
-		pte_set(pte, leaf_make(pa + off, prot, leaf));
+		e = leaf_make(pa + off, prot, leaf);
+		for (i = 0; i < n; i++, e += step)
+			pte_set(&pte[i], e);
 	}
 	list_release(s, &pool); /* empty unless the count was too high */
 	return 0;
@@ -528,7 +552,7 @@ static void flush_do(const struct vm_space *s, const struct flush_range *fr)
 }
 
 /* First address an entry of a level-l table maps, the table holding va. */
-static uintptr_t entry_base(uintptr_t va, int l, unsigned int i)
+static __always_inline uintptr_t entry_base(uintptr_t va, int l, unsigned int i)
 {
 	uintptr_t table_span = level_size(l) * VM_ENTRIES;
 	uintptr_t base =
@@ -701,6 +725,68 @@ int vm_walk(const struct vm_space *s, vm_walk_fn fn, void *arg)
 	struct walk_state w = { s, fn, arg };
 
 	return walk_table(&w, s->vs_root, VM_ROOT_LEVEL, 0);
+}
+
+static int audit_table(const struct vm_space *s, paddr_t pa, int l,
+		       uintptr_t base, size_t *leaves, uintptr_t *bad_va);
+
+/* vm_audit_wx() for entry e, entry i of a level-l table mapping base. */
+static int audit_entry(const struct vm_space *s, uint64_t e, int l,
+		       uintptr_t base, unsigned int i, size_t *leaves,
+		       uintptr_t *bad_va)
+{
+	if (!(e & PTE_P))
+		return 0;
+	if (!pte_is_leaf(e, l))
+		return audit_table(s, e & PTE_ADDR_MASK, l - 1,
+				   entry_base(base, l, i), leaves, bad_va);
+	(*leaves)++;
+	if ((e & (PTE_RW | PTE_NX)) != PTE_RW)
+		return 0;
+	*bad_va = entry_base(base, l, i);
+	return -EEXIST;
+}
+
+/*
+ * vm_audit_wx() over the level-l table at pa, which maps from base: one
+ * test per entry whatever the size of its page, and one per four empty
+ * entries (most of a table, mostly).
+ */
+static int audit_table(const struct vm_space *s, paddr_t pa, int l,
+		       uintptr_t base, size_t *leaves, uintptr_t *bad_va)
+{
+	const uint64_t *t = table_ptr(s, pa);
+	unsigned int g, i;
+	uint64_t e;
+
+	/* A page table holds only leaves: the short loop. */
+	for (i = 0; l == 0 && i < VM_ENTRIES; i++) {
+		e = pte_get(&t[i]);
+		if (!(e & PTE_P))
+			continue;
+		(*leaves)++;
+		if ((e & (PTE_RW | PTE_NX)) == PTE_RW) {
+			*bad_va = entry_base(base, l, i);
+			return -EEXIST;
+		}
+	}
+	for (g = 0; l > 0 && g < VM_ENTRIES; g += 4) {
+		if (!((pte_get(&t[g]) | pte_get(&t[g + 1]) |
+		       pte_get(&t[g + 2]) | pte_get(&t[g + 3])) &
+		      PTE_P))
+			continue;
+		for (i = g; i < g + 4; i++)
+			if (audit_entry(s, pte_get(&t[i]), l, base, i, leaves,
+					bad_va))
+				return -EEXIST;
+	}
+	return 0;
+}
+
+int vm_audit_wx(const struct vm_space *s, size_t *leaves, uintptr_t *bad_va)
+{
+	*leaves = 0;
+	return audit_table(s, s->vs_root, VM_ROOT_LEVEL, 0, leaves, bad_va);
 }
 
 static void free_tables(const struct vm_space *s, paddr_t pa, int l)

@@ -108,6 +108,19 @@ int pmm_free(paddr_t pa, unsigned int order);
 int __must_check pmm_alloc_page(paddr_t *out);
 
 /*
+ * Allocates n contiguous frames, each as if by pmm_alloc_page(): each is
+ * given back on its own with pmm_free_page(). They come from the buddy
+ * lists (the smallest block that holds n, its tail freed again), never
+ * from the per-CPU caches, so this fails on fragmented memory where n
+ * single frames would not: callers fall back to those.
+ *
+ * Returns 0 and the first frame's physical address in *out; -EINVAL if
+ * out is NULL, n is 0 or n > 2^PMM_MAX_ORDER; -ENOMEM if no free block
+ * is large enough. Context: as pmm_alloc().
+ */
+int __must_check pmm_alloc_pages(size_t n, paddr_t *out);
+
+/*
  * Returns one frame from pmm_alloc_page() or pmm_alloc(0) to the calling
  * CPU's cache, spilling PMM_CACHE_PAGES / 2 frames to the buddy lists
  * when it is full.

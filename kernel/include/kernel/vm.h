@@ -157,6 +157,17 @@ int vm_query(const struct vm_space *s, uintptr_t va, paddr_t *pa,
 int vm_walk(const struct vm_space *s, vm_walk_fn fn, void *arg);
 
 /*
+ * The W^X audit: looks for a leaf that is both writable and executable,
+ * reading each entry once (a large page costs what a small one does).
+ *   leaves: receives the number of leaves visited (all of them, on 0).
+ *   bad_va: on -EEXIST, receives the first address of the first such
+ *     leaf in vm_walk() order; untouched otherwise.
+ * Returns 0 if there is none, -EEXIST if there is one.
+ * Context: as vm_query().
+ */
+int vm_audit_wx(const struct vm_space *s, size_t *leaves, uintptr_t *bad_va);
+
+/*
  * Frees every table of s, the PML4 included, through free_table; not the
  * mapped frames. No flush: s must not be loaded on any CPU. Afterwards s
  * may only be passed to vm_space_init().

@@ -781,6 +781,46 @@ static void test_init_errors(void **state)
 	assert_int_equal(pmm_free(BIG_BASE, 0), -EINVAL);
 }
 
+/*
+ * pmm_alloc_pages(): n usable frames in a row, each freed on its own; the
+ * rest of the block it split stays free, and after the frees everything
+ * is as before (merged back whole).
+ */
+static void test_alloc_pages_run(void **state)
+{
+	struct pmm_stats before, st;
+	paddr_t pa, pb;
+	uint64_t i;
+
+	(void)state;
+	init_plain();
+	get_stats(&before);
+	assert_int_equal(pmm_alloc_pages(0, &pa), -EINVAL);
+	assert_int_equal(pmm_alloc_pages(5, NULL), -EINVAL);
+	assert_int_equal(pmm_alloc_pages((1ull << PMM_MAX_ORDER) + 1, &pa),
+			 -EINVAL);
+	assert_int_equal(pmm_alloc_pages(5, &pa), 0);
+	for (i = 0; i < 5; i++)
+		block_take(pa + i * PAGE_SIZE, 0);
+	pattern_fill(pa, 0, 1);
+	get_stats(&st);
+	assert_int_equal(st.free_pages, before.free_pages - 5);
+	/* The tail of the order-3 block is free: an order-1 block in it. */
+	assert_int_equal(pmm_alloc(1, &pb), 0);
+	assert_int_equal(pb, pa + 6 * PAGE_SIZE);
+	assert_int_equal(pmm_free(pb, 1), 0);
+	/* Each frame is an order-0 allocation: not a block of 5 or 8. */
+	assert_int_equal(pmm_free(pa, 3), -EINVAL);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(pmm_free_page(pa + i * PAGE_SIZE), 0);
+		block_drop(pa + i * PAGE_SIZE, 0);
+	}
+	assert_int_equal(pmm_free_page(pa), -EINVAL);
+	cache_drain();
+	get_stats(&st);
+	assert_stats_equal(&st, &before);
+}
+
 #define BIG_TEST(f) cmocka_unit_test_setup(f, setup_big)
 #define TINY_TEST(f)                                                           \
 	cmocka_unit_test_setup_teardown(f, setup_tiny, teardown_tiny)
@@ -802,6 +842,7 @@ int main(void)
 		TINY_TEST(test_tiny_ram),
 		TINY_TEST(test_low_memory_never_used),
 		BIG_TEST(test_init_errors),
+		BIG_TEST(test_alloc_pages_run),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

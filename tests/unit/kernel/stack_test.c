@@ -6,6 +6,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,10 +47,56 @@ int pmm_alloc_page(paddr_t *out)
 	return 0;
 }
 
+/*
+ * Runs for pmm_alloc_pages(): one malloc'd block each, freed when its
+ * last page comes back. runs_enabled off: the fake has no runs to give.
+ */
+#define RUN_MAX 64
+static struct {
+	char *base;
+	size_t n, freed;
+} runs[RUN_MAX];
+static bool runs_enabled;
+static int runs_given;
+
+int pmm_alloc_pages(size_t n, paddr_t *out)
+{
+	int i;
+
+	if (!runs_enabled ||
+	    (frames_limit >= 0 && frames_live + (int)n > frames_limit))
+		return -ENOMEM;
+	for (i = 0; i < RUN_MAX && runs[i].base; i++)
+		;
+	assert_true(i < RUN_MAX);
+	runs[i].base = aligned_alloc(4096, n * 4096);
+	assert_non_null(runs[i].base);
+	memset(runs[i].base, 0xa5, n * 4096);
+	runs[i].n = n;
+	runs[i].freed = 0;
+	frames_live += (int)n;
+	runs_given++;
+	*out = (paddr_t)(uintptr_t)runs[i].base;
+	return 0;
+}
+
 int pmm_free_page(paddr_t pa)
 {
-	free((void *)(uintptr_t)pa);
+	char *p = (char *)(uintptr_t)pa;
+	int i;
+
 	frames_live--;
+	for (i = 0; i < RUN_MAX; i++) {
+		if (runs[i].base && p >= runs[i].base &&
+		    p < runs[i].base + runs[i].n * 4096) {
+			if (++runs[i].freed == runs[i].n) {
+				free(runs[i].base);
+				runs[i].base = NULL;
+			}
+			return 0;
+		}
+	}
+	free(p);
 	return 0;
 }
 
@@ -65,10 +112,14 @@ static int find(uintptr_t va)
 
 int mm_map_pages(uintptr_t va, paddr_t pa, size_t len, unsigned int prot)
 {
-	assert_int_equal(len, 4096);
-	assert_true(find(va) < 0);
-	assert_true(nmaps < MAP_MAX);
-	maps[nmaps++] = (typeof(maps[0])){ va, pa, prot };
+	size_t off;
+
+	assert_true(len > 0 && len % 4096 == 0);
+	for (off = 0; off < len; off += 4096) {
+		assert_true(find(va + off) < 0);
+		assert_true(nmaps < MAP_MAX);
+		maps[nmaps++] = (typeof(maps[0])){ va + off, pa + off, prot };
+	}
 	return 0;
 }
 
@@ -264,6 +315,48 @@ static void test_slots_are_reused(void **state)
 	assert_int_equal(frames_live, 0);
 }
 
+/*
+ * With a run of frames to be had, a stack takes it, zeroed, in one
+ * mapping of consecutive frames; its pages still go back one by one.
+ * Without one (fragmented memory), it falls back to single frames.
+ */
+static void test_stack_takes_a_run(void **state)
+{
+	struct kstack st;
+	uintptr_t va;
+	paddr_t pa, first;
+	size_t i;
+
+	(void)state;
+	runs_enabled = true;
+	runs_given = 0;
+	assert_int_equal(stack_alloc(&st, 5 * 4096, "run"), 0);
+	assert_int_equal(runs_given, 1);
+	assert_int_equal(frames_live, 5);
+	assert_int_equal(mm_query(st.ks_bottom, &first, NULL), 0);
+	for (va = st.ks_bottom; va < st.ks_top; va += 4096) {
+		assert_int_equal(mm_query(va, &pa, NULL), 0);
+		assert_int_equal(pa, first + (va - st.ks_bottom));
+		for (i = 0; i < 4096; i++)
+			assert_int_equal(((char *)(uintptr_t)pa)[i], 0);
+	}
+	assert_int_equal(mm_query(st.ks_bottom - 4096, NULL, NULL), -ENOENT);
+	stack_free(&st);
+	stack_cache_drain();
+	assert_int_equal(frames_live, 0);
+	assert_int_equal(nmaps, 0);
+
+	/* No run: five single frames instead. */
+	runs_enabled = false;
+	assert_int_equal(stack_alloc(&st, 5 * 4096, "single"), 0);
+	assert_int_equal(runs_given, 1);
+	assert_int_equal(frames_live, 5);
+	stack_free(&st);
+	stack_cache_drain();
+	assert_int_equal(frames_live, 0);
+	assert_int_equal(nmaps, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_freed_stacks_are_reused_mapped),
 		cmocka_unit_test(test_no_frames_drains_the_cache),
 		cmocka_unit_test(test_slots_are_reused),
+		cmocka_unit_test(test_stack_takes_a_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -736,6 +736,84 @@ static void test_walk_stops(void **state)
 	assert_int_equal(calls, 3);
 }
 
+/*
+ * The W^X audit reads every leaf once: it finds a writable and executable
+ * leaf of each size (vm_map refuses to make one, so the test writes it),
+ * the first in address order, and counts leaves of every size.
+ */
+static void test_audit_wx(void **state)
+{
+	size_t leaves = 99;
+	uintptr_t bad = 1;
+	uint64_t *pte;
+
+	(void)state;
+	assert_int_equal(vm_audit_wx(&sp, &leaves, &bad), 0);
+	assert_int_equal(leaves, 0);
+	assert_int_equal(vm_map(&sp, 0x10000, 0x10000, 3 * K4, RX, G1), 0);
+	assert_int_equal(vm_map(&sp, M2, M2, 3 * M2, RW, G1), 0);
+	assert_int_equal(vm_map(&sp, 2 * G1, 0, G1, VM_READ, G1), 0);
+	assert_int_equal(vm_map(&sp, 0xffff800000000000ul, 0x1000, K4, RW, G1),
+			 0);
+	assert_int_equal(vm_audit_wx(&sp, &leaves, &bad), 0);
+	assert_int_equal(leaves, 3 + 3 + 1 + 1);
+	assert_int_equal(bad, 1);
+
+	pte = raw_leaf(0xffff800000000000ul);
+	*pte &= ~HW_NX;
+	assert_int_equal(vm_audit_wx(&sp, &leaves, &bad), -EEXIST);
+	assert_int_equal(bad, 0xffff800000000000ul);
+	pte = raw_leaf(2 * G1);
+	*pte = (*pte | HW_RW) & ~HW_NX;
+	assert_int_equal(vm_audit_wx(&sp, &leaves, &bad), -EEXIST);
+	assert_int_equal(bad, 2 * G1);
+	pte = raw_leaf(2 * M2);
+	*pte &= ~HW_NX;
+	assert_int_equal(vm_audit_wx(&sp, &leaves, &bad), -EEXIST);
+	assert_int_equal(bad, 2 * M2);
+	pte = raw_leaf(0x11000);
+	*pte |= HW_RW;
+	assert_int_equal(vm_audit_wx(&sp, &leaves, &bad), -EEXIST);
+	assert_int_equal(bad, 0x11000);
+	assert_int_equal(leaves, 2);
+	/* Writable, or executable, alone is fine. */
+	*pte &= ~HW_RW;
+	*raw_leaf(2 * M2) |= HW_NX;
+	*raw_leaf(2 * G1) &= ~HW_RW;
+	*raw_leaf(0xffff800000000000ul) |= HW_NX;
+	assert_int_equal(vm_audit_wx(&sp, &leaves, &bad), 0);
+}
+
+/*
+ * A long 4 KiB run fills whole page tables at once: every entry from an
+ * unaligned start across two table boundaries gets its own frame, and a
+ * mapped page anywhere inside a later table makes the whole call fail
+ * with nothing changed.
+ */
+static void test_map_long_run(void **state)
+{
+	uintptr_t va = M2 - 3 * K4;
+	size_t n = 2 * 512 + 7, i;
+	long live;
+
+	(void)state;
+	assert_int_equal(vm_map(&sp, 3 * M2 + 5 * K4, 0x9000, K4, RW, G1), 0);
+	live = fk.live;
+	assert_int_equal(vm_map(&sp, va, 0x40000000, n * K4 + 2 * M2, RW, K4),
+			 -EEXIST);
+	assert_int_equal(fk.live, live);
+	check_unmapped(va);
+	assert_int_equal(vm_map(&sp, va, 0x40000000, n * K4, RW, K4), 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(*raw_leaf(va + i * K4),
+				 (0x40000000 + i * K4) | HW_P | HW_RW | HW_A |
+					 HW_D | HW_NX);
+	check_unmapped(va - K4);
+	check_unmapped(va + n * K4);
+	check_query(3 * M2 + 5 * K4, 0x9000, RW, K4);
+	check_tables();
+}
+
 /* --- -ENOMEM at every allocation point ---------------------------- */
 
 /* A space with 4K, 2M and 1G pages and partly built tables. */
@@ -1150,6 +1228,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_protect_hole, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_raw_entries, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_audit_wx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_long_run, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_walk_stops, setup,
 						teardown),
