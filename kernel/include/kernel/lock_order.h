@@ -35,8 +35,11 @@
  *                        joiners)
  *   timer-queue lock    (sched/sched.c, one per CPU; its handler wakes
  *                        tasks, so it nests outside the run-queue lock)
- *   run-queue lock      (sched/sched.c, one per CPU; steal only tries
- *                        another CPU's, holding none)
+ *   run-queue lock      (sched/sched.c, one per CPU; not a spinlock but
+ *                        a raw exchange lock of its own, always taken
+ *                        with interrupts off, answering TLB shootdowns
+ *                        while it spins; steal only tries another
+ *                        CPU's, holding none)
  *   tasks lock          (sched/sched.c: the list of all tasks)
  *   stack lock          (mm/stack.c)
  *   device registry and blkdev list locks (dev/dev.c, dev/blkdev.c,
