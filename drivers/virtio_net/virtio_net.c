@@ -13,7 +13,10 @@
  * it is copied into one allocated netbuf. Transmit: each piece of the
  * stack's netbuf chain becomes a descriptor, with the virtio-net header
  * pushed into the first piece's headroom; completions are reclaimed on
- * each transmit and from the interrupt. No GSO is negotiated.
+ * each transmit and from the interrupt. With HOST_TSO4 (taken only with
+ * CSUM, and when memory is not small) the stack may hand over TCP/IPv4
+ * super-frames of up to 64 KiB, which the header asks the device to cut
+ * into segments (§5.1.6.2); received frames are never GSO.
  *
  * Everything the device writes is checked: used entries (by the
  * virtqueue), lengths, header fields, buffer counts of merged frames,
@@ -54,6 +57,16 @@
 #define VNET_TX_FRAGS 8
 /* A piece may cross a page boundary, the header may need its own. */
 #define VNET_TX_SEGS (2 * VNET_TX_FRAGS + 2)
+/* Pieces of a super-frame: its headers and 64 KiB of payload lent in
+ * 4 KiB pages (a file's, not page-aligned), with room to spare. */
+#define VNET_TSO_FRAGS 24
+/* Each piece may cross page boundaries, one per 4 KiB of the 64 KiB and
+ * one more each; the header may need its own segment. */
+#define VNET_TSO_SEGS (2 * VNET_TSO_FRAGS + 18)
+/* Indirect table entries per transmit descriptor with TSO: a super-frame
+ * of send-buffer slices or of file pages fits; a more scattered one is
+ * posted as a direct chain (ring descriptors, up to VNET_TSO_SEGS). */
+#define VNET_TSO_INDIRECT 32
 /* Buffers one merged frame may span; more is a broken count. */
 #define VNET_MRG_MAX 64
 #define ETH_HDR_BYTES 14
@@ -102,7 +115,7 @@ struct vnet_rx {
 struct vnet_tx {
 	struct spinlock tx_lock;
 	struct virtq *tx_q; /* [I] calls [T] */
-	struct virtq_seg tx_segs[VNET_TX_SEGS]; /* [T] scratch */
+	struct virtq_seg tx_segs[VNET_TSO_SEGS]; /* [T] scratch */
 	bool tx_stopped; /* [T] -ENOBUFS returned, nc_tx_ready owed */
 };
 
@@ -118,6 +131,7 @@ struct vnet {
 	bool vn_split_hdr; /* [I] legacy without ANY_LAYOUT */
 	bool vn_guest_csum; /* [I] GUEST_CSUM */
 	bool vn_status; /* [I] link status reported */
+	bool vn_tso; /* [I] HOST_TSO4 (and CSUM) taken */
 	int vn_state; /* [a] enum vnet_state */
 };
 
@@ -584,17 +598,21 @@ static int tx_map(struct vnet_tx *tx, const void *p, size_t len,
 
 	if (!len)
 		return 0;
-	k = virtio_sg_map(p, len, false, tx->tx_segs + *n, VNET_TX_SEGS - *n);
+	k = virtio_sg_map(p, len, false, tx->tx_segs + *n,
+			  (unsigned int)ARRAY_SIZE(tx->tx_segs) - *n);
 	if (k < 0)
 		return k == -E2BIG ? -EINVAL : k;
 	*n += (unsigned int)k;
 	return 0;
 }
 
-/* Writes the header for frame nb in front of it. */
+/* Writes the header for frame nb in front of it. A super-frame's
+ * headers were checked by the netdev layer: its TCP header starts at
+ * nb_csum_start, in the first piece. */
 static void tx_header(struct vnet *vn, struct netbuf *nb)
 {
 	struct virtio_net_hdr h = { 0 };
+	const uint8_t *tcp = nb->nb_data + nb->nb_csum_start;
 
 	if (nb->nb_flags & NB_CSUM_PARTIAL) {
 		h.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
@@ -602,6 +620,11 @@ static void tx_header(struct vnet *vn, struct netbuf *nb)
 		h.csum_offset = nb->nb_csum_off;
 	}
 	h.gso_type = VIRTIO_NET_HDR_GSO_NONE;
+	if (nb->nb_flags & NB_GSO_TCPV4) {
+		h.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+		h.gso_size = nb->nb_gso_size;
+		h.hdr_len = (uint16_t)(nb->nb_csum_start + (tcp[12] >> 4) * 4);
+	}
 	memcpy(netbuf_push(nb, vn->vn_hdr_len), &h, vn->vn_hdr_len);
 }
 
@@ -614,6 +637,8 @@ static int tx_post(struct vnet *vn, struct netbuf *nb)
 	unsigned int n = 0;
 	int rc = 0;
 
+	if ((nb->nb_flags & NB_GSO_TCPV4) && !vn->vn_tso)
+		return -EINVAL;
 	tx_header(vn, nb);
 	if (vn->vn_split_hdr) {
 		/* Legacy framing: the header is a buffer of its own. */
@@ -897,6 +922,8 @@ static int read_config(struct virtio_dev *vd, struct vnet *vn)
 			   !virtio_has_feature(vd, VIRTIO_F_ANY_LAYOUT);
 	vn->vn_guest_csum = virtio_has_feature(vd, VIRTIO_NET_F_GUEST_CSUM);
 	vn->vn_status = virtio_has_feature(vd, VIRTIO_NET_F_STATUS);
+	vn->vn_tso = virtio_has_feature(vd, VIRTIO_NET_F_HOST_TSO4) &&
+		     virtio_has_feature(vd, VIRTIO_NET_F_CSUM);
 	/* The IP header, after the virtio and Ethernet ones, 4-aligned. */
 	vn->vn_rx_pad =
 		(uint16_t)((4 - (vn->vn_hdr_len + ETH_HDR_BYTES) % 4) % 4);
@@ -988,8 +1015,9 @@ static int setup_queues(struct virtio_dev *vd, struct vnet *vn)
 				vnet_rx_intr, vn, &vn->vn_rx.rx_q);
 	if (rc)
 		return rc;
-	rc = virtio_queue_setup(vd, VNET_TXQ, want, VNET_TX_SEGS, vnet_tx_intr,
-				vn, &vn->vn_tx.tx_q);
+	rc = virtio_queue_setup(vd, VNET_TXQ, want,
+				vn->vn_tso ? VNET_TSO_INDIRECT : VNET_TX_SEGS,
+				vnet_tx_intr, vn, &vn->vn_tx.tx_q);
 	if (rc)
 		return rc;
 	/* A frame is at most a queue's worth of descriptors (§2.7.5.3.1):
@@ -1002,6 +1030,13 @@ static int setup_queues(struct virtio_dev *vd, struct vnet *vn)
 	}
 	ni->ni_tx_max_frags =
 		txsize - 2 < VNET_TX_FRAGS ? txsize - 2 : VNET_TX_FRAGS;
+	/* The most scattered super-frame goes as a direct chain: the ring
+	 * must hold it. */
+	if (vn->vn_tso && txsize >= VNET_TSO_SEGS) {
+		ni->ni_tx_max_frags = VNET_TSO_FRAGS;
+		ni->ni_tso_max = NETDEV_TSO_MAX;
+		ni->ni_features |= NETDEV_F_TSO4;
+	}
 	return 0;
 }
 
@@ -1046,6 +1081,21 @@ static void log_probe(struct virtio_dev *vd, struct vnet *vn, uint64_t got)
 	 VIRTIO_BIT(VIRTIO_NET_F_STATUS) | VIRTIO_BIT(VIRTIO_F_ANY_LAYOUT) |   \
 	 VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX))
 
+/*
+ * What to accept: VNET_FEATURES, and HOST_TSO4 when the device also
+ * offers CSUM, which it depends on (§5.1.3.1), and memory is not small
+ * (its larger indirect tables, and 64 KiB frames in flight).
+ */
+static uint64_t vnet_wanted(struct virtio_dev *vd)
+{
+	uint64_t offered = virtio_device_features(vd);
+
+	if (!(offered & VIRTIO_BIT(VIRTIO_NET_F_CSUM)) ||
+	    virtio_dma_avail() < VNET_SMALL_RAM)
+		return VNET_FEATURES;
+	return VNET_FEATURES | VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4);
+}
+
 static int vnet_probe(struct virtio_dev *vd)
 {
 	struct netdev_info *ni;
@@ -1053,7 +1103,7 @@ static int vnet_probe(struct virtio_dev *vd)
 	uint64_t got;
 	int rc;
 
-	rc = virtio_negotiate(vd, VNET_FEATURES, &got);
+	rc = virtio_negotiate(vd, vnet_wanted(vd), &got);
 	if (rc)
 		return rc;
 	vn = heap_calloc(1, sizeof(*vn));

@@ -15,7 +15,7 @@
 #define VIRTIO_NET_F_MTU 3 /* config mtu is valid */
 #define VIRTIO_NET_F_MAC 5 /* config mac is valid */
 #define VIRTIO_NET_F_GUEST_TSO4 7 /* never taken: no GSO */
-#define VIRTIO_NET_F_HOST_TSO4 11 /* never taken */
+#define VIRTIO_NET_F_HOST_TSO4 11 /* device segments TCP/IPv4 (needs CSUM) */
 #define VIRTIO_NET_F_MRG_RXBUF 15 /* a frame may span receive buffers */
 #define VIRTIO_NET_F_STATUS 16 /* config status is valid */
 /* Legacy only (§6.3): header and data need not be separate buffers. */
@@ -37,6 +37,7 @@
 #define VIRTIO_NET_HDR_F_DATA_VALID 2
 /* virtio_net_hdr.gso_type */
 #define VIRTIO_NET_HDR_GSO_NONE 0
+#define VIRTIO_NET_HDR_GSO_TCPV4 1
 
 /*
  * The header in front of every frame (§5.1.6). num_buffers is present

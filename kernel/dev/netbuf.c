@@ -22,6 +22,10 @@ static void stat_sub(uint64_t *c, uint64_t n)
 	__atomic_fetch_sub(c, n, __ATOMIC_RELAXED);
 }
 
+/* Every frame in flight carries one: the offload fields live in what
+ * was padding. */
+BUILD_ASSERT(sizeof(struct netbuf) <= 96);
+
 void netbuf_init(struct netbuf *nb, void *base, size_t cap, size_t headroom,
 		 void (*release)(struct netbuf *nb), void *owner)
 {
@@ -221,6 +225,7 @@ struct netbuf *netbuf_linearize(const struct netbuf *nb, size_t headroom)
 	copy->nb_csum_start = nb->nb_csum_start;
 	copy->nb_csum_off = nb->nb_csum_off;
 	copy->nb_queue = nb->nb_queue;
+	copy->nb_gso_size = nb->nb_gso_size;
 	copy->nb_dev = nb->nb_dev;
 	return copy;
 }

@@ -20,6 +20,9 @@
 #define NETDEV_STACK_HEADROOM 130
 #define NETDEV_MTU_MIN 576
 #define NETDEV_MTU_MAX 65521
+#define IP_HDR_MIN 20
+#define TCP_HDR_MIN 20
+#define TCP_CSUM_FIELD 16
 
 static struct netdev *devs[NETDEV_MAX];
 static unsigned int ndevs;
@@ -29,6 +32,11 @@ static struct spinlock devs_lock = SPINLOCK_INIT("netdev");
 static bool is_open(const struct netdev *nd)
 {
 	return __atomic_load_n(&nd->nd_open, __ATOMIC_ACQUIRE);
+}
+
+static void count(uint64_t *c, uint64_t n)
+{
+	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
 }
 
 static int check_info(const struct netdev *nd)
@@ -43,6 +51,11 @@ static int check_info(const struct netdev *nd)
 	    ni->ni_mtu < NETDEV_MTU_MIN || ni->ni_mtu > NETDEV_MTU_MAX ||
 	    ni->ni_tx_headroom > NETBUF_HEADROOM - NETDEV_STACK_HEADROOM ||
 	    ni->ni_tx_max_frags < 2)
+		return -EINVAL;
+	if (!(ni->ni_features & NETDEV_F_TSO4))
+		return ni->ni_tso_max ? -EINVAL : 0;
+	if (!(ni->ni_features & NETDEV_F_TX_CSUM) ||
+	    ni->ni_tso_max < ni->ni_mtu || ni->ni_tso_max > NETDEV_TSO_MAX)
 		return -EINVAL;
 	return 0;
 }
@@ -169,6 +182,37 @@ int netdev_rx(struct netdev *nd, unsigned int q, struct netbuf **out,
 	return n;
 }
 
+/*
+ * Checks a super-frame of len bytes: the device must segment it, the
+ * headers must all be in the first piece (the device copies them into
+ * every segment), the checksum partial at the TCP header, and each
+ * segment within the MTU. 0 or -EINVAL.
+ */
+static int check_gso(const struct netdev_info *ni, const struct netbuf *nb,
+		     size_t len)
+{
+	const uint8_t *p = nb->nb_data;
+	size_t ip_end, hdr_len;
+
+	if (!(ni->ni_features & NETDEV_F_TSO4) ||
+	    !(nb->nb_flags & NB_CSUM_PARTIAL) ||
+	    nb->nb_csum_off != TCP_CSUM_FIELD || nb->nb_gso_size == 0 ||
+	    nb->nb_len < ETH_HDR_BYTES + IP_HDR_MIN)
+		return -EINVAL;
+	/* IPv4 carrying TCP, the checksum starting at the TCP header. */
+	ip_end = ETH_HDR_BYTES + (size_t)(p[ETH_HDR_BYTES] & 0xf) * 4;
+	if (p[ETH_HDR_BYTES] >> 4 != 4 || ip_end < ETH_HDR_BYTES + IP_HDR_MIN ||
+	    p[ETH_HDR_BYTES + 9] != 6 || nb->nb_csum_start != ip_end ||
+	    nb->nb_len < ip_end + TCP_HDR_MIN)
+		return -EINVAL;
+	hdr_len = ip_end + (size_t)(p[ip_end + 12] >> 4) * 4;
+	if (hdr_len < ip_end + TCP_HDR_MIN || nb->nb_len < hdr_len ||
+	    len <= hdr_len ||
+	    hdr_len - ETH_HDR_BYTES + nb->nb_gso_size > ni->ni_mtu)
+		return -EINVAL;
+	return 0;
+}
+
 /* Checks frame nb against the device; 0 or netdev_tx()'s error. */
 static int check_frame(const struct netdev *nd, const struct netbuf *nb)
 {
@@ -184,8 +228,14 @@ static int check_frame(const struct netdev *nd, const struct netbuf *nb)
 	}
 	if (len < ETH_HDR_BYTES)
 		return -EINVAL;
-	if (len > (size_t)ni->ni_mtu + ETH_HDR_BYTES)
+	if (nb->nb_flags & NB_GSO_TCPV4) {
+		if (!(ni->ni_features & NETDEV_F_TSO4))
+			return -EINVAL;
+		if (len > (size_t)ni->ni_tso_max + ETH_HDR_BYTES)
+			return -EMSGSIZE;
+	} else if (len > (size_t)ni->ni_mtu + ETH_HDR_BYTES) {
 		return -EMSGSIZE;
+	}
 	/* The driver pushes its header in front: the piece must have room
 	 * and be the sender's alone. */
 	if (netbuf_headroom(nb) < ni->ni_tx_headroom ||
@@ -197,11 +247,14 @@ static int check_frame(const struct netdev *nd, const struct netbuf *nb)
 		    (size_t)nb->nb_csum_start + nb->nb_csum_off + 2 > len)
 			return -EINVAL;
 	}
+	if (nb->nb_flags & NB_GSO_TCPV4)
+		return check_gso(ni, nb, len);
 	return 0;
 }
 
 int netdev_tx(struct netdev *nd, unsigned int q, struct netbuf *nb, bool more)
 {
+	bool tso;
 	int rc;
 
 	if (!nd || !nb || q >= nd->nd_info.ni_nqueues)
@@ -213,7 +266,12 @@ int netdev_tx(struct netdev *nd, unsigned int q, struct netbuf *nb, bool more)
 		netdev_count_tx_error(nd);
 		return rc;
 	}
-	return nd->nd_ops->tx(nd, q, nb, more);
+	/* Read first: once posted, nb is the driver's. */
+	tso = nb->nb_flags & NB_GSO_TCPV4;
+	rc = nd->nd_ops->tx(nd, q, nb, more);
+	if (rc == 0 && tso)
+		count(&nd->nd_stats.nd_tx_tso, 1);
+	return rc;
 }
 
 void netdev_tx_kick(struct netdev *nd, unsigned int q)
@@ -240,6 +298,7 @@ void netdev_get_stats(const struct netdev *nd, struct netdev_stats *st)
 	st->nd_tx_errors = load(&s->nd_tx_errors);
 	st->nd_rx_irqs = load(&s->nd_rx_irqs);
 	st->nd_tx_irqs = load(&s->nd_tx_irqs);
+	st->nd_tx_tso = load(&s->nd_tx_tso);
 }
 
 /* Driver side ------------------------------------------------------------- */
@@ -283,11 +342,6 @@ void netdev_link_changed(struct netdev *nd, bool up)
 {
 	if (__atomic_exchange_n(&nd->nd_link_up, up, __ATOMIC_ACQ_REL) != up)
 		notify(nd, NOTE_LINK, 0);
-}
-
-static void count(uint64_t *c, uint64_t n)
-{
-	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
 }
 
 void netdev_count_rx(struct netdev *nd, size_t bytes)

@@ -141,6 +141,18 @@ uint16_t ip_mtu_for(struct netstack *ns, uint32_t dst)
 	return ni != NULL ? ni->ni_mtu : 576;
 }
 
+uint32_t ip_tso_for(struct netstack *ns, uint32_t dst, unsigned int *frags)
+{
+	uint32_t nexthop;
+	const struct netif *ni = ip_route(ns, dst, &nexthop);
+
+	*frags = ni != NULL ? ni->ni_tx_frags : 0;
+	if (ni == NULL || !(ni->ni_flags & NETIF_TSO4) ||
+	    !(ni->ni_flags & NETIF_TX_CSUM))
+		return 0;
+	return ni->ni_tso_max;
+}
+
 /* ---- Receiving. */
 
 /* Whether the options at opt (len bytes) are well formed and harmless. */
@@ -419,6 +431,15 @@ int ip_output(struct netstack *ns, const struct ip_tx *tx, struct netbuf *nb)
 		goto drop;
 	size_t total = IP_HLEN + netbuf_frame_len(nb);
 	bool frag = total > ni->ni_mtu;
+	if (nb->nb_flags & NB_GSO_TCPV4) {
+		/* The device cuts it into packets within the MTU. */
+		frag = false;
+		if (!(ni->ni_flags & NETIF_TSO4) ||
+		    !(ni->ni_flags & NETIF_TX_CSUM) || total > ni->ni_tso_max) {
+			err = -EMSGSIZE;
+			goto drop;
+		}
+	}
 	if (total > IP_MAX_LEN || (frag && tx->df)) {
 		err = -EMSGSIZE;
 		goto drop;

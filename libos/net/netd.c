@@ -423,6 +423,11 @@ static int attach(struct netdev *nd)
 		ni->ni_flags |= NETIF_TX_CSUM;
 	if (info->ni_features & NETDEV_F_RX_CSUM)
 		ni->ni_flags |= NETIF_RX_CSUM;
+	ni->ni_tx_frags = info->ni_tx_max_frags;
+	if (info->ni_features & NETDEV_F_TSO4) {
+		ni->ni_flags |= NETIF_TSO4;
+		ni->ni_tso_max = info->ni_tso_max;
+	}
 	err = netif_add(&stack, ni);
 	if (err)
 		return err;

@@ -219,6 +219,11 @@ struct tcp_pcb {
 	uint16_t t_peer_mss; /* from the peer's SYN */
 	uint16_t t_rcv_mss; /* what we advertised */
 	uint16_t t_user_mss; /* NET_OPT_MAXSEG, 0 = none */
+	/* Segmentation offload on the route (tcp_mss_update()): the
+	 * largest IP packet of a super-segment, 0 = none, and the most
+	 * netbufs (header included) per frame, 0 = no limit. */
+	uint32_t t_tso_max;
+	uint16_t t_tso_frags;
 	uint8_t t_state; /* enum tcp_state */
 	uint8_t t_snd_ws, t_rcv_ws;
 	uint8_t t_rxtshift; /* consecutive timeouts (or probes) */
@@ -288,6 +293,9 @@ struct tcp_emit {
 	/* Payload from a pcb's send buffer (offset from snd_una). */
 	const struct tcp_pcb *pcb;
 	uint32_t off, len;
+	/* Non-zero: len is more than one segment, a super-segment the
+	 * device cuts into segments of gso_size payload bytes. */
+	uint16_t gso_size;
 };
 
 /* ---- tcp.c */
@@ -336,8 +344,19 @@ void tcp_established(struct tcp_pcb *pcb);
 
 /* ---- tcp_out.c */
 
-/* Sends what the state, windows, Nagle and pending ACKs allow. */
+/* Sends what the state, windows, Nagle and pending ACKs allow. New
+ * data go in super-segments of several MSS when the route offers
+ * segmentation offload (t_tso_max); retransmissions one MSS at a time. */
 void tcp_output(struct tcp_pcb *pcb);
+/*
+ * The most new data to send at once from offset off of the send buffer,
+ * when len bytes (more than one MSS) are allowed by the windows: len cut
+ * to what one super-segment carries (t_tso_max, t_tso_frags pieces of
+ * the send buffer) and to whole segments, except that a short last
+ * segment stays when Nagle would let it go now. t_mss when the pcb has
+ * no offload.
+ */
+uint32_t tcp_tso_len(const struct tcp_pcb *pcb, uint32_t off, uint32_t len);
 /* What the persist timer sends: data the window takes, or a probe. */
 void tcp_persist_send(struct tcp_pcb *pcb);
 /* Resends the first unacknowledged segment (fast retransmit). */

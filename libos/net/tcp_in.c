@@ -208,6 +208,9 @@ void tcp_mss_update(struct tcp_pcb *pcb)
 	if (mss < TCP_MSS_MIN - TCP_TSOPT_LEN)
 		mss = TCP_MSS_MIN - TCP_TSOPT_LEN;
 	pcb->t_mss = (uint16_t)mss;
+	unsigned int frags;
+	pcb->t_tso_max = ip_tso_for(pcb->t_ns, pcb->t_h.h_raddr, &frags);
+	pcb->t_tso_frags = (uint16_t)(frags < UINT16_MAX ? frags : UINT16_MAX);
 }
 
 /* RFC 5681 3.1 initial window (RFC 3390's formula); one segment when the

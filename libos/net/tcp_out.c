@@ -10,6 +10,16 @@
  * larger ones are chained as netbuf_slice() pieces of the send buffer's
  * chunks, so the bytes reach the device without a copy.
  *
+ * Segmentation offload: when the route's device segments TCP/IPv4
+ * (ip_tso_for()), new data go out as super-segments of several MSS, one
+ * header and the payload slices, marked NB_GSO_TCPV4 with the MSS as
+ * nb_gso_size; the device gives each segment the header with its own
+ * sequence number, FIN and PSH on the last one only, the same options
+ * (the timestamp is taken once, as for back-to-back segments). Sequence
+ * space, windows, congestion control and RTT timing count bytes, so they
+ * see a super-segment as the segments it stands for. Retransmissions,
+ * persist probes and segments over loopback are one MSS at most.
+ *
  * Checksum: every segment leaves here NB_CSUM_PARTIAL with the
  * pseudo-header sum (folded, not complemented) in the checksum field,
  * nb_csum_start 0 (the TCP header, which is nb_data as ip_output() gets
@@ -142,12 +152,18 @@ int tcp_emit(struct netstack *ns, const struct tcp_emit *e)
 		netbuf_put(nb);
 		return -ENOMEM;
 	}
+	/* A super-segment's sum covers its whole length: the device
+	 * adjusts it for each segment's. */
 	uint32_t sum = net_csum_pseudo(e->saddr, e->daddr, IP_PROTO_TCP,
 				       (uint16_t)(hlen + e->len));
 	net_put16(h + TCP_CSUM_OFF, (uint16_t)~net_csum_fold(sum));
 	nb->nb_flags |= NB_CSUM_PARTIAL;
 	nb->nb_csum_start = 0;
 	nb->nb_csum_off = TCP_CSUM_OFF;
+	if (e->gso_size != 0 && e->len > e->gso_size) {
+		nb->nb_flags |= NB_GSO_TCPV4;
+		nb->nb_gso_size = e->gso_size;
+	}
 
 	struct ip_tx tx = {
 		.src = e->saddr,
@@ -361,6 +377,8 @@ static int send_data(struct tcp_pcb *pcb, uint32_t len, bool fin)
 	emit_init(pcb, &e, pcb->t_snd_nxt, TCP_ACK);
 	e.off = off;
 	e.len = len;
+	if (len > pcb->t_mss)
+		e.gso_size = pcb->t_mss;
 	if (fin)
 		e.flags |= TCP_FIN;
 	if (len != 0 && off + len == pcb->t_sb_len)
@@ -438,6 +456,52 @@ static bool data_state(const struct tcp_pcb *pcb)
 	}
 }
 
+/* Bytes from offset off of the send buffer that fit in `pieces` netbufs
+ * (at most len). */
+static uint32_t sb_span(const struct tcp_pcb *pcb, uint32_t off, uint32_t len,
+			unsigned int pieces)
+{
+	uint32_t in, got = 0;
+	const struct netbuf *chunk = sb_find(pcb, off, &in);
+
+	for (; chunk != NULL && pieces > 0 && got < len; pieces--) {
+		got += chunk->nb_len - in;
+		in = 0;
+		chunk = chunk->nb_next;
+	}
+	return got < len ? got : len;
+}
+
+uint32_t tcp_tso_len(const struct tcp_pcb *pcb, uint32_t off, uint32_t len)
+{
+	uint32_t mss = pcb->t_mss;
+	uint32_t hlen = TCP_HLEN + ((pcb->t_flags & TF_TS) ? TCP_TSOPT_LEN : 0);
+	uint32_t max = pcb->t_tso_max > IP_HLEN + hlen
+			       ? pcb->t_tso_max - IP_HLEN - hlen
+			       : 0;
+
+	if (len <= mss || max < 2 * mss)
+		return len < mss ? len : mss;
+	if (len > max)
+		len = max;
+	/* The header is a netbuf of its own. */
+	if (pcb->t_tso_frags != 0)
+		len = sb_span(pcb, off, len, pcb->t_tso_frags - 1u);
+	if (len <= mss)
+		return mss;
+	uint32_t tail = len % mss;
+	if (tail == 0)
+		return len;
+	/* The full segments before the tail leave data in flight: the tail
+	 * goes now only where a lone short segment would then (Nagle,
+	 * sender SWS avoidance: may_send_short()). */
+	bool end = off + len == pcb->t_sb_len;
+	if ((end && (pcb->t_flags & (TF_NODELAY | TF_SHUT_WR))) ||
+	    (pcb->t_max_sndwnd != 0 && tail >= pcb->t_max_sndwnd / 2))
+		return len;
+	return len - tail;
+}
+
 void tcp_output(struct tcp_pcb *pcb)
 {
 	if (pcb->t_state == TCP_SYN_RECEIVED) {
@@ -455,10 +519,12 @@ void tcp_output(struct tcp_pcb *pcb)
 		uint32_t len = wnd > off ? wnd - off : 0;
 		if (len > avail)
 			len = avail;
-		if (len > pcb->t_mss)
+		if (len > pcb->t_mss && pcb->t_snd_nxt == pcb->t_snd_max)
+			len = tcp_tso_len(pcb, off, len);
+		else if (len > pcb->t_mss)
 			len = pcb->t_mss;
 		bool fin = fin_due(pcb) && off + len == pcb->t_sb_len;
-		bool go = len == pcb->t_mss ||
+		bool go = len >= pcb->t_mss ||
 			  (len != 0 && may_send_short(pcb, off, len));
 		if (go || (len == 0 && fin)) {
 			if (send_data(pcb, len, fin) != 0)

@@ -312,3 +312,6 @@ $(eval $(call unit_test,kv_store,tests/unit/apps/kv_store_test.c apps/kv/store.c
 UNIT_CFLAGS_httpd := -Iapps/httpd
 $(eval $(call unit_test,httpd,tests/unit/apps/httpd_test.c \
 	apps/httpd/http.c apps/httpd/url.c apps/httpd/date.c apps/httpd/mime.c))
+# TCP segmentation offload decisions (super-segments) over the fake IP layer.
+UNIT_CFLAGS_tcp_tso := $(UNIT_TCP_CFLAGS)
+$(eval $(call unit_test,tcp_tso,tests/unit/libos/net/tcp_tso_test.c $(UNIT_TCP_SRCS)))

@@ -28,6 +28,17 @@
  * NETDEV_F_TX_CSUM and has put the pseudo-header sum in that field. On
  * receive, NB_CSUM_VALID says the device verified the transport checksum.
  *
+ * Segmentation offload (transmit only, for a device with NETDEV_F_TSO4):
+ * NB_GSO_TCPV4 marks a super-frame -- Ethernet, IPv4 and TCP headers, all
+ * in the first piece, followed by more payload than one segment carries
+ * -- that the device cuts into segments of nb_gso_size payload bytes
+ * (the MSS), each with a copy of the headers: sequence numbers advanced,
+ * IP total length and checksums recomputed, the IP ID incremented per
+ * segment, FIN and PSH kept on the last segment only, the TCP options
+ * (timestamps) repeated unchanged. It always comes with NB_CSUM_PARTIAL
+ * over the TCP header. The IP total length field is the super-frame's
+ * and may exceed the MTU, never 65535 (<kernel/netdev.h> ni_tso_max).
+ *
  * Every call is safe in any context (interrupt handlers included) and
  * never sleeps; allocation uses the kernel heap.
  */
@@ -44,6 +55,7 @@
 #define NB_CSUM_VALID 0x0002u /* RX: device checked the checksum */
 #define NB_BCAST 0x0004u /* RX: link-layer broadcast */
 #define NB_MCAST 0x0008u /* RX: link-layer multicast */
+#define NB_GSO_TCPV4 0x0010u /* TX: TCP/IPv4 super-frame, device segments */
 
 /*
  * Headroom that leaves space for every header the stack and a driver
@@ -66,6 +78,7 @@ struct netbuf {
 	uint16_t nb_csum_start; /* NB_CSUM_PARTIAL: from the frame start */
 	uint16_t nb_csum_off; /* NB_CSUM_PARTIAL: from nb_csum_start */
 	uint16_t nb_queue; /* RX: the queue it arrived on */
+	uint16_t nb_gso_size; /* NB_GSO_TCPV4: payload bytes per segment */
 	struct netdev *nb_dev; /* RX: the device it arrived on */
 	/*
 	 * Called by the last netbuf_put() instead of freeing, for areas the

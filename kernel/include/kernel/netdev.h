@@ -46,6 +46,12 @@ struct netdev;
 #define NETDEV_F_TX_CSUM 0x1u /* honours NB_CSUM_PARTIAL */
 #define NETDEV_F_RX_CSUM 0x2u /* sets NB_CSUM_VALID */
 #define NETDEV_F_LINK 0x4u /* reports link state (else always up) */
+#define NETDEV_F_TSO4                                                          \
+	0x8u /* segments NB_GSO_TCPV4 super-frames (with                       \
+	      * NETDEV_F_TX_CSUM) */
+
+/* The largest IP packet of a super-frame: what the IP length field holds. */
+#define NETDEV_TSO_MAX 65535u
 
 struct netdev_info {
 	char ni_name[NETDEV_NAME_MAX]; /* NUL-terminated */
@@ -57,6 +63,8 @@ struct netdev_info {
 	uint16_t ni_tx_headroom; /* bytes the driver pushes in front of a
 				  * frame; <= NETBUF_HEADROOM - 130 */
 	uint16_t ni_tx_max_frags; /* most pieces in one TX frame (>= 2) */
+	uint32_t ni_tso_max; /* NETDEV_F_TSO4: largest IP packet of a
+			      * super-frame, mtu..NETDEV_TSO_MAX; else 0 */
 };
 
 /* The stack's side of an open device. Both hooks may run in interrupt
@@ -109,8 +117,9 @@ int netdev_rx(struct netdev *nd, unsigned int q, struct netbuf **out,
 
 /*
  * Posts frame nb (a netbuf chain of at most ni_tx_max_frags pieces,
- * starting with the Ethernet header, at most mtu + 14 bytes, the first
- * piece with ni_tx_headroom bytes of headroom) on queue q, taking over
+ * starting with the Ethernet header, at most mtu + 14 bytes -- or
+ * ni_tso_max + 14 for an NB_GSO_TCPV4 super-frame --, the first piece
+ * with ni_tx_headroom bytes of headroom) on queue q, taking over
  * the caller's reference. With `more` set the device is not told yet:
  * the next call without it (or netdev_tx_kick()) tells it once for the
  * whole batch. Returns 0, or a negative errno with nb still the
@@ -119,7 +128,10 @@ int netdev_rx(struct netdev *nd, unsigned int q, struct netbuf **out,
  * (q out of range, too many pieces or too scattered in memory for the
  * device, shorter than an Ethernet header, headroom short, first piece
  * shared, NB_CSUM_PARTIAL on a device without NETDEV_F_TX_CSUM or with
- * offsets outside the frame), -ENODEV. Thread context.
+ * offsets outside the frame; NB_GSO_TCPV4 on a device without
+ * NETDEV_F_TSO4, without NB_CSUM_PARTIAL at the TCP checksum, with
+ * headers not all in the first piece, no payload, or an nb_gso_size of 0
+ * or whose segments would exceed the MTU), -ENODEV. Thread context.
  */
 int __must_check netdev_tx(struct netdev *nd, unsigned int q, struct netbuf *nb,
 			   bool more);
@@ -133,6 +145,7 @@ struct netdev_stats {
 	uint64_t nd_rx_dropped; /* bad, runt, over-long, no buffer */
 	uint64_t nd_tx_errors;
 	uint64_t nd_rx_irqs, nd_tx_irqs;
+	uint64_t nd_tx_tso; /* NB_GSO_TCPV4 super-frames among nd_tx_packets */
 };
 void netdev_get_stats(const struct netdev *nd, struct netdev_stats *st);
 

@@ -55,7 +55,9 @@ struct netdev {
  * Names nd ("eth" + its index) and makes it visible; nd lives for ever.
  * Returns 0, -EINVAL for an inconsistent nd_info (no queues or too many,
  * mtu below 576 or above 65521, headroom too large, fewer than two
- * pieces), -ENOSPC past 16 devices. Thread context (a driver's probe).
+ * pieces; NETDEV_F_TSO4 without NETDEV_F_TX_CSUM or with ni_tso_max
+ * outside mtu..NETDEV_TSO_MAX, or ni_tso_max set without it), -ENOSPC
+ * past 16 devices. Thread context (a driver's probe).
  */
 int __must_check netdev_register(struct netdev *nd);
 

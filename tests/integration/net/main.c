@@ -21,7 +21,9 @@
  *   resolve NAME ADDR  waits for the DHCP lease, resolves NAME and
  *                      expects ADDR
  *   sink PORT BYTES    counts BYTES from one connection, prints a hash
- *   source PORT BYTES  sends BYTES of a known stream to one connection
+ *   source PORT BYTES  sends BYTES of a known stream to one connection,
+ *                      then prints how many TCP super-frames the network
+ *                      devices took (segmentation offload)
  *   sendfile PORT [FILE]  sends FILE (/sendfile.txt of the initrd) with
  *                      sendfile() (lent to TCP, not copied: the
  *                      tcp_lent_bytes counter says so), then a tmpfs
@@ -70,6 +72,14 @@ static long long lent_bytes(void)
 
 	return mosaic_netstat("tcp_lent_bytes", &v) ? -1 : (long long)v;
 }
+
+/* TCP super-frames the network devices took (segmentation offload). */
+static long long tso_frames(void)
+{
+	unsigned long long v;
+
+	return mosaic_netstat("dev_tx_tso", &v) ? -1 : (long long)v;
+}
 #else
 static long free_bytes(void)
 {
@@ -77,6 +87,11 @@ static long free_bytes(void)
 }
 
 static long long lent_bytes(void)
+{
+	return -1;
+}
+
+static long long tso_frames(void)
 {
 	return -1;
 }
@@ -627,7 +642,8 @@ static void role_source(int port, long bytes)
 	}
 	close(c);
 	close(lfd);
-	printf("net-test: source %ld bytes sent\n", bytes);
+	printf("net-test: source %ld bytes sent, %lld TSO frames\n", bytes,
+	       tso_frames());
 }
 
 /* ---- sendfile: a file of the initrd, lent; a tmpfs file, copied. */

@@ -5,6 +5,7 @@ network namespace this script creates, joined to the guest through a
 relay that this script runs and that can drop frames.
 
   tapclient.py QEMU_PORT RELAY_PORT sink|source MIB [LOSS]
+  tapclient.py here sink|source MIB
 
 QEMU's NIC is `-netdev socket,udp=127.0.0.1:RELAY_PORT,localaddr=
 127.0.0.1:QEMU_PORT`: each Ethernet frame is one UDP datagram. The relay
@@ -14,6 +15,12 @@ each with probability LOSS (0 to 0.2) both ways. Then `nc` in the
 namespace sends MIB MiB to the guest's sink (port 5001), or reads MIB MiB
 from its source (5002) and checks them. The namespace, the tap and the
 processes are removed at the end, whatever happened.
+
+With `here`, the script already runs in a namespace whose tap QEMU uses
+directly (tools/testrun's netns = yes: 192.168.77.1/24 on it, `-netdev
+tap`, which has the virtio-net header and so offers segmentation
+offload): no relay, no namespace of its own, the same transfer and
+checks.
 """
 import fcntl
 import os
@@ -89,7 +96,52 @@ class Relay(threading.Thread):
         self.join(10)
 
 
+def transfer(nsx, mode, mib, tmp):
+    """nc (run with the prefix nsx) sends MIB MiB to the sink or reads
+    them from the source and checks every byte; exits on failure."""
+    block = xorshift_block()
+    nbytes = mib << 20
+    if mode == "sink":
+        for k in range(nbytes // CHUNK):
+            tmp.write(chunk(k, block))
+        tmp.close()
+        with open(tmp.name, "rb") as f:
+            out = subprocess.run([*nsx, "nc", "-N", "-w", "60", GUEST,
+                                  "5001"], stdin=f, capture_output=True,
+                                 timeout=600, check=False)
+        if out.returncode != 0:
+            sys.exit(f"tapclient: nc failed: {out.stderr!r}")
+        return
+    tmp.close()
+    with open(tmp.name, "wb") as f:
+        out = subprocess.run([*nsx, "nc", "-d", "-w", "60", GUEST, "5002"],
+                             stdout=f, stderr=subprocess.PIPE, timeout=600,
+                             check=False)
+    if out.returncode != 0:
+        sys.exit(f"tapclient: nc failed: {out.stderr!r}")
+    with open(tmp.name, "rb") as f:
+        for k in range(nbytes // CHUNK):
+            if f.read(CHUNK) != chunk(k, block):
+                sys.exit(f"tapclient: chunk {k} differs or is missing")
+        if f.read(1):
+            sys.exit("tapclient: more bytes than sent")
+
+
+def main_here():
+    mode, mib = sys.argv[2], int(sys.argv[3])
+    if mode not in ("sink", "source"):
+        sys.exit(__doc__)
+    tmp = tempfile.NamedTemporaryFile(prefix="mosaic-net-", delete=False)
+    try:
+        transfer((), mode, mib, tmp)
+        print(f"tapclient: {mode} {mib} MiB intact over the tap")
+    finally:
+        os.unlink(tmp.name)
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "here":
+        return main_here()
     if len(sys.argv) not in (5, 6):
         sys.exit(__doc__)
     qport, rport = int(sys.argv[1]), int(sys.argv[2])
@@ -115,34 +167,7 @@ def main():
         run(*nsx, "ip", "addr", "add", f"{PEER}/24", "dev", tap)
         run(*nsx, "ip", "link", "set", tap, "up")
         relay.start()
-        block = xorshift_block()
-        nbytes = mib << 20
-        if mode == "sink":
-            for k in range(nbytes // CHUNK):
-                tmp.write(chunk(k, block))
-            tmp.close()
-            with open(tmp.name, "rb") as f:
-                out = subprocess.run([*nsx, "nc", "-N", "-w", "60", GUEST,
-                                      "5001"], stdin=f, capture_output=True,
-                                     timeout=600, check=False)
-            if out.returncode != 0:
-                sys.exit(f"tapclient: nc failed: {out.stderr!r}")
-        else:
-            tmp.close()
-            with open(tmp.name, "wb") as f:
-                out = subprocess.run([*nsx, "nc", "-d", "-w", "60", GUEST,
-                                      "5002"], stdout=f,
-                                     stderr=subprocess.PIPE, timeout=600,
-                                     check=False)
-            if out.returncode != 0:
-                sys.exit(f"tapclient: nc failed: {out.stderr!r}")
-            with open(tmp.name, "rb") as f:
-                for k in range(nbytes // CHUNK):
-                    if f.read(CHUNK) != chunk(k, block):
-                        sys.exit(f"tapclient: chunk {k} differs or is "
-                                 "missing")
-                if f.read(1):
-                    sys.exit("tapclient: more bytes than sent")
+        transfer(nsx, mode, mib, tmp)
         print(f"tapclient: {mode} {mib} MiB intact; relay passed "
               f"{relay.passed} frames, dropped {relay.dropped}")
     finally:

@@ -602,11 +602,15 @@ static void test_probe_good_device(void **state)
 	assert_int_equal(ni->ni_mtu, 1500);
 	assert_int_equal(ni->ni_nqueues, 1);
 	assert_int_equal(ni->ni_tx_headroom, 12);
-	assert_int_equal(ni->ni_tx_max_frags, VNET_TX_FRAGS);
-	assert_int_equal(ni->ni_features,
-			 NETDEV_F_TX_CSUM | NETDEV_F_RX_CSUM | NETDEV_F_LINK);
-	/* No GSO, never ACCESS_PLATFORM. */
-	assert_int_equal(fd->driver_features, FEAT_GOOD);
+	/* Transmit segmentation with CSUM: super-frames of many pieces. */
+	assert_int_equal(ni->ni_tx_max_frags, VNET_TSO_FRAGS);
+	assert_int_equal(ni->ni_tso_max, NETDEV_TSO_MAX);
+	assert_int_equal(ni->ni_features, NETDEV_F_TX_CSUM | NETDEV_F_RX_CSUM |
+						  NETDEV_F_LINK |
+						  NETDEV_F_TSO4);
+	/* No receive GSO, never ACCESS_PLATFORM. */
+	assert_int_equal(fd->driver_features,
+			 FEAT_GOOD | VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4));
 	assert_int_equal(fd->status & 0x0f, 0x0f);
 	assert_true(fd->config_irq_on);
 	assert_true(netdev_link_up(the_nd()));
@@ -1438,6 +1442,155 @@ static void test_tx_argument_checks(void **state)
 	assert_int_equal(netdev_open(the_nd(), NULL, NULL), -EINVAL);
 }
 
+/* HOST_TSO4 is taken only with CSUM (§5.1.3.1) and when memory is not
+ * small; without it the device keeps MSS-sized frames of few pieces. */
+static void test_probe_tso_conditions(void **state)
+{
+	const uint64_t tso = VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4);
+	const struct netdev_info *ni;
+
+	(void)state;
+	device_new((FEAT_GOOD & ~VIRTIO_BIT(VIRTIO_NET_F_CSUM)) | tso);
+	assert_int_equal(probe(), 0);
+	ni = netdev_info(the_nd());
+	assert_false(fd->driver_features & tso);
+	assert_false(ni->ni_features & NETDEV_F_TSO4);
+	assert_int_equal(ni->ni_tso_max, 0);
+	assert_int_equal(ni->ni_tx_max_frags, VNET_TX_FRAGS);
+	fake_dma_set_avail(8u << 20);
+	device_new(FEAT_GOOD | tso);
+	assert_int_equal(probe(), 0);
+	ni = netdev_info(the_nd());
+	assert_false(fd->driver_features & tso);
+	assert_false(ni->ni_features & NETDEV_F_TSO4);
+}
+
+/*
+ * A TCP/IPv4 super-frame: Ethernet, IPv4 and TCP (with 12 bytes of
+ * options) headers in the first piece, then `pieces` payload pieces of
+ * `each` bytes; expect gets the frame's bytes.
+ */
+static struct netbuf *tso_frame(unsigned int pieces, size_t each,
+				uint8_t *expect, size_t *len)
+{
+	static uint8_t payload[4096];
+	struct netbuf *h = netbuf_alloc(NETBUF_HEADROOM, 66), *p;
+	uint8_t *f = netbuf_append(h, 66);
+	unsigned int i;
+
+	memset(f, 0, 66);
+	memcpy(f, "\x02\x00\x00\x00\x00\x09", 6);
+	f[12] = 0x08; /* IPv4 */
+	f[14] = 0x45;
+	f[23] = 6; /* TCP */
+	f[34 + 12] = 8 << 4; /* 32 bytes of TCP header */
+	for (i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 13 + 1);
+	memcpy(expect, f, 66);
+	*len = 66;
+	for (p = h, i = 0; i < pieces; i++, p = p->nb_frag) {
+		p->nb_frag = netbuf_ext(payload + i * each, each, NULL, NULL);
+		memcpy(expect + *len, payload + i * each, each);
+		*len += each;
+	}
+	h->nb_flags = NB_CSUM_PARTIAL | NB_GSO_TCPV4;
+	h->nb_csum_start = 34;
+	h->nb_csum_off = 16;
+	h->nb_gso_size = 1448;
+	return h;
+}
+
+static void test_tx_tso_super_frame(void **state)
+{
+	uint8_t expect[4096];
+	struct netbuf *nb;
+	struct txseen t;
+	size_t len;
+
+	(void)state;
+	good_open(FEAT_GOOD | VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4));
+	nb = tso_frame(VNET_TSO_FRAGS - 1, 160, expect, &len);
+	assert_true(len > 1514); /* more than one MTU */
+	assert_int_equal(netdev_tx(the_nd(), 0, nb, false), 0);
+	tx_take(&t);
+	assert_true(t.indirect);
+	assert_int_equal(t.nsegs, VNET_TSO_FRAGS);
+	assert_int_equal(t.len, len);
+	assert_memory_equal(t.bytes, expect, len);
+	assert_int_equal(t.hdr.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	assert_int_equal(t.hdr.gso_type, VIRTIO_NET_HDR_GSO_TCPV4);
+	assert_int_equal(t.hdr.gso_size, 1448);
+	assert_int_equal(t.hdr.hdr_len, 14 + 20 + 32);
+	assert_int_equal(t.hdr.csum_start, 34);
+	assert_int_equal(t.hdr.csum_offset, 16);
+	assert_int_equal(stats().nd_tx_tso, 1);
+	assert_int_equal(stats().nd_tx_packets, 1);
+	used_push(&fd->fq[VNET_TXQ], t.head, 0);
+	queue_irq(VNET_TXQ);
+}
+
+/* Super-frames outside the rules are refused, counted, never posted. */
+static void test_tx_tso_refused(void **state)
+{
+	uint8_t expect[4096];
+	struct netbuf *nb;
+	uint16_t avail;
+	size_t len;
+	int errors = 0;
+
+	(void)state;
+	/* A device without TSO takes no super-frame. */
+	good_open(FEAT_GOOD);
+	nb = tso_frame(2, 1000, expect, &len);
+	assert_int_equal(netdev_tx(the_nd(), 0, nb, false), -EINVAL);
+	netbuf_put(nb);
+	assert_int_equal(stats().nd_tx_errors, 1);
+	good_open(FEAT_GOOD | VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4));
+	avail = fd->fq[VNET_TXQ].avail->idx;
+	nb = tso_frame(2, 1000, expect, &len);
+	nb->nb_gso_size = 0; /* no segment size */
+	assert_int_equal(netdev_tx(the_nd(), 0, nb, false), -EINVAL);
+	nb->nb_gso_size = 1500 - 52 + 1; /* segments over the MTU */
+	assert_int_equal(netdev_tx(the_nd(), 0, nb, false), -EINVAL);
+	nb->nb_gso_size = 1448;
+	nb->nb_csum_start = 30; /* checksum not at the TCP header */
+	assert_int_equal(netdev_tx(the_nd(), 0, nb, false), -EINVAL);
+	nb->nb_csum_start = 34;
+	nb->nb_flags = NB_GSO_TCPV4; /* without the partial checksum */
+	assert_int_equal(netdev_tx(the_nd(), 0, nb, false), -EINVAL);
+	nb->nb_flags = NB_CSUM_PARTIAL | NB_GSO_TCPV4;
+	nb->nb_data[14] = 0x65; /* not IPv4 */
+	assert_int_equal(netdev_tx(the_nd(), 0, nb, false), -EINVAL);
+	nb->nb_data[14] = 0x45;
+	nb->nb_data[23] = 17; /* not TCP */
+	assert_int_equal(netdev_tx(the_nd(), 0, nb, false), -EINVAL);
+	nb->nb_data[23] = 6;
+	nb->nb_data[46] = 15 << 4; /* TCP header beyond the first piece */
+	assert_int_equal(netdev_tx(the_nd(), 0, nb, false), -EINVAL);
+	nb->nb_data[46] = 8 << 4;
+	netbuf_trim(nb, 50); /* headers split across pieces */
+	assert_int_equal(netdev_tx(the_nd(), 0, nb, false), -EINVAL);
+	netbuf_put(nb);
+	errors = 8;
+	/* Headers and no payload. */
+	nb = tso_frame(0, 0, expect, &len);
+	assert_int_equal(netdev_tx(the_nd(), 0, nb, false), -EINVAL);
+	netbuf_put(nb);
+	/* Larger than an IP packet can be. */
+	nb = tso_frame(0, 0, expect, &len);
+	nb->nb_frag = netbuf_ext(expect, 65535 - 52 + 1, NULL, NULL);
+	assert_int_equal(netdev_tx(the_nd(), 0, nb, false), -EMSGSIZE);
+	netbuf_put(nb);
+	/* More pieces than the device takes. */
+	nb = tso_frame(VNET_TSO_FRAGS, 10, expect, &len);
+	assert_int_equal(netdev_tx(the_nd(), 0, nb, false), -EINVAL);
+	netbuf_put(nb);
+	errors += 3;
+	assert_int_equal(stats().nd_tx_errors, errors);
+	assert_int_equal(stats().nd_tx_tso, 0);
+	assert_int_equal(fd->fq[VNET_TXQ].avail->idx, avail);
+}
+
 /* A device breaking the transmit ring: frames come back put, the link
  * goes down, transmit answers -ENODEV. */
 static void test_tx_ring_violation(void **state)
@@ -1728,6 +1881,9 @@ int main(void)
 		cmocka_unit_test_setup(test_tx_full_then_ready, setup),
 		cmocka_unit_test_setup(test_tx_argument_checks, setup),
 		cmocka_unit_test_setup(test_tx_ring_violation, setup),
+		cmocka_unit_test_setup(test_probe_tso_conditions, setup),
+		cmocka_unit_test_setup(test_tx_tso_super_frame, setup),
+		cmocka_unit_test_setup(test_tx_tso_refused, setup),
 		cmocka_unit_test_setup(test_link_change, setup),
 		cmocka_unit_test_setup(test_close_and_reopen, setup),
 		cmocka_unit_test_setup(test_layer_registry, setup),

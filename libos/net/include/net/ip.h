@@ -25,6 +25,11 @@
  * interface whose subnet holds the destination; else the gateway),
  * fragments datagrams larger than the MTU unless DF is set, and passes
  * the packet to ARP, which holds a few packets per unresolved neighbour.
+ * A TCP super-frame (NB_GSO_TCPV4, see ip_tso_for()) is exempt from the
+ * MTU: it goes whole, with its checksum partial, to an interface that
+ * segments (NETIF_TSO4), and fails with -EMSGSIZE anywhere else; the
+ * device gives each segment its own IP ID (the super-frame's plus its
+ * index), so the IDs a super-frame uses are not reserved here.
  */
 #ifndef NET_IP_H
 #define NET_IP_H
@@ -122,6 +127,13 @@ struct netif *ip_route(struct netstack *ns, uint32_t dst, uint32_t *nexthop);
 /* The source address for dst (0 when there is none), and the path MTU. */
 uint32_t ip_source_for(struct netstack *ns, uint32_t dst);
 uint16_t ip_mtu_for(struct netstack *ns, uint32_t dst);
+/*
+ * Segmentation offload on the route to dst: the largest IP packet of an
+ * NB_GSO_TCPV4 super-frame (<kernel/netbuf.h>) that ip_output() takes,
+ * or 0 when the route's interface does not segment (or there is none).
+ * *frags gets the most netbufs one frame may have (0: no limit).
+ */
+uint32_t ip_tso_for(struct netstack *ns, uint32_t dst, unsigned int *frags);
 /* Whether addr is one of ours (any interface, or loopback). */
 bool ip_is_local(struct netstack *ns, uint32_t addr);
 /* Whether addr is a broadcast address on some interface (or

@@ -65,6 +65,7 @@ void net_random(void *buf, size_t len);
 #define NETIF_TX_CSUM 0x04u /* the device completes NB_CSUM_PARTIAL */
 #define NETIF_RX_CSUM 0x08u /* the device sets NB_CSUM_VALID */
 #define NETIF_CONFIGURED 0x10u /* has an address */
+#define NETIF_TSO4 0x20u /* segments NB_GSO_TCPV4 super-frames */
 
 struct netif {
 	struct netstack *ni_stack;
@@ -77,6 +78,9 @@ struct netif {
 	uint32_t ni_mask; /* network order */
 	uint32_t ni_gw; /* default gateway via this interface, or 0 */
 	uint16_t ni_headroom; /* bytes the link below pushes (driver) */
+	uint16_t ni_tx_frags; /* most netbufs in one frame; 0: no limit */
+	uint32_t ni_tso_max; /* NETIF_TSO4: largest IP packet of a
+			      * super-frame (<kernel/netbuf.h>) */
 	/*
 	 * Sends one frame: an Ethernet frame, or for NETIF_LOOPBACK an IPv4
 	 * packet. Takes over nb whatever it returns: 0, or a negative errno

@@ -572,6 +572,65 @@ static void test_ip_fragments_output(void **state)
 	t_env_down(&e);
 }
 
+/* A TCP super-frame (NB_GSO_TCPV4) bigger than the MTU goes whole, its
+ * checksum left partial, to an interface that segments (ip_tso_for()
+ * says so); to one that does not, it is refused, never fragmented. */
+static void test_ip_tso_super_frame(void **state)
+{
+	(void)state;
+	struct t_env e;
+	unsigned int frags;
+	size_t len;
+
+	t_env_up(&e);
+	t_env_learn(&e);
+	assert_int_equal(ip_tso_for(&e.ns, T_PEER_IP, &frags), 0);
+	struct ip_tx tx = { .dst = T_PEER_IP,
+			    .proto = IP_PROTO_TCP,
+			    .df = true };
+	for (int tso = 0; tso < 2; tso++) {
+		struct netbuf *nb = netbuf_alloc(NETBUF_HEADROOM, 20000);
+		uint8_t *p = netbuf_append(nb, 20000);
+		for (size_t i = 0; i < 20000; i++)
+			p[i] = (uint8_t)(i * 3);
+		nb->nb_flags = NB_CSUM_PARTIAL | NB_GSO_TCPV4;
+		nb->nb_csum_off = 16;
+		nb->nb_gso_size = 1448;
+		if (!tso) {
+			assert_int_equal(ip_output(&e.ns, &tx, nb), -EMSGSIZE);
+			expect_none(&e);
+			e.port.fp_ni.ni_flags |= NETIF_TSO4 | NETIF_TX_CSUM;
+			e.port.fp_ni.ni_tso_max = 65535;
+			e.port.fp_ni.ni_tx_frags = 24;
+			continue;
+		}
+		assert_int_equal(ip_tso_for(&e.ns, T_PEER_IP, &frags), 65535);
+		assert_int_equal(frags, 24);
+		assert_int_equal(ip_output(&e.ns, &tx, nb), 0);
+		nb = take(&e);
+		const uint8_t *l4 = ip_of(nb, t_peer_mac, T_US_IP, T_PEER_IP,
+					  IP_PROTO_TCP, &len);
+		assert_int_equal(len, 20000);
+		assert_int_equal(net_get16(l4 - 20 + 6), 0x4000); /* DF */
+		/* The port's copy keeps the segment size. */
+		assert_int_equal(nb->nb_gso_size, 1448);
+		for (size_t i = 18; i < len; i++)
+			assert_int_equal(l4[i], (uint8_t)(i * 3));
+		assert_int_equal(t_ctr(&e, NC_ip_frag_out), 0);
+		netbuf_put(nb);
+	}
+	/* Beyond what the device takes: refused. */
+	e.port.fp_ni.ni_tso_max = 10000;
+	struct netbuf *nb = netbuf_alloc(NETBUF_HEADROOM, 10000);
+	netbuf_append(nb, 9981);
+	nb->nb_flags = NB_CSUM_PARTIAL | NB_GSO_TCPV4;
+	nb->nb_csum_off = 16;
+	nb->nb_gso_size = 1448;
+	assert_int_equal(ip_output(&e.ns, &tx, nb), -EMSGSIZE);
+	expect_none(&e);
+	t_env_down(&e);
+}
+
 /* Builds a UDP datagram (to us, port 7000, `len` bytes of pattern) and
  * feeds its fragments of `size` payload bytes in the order given by
  * `order` (indices, may repeat). */
@@ -1496,6 +1555,7 @@ int main(void)
 		cmocka_unit_test(test_ip_routes),
 		cmocka_unit_test(test_loopback_delivery),
 		cmocka_unit_test(test_ip_fragments_output),
+		cmocka_unit_test(test_ip_tso_super_frame),
 		cmocka_unit_test(test_ip_reassembly_any_order),
 		cmocka_unit_test(test_ip_reassembly_timeout),
 		cmocka_unit_test(test_ip_reassembly_memory_bound),

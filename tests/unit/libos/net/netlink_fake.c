@@ -129,7 +129,13 @@ static int port_xmit(struct netif *ni, struct netbuf *nb)
 		netbuf_put(nb);
 		return -ENOBUFS;
 	}
-	if (netbuf_frame_len(nb) > (size_t)ni->ni_mtu + ETH_HLEN) {
+	/* A device that segments takes super-frames up to its limit (a
+	 * capture port keeps them whole, nb_gso_size kept on the copy). */
+	size_t max =
+		(nb->nb_flags & NB_GSO_TCPV4) && (ni->ni_flags & NETIF_TSO4)
+			? ni->ni_tso_max
+			: ni->ni_mtu;
+	if (netbuf_frame_len(nb) > max + ETH_HLEN) {
 		p->fp_tx_oversize++;
 		netbuf_put(nb);
 		return -EMSGSIZE;

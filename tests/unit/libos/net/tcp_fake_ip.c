@@ -107,6 +107,8 @@ struct ip_ctx {
 	uint32_t addr;
 	uint16_t mtu;
 	bool noroute;
+	uint32_t tso_max;
+	unsigned int tso_frags;
 	int fail_next;
 	fake_forward_fn fwd;
 	void *fwd_arg;
@@ -162,6 +164,13 @@ uint16_t ip_mtu_for(struct netstack *ns, uint32_t dst)
 	return ns->ns_ip->mtu;
 }
 
+uint32_t ip_tso_for(struct netstack *ns, uint32_t dst, unsigned int *frags)
+{
+	(void)dst;
+	*frags = ns->ns_ip->tso_frags;
+	return ns->ns_ip->tso_max;
+}
+
 bool ip_is_local(struct netstack *ns, uint32_t addr)
 {
 	return addr == ns->ns_ip->addr || net_ip4_is_loopback(addr);
@@ -209,10 +218,35 @@ void arp_announce(struct netif *ni)
 	(void)ni;
 }
 
+static unsigned int frame_pieces(const struct netbuf *nb)
+{
+	unsigned int n = 0;
+
+	for (; nb != NULL; nb = nb->nb_frag)
+		n++;
+	return n;
+}
+
+/* Whether a super-segment (or not) keeps within the route's offload. */
+static bool gso_ok(const struct ip_ctx *c, const struct netbuf *nb)
+{
+	size_t len = netbuf_frame_len(nb);
+
+	if (!(nb->nb_flags & NB_GSO_TCPV4))
+		return len + IP_HLEN <= c->mtu &&
+		       (c->tso_frags == 0 || frame_pieces(nb) <= c->tso_frags);
+	return c->tso_max != 0 && len + IP_HLEN <= c->tso_max &&
+	       nb->nb_gso_size != 0 && len > nb->nb_gso_size &&
+	       (c->tso_frags == 0 || frame_pieces(nb) <= c->tso_frags);
+}
+
 /* Whether nb keeps the rules ip_output() relies on. */
-static bool contract_ok(const struct ip_tx *tx, const struct netbuf *nb)
+static bool contract_ok(const struct ip_ctx *c, const struct ip_tx *tx,
+			const struct netbuf *nb)
 {
 	if (nb->nb_refs != 1 || netbuf_headroom(nb) < IP_HLEN + ETH_HLEN + 12)
+		return false;
+	if (!gso_ok(c, nb))
 		return false;
 	if (!(nb->nb_flags & NB_CSUM_PARTIAL) || nb->nb_csum_start != 0 ||
 	    nb->nb_csum_off != 16)
@@ -227,7 +261,7 @@ int ip_output(struct netstack *ns, const struct ip_tx *tx, struct netbuf *nb)
 	struct fake_seg *fs = malloc(sizeof(*fs) + len);
 
 	c->st.out++;
-	if (!contract_ok(tx, nb)) {
+	if (!contract_ok(c, tx, nb)) {
 		fprintf(stderr,
 			"ip_output: contract broken (refs %u headroom %zu flags %#x csum %u/%u src %#x dst %#x)\n",
 			nb->nb_refs, netbuf_headroom(nb), nb->nb_flags,
@@ -239,6 +273,8 @@ int ip_output(struct netstack *ns, const struct ip_tx *tx, struct netbuf *nb)
 		netbuf_put(nb);
 		return -ENOMEM;
 	}
+	fs->gso_size = (nb->nb_flags & NB_GSO_TCPV4) ? nb->nb_gso_size : 0;
+	fs->pieces = frame_pieces(nb);
 	netbuf_put(nb);
 	/* Complete the checksum as software ip_output does, then check
 	 * the whole segment against the pseudo-header. */
@@ -273,6 +309,12 @@ void fake_ip_config(struct netstack *ns, uint32_t addr, uint16_t mtu)
 {
 	ns->ns_ip->addr = addr;
 	ns->ns_ip->mtu = mtu;
+}
+
+void fake_ip_set_tso(struct netstack *ns, uint32_t max, unsigned int frags)
+{
+	ns->ns_ip->tso_max = max;
+	ns->ns_ip->tso_frags = frags;
 }
 
 void fake_ip_set_noroute(struct netstack *ns, bool noroute)

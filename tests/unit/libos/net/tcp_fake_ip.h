@@ -32,6 +32,8 @@ uint64_t fake_rand(void); /* the same generator net_random draws */
 struct fake_seg {
 	struct fake_seg *next;
 	struct ip_tx tx;
+	uint16_t gso_size; /* NB_GSO_TCPV4: the segment size, else 0 */
+	unsigned int pieces; /* netbufs in the frame */
 	size_t len;
 	uint8_t data[];
 };
@@ -48,6 +50,10 @@ struct fake_ip_stats {
 /* Sets the stack's address (a /24), MTU and the route's presence. */
 void fake_ip_config(struct netstack *ns, uint32_t addr, uint16_t mtu);
 void fake_ip_set_noroute(struct netstack *ns, bool noroute);
+/* Segmentation offload on the route: ip_tso_for() returns max (0: none)
+ * and frags; ip_output() then takes super-segments within them (and
+ * counts a violation for any other). */
+void fake_ip_set_tso(struct netstack *ns, uint32_t max, unsigned int frags);
 /* The next ip_output() returns err (still taking the netbuf). */
 void fake_ip_fail_next(struct netstack *ns, int err);
 /* Segments go to fn instead of the capture queue (fn owns them). */
