@@ -81,6 +81,41 @@ include boot/module.mk kernel/module.mk drivers/module.mk libos/module.mk
 
 obj = $(patsubst %,$(BUILD)/obj/%.o,$(basename $(1)))
 OBJS-kernel := $(call obj,$(SRCS-boot) $(SRCS-kernel) $(SRCS-drivers))
+
+# Selection by use (<kernel/init.h>): each device class of drivers/module.mk
+# becomes a symbol driver_class_<class> whose R_X86_64_NONE relocations name
+# the class's driver initcalls, so a linked DRIVER_CLASS_USE(<class>) keeps
+# them through --gc-sections, and the kernel's C never names a driver.
+DRIVER_CLASSES_OBJ := $(BUILD)/obj/drivers/classes.o
+OBJS-kernel += $(DRIVER_CLASSES_OBJ)
+driver_class_asm = $(foreach c,$(DRIVER_CLASSES),\
+	\t.section .rodata.driver_class_$(c),"a"\n\t.globl driver_class_$(c)\n\
+	driver_class_$(c):\n$(foreach d,$(DRIVERS-$(c)),\
+	\t.reloc ., R_X86_64_NONE, initcall_$(d)\n)\t.byte 0\n)
+$(DRIVER_CLASSES_OBJ): drivers/module.mk Makefile
+	$(call msg,GEN,$@)
+	@mkdir -p $(@D)
+	$(Q)printf '$(driver_class_asm)\t.section .note.GNU-stack,"",@progbits\n' \
+		| $(CC) -c -x assembler - -o $@
+
+# The class symbols stay global through both localizations, so that
+# APP_LINK can name them.
+DRIVER_CLASS_KEEP := $(foreach c,$(DRIVER_CLASSES),\
+	--keep-global-symbol=driver_class_$(c))
+
+# APP_LINK (set in an app.mk): features the command line can ask for at run
+# time although the app's code does not use them, linked anyway by naming
+# them as roots of the link (kernel/exports-image.txt keeps the initcall
+# global in os.o). An app that calls mount() gets ext2 without it.
+#   ext2           mosaic.disk= (ext2 disks mounted before main())
+#   drivers-CLASS  a device class's drivers (net, blk, rng) without
+#                  their users, e.g. to test a driver on its own
+APP_LINK_FEATURES := ext2 $(addprefix drivers-,$(DRIVER_CLASSES))
+LINK_ROOT-ext2 := initcall_vfs_disks_mount
+$(foreach c,$(DRIVER_CLASSES),$(eval LINK_ROOT-drivers-$(c) := driver_class_$(c)))
+app_link = $(foreach f,$(1),$(if $(LINK_ROOT-$(f)),\
+	--require-defined=$(LINK_ROOT-$(f)),\
+	$(error APP_LINK: unknown feature '$(f)' (known: $(APP_LINK_FEATURES)))))
 OBJS-libos := $(call obj,$(SRCS-libos))
 OBJS-os := $(BUILD)/os.o
 
@@ -111,13 +146,15 @@ $(eval $(call layer_rules,bench,apps))
 $(BUILD)/kernel.o: $(OBJS-kernel) kernel/exports.txt
 	$(call msg,LD,$@)
 	$(Q)$(LD) -r -o $@.all $(OBJS-kernel)
-	$(Q)$(OBJCOPY) --keep-global-symbols=kernel/exports.txt $@.all $@
+	$(Q)$(OBJCOPY) --keep-global-symbols=kernel/exports.txt \
+		$(DRIVER_CLASS_KEEP) $@.all $@
 $(BUILD)/os.o: $(BUILD)/kernel.o $(OBJS-libos) libos/exports.txt \
 		kernel/exports-image.txt
 	$(call msg,LD,$@)
 	$(Q)$(LD) -r -o $@.all $(BUILD)/kernel.o $(OBJS-libos)
 	$(Q)$(OBJCOPY) --keep-global-symbols=libos/exports.txt \
-		--keep-global-symbols=kernel/exports-image.txt $@.all $@
+		--keep-global-symbols=kernel/exports-image.txt \
+		$(DRIVER_CLASS_KEEP) $@.all $@
 
 # Rewritten only when a CONFIG_ value changes, so that changing one on the
 # command line rebuilds everything and an unchanged one rebuilds nothing.
@@ -128,22 +165,25 @@ $(BUILD)/config.h: FORCE
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 FORCE:
 
-# image_rules(out, app-objs, app-name): two-pass link. Pass 1 links with an
-# empty symbol table; tools/mksyms turns its text symbols into .ksyms and
-# pass 2 links the real table in. .ksyms sits after text, so text addresses
-# cannot move; mksyms --check proves it, tools/check-image checks segments.
+# image_rules(out, app-objs, app-name, link-flags, mk): two-pass link (mk,
+# the app.mk or link.mk that set link-flags, relinks it when it changes).
+# Pass 1 links with an empty symbol table; tools/mksyms turns its text
+# symbols into .ksyms and pass 2 links the real table in. .ksyms sits after
+# text, so text addresses cannot move; mksyms --check proves it (and that
+# the table decodes back to them), tools/check-image checks segments.
 define image_rules
-$(1): $(2) $(OBJS-os) $(BUILD)/ksyms-empty.o linker/image.ld \
+$(1): $(2) $(5) $(OBJS-os) $(BUILD)/ksyms-empty.o linker/image.ld \
 		tools/mksyms tools/check-image
 	$$(call msg,LD,$$@)
 	@mkdir -p $$(@D)
-	$(Q)$$(LD) $$(LDFLAGS_IMAGE) -o $$@.pass1 $(2) $(OBJS-os) \
+	$(Q)$$(LD) $$(LDFLAGS_IMAGE) $(4) -o $$@.pass1 $(2) $(OBJS-os) \
 		$(BUILD)/ksyms-empty.o
 	$(Q)$$(PYTHON) tools/mksyms --nm $$(NM) --app $(3) $$@.pass1 \
 		$$@.ksyms.S
 	$(Q)$$(CC) -c $$@.ksyms.S -o $$@.ksyms.o
-	$(Q)$$(LD) $$(LDFLAGS_IMAGE) -o $$@ $(2) $(OBJS-os) $$@.ksyms.o
-	$(Q)$$(PYTHON) tools/mksyms --nm $$(NM) --check $$@.pass1 $$@
+	$(Q)$$(LD) $$(LDFLAGS_IMAGE) $(4) -o $$@ $(2) $(OBJS-os) $$@.ksyms.o
+	$(Q)$$(PYTHON) tools/mksyms --nm $$(NM) --objcopy $$(OBJCOPY) \
+		--check $$@.pass1 $$@
 	$(Q)$$(PYTHON) tools/check-image $$@
 	$(Q)rm -f $$@.pass1
 endef
@@ -175,10 +215,11 @@ initrd_obj = $(if $(wildcard $(3)),\
 
 # The application: every .c/.S in $(APP) unless its app.mk sets APP_SRCS.
 # Its app.mk may also set APP_RUNFLAGS (tools/run options `make run`
-# puts before RUNFLAGS, e.g. a port forward) and APP_RUN_NOTE (a line
-# `make run` prints first).
+# puts before RUNFLAGS, e.g. a port forward), APP_RUN_NOTE (a line
+# `make run` prints first) and APP_LINK (see above).
 APP_NAME := $(notdir $(patsubst %/,%,$(APP)))
 APP_SRCS :=
+APP_LINK :=
 APP_RUNFLAGS :=
 APP_RUN_NOTE :=
 -include $(APP)/app.mk
@@ -215,7 +256,8 @@ else
 APP_OBJS := $(call obj,$(APP_SRCS))
 endif
 $(eval $(call image_rules,$(APP_IMAGE),$(APP_OBJS) \
-	$(APP_INITRD),$(APP_NAME)))
+	$(APP_INITRD),$(APP_NAME),$(call app_link,$(APP_LINK)),\
+	$(wildcard $(APP_DIR)/app.mk)))
 
 # Every appliance under apps/ is also linked as $(BUILD)/tests/app-<name>.elf
 # for its end-to-end tests, tests/apps/<name>/test.cfg (`image =
@@ -225,26 +267,36 @@ app_srcs = $(if $(APP_SRCS),$(addprefix apps/$(1)/,$(APP_SRCS)),\
 	$(wildcard apps/$(1)/*.c apps/$(1)/*.S))
 define app_rules
 APP_SRCS :=
+APP_LINK :=
 include apps/$(1)/app.mk
 $$(eval $$(call image_rules,$(BUILD)/tests/app-$(1).elf,\
 	$$(call obj,$$(call app_srcs,$(1))) \
 	$$(call initrd_obj,$(BUILD)/tests/app-$(1).cpio,\
-	$(BUILD)/initrd/tests/app-$(1).o,apps/$(1)/rootfs),app-$(1)))
+	$(BUILD)/initrd/tests/app-$(1).o,apps/$(1)/rootfs),app-$(1),\
+	$$(call app_link,$$(APP_LINK)),apps/$(1)/app.mk))
 endef
 $(foreach a,$(APPS),$(eval $(call app_rules,$(a))))
 APP_IMAGES := $(foreach a,$(APPS),$(BUILD)/tests/app-$(a).elf)
 APP_TESTS := $(patsubst tests/apps/%/test.cfg,%,\
 	$(wildcard tests/apps/*/test.cfg))
 
-# Integration tests: tests/integration/<name>/ is a small app plus test.cfg.
+# Integration tests: tests/integration/<name>/ is a small app plus test.cfg,
+# and optionally link.mk, which may set APP_LINK as an app.mk does.
 ITESTS := $(patsubst tests/integration/%/test.cfg,%,\
 	$(wildcard tests/integration/*/test.cfg))
 ITEST_IMAGES := $(foreach t,$(ITESTS),$(BUILD)/tests/$(t).elf)
-$(foreach t,$(ITESTS),$(eval $(call image_rules,$(BUILD)/tests/$(t).elf,\
-	$(call obj,$(wildcard tests/integration/$(t)/*.c \
-	tests/integration/$(t)/*.S)) \
-	$(call initrd_obj,$(BUILD)/tests/$(t).cpio,\
-	$(BUILD)/initrd/tests/$(t).o,tests/integration/$(t)/rootfs),$(t))))
+define itest_rules
+APP_LINK :=
+-include tests/integration/$(1)/link.mk
+$$(eval $$(call image_rules,$(BUILD)/tests/$(1).elf,\
+	$$(call obj,$$(wildcard tests/integration/$(1)/*.c \
+	tests/integration/$(1)/*.S)) \
+	$$(call initrd_obj,$(BUILD)/tests/$(1).cpio,\
+	$(BUILD)/initrd/tests/$(1).o,tests/integration/$(1)/rootfs),$(1),\
+	$$(call app_link,$$(APP_LINK)),\
+	$$(wildcard tests/integration/$(1)/link.mk)))
+endef
+$(foreach t,$(ITESTS),$(eval $(call itest_rules,$(t))))
 
 %.stripped.elf: %.elf
 	$(call msg,STRIP,$@)
@@ -280,9 +332,13 @@ test-integration: $(ITEST_IMAGES) $(ITEST_IMAGES:.elf=.stripped.elf)
 test-apps: $(APP_IMAGES) $(APP_IMAGES:.elf=.stripped.elf)
 	$(Q)tools/testrun --build $(BUILD) $(addprefix tests/apps/,$(APP_TESTS))
 
-# The mosaic CLI end to end (tests/tools/run: new, build, run, debug, ...).
-test-tools: $(BUILD)/os.o $(BUILD)/ksyms-empty.o
+# The mosaic CLI end to end (tests/tools/run: new, build, run, debug, ...),
+# and what images link (tests/tools/selection).
+SELECTION_IMAGES := $(foreach a,hello echo httpd,$(BUILD)/tests/app-$(a).elf) \
+	$(BUILD)/tests/app-hello.stripped.elf
+test-tools: $(BUILD)/os.o $(BUILD)/ksyms-empty.o $(SELECTION_IMAGES)
 	$(Q)tests/tools/run $(BUILD)
+	$(Q)tests/tools/selection $(BUILD)
 
 # Porting: small C programs with their own plain Makefiles, built by
 # tools/mosaic-cc from a copy under $(BUILD)/porting (the tree stays clean)

@@ -11,7 +11,6 @@
 #include <kernel/app.h>
 #include <kernel/arch.h>
 #include <kernel/cmdline.h>
-#include <kernel/dev.h>
 #include <kernel/errno.h>
 #include <kernel/init.h>
 #include <kernel/initrd.h>
@@ -157,7 +156,7 @@ void kernel_main(const struct boot_info *bi)
 	timer_init_cpu();
 	sched_init();
 	cpus = smp_init(sched_start_cpu);
-	dev_init();
+	initcalls_run("bus");
 	initcalls_run("device");
 	initcalls_run("late");
 

@@ -6,3 +6,6 @@ APP_SRCS := main.c conn.c park.c http.c url.c date.c mime.c resp.c file.c dir.c
 APP_RUNFLAGS := --net user,hostfwd=tcp:127.0.0.1:8080-:80
 APP_RUN_NOTE := the demo site is at http://localhost:8080/ once httpd \
 	says it listens; Ctrl-C stops the appliance.
+# mosaic.disk= serves a site from an ext2 disk (httpd itself never calls
+# mount()).
+APP_LINK := ext2

@@ -527,4 +527,4 @@ static int vblk_init(void)
 {
 	return virtio_driver_register(&vblk_driver);
 }
-INITCALL(device, vblk_init);
+INITCALL_ON_USE(device, vblk_init);

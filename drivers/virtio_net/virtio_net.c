@@ -1156,4 +1156,4 @@ static int vnet_init(void)
 {
 	return virtio_driver_register(&vnet_driver);
 }
-INITCALL(device, vnet_init);
+INITCALL_ON_USE(device, vnet_init);

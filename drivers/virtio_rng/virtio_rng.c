@@ -145,4 +145,4 @@ static int vrng_init(void)
 {
 	return virtio_driver_register(&vrng_driver);
 }
-INITCALL(device, vrng_init);
+INITCALL_ON_USE(device, vrng_init);

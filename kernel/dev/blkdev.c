@@ -7,6 +7,7 @@
  */
 #include <kernel/blkdev_driver.h>
 #include <kernel/errno.h>
+#include <kernel/init.h>
 #include <kernel/log.h>
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
@@ -65,6 +66,9 @@ int blkdev_register(struct blkdev *bd)
 
 unsigned int blkdev_count(void)
 {
+	/* Whoever looks for devices of this class gets its drivers linked
+	 * (blkdev_get()/_find() go through here too). */
+	DRIVER_CLASS_USE(blk);
 	return __atomic_load_n(&ndevs, __ATOMIC_ACQUIRE);
 }
 

@@ -18,6 +18,7 @@
 #include <kernel/errno.h>
 #include <kernel/fmt.h>
 #include <kernel/heap.h>
+#include <kernel/init.h>
 #include <kernel/irq.h>
 #include <kernel/log.h>
 #include <kernel/param.h>
@@ -66,6 +67,8 @@ int driver_register(struct driver *drv)
 	struct driver *d;
 	struct device *dev;
 
+	/* Drivers and device listings are what the buses are for. */
+	INITCALL_USE(dev_init);
 	if (!drv || !drv->drv_name || !drv->drv_match || !drv->drv_probe)
 		return -EINVAL;
 	for (d = drv_head; d; d = d->drv_next)
@@ -86,6 +89,7 @@ int dev_foreach(int (*fn)(struct device *dev, void *arg), void *arg)
 	struct device *dev;
 	int rc;
 
+	INITCALL_USE(dev_init);
 	/* Devices are never removed and d_next is written once, before the
 	 * device is reachable, so the walk needs the lock only to read the
 	 * head. */
@@ -259,8 +263,11 @@ static void mmio_init(void)
 	}
 }
 
-void dev_init(void)
+/* Enumerates the buses (PCI, command-line MMIO devices), once. */
+static int dev_init(void)
 {
 	pci_init();
 	mmio_init();
+	return 0;
 }
+INITCALL_ON_USE(bus, dev_init);

@@ -9,6 +9,7 @@
 #include <kernel/arch.h>
 #include <kernel/errno.h>
 #include <kernel/fmt.h>
+#include <kernel/init.h>
 #include <kernel/netdev_driver.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
@@ -88,6 +89,9 @@ int netdev_register(struct netdev *nd)
 
 unsigned int netdev_count(void)
 {
+	/* Whoever looks for devices of this class gets its drivers linked
+	 * (netdev_get()/_find() go through here too). */
+	DRIVER_CLASS_USE(net);
 	return __atomic_load_n(&ndevs, __ATOMIC_ACQUIRE);
 }
 

@@ -21,3 +21,12 @@ void initcalls_run(const char *level)
 				ic->ic_name, rc);
 	}
 }
+
+bool initcall_is_linked(const char *name)
+{
+	for (const struct initcall *ic = __initcall_start; ic < __initcall_end;
+	     ic++)
+		if (kstrcmp(ic->ic_name, name) == 0)
+			return true;
+	return false;
+}

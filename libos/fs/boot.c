@@ -5,6 +5,11 @@
  * bounded by mosaic.tmpfs=SIZE, and the ext2 disks that mosaic.disk=
  * options name. A disk that cannot be mounted ends the image with status
  * 126 (it refused its configuration) before main() runs.
+ *
+ * ext2 is linked only into images that use it (mount(), or APP_LINK :=
+ * ext2 in the app.mk): the disks are mounted by an "app" initcall and
+ * written back by an "exit" one, both INITCALL_ON_USE (<kernel/init.h>);
+ * in any other image mosaic.disk= is refused with a line naming the fix.
  */
 #include <fs/vfs.h>
 
@@ -16,6 +21,7 @@
 #include <fs/tmpfs.h>
 #include <kernel/blkdev.h>
 #include <kernel/errno.h>
+#include <kernel/init.h>
 #include <kernel/initrd.h>
 #include <kernel/log.h>
 #include <kernel/param.h>
@@ -235,7 +241,29 @@ int vfs_boot(void)
 			 "mounted (pack it with tools/mkinitrd --mkdir tmp)\n");
 		err = 0;
 	}
-	for (unsigned int i = 0; i < ndisks && !err; i++)
-		disk_mount(&disks[i]);
+	if (!err && ndisks && !initcall_is_linked("vfs_disks_mount"))
+		disk_refuse(&disks[0], "this image has no ext2 (the app does "
+				       "not call mount()); add APP_LINK := "
+				       "ext2 to its app.mk");
 	return err;
 }
+
+/* The mosaic.disk= disks, before main() and after vfs_boot(). */
+static int vfs_disks_mount(void)
+{
+	/* Mounted disks are written back at exit. */
+	INITCALL_USE(vfs_disks_sync);
+	for (unsigned int i = 0; i < ndisks; i++)
+		disk_mount(&disks[i]);
+	return 0;
+}
+INITCALL_ON_USE(app, vfs_disks_mount);
+
+/* At exit() and _Exit(): writes the ext2 file systems back and marks
+ * them clean (after stdio's flush). */
+static int vfs_disks_sync(void)
+{
+	(void)ext2_vfs_shutdown();
+	return 0;
+}
+INITCALL_ON_USE(exit, vfs_disks_sync);

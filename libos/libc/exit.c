@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <kernel/init.h>
 #include <kernel/panic.h>
 #include <kernel/power.h>
 
@@ -27,7 +28,8 @@ void exit(int status)
 	while (atexit_count > 0)
 		atexit_fns[--atexit_count]();
 	libc_stdio_flush_all();
-	libc_mounts_fini();
+	/* The file systems' write-back, when the image links one. */
+	initcalls_run("exit");
 	kernel_exit(status);
 }
 
@@ -35,7 +37,7 @@ void exit(int status)
  * the disks are written back (but stdio's buffers are dropped). */
 void _Exit(int status)
 {
-	libc_mounts_fini();
+	initcalls_run("exit");
 	kernel_exit(status);
 }
 

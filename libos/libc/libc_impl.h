@@ -23,10 +23,6 @@ void libc_signal_default(int sig);
  * calls it before main()). */
 void libc_files_init(void);
 
-/* mount.c: writes the disks' file systems back and marks them clean, on
- * the way out (exit() and _Exit() call it after stdio's flush). */
-void libc_mounts_fini(void);
-
 /* file.c: read/write/lseek on a descriptor without touching errno or
  * flushing stdio (stdio's own streams use them); negative errno. */
 ssize_t libc_fd_read(int fd, void *buf, size_t len);

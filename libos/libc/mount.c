@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mount(), umount(), umount2() (<sys/mount.h>) over <fs/ext2_vfs.h>, and
- * the file systems' write-back when the appliance exits. mount() takes
+ * mount(), umount(), umount2() (<sys/mount.h>) over <fs/ext2_vfs.h>. An
+ * image that calls mount() also links mosaic.disk= and the file systems'
+ * write-back at exit (libos/fs/boot.c's initcalls). mount() takes
  * "ext2" only (ENODEV for another type), the flags MS_RDONLY, MS_NOATIME,
  * MS_NODIRATIME and MS_SILENT (EINVAL for others), and no data (EINVAL);
  * a source that names no disk is ENOENT, a disk or target in use EBUSY,
@@ -15,6 +16,7 @@
 
 #include <fs/ext2_vfs.h>
 #include <kernel/blkdev.h>
+#include <kernel/init.h>
 
 #include "libc_impl.h"
 
@@ -33,6 +35,7 @@ int mount(const char *source, const char *target, const char *fstype,
 {
 	struct blkdev *bd;
 
+	INITCALL_USE(vfs_disks_mount);
 	if (!source || !target || !fstype)
 		return ret(-EFAULT);
 	if (strcmp(fstype, "ext2"))
@@ -60,9 +63,4 @@ int umount2(const char *target, int flags)
 int umount(const char *target)
 {
 	return umount2(target, 0);
-}
-
-void libc_mounts_fini(void)
-{
-	(void)ext2_vfs_shutdown();
 }

@@ -19,6 +19,7 @@
 
 #include <kernel/errno.h>
 #include <kernel/fmt.h>
+#include <kernel/init.h>
 #include <kernel/log.h>
 #include <kernel/netdev.h>
 #include <kernel/param.h>
@@ -467,6 +468,8 @@ int net_start(void)
 	unsigned int count = netdev_count();
 	int err;
 
+	/* An image that can start the stack starts it at boot too. */
+	INITCALL_USE(net_start_boot);
 	mutex_lock(&start_lock);
 	if (started || start_err) {
 		mutex_unlock(&start_lock);
@@ -530,7 +533,16 @@ static void drain_at_exit(void)
 		       left == 1 ? "" : "s");
 }
 
-int net_start_boot(void)
+/*
+ * Before main() ("app" initcall, linked only with net_start(), i.e. when
+ * the app uses sockets or the resolver): starts the stack when a network
+ * device exists (so DHCP runs and the address is printed at boot), and
+ * registers an atexit() handler: exit() then waits, up to 10 s, until no
+ * TCP connection (closed sockets' included) has data or a FIN the peer
+ * has not acknowledged (tcp_sending()), since the image ends with the
+ * app.
+ */
+static int net_start_boot(void)
 {
 	if (netdev_count() == 0)
 		return 0;
@@ -542,3 +554,4 @@ int net_start_boot(void)
 		printk("net: no exit drain (atexit table full)\n");
 	return err;
 }
+INITCALL_ON_USE(app, net_start_boot);

@@ -6,10 +6,11 @@
  * names no driver. libos finds what drivers made of the devices through
  * the class interfaces (<kernel/blkdev.h>, later netdev), not here.
  *
- * Order: dev_init() (called by kernel_main() after the interrupt and
+ * Order: the "bus" initcall (run by kernel_main() after the interrupt and
  * scheduler set-up, before the "device" initcalls) enumerates the buses;
  * driver_register() then binds each device to the first driver that
- * matches and probes successfully. Devices are never removed.
+ * matches and probes successfully. Devices are never removed. An image
+ * with no driver and no dev_foreach() caller does not link the buses.
  */
 #ifndef KERNEL_DEV_H
 #define KERNEL_DEV_H
@@ -91,9 +92,5 @@ int driver_register(struct driver *drv);
  * until fn returns non-zero; returns that value, or 0.
  */
 int dev_foreach(int (*fn)(struct device *dev, void *arg), void *arg);
-
-/* Enumerates the buses (PCI, command-line MMIO devices); kernel_main()
- * only, once. */
-void dev_init(void);
 
 #endif /* KERNEL_DEV_H */

@@ -8,22 +8,23 @@
 
 #include <stdint.h>
 
-/* Layout written by tools/mksyms; addresses are absolute (< 4 GiB). */
-struct ksym_entry {
-	uint32_t ke_addr;
-	uint32_t ke_name; /* offset of the NUL-terminated name from names */
-};
-
+/*
+ * Layout written by tools/mksyms, packed because it ships in every image:
+ * after the header, one record per function in address order: its start
+ * minus the previous record's (the first: minus kt_base) as an unsigned
+ * LEB128 number (one or two bytes for most functions), then its
+ * NUL-terminated name. Addresses are absolute (< 4 GiB). A lookup walks
+ * the records, which is cheap for the panic and fault paths that use it.
+ */
 struct ksym_table {
-	uint32_t kt_count; /* entries, sorted by ke_addr */
-	uint32_t kt_names; /* offset of the name area from the table */
+	uint32_t kt_count; /* records */
+	uint32_t kt_base; /* the first record's delta counts from here */
 	uint32_t kt_text_end; /* end of text: the last symbol ends here */
-	uint32_t kt_reserved;
-	struct ksym_entry kt_entries[];
+	uint32_t kt_bytes; /* bytes of kt_data */
+	uint8_t kt_data[];
 };
 
 /* tools/mksyms writes this layout. */
-_Static_assert(sizeof(struct ksym_entry) == 8, "ksym_entry layout");
 _Static_assert(sizeof(struct ksym_table) == 16, "ksym_table layout");
 
 /*

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for kernel/lib/ksym.c: ksym_lookup_in() over tables laid out as
- * tools/mksyms writes them, edge addresses, and a random table vs an oracle.
+ * tools/mksyms writes them, edge addresses, a random table vs an oracle,
+ * and tables cut short.
  */
 
 #include <kernel/errno.h>
@@ -30,32 +31,47 @@ struct sym {
 	const char *name;
 };
 
-/* Lays out a table (header, entries, then names) in one heap block, as
- * tools/mksyms does. Free the result with free(). */
+/* Appends v as unsigned LEB128 at out; returns the bytes written. */
+static size_t put_leb128(uint8_t *out, uint32_t v)
+{
+	size_t n = 0;
+
+	do {
+		out[n] = v & 0x7f;
+		v >>= 7;
+		if (v)
+			out[n] |= 0x80;
+		n++;
+	} while (v);
+	return n;
+}
+
+/* Lays out a table (header, then delta + name records) in one heap block,
+ * as tools/mksyms does. Free the result with free(). */
 static struct ksym_table *table_build(const struct sym *syms, uint32_t n,
 				      uint32_t text_end)
 {
-	size_t head = sizeof(struct ksym_table) + n * sizeof(struct ksym_entry);
-	size_t names = 0;
+	size_t bytes = 0, len;
 	struct ksym_table *t;
-	uint32_t i;
+	uint32_t i, prev;
 
 	for (i = 0; i < n; i++)
-		names += strlen(syms[i].name) + 1;
-	t = malloc(head + names);
+		bytes += 5 + strlen(syms[i].name) + 1;
+	t = malloc(sizeof(*t) + bytes);
 	assert_non_null(t);
 	t->kt_count = n;
-	t->kt_names = (uint32_t)head;
+	t->kt_base = n ? syms[0].addr : 0;
 	t->kt_text_end = text_end;
-	t->kt_reserved = 0;
-	names = 0;
+	bytes = 0;
+	prev = t->kt_base;
 	for (i = 0; i < n; i++) {
-		t->kt_entries[i].ke_addr = syms[i].addr;
-		t->kt_entries[i].ke_name = (uint32_t)names;
-		memcpy((char *)t + head + names, syms[i].name,
-		       strlen(syms[i].name) + 1);
-		names += strlen(syms[i].name) + 1;
+		bytes += put_leb128(&t->kt_data[bytes], syms[i].addr - prev);
+		len = strlen(syms[i].name) + 1;
+		memcpy(&t->kt_data[bytes], syms[i].name, len);
+		bytes += len;
+		prev = syms[i].addr;
 	}
+	t->kt_bytes = (uint32_t)bytes;
 	return t;
 }
 
@@ -247,6 +263,39 @@ static void test_random_table_matches_oracle(void **state)
 	free(t);
 }
 
+/* A table cut short (kt_bytes too small) is not read past its end. */
+static void test_truncated_table_is_enoent(void **state)
+{
+	static const struct sym two[] = { { 0x1000, "first" },
+					  { 0x1400, "second" } };
+	struct ksym_table *t = table_build(two, 2, 0x1800);
+
+	(void)state;
+	check_found(t, 0x1001, "first", 1);
+	t->kt_bytes = 8; /* inside the second record's delta */
+	check_found(t, 0x1001, "first", 1);
+	check_found(t, 0x1500, "first", 0x500);
+	t->kt_bytes = 4; /* inside the first name */
+	check_not_found(t, 0x1001);
+	free(t);
+}
+
+/* Large gaps take multi-byte deltas. */
+static void test_wide_gaps(void **state)
+{
+	static const struct sym far[] = { { 0x100000, "lo" },
+					  { 0x100080, "mid" },
+					  { 0x3fff0000u, "hi" } };
+	struct ksym_table *t = table_build(far, 3, 0x40000000u);
+
+	(void)state;
+	check_found(t, 0x10007f, "lo", 0x7f);
+	check_found(t, 0x100080, "mid", 0);
+	check_found(t, 0x3ffeffffu, "mid", 0x3ffeffffu - 0x100080);
+	check_found(t, 0x3fff0001u, "hi", 1);
+	free(t);
+}
+
 #define SMALL_CASE(name)                                                       \
 	cmocka_unit_test_setup_teardown(name, setup_small, teardown_table)
 
@@ -263,6 +312,8 @@ int main(void)
 		cmocka_unit_test(test_single_symbol_table),
 		cmocka_unit_test(test_symbols_near_4gib),
 		cmocka_unit_test(test_random_table_matches_oracle),
+		cmocka_unit_test(test_truncated_table_is_enoent),
+		cmocka_unit_test(test_wide_gaps),
 	};
 
 	return cmocka_run_group_tests_name("ksym", tests, NULL, NULL);

@@ -26,14 +26,11 @@
 
 /* Starts the stack once (later calls return the first result): 0 or a
  * negative errno. socket() calls it, so the loopback works in an
- * appliance without a network device. */
+ * appliance without a network device. An image that links it also
+ * starts the stack before main() when a device exists (netd.c's "app"
+ * initcall), so DHCP runs and the address is printed at boot; one that
+ * does not (no sockets, no resolver) has no network stack at all. */
 int net_start(void);
-/* libc, before main(): starts the stack when a network device exists
- * (so DHCP runs and the address is printed at boot), and registers an
- * atexit() handler: exit() then waits, up to 10 s, until no TCP
- * connection (closed sockets' included) has data or a FIN the peer has
- * not acknowledged (tcp_sending()), since the image ends with the app. */
-int net_start_boot(void);
 
 /* The instance; NULL before net_start() or when it failed. */
 struct netstack *net_stack(void);
