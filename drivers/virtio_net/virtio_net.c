@@ -716,6 +716,25 @@ static void vnet_tx_kick(struct netdev *nd, unsigned int q)
 		virtio_notify(vn->vn_vd, tx->tx_q);
 }
 
+static unsigned int vnet_tx_pending(struct netdev *nd, unsigned int q)
+{
+	struct vnet *vn = to_vnet(nd);
+	struct vnet_tx *tx = &vn->vn_tx;
+	struct netbuf *done = NULL;
+	unsigned int n = 0;
+
+	(void)q;
+	spin_lock(&tx->tx_lock);
+	tx_reclaim(vn, &done);
+	/* A failed device reads nothing more: what it holds is lost. */
+	if (vnet_state(vn) == VN_LIVE)
+		n = virtq_outstanding(tx->tx_q);
+	spin_unlock(&tx->tx_lock);
+	tx_put(done);
+	vnet_report(vn);
+	return n;
+}
+
 static void vnet_tx_intr(struct virtq *q, void *arg)
 {
 	struct vnet *vn = arg;
@@ -799,6 +818,7 @@ static const struct netdev_ops vnet_ops = {
 	.rx = vnet_rx,
 	.tx = vnet_tx,
 	.tx_kick = vnet_tx_kick,
+	.tx_pending = vnet_tx_pending,
 };
 
 /* Link status ------------------------------------------------------------- */

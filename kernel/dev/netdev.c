@@ -285,6 +285,13 @@ void netdev_tx_kick(struct netdev *nd, unsigned int q)
 	nd->nd_ops->tx_kick(nd, q);
 }
 
+unsigned int netdev_tx_pending(struct netdev *nd, unsigned int q)
+{
+	if (!nd || q >= nd->nd_info.ni_nqueues || !nd->nd_ops->tx_pending)
+		return 0;
+	return nd->nd_ops->tx_pending(nd, q);
+}
+
 static uint64_t load(const uint64_t *c)
 {
 	return __atomic_load_n(c, __ATOMIC_RELAXED);

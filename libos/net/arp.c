@@ -251,6 +251,18 @@ int arp_lookup(struct netif *ni, uint32_t addr, uint8_t mac[6])
 	return 0;
 }
 
+unsigned int arp_held(const struct netif *ni)
+{
+	const struct arp_cache *ac = ni->ni_arp;
+	unsigned int n = 0;
+
+	if (ac == NULL)
+		return 0;
+	for (unsigned int i = 0; i < ARP_CACHE_SIZE; i++)
+		n += ac->ac_ent[i].ae_nhold;
+	return n;
+}
+
 static void arp_hold(struct arp_cache *ac, struct arp_entry *e,
 		     struct netbuf *nb)
 {

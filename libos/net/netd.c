@@ -43,6 +43,8 @@
 /* How long the end of the image waits for connections to deliver what
  * was queued: a few retransmission timeouts with backoff. */
 #define NETD_EXIT_DRAIN_NS (10ull * 1000000000)
+/* How often the exit drain looks at a device's transmit queue. */
+#define NETD_EXIT_POLL_NS 1000000ull
 
 /* One device under the stack. */
 struct netd_if {
@@ -506,31 +508,59 @@ int net_start(void)
 	return err;
 }
 
+/* Frames not yet on the wire: held for ARP, or in a device's transmit
+ * queue (lock held). */
+static unsigned int frames_unsent(void)
+{
+	unsigned int n = 0;
+
+	kick_devices();
+	for (unsigned int i = 0; i < nifs; i++)
+		n += arp_held(&ifs[i].ni) + netdev_tx_pending(ifs[i].nd, 0);
+	return n;
+}
+
 /*
  * At exit(): the image, and every connection with it, ends with the app.
  * close() returns with data still queued (the stack sends it and the FIN
  * afterwards), and a server typically closes and returns from main() at
  * once, so without this wait the peer would see the tail of the stream
  * cut off (QEMU's user network even closes the host side cleanly: a
- * prefix, then end of stream). Bounded: a peer that stopped reading or
- * went away does not hold the image.
+ * prefix, then end of stream). A datagram sent just before exit() is in
+ * the same position: still waiting for its next hop's ARP answer, or
+ * posted to the device and not yet read by it. Bounded: a peer that
+ * stopped reading or went away does not hold the image.
  */
 static void drain_at_exit(void)
 {
 	uint64_t deadline = time_ns() + NETD_EXIT_DRAIN_NS;
-	unsigned int left;
+	unsigned int tcp, frames;
 	int err = 0;
 
 	net_lock();
 	draining = true;
-	while ((left = tcp_sending(&stack)) != 0 && err == 0)
-		err = cond_timedwait(&drain_cv, &lock, deadline);
-	left = tcp_sending(&stack);
+	for (;;) {
+		tcp = tcp_sending(&stack);
+		frames = frames_unsent();
+		if ((tcp == 0 && frames == 0) || err != 0)
+			break;
+		/* Stack progress wakes us (net_unlock); a device finishing a
+		 * frame does not interrupt, so then look again shortly. */
+		uint64_t until = deadline;
+		if (frames != 0 && time_ns() + NETD_EXIT_POLL_NS < until)
+			until = time_ns() + NETD_EXIT_POLL_NS;
+		err = cond_timedwait(&drain_cv, &lock, until);
+		if (err == -ETIMEDOUT && until != deadline)
+			err = 0;
+	}
 	draining = false;
 	net_unlock();
-	if (left != 0)
-		printk("net: exit with %u connection%s still sending\n", left,
-		       left == 1 ? "" : "s");
+	if (tcp != 0)
+		printk("net: exit with %u connection%s still sending\n", tcp,
+		       tcp == 1 ? "" : "s");
+	if (frames != 0)
+		printk("net: exit with %u frame%s not sent\n", frames,
+		       frames == 1 ? "" : "s");
 }
 
 /*
@@ -539,8 +569,8 @@ static void drain_at_exit(void)
  * device exists (so DHCP runs and the address is printed at boot), and
  * registers an atexit() handler: exit() then waits, up to 10 s, until no
  * TCP connection (closed sockets' included) has data or a FIN the peer
- * has not acknowledged (tcp_sending()), since the image ends with the
- * app.
+ * has not acknowledged (tcp_sending()) and no frame waits for ARP or sits
+ * in a device's transmit queue, since the image ends with the app.
  */
 static int net_start_boot(void)
 {

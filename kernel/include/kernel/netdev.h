@@ -138,6 +138,15 @@ int __must_check netdev_tx(struct netdev *nd, unsigned int q, struct netbuf *nb,
 /* Tells the device about frames posted with `more`. */
 void netdev_tx_kick(struct netdev *nd, unsigned int q);
 
+/*
+ * Frames netdev_tx() accepted on queue q that the device has not finished
+ * sending (completions are collected first, so polling this sees progress
+ * without an interrupt). Whoever ends the image waits for 0, or the last
+ * frames die with it. 0 for a device that cannot tell, a bad q, or a
+ * device that failed. Thread context.
+ */
+unsigned int netdev_tx_pending(struct netdev *nd, unsigned int q);
+
 /* Counters since registration (monotonic; any context). */
 struct netdev_stats {
 	uint64_t nd_rx_packets, nd_rx_bytes;

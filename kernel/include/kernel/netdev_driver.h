@@ -30,6 +30,8 @@ struct netdev_ops {
 		  bool more);
 	/* Required. */
 	void (*tx_kick)(struct netdev *nd, unsigned int q);
+	/* Optional: as netdev_tx_pending(), arguments checked. */
+	unsigned int (*tx_pending)(struct netdev *nd, unsigned int q);
 };
 
 /*

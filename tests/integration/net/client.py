@@ -6,6 +6,9 @@ servers through QEMU's user networking (hostfwd on 127.0.0.1).
   client.py echo PORT MIB           one connection, MIB MiB both ways,
                                     byte-exact
   client.py udpecho PORT N          N datagrams of growing size
+  client.py udpbye PORT N           "go", then N datagrams "bye I" back
+                                    from a guest that exits at once
+  client.py udpbye-warm PORT N      the same after an "ok"/"end" round
   client.py http PORT N             N requests: curl, then keep-alive
   client.py conc PORT N             N connections open at once, each
                                     echoes a line
@@ -86,6 +89,46 @@ def udpecho(port, count):
     print(f"udpecho: {count} datagrams back intact")
 
 
+def udpbye(port, count, warm=False):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(0.5)
+    want = {f"bye {i}".encode() for i in range(count)}
+    got = set()
+    first = b"ok" if warm else None
+    # "go" until the guest answers: it is read once the guest is ready,
+    # and one datagram is all it waits for.
+    for _ in range(120):
+        s.sendto(b"go", ("127.0.0.1", port))
+        try:
+            first = s.recv(64)
+            break
+        except socket.timeout:
+            continue
+    else:
+        sys.exit("udpbye: no answer to go")
+    if warm:
+        if first != b"ok":
+            sys.exit(f"udpbye: {first!r} instead of ok")
+        s.sendto(b"end", ("127.0.0.1", port))
+    else:
+        got.add(first)
+    # The guest has sent everything by the time it exits; what is not
+    # here within a few seconds of the last one is lost.
+    s.settimeout(5)
+    while got != want:
+        try:
+            got.add(s.recv(64))
+        except socket.timeout:
+            break
+    if got - want:
+        sys.exit(f"udpbye: unexpected {sorted(got - want)!r}")
+    if got != want:
+        missing = sorted(int(m.split()[1]) for m in want - got)
+        sys.exit(f"udpbye: {len(missing)} of {count} datagrams lost: "
+                 f"{missing}")
+    print(f"udpbye: {count} datagrams from an exiting guest")
+
+
 def http_req(port, count):
     url = f"http://127.0.0.1:{port}/"
     body = b"hello from mosaic\n"
@@ -157,7 +200,8 @@ def main():
         sys.exit(__doc__)
     what, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     {"echo": echo, "udpecho": udpecho, "http": http_req,
-     "conc": conc, "sendfile": sendfile}[what](port, n)
+     "conc": conc, "sendfile": sendfile, "udpbye": udpbye,
+     "udpbye-warm": lambda p, c: udpbye(p, c, warm=True)}[what](port, n)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,11 @@
  *   echo PORT N        TCP echo, a microapp per connection (blocking
  *                      calls), until N connections have closed
  *   udpecho PORT N     UDP echo of at least N datagrams, until "quit"
+ *   udpbye PORT N [warm]  on the first datagram, sends N datagrams back
+ *                      and returns from main() at once: exit() must not
+ *                      lose them, whether they wait for ARP or sit in
+ *                      the device's queue; warm: answers "ok" first (so
+ *                      the next hop is known) and sends on "end"
  *   http PORT N        a tiny HTTP/1.1 responder driven by poll(),
  *                      keep-alive, until N requests are answered (0:
  *                      for ever); prints the guest time from the first
@@ -306,6 +311,42 @@ static void role_udpecho(int port, int n)
 		      "sendto: errno %d", errno);
 	}
 	close(fd);
+}
+
+/* ---- udpbye. */
+
+static void role_udpbye(int port, int n, bool warm)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	char buf[64];
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	CHECK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "bind");
+	ready();
+	CHECK(recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+		       &fl) >= 0,
+	      "recvfrom: errno %d", errno);
+	if (warm) {
+		CHECK(sendto(fd, "ok", 2, 0, (struct sockaddr *)&from, fl) == 2,
+		      "sendto ok: errno %d", errno);
+		ssize_t len;
+		do {
+			fl = sizeof(from);
+			len = recvfrom(fd, buf, sizeof(buf), 0,
+				       (struct sockaddr *)&from, &fl);
+			CHECK(len >= 0, "recvfrom: errno %d", errno);
+		} while (len != 3 || memcmp(buf, "end", 3) != 0);
+	}
+	for (int i = 0; i < n; i++) {
+		int len = snprintf(buf, sizeof(buf), "bye %d", i);
+		CHECK(sendto(fd, buf, (size_t)len, 0, (struct sockaddr *)&from,
+			     fl) == len,
+		      "sendto %d: errno %d", i, errno);
+	}
+	/* No close(), no wait: main() returns and exit() drains. */
 }
 
 /* ---- http: poll() over a listener and its connections. */
@@ -712,6 +753,8 @@ int main(int argc, char **argv)
 		role_echo(port, (int)n);
 	else if (!strcmp(role, "udpecho"))
 		role_udpecho(port, (int)n);
+	else if (!strcmp(role, "udpbye"))
+		role_udpbye(port, (int)n, argc > 4 && !strcmp(argv[4], "warm"));
 	else if (!strcmp(role, "http"))
 		role_http(port, (int)n);
 	else if (!strcmp(role, "httpself"))

@@ -110,6 +110,9 @@ void arp_input(struct netif *ni, struct netbuf *nb);
 void arp_announce(struct netif *ni);
 /* The MAC for addr if cached; 0 or -ENOENT. */
 int arp_lookup(struct netif *ni, uint32_t addr, uint8_t mac[6]);
+/* Packets ni holds until their next hop answers (each is sent or dropped
+ * within ARP_MAX_TRIES seconds). */
+unsigned int arp_held(const struct netif *ni);
 
 /* IPv4 (ip.c). */
 int __must_check ip_init(struct netstack *ns);
