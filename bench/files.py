@@ -280,9 +280,10 @@ class Guest:
         self.p.wait()
 
 
-def guest(cmd, who, timeout, port, size):
+def guest(cmd, who, timeout, port, size, log=None):
     """Run one guest, take the file it sends; its parsed lines and what
-    receive() says."""
+    receive() says. With log, the guest's console output is appended
+    there."""
     g = Guest(cmd, who, timeout)
     g.read(r"^filebench listening port=")
     try:
@@ -290,6 +291,9 @@ def guest(cmd, who, timeout, port, size):
     except OSError as e:
         g.fail(f"receiving the file through 127.0.0.1:{port}: {e}")
     g.read()
+    if log:
+        with open(log, "a") as f:
+            f.write(f"=== {who}\n{g.out}\n")
     res = parse(g.out, who)
     # tools/run returns the guest's status; QEMU itself (status * 2) + 1.
     rc = g.rc if cmd[0] == RUN else g.rc >> 1
@@ -354,6 +358,8 @@ def main():
                     help="run one guest only")
     ap.add_argument("--smoke", action="store_true",
                     help="make test's check: Mosaic only, tiny sizes")
+    ap.add_argument("--log", metavar="FILE",
+                    help="append each guest's console output to FILE")
     a = ap.parse_args()
     if a.smoke:
         a.only, a.files, a.mib, a.disk_mib, a.runs = "mosaic", 20, 2, 32, 1
@@ -422,7 +428,7 @@ def main():
     for _ in range(a.runs):
         for who, cmd in guests.items():
             fresh_disk(disk, a.disk_mib)
-            res, got = guest(cmd, who, a.timeout + 30, port, size)
+            res, got = guest(cmd, who, a.timeout + 30, port, size, a.log)
             f = figures(res, got, size, who)
             if not f[-1]:
                 print(f"{ME}: {who}: the data read or sent is not what "

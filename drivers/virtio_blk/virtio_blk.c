@@ -3,7 +3,8 @@
  * virtio-blk (virtio 1.2 §5.2): a <kernel/blkdev_driver.h> block device
  * over one request queue. Each request is a chain: a device-readable
  * header, the data (one segment per physically contiguous piece of the
- * caller's buffer), and a status byte the device writes. Headers and
+ * caller's buffer, or of each piece of a gathered request), and a status
+ * byte the device writes. Headers and
  * status bytes live in a DMA array with one slot per queue entry; the
  * caller's buffer is used in place (no copy). Requests beyond what the
  * queue holds wait in a FIFO and start as completions free room, so
@@ -28,7 +29,9 @@
 #include "virtio_blk_reg.h"
 
 #define VBLK_QUEUE_WANT 128
-#define VBLK_DATA_SEGS_MAX 64 /* data segments per request */
+/* Data segments per request: QEMU's seg_max for a queue of 128, so that
+ * one request carries 126 scattered cache blocks. */
+#define VBLK_DATA_SEGS_MAX 126
 #define VBLK_MAX_TRANSFER (1u << 20)
 #define VBLK_CAPACITY_MAX (1ull << 47) /* bytes: 128 TiB */
 
@@ -86,6 +89,25 @@ static int split_segs(struct virtq_seg *s, int n, unsigned int max,
 	return n;
 }
 
+/* Maps the pieces of a gathered request after the header segment;
+ * returns the segment count or a negative errno. */
+static int map_gathered(struct vblk *vb, const struct blk_req *r,
+			bool dev_writes)
+{
+	unsigned int i, n = 0;
+	int k;
+
+	for (i = 0; i < r->br_nsegs; i++) {
+		k = virtio_sg_map(r->br_segs[i].bs_buf, r->br_segs[i].bs_len,
+				  dev_writes, vb->vb_segs + 1 + n,
+				  vb->vb_dsegs - n);
+		if (k < 0)
+			return k;
+		n += (unsigned int)k;
+	}
+	return (int)n;
+}
+
 /*
  * Puts r on the queue. Returns 0, -ENOSPC when there is no room now (r
  * is untouched, retry later), or another negative errno for a request
@@ -131,8 +153,9 @@ static int start(struct vblk *vb, struct blk_req *r)
 						    : r->br_len;
 		bool dev_writes = r->br_op != BLK_WRITE;
 
-		n = virtio_sg_map(r->br_buf, len, dev_writes, segs + 1,
-				  vb->vb_dsegs);
+		n = r->br_nsegs ? map_gathered(vb, r, dev_writes)
+				: virtio_sg_map(r->br_buf, len, dev_writes,
+						segs + 1, vb->vb_dsegs);
 		if (n > 0)
 			n = split_segs(segs + 1, n, vb->vb_dsegs,
 				       vb->vb_size_max);
@@ -483,12 +506,18 @@ static int vblk_probe(struct virtio_dev *vd)
 	/* A buffer that starts mid-page spans one page more than its size. */
 	max = (vb->vb_dsegs - 1) * (uint32_t)PAGE_SIZE;
 	bi->bi_max_transfer = max < VBLK_MAX_TRANSFER ? max : VBLK_MAX_TRANSFER;
+	/* A gathered request takes a segment per page its pieces touch. */
+	bi->bi_max_pages = vb->vb_dsegs;
 	/* Splitting at size_max at most doubles the pieces. */
 	if (vb->vb_size_max)
 		bi->bi_max_transfer =
 			((vb->vb_dsegs - 1) / 2) *
 			(vb->vb_size_max < PAGE_SIZE ? vb->vb_size_max
 						     : (uint32_t)PAGE_SIZE);
+	/* Below a page, a piece may split into more segments than the
+	 * pages it touches: no gathered requests then. */
+	if (vb->vb_size_max && vb->vb_size_max < PAGE_SIZE)
+		bi->bi_max_pages = 0;
 	if (bi->bi_max_transfer < bi->bi_block_size) {
 		log_err("%s: segment limits (%u of at most %u bytes) cannot "
 			"carry one %u-byte block\n",

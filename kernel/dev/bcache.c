@@ -27,6 +27,7 @@
 #include <kernel/errno.h>
 #include <kernel/heap.h>
 #include <kernel/netbuf.h>
+#include <kernel/page.h>
 #include <kernel/panic.h>
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
@@ -42,9 +43,15 @@
  * memory is short, as in bbuf_dirty()). */
 #define SYNC_BATCH_MAX 4096u
 #define SYNC_STACK_BATCH 16u
-/* Write-backs in flight at once (sync and eviction): one request at a
+/* Requests in flight at once (sync and eviction): one request at a
  * time leaves the device idle between them. */
 #define WB_QD 16u
+/* Versions one write-out takes at once; adjacent blocks among them go to
+ * the device as one gathered request (as many as it takes), since each
+ * request costs far more than the bytes it carries. */
+#define WB_BATCH 1024u
+/* Versions an eviction writes at once (picked and sorted one by one). */
+#define EVICT_BATCH 64u
 
 enum ra_state {
 	RA_NONE = 0, /* no read-ahead pending or unconsumed */
@@ -76,15 +83,20 @@ struct bver {
 	struct bver *v_fnext; /* [C] the buffer's next frozen copy */
 };
 
-/* One write-back in flight ([W]: the writer's). */
+/* One version being written back ([W]: the writer's). */
 struct wb_slot {
 	struct bver *s_ver;
 	uint64_t s_epoch;
 	uint32_t s_gen; /* b_gen when the write started */
 	bool s_live; /* s_ver is the buffer's own version */
-	bool s_started;
 	int s_rc;
-	struct blk_wait s_wait;
+};
+
+/* One request of a write-out: slots [r_first, r_first + r_n) ([W]). */
+struct wb_req {
+	unsigned int r_first, r_n;
+	bool r_started;
+	struct blk_wait r_wait;
 };
 
 /*
@@ -157,7 +169,11 @@ struct bcache {
 	struct mutex c_wb_lock;
 	struct mutex c_lock;
 
-	struct wb_slot *c_slots; /* [W] WB_QD of them */
+	struct wb_slot *c_slots; /* [W] c_wb_max of them */
+	struct blk_seg *c_segs; /* [W] the pieces, one per slot */
+	struct wb_req *c_reqs; /* [W] WB_QD of them */
+	unsigned int c_wb_max; /* [I] slots */
+	uint32_t c_max_pages; /* [I] a gathered request's; 0: none */
 	bool c_unflushed; /* [W] writes since the last flush */
 	uint64_t c_unflushed_epoch; /* [W] the epoch of the last of them */
 
@@ -603,36 +619,104 @@ static int ver_end(struct bcache *c, struct wb_slot *s, int rc)
 	return 0;
 }
 
+/* Pages of memory a piece at p of n bytes touches. */
+static size_t pages_of(const void *p, size_t n)
+{
+	return (((uintptr_t)p & (PAGE_SIZE - 1)) + n + PAGE_SIZE - 1) /
+	       PAGE_SIZE;
+}
+
+/* How many slots from i on (at most n - i) one request carries: blocks
+ * that follow each other on the device, within what it takes. */
+static unsigned int run_from(struct bcache *c, unsigned int i, unsigned int n)
+{
+	const struct blkdev_info *bi = blkdev_info(c->c_bd);
+	struct wb_slot *s = c->c_slots;
+	size_t pages = pages_of(s[i].s_ver->v_data, c->c_bs);
+	unsigned int k = 1;
+
+	if (!c->c_max_pages)
+		return 1;
+	while (i + k < n &&
+	       s[i + k].s_ver->v_buf->b_blockno ==
+		       s[i].s_ver->v_buf->b_blockno + k &&
+	       (size_t)(k + 1) * c->c_bs <= bi->bi_max_transfer) {
+		pages += pages_of(s[i + k].s_ver->v_data, c->c_bs);
+		if (pages > c->c_max_pages)
+			break;
+		k++;
+	}
+	return k;
+}
+
+/* Starts request q for slots [first, first + n). */
+static void req_start(struct bcache *c, struct wb_req *q, unsigned int first,
+		      unsigned int n)
+{
+	struct wb_slot *s = &c->c_slots[first];
+	uint64_t off = s->s_ver->v_buf->b_blockno * c->c_bs;
+	unsigned int i;
+	int rc;
+
+	q->r_first = first;
+	q->r_n = n;
+	if (n == 1) {
+		rc = blkdev_start(c->c_bd, &q->r_wait, BLK_WRITE, off,
+				  s->s_ver->v_data, c->c_bs);
+	} else {
+		for (i = 0; i < n; i++) {
+			c->c_segs[first + i].bs_buf = s[i].s_ver->v_data;
+			c->c_segs[first + i].bs_len = c->c_bs;
+		}
+		rc = blkdev_start_segs(c->c_bd, &q->r_wait, BLK_WRITE, off,
+				       &c->c_segs[first], n);
+	}
+	q->r_started = rc == 0;
+	for (i = 0; i < n; i++)
+		s[i].s_rc = rc;
+}
+
+/* Waits for request q (if started) and gives its status to its slots. */
+static void req_wait(struct bcache *c, struct wb_req *q)
+{
+	unsigned int i;
+	int rc;
+
+	if (!q->r_started)
+		return;
+	rc = blkdev_wait(&q->r_wait);
+	for (i = 0; i < q->r_n; i++)
+		c->c_slots[q->r_first + i].s_rc = rc;
+}
+
 /*
- * Writes the n (1..WB_QD) versions of c_slots, one epoch's (the oldest;
- * flush_before() done), each a different block, all in flight at once:
- * the device sees a queue instead of one request at a time. Caller holds
- * c_wb_lock and c_lock, which is dropped during the I/O. Stores each
- * status in s_rc; returns the first error, or 0. A version may be freed
- * by this call (a frozen copy written): do not use s_ver after it but
- * for failed slots. May yield.
+ * Writes the n (1..c_wb_max) versions of c_slots, one epoch's (the
+ * oldest; flush_before() done), each a different block, in ascending
+ * block order: runs of adjacent blocks go out as one request each, up to
+ * WB_QD requests in flight, so the device sees few large requests in a
+ * queue instead of one block at a time. Caller holds c_wb_lock and
+ * c_lock, which is dropped during the I/O. Stores each status in s_rc;
+ * returns the first error, or 0. A version may be freed by this call (a
+ * frozen copy written): do not use s_ver after it but for failed slots.
+ * May yield.
  */
 static int vers_write(struct bcache *c, size_t n)
 {
 	struct wb_slot *s = c->c_slots;
-	size_t i;
+	unsigned int i, k, issued = 0, waited = 0;
 	int rc = 0;
 
 	for (i = 0; i < n; i++)
 		ver_begin(c, &s[i], s[i].s_ver);
 	mutex_unlock(&c->c_lock);
-	for (i = 0; i < n; i++) {
-		struct bver *v = s[i].s_ver;
-
-		s[i].s_started = false;
-		s[i].s_rc = blkdev_start(c->c_bd, &s[i].s_wait, BLK_WRITE,
-					 v->v_buf->b_blockno * c->c_bs,
-					 v->v_data, c->c_bs);
-		s[i].s_started = s[i].s_rc == 0;
+	for (i = 0; i < n; i += k) {
+		if (issued - waited == WB_QD)
+			req_wait(c, &c->c_reqs[waited++ % WB_QD]);
+		k = run_from(c, i, (unsigned int)n);
+		req_start(c, &c->c_reqs[issued++ % WB_QD], i, k);
 	}
-	for (i = 0; i < n; i++)
-		if (s[i].s_started)
-			s[i].s_rc = blkdev_wait(&s[i].s_wait);
+	while (waited < issued)
+		req_wait(c, &c->c_reqs[waited++ % WB_QD]);
 	mutex_lock(&c->c_lock);
 	for (i = 0; i < n; i++) {
 		int err = ver_end(c, &s[i], s[i].s_rc);
@@ -730,7 +814,7 @@ static int epoch_write(struct bcache *c, uint64_t e, uint64_t *batch,
 			if (err)
 				return err;
 			/* Found again under the lock this write holds. */
-			for (j = i; j < n && k < WB_QD; j++) {
+			for (j = i; j < n && k < c->c_wb_max; j++) {
 				struct bver *v = ver_find(c, batch[j], e);
 
 				if (v)
@@ -825,7 +909,7 @@ static struct bver *evict_pick(struct bcache *c, size_t *count)
 }
 
 /*
- * Writes up to WB_QD versions of the oldest epoch back to make room (a
+ * Writes up to EVICT_BATCH versions of the oldest epoch back to make room (a
  * batch, in block order: the writes go out together, and the next
  * evictions find clean buffers). Caller holds c_wb_lock and c_lock;
  * *fails counts the writes that failed during the caller's current
@@ -843,7 +927,8 @@ static int evict_write(struct bcache *c, size_t *fails)
 		return 0;
 	if (rc)
 		return rc;
-	for (; v && v->v_epoch == c->c_dirty_head->v_epoch && k < WB_QD;
+	for (; v && v->v_epoch == c->c_dirty_head->v_epoch && k < EVICT_BATCH &&
+	       k < c->c_wb_max;
 	     v = v->v_next) {
 		if (ver_is_busy(v))
 			continue;
@@ -1492,6 +1577,10 @@ static void cache_init(struct bcache *c, struct blkdev *bd,
 						: (unsigned int)(nbufs / 2);
 	if (bs > bi->bi_max_transfer)
 		c->c_ra = 0;
+	/* A write-out never holds more versions than the cache has room
+	 * for, nor more than WB_BATCH. */
+	c->c_wb_max = nbufs < WB_BATCH ? (unsigned int)nbufs : WB_BATCH;
+	c->c_max_pages = bi->bi_max_pages;
 	mutex_init(&c->c_wb_lock, "bcache writeback");
 	mutex_init(&c->c_lock, "bcache");
 	cond_init(&c->c_wb_cond, "bcache write");
@@ -1523,16 +1612,21 @@ int bcache_create(struct blkdev *bd, const struct bcache_config *cfg,
 	c->c_hash = heap_alloc(hash_bytes);
 	if (!c->c_hash)
 		goto err_free_cache;
-	c->c_slots = heap_alloc(WB_QD * sizeof(*c->c_slots));
-	if (!c->c_slots) {
-		heap_free(c->c_hash);
-		goto err_free_cache;
-	}
 	memset(c->c_hash, 0, hash_bytes);
 	cache_init(c, bd, cfg, bs);
+	c->c_slots = heap_alloc(c->c_wb_max * sizeof(*c->c_slots));
+	c->c_segs = heap_alloc(c->c_wb_max * sizeof(*c->c_segs));
+	c->c_reqs = heap_alloc(WB_QD * sizeof(*c->c_reqs));
+	if (!c->c_slots || !c->c_segs || !c->c_reqs)
+		goto err_free_wb;
 	*out = c;
 	return 0;
 
+err_free_wb:
+	heap_free(c->c_reqs);
+	heap_free(c->c_segs);
+	heap_free(c->c_slots);
+	heap_free(c->c_hash);
 err_free_cache:
 	heap_free(c);
 	return -ENOMEM;
@@ -1557,6 +1651,8 @@ int bcache_destroy(struct bcache *c)
 		}
 		buf_free(b);
 	}
+	heap_free(c->c_reqs);
+	heap_free(c->c_segs);
 	heap_free(c->c_slots);
 	heap_free(c->c_hash);
 	heap_free(c);

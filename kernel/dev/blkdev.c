@@ -9,6 +9,7 @@
 #include <kernel/errno.h>
 #include <kernel/init.h>
 #include <kernel/log.h>
+#include <kernel/page.h>
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
 #include <kernel/string.h>
@@ -126,13 +127,48 @@ static int check(const struct blkdev *bd, enum blk_op op, uint64_t off,
 	}
 }
 
+/* The pieces of a gathered read or write: each a non-empty multiple of
+ * the block size, adding up to br_len, within bi_max_pages pages. */
+static int check_segs(const struct blkdev *bd, const struct blk_req *r)
+{
+	const struct blkdev_info *bi = &bd->bd_info;
+	uint64_t total = 0, pages = 0;
+	unsigned int i;
+
+	if (r->br_op != BLK_READ && r->br_op != BLK_WRITE)
+		return -EINVAL;
+	if (!bi->bi_max_pages)
+		return -EOPNOTSUPP;
+	if (!r->br_segs || r->br_nsegs > bi->bi_max_pages)
+		return -EINVAL;
+	for (i = 0; i < r->br_nsegs; i++) {
+		uintptr_t a = (uintptr_t)r->br_segs[i].bs_buf;
+		size_t n = r->br_segs[i].bs_len;
+
+		if (!a || !n || n % bi->bi_block_size ||
+		    n > bi->bi_max_transfer)
+			return -EINVAL;
+		total += n;
+		pages +=
+			((a & (PAGE_SIZE - 1)) + n + PAGE_SIZE - 1) / PAGE_SIZE;
+	}
+	return total == r->br_len && pages <= bi->bi_max_pages ? 0 : -EINVAL;
+}
+
 int blkdev_submit(struct blkdev *bd, struct blk_req *r)
 {
 	int rc;
 
 	if (!r || !r->br_done)
 		return -EINVAL;
-	rc = check(bd, r->br_op, r->br_off, r->br_buf, r->br_len, false);
+	if (r->br_nsegs) {
+		rc = check_segs(bd, r);
+		if (rc)
+			return rc;
+	}
+	rc = check(bd, r->br_op, r->br_off,
+		   r->br_nsegs ? r->br_segs[0].bs_buf : r->br_buf, r->br_len,
+		   false);
 	if (rc)
 		return rc;
 	r->br_status = 0;
@@ -199,6 +235,28 @@ int blkdev_start(struct blkdev *bd, struct blk_wait *w, enum blk_op op,
 	w->bw_req.br_off = off;
 	w->bw_req.br_buf = buf;
 	w->bw_req.br_len = len;
+	w->bw_req.br_done = wait_done;
+	w->bw_req.br_arg = w;
+	return blkdev_submit(bd, &w->bw_req);
+}
+
+int blkdev_start_segs(struct blkdev *bd, struct blk_wait *w, enum blk_op op,
+		      uint64_t off, const struct blk_seg *segs,
+		      unsigned int nsegs)
+{
+	size_t len = 0;
+	unsigned int i;
+
+	if (!nsegs || !segs)
+		return -EINVAL;
+	for (i = 0; i < nsegs; i++)
+		len += segs[i].bs_len;
+	memset(w, 0, sizeof(*w));
+	w->bw_req.br_op = op;
+	w->bw_req.br_off = off;
+	w->bw_req.br_len = len;
+	w->bw_req.br_segs = segs;
+	w->bw_req.br_nsegs = nsegs;
 	w->bw_req.br_done = wait_done;
 	w->bw_req.br_arg = w;
 	return blkdev_submit(bd, &w->bw_req);

@@ -5,9 +5,10 @@
  * clean buffers that nobody holds are evicted least-recently-used first,
  * and when only dirty ones are left the oldest changes are written back
  * to make room. Sequential misses start asynchronous read-ahead of the
- * following blocks. bcache_sync() writes every dirty buffer and then
- * flushes the device's write cache, so data it reports written is on
- * stable storage.
+ * following blocks. Write-back sends each run of adjacent dirty blocks
+ * as one gathered request when the device takes them (bi_max_pages).
+ * bcache_sync() writes every dirty buffer and then flushes the device's
+ * write cache, so data it reports written is on stable storage.
  *
  * A buffer is one cache block (bc_block_size bytes, a multiple of the
  * device's block size). Holding a buffer (between bcache_get() and

@@ -34,6 +34,10 @@ struct blkdev_info {
 	uint64_t bi_size; /* bytes, a multiple of bi_block_size */
 	uint32_t bi_block_size; /* power of two, 512 to 65536 */
 	uint32_t bi_max_transfer; /* largest single request, bytes */
+	/* Pages a request's data may touch in all, counting each piece of
+	 * a gathered request (br_nsegs) apart; 0: gathered requests are
+	 * refused (-EOPNOTSUPP). */
+	uint32_t bi_max_pages;
 	bool bi_read_only;
 	bool bi_flush; /* has a volatile write cache that flush empties */
 };
@@ -46,15 +50,27 @@ enum blk_op {
 	BLK_GET_ID, /* br_buf receives up to BLKDEV_ID_MAX bytes */
 };
 
+/* One piece of a gathered request's data. */
+struct blk_seg {
+	void *bs_buf;
+	size_t bs_len; /* bytes, a multiple of the device's block size */
+};
+
 /*
  * One request. The caller fills the first block and keeps the structure
- * alive, untouched, until br_done has been called.
+ * alive, untouched, until br_done has been called. The data of a read or
+ * write is br_buf, or (br_nsegs > 0) the br_segs pieces one after the
+ * other, which then must add up to br_len and touch at most
+ * bi_max_pages pages in all; the pieces stay the caller's, untouched,
+ * until br_done too.
  */
 struct blk_req {
 	enum blk_op br_op;
 	uint64_t br_off; /* bytes */
-	void *br_buf;
+	void *br_buf; /* unused when br_nsegs > 0 */
 	size_t br_len; /* bytes; 1 to bi_max_transfer for read and write */
+	const struct blk_seg *br_segs;
+	unsigned int br_nsegs; /* 0: the data is br_buf */
 	/*
 	 * Called once with br_status set, in interrupt context or (when
 	 * blkdev_submit() fails nothing is called) never: it must not sleep,
@@ -119,6 +135,15 @@ struct blk_wait {
 int __must_check blkdev_start(struct blkdev *bd, struct blk_wait *w,
 			      enum blk_op op, uint64_t off, void *buf,
 			      size_t len);
+
+/* As blkdev_start(), for a read or write of the nsegs pieces at segs
+ * (struct blk_req says what they may be), kept by the caller until
+ * waited for: one request, as large as the device takes. -EOPNOTSUPP
+ * when the device takes no gathered requests (bi_max_pages 0). */
+int __must_check blkdev_start_segs(struct blkdev *bd, struct blk_wait *w,
+				   enum blk_op op, uint64_t off,
+				   const struct blk_seg *segs,
+				   unsigned int nsegs);
 
 /* Sleeps until w's request completed; returns its status. Thread
  * context. */

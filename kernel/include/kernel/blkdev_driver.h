@@ -6,7 +6,9 @@
  * The layer checks every request against bd_info before the driver sees
  * it, so ops->submit only receives reads and writes inside the device,
  * aligned, of 1 to bi_max_transfer bytes, no write to a read-only device
- * and no flush to a device without bi_flush.
+ * and no flush to a device without bi_flush; a gathered request
+ * (br_nsegs) only to a driver that set bi_max_pages, its pieces whole
+ * blocks touching at most bi_max_pages pages in all.
  */
 #ifndef KERNEL_BLKDEV_DRIVER_H
 #define KERNEL_BLKDEV_DRIVER_H

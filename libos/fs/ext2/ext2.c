@@ -554,7 +554,9 @@ int ext2_unmount(struct ext2_fs *fs)
 
 	if (!fs->fs_rdonly) {
 		/* the data first, then the superblock that says clean */
-		rc = bcache_sync(fs->fs_bc);
+		rc = ext2_spare_release(fs);
+		rc2 = bcache_sync(fs->fs_bc);
+		rc = rc ? rc : rc2;
 		fs->fs_sb.s_state |= EXT2_VALID_FS;
 		if (!rc)
 			rc = ext2_sb_write(fs);
@@ -584,7 +586,7 @@ void ext2_statfs(struct ext2_fs *fs, struct ext2_statfs *st)
 	mutex_lock(&fs->fs_lock);
 	st->sf_block_size = fs->fs_bsize;
 	st->sf_blocks = fs->fs_blocks;
-	st->sf_free_blocks = fs->fs_sb.s_free_blocks_count;
+	st->sf_free_blocks = fs->fs_sb.s_free_blocks_count + !!fs->fs_spare;
 	st->sf_inodes = fs->fs_inodes;
 	st->sf_free_inodes = fs->fs_sb.s_free_inodes_count;
 	mutex_unlock(&fs->fs_lock);

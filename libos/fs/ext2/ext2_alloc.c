@@ -180,6 +180,12 @@ int ext2_block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
 		if (rc != -ENOSPC)
 			return rc;
 	}
+	/* The last block may be the spare: its bit is set already. */
+	if (fs->fs_spare) {
+		*out = fs->fs_spare;
+		fs->fs_spare = 0;
+		rc = 0;
+	}
 	return rc;
 }
 
@@ -323,6 +329,51 @@ int ext2_unreserve(struct ext2_fs *fs)
 	fs->fs_nresv_data = fs->fs_next_data = 0;
 	fs->fs_nresv_ind = fs->fs_next_ind = 0;
 	return rc;
+}
+
+/*
+ * The spare block. Creating a small file takes an epoch for the inode's
+ * bit, one for the inode, one for its name, and its first write one for
+ * the data block's bit before the pointer: each costs a device flush at
+ * write-back. A block taken with the inode's bit (before the epoch that
+ * follows it ends) is ready for a pointer at once, which saves the last.
+ * Unused, it waits for the next file; statfs counts it as free, a sync
+ * or unmount frees it, and a crash merely leaks it (a bit set for
+ * nothing, which e2fsck repairs).
+ */
+
+/* Takes a spare block near inode ino if there is none (and room). The
+ * caller ends the epoch before it is used. */
+void ext2_spare_fill(struct ext2_fs *fs, uint32_t ino)
+{
+	uint32_t goal = ext2_group_start(fs, (ino - 1) / fs->fs_ipg), blk;
+
+	if (!fs->fs_spare && !ext2_block_alloc(fs, goal, &blk))
+		fs->fs_spare = blk;
+}
+
+/* Reserves the spare block as a write's one data block (no indirect
+ * block needed), when there is one: true then, and no epoch need end
+ * before it is mapped. The caller holds no other reservation. */
+bool ext2_spare_reserve(struct ext2_fs *fs)
+{
+	if (!fs->fs_spare || fs->fs_nresv_data || fs->fs_nresv_ind)
+		return false;
+	fs->fs_resv_data[0] = fs->fs_spare;
+	fs->fs_nresv_data = 1;
+	fs->fs_next_data = 0;
+	fs->fs_spare = 0;
+	return true;
+}
+
+/* Frees the spare block (nothing points to it). Returns 0 or the error
+ * of ext2_block_free(). */
+int ext2_spare_release(struct ext2_fs *fs)
+{
+	uint32_t blk = fs->fs_spare;
+
+	fs->fs_spare = 0;
+	return blk ? ext2_block_free(fs, blk) : 0;
 }
 
 /* The data block ext2_resv_take() will hand out next, or 0. */

@@ -595,6 +595,9 @@ static int new_inode(struct ext2_fs *fs, uint32_t dir, const char *name,
 		(void)ext2_inode_free(fs, *ino, is_dir);
 		return rc;
 	}
+	/* A regular file's first block, in the same epoch as its bit. */
+	if ((mode & EXT2_S_IFMT) == EXT2_S_IFREG)
+		ext2_spare_fill(fs, *ino);
 	ext2_order(fs);
 	rc = ext2_inode_init(fs, *ino, mode, &in);
 	if (!rc) {

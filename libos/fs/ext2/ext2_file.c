@@ -446,27 +446,66 @@ int ext2_stat(struct ext2_fs *fs, uint32_t ino, struct ext2_stat *st)
 }
 
 /* Reads of whole blocks gather at most this many into one device read. */
-#define READ_RUN_MAX 256u
+#define READ_RUN_MAX 1024u
+
+/*
+ * How many logical blocks from lblk on (at most max) lie on the disk one
+ * after the other from pb, lblk's own block, counting only those whose
+ * pointers sit in the same map node as lblk's (the inode's direct slots
+ * or one indirect block): the node is read once, not once per block.
+ * 0 when the node cannot be read. Caller holds fs_lock.
+ */
+static uint32_t node_run(struct ext2_fs *fs, struct ext2_inode *in,
+			 uint64_t lblk, uint32_t pb, uint32_t max)
+{
+	uint32_t idx[3], slot, cur, n = 0, i;
+	int depth = bmap_path(fs, lblk, &slot, idx);
+	const uint32_t *e;
+	struct bbuf *b;
+
+	if (depth < 0)
+		return 0;
+	if (depth == 0) {
+		while (n < max && slot + n < EXT2_NDIR_BLOCKS &&
+		       pb + n < fs->fs_blocks &&
+		       in->i_block[slot + n] == pb + n)
+			n++;
+		return n;
+	}
+	cur = in->i_block[slot];
+	for (int l = 0; l < depth - 1 && cur; l++)
+		if (!ext2_blk_ok(fs, cur) ||
+		    ind_entry(fs, cur, idx[l], false, &cur))
+			return 0;
+	if (!cur || !ext2_blk_ok(fs, cur) || ext2_block_get(fs, cur, false, &b))
+		return 0;
+	e = bbuf_data(b);
+	i = idx[depth - 1];
+	while (n < max && i + n < fs->fs_apb && pb + n < fs->fs_blocks &&
+	       e[i + n] == pb + n)
+		n++;
+	bcache_put(b);
+	return n;
+}
 
 /*
  * How many whole blocks from byte off (block-aligned, mapped to pb) lie
  * one after the other on the disk, within len bytes: at least 1. Stops
  * at a hole, a bad mapping or READ_RUN_MAX. Caller holds fs_lock.
  */
-static uint32_t run_length(struct ext2_fs *fs, uint32_t ino,
-			   struct ext2_inode *in, uint64_t off, uint32_t pb,
-			   size_t len)
+static uint32_t run_length(struct ext2_fs *fs, struct ext2_inode *in,
+			   uint64_t off, uint32_t pb, size_t len)
 {
 	uint64_t lblk = off / fs->fs_bsize;
-	uint32_t n = 1, next;
-	bool fresh;
+	size_t whole = len / fs->fs_bsize;
+	uint32_t max = whole < READ_RUN_MAX ? (uint32_t)whole : READ_RUN_MAX;
+	uint32_t n = 0, k;
 
-	while (n < READ_RUN_MAX && (size_t)(n + 1) * fs->fs_bsize <= len &&
-	       pb + n < fs->fs_blocks &&
-	       ext2_bmap(fs, ino, in, lblk + n, false, &next, &fresh) == 0 &&
-	       next == pb + n)
-		n++;
-	return n;
+	do {
+		k = node_run(fs, in, lblk + n, pb + n, max - n);
+		n += k;
+	} while (k && n < max);
+	return n ? n : 1;
 }
 
 static ssize_t read_locked(struct ext2_fs *fs, uint32_t ino, uint64_t off,
@@ -499,8 +538,8 @@ static ssize_t read_locked(struct ext2_fs *fs, uint32_t ino, uint64_t off,
 			/* Whole blocks: gather the run that follows on the
 			 * disk and read it in one go (bcache_read_blocks()
 			 * takes what the cache holds from it). */
-			uint32_t run = run_length(fs, ino, &in, off + done, pb,
-						  len - done);
+			uint32_t run =
+				run_length(fs, &in, off + done, pb, len - done);
 
 			rc = bcache_read_blocks(fs->fs_bc, pb, run, buf + done);
 			n = (size_t)run * fs->fs_bsize;
@@ -591,7 +630,7 @@ ssize_t ext2_lend(struct ext2_fs *fs, uint32_t ino, uint64_t off, size_t len,
 	 * block is lent from its buffer. */
 	if (boff == 0 && len >= 2u * fs->fs_bsize &&
 	    !bcache_cached(fs->fs_bc, pb))
-		run = run_length(fs, ino, &in, off, pb, len);
+		run = run_length(fs, &in, off, pb, len);
 	if (run > 1) {
 		len = (size_t)run * fs->fs_bsize;
 		rc = lend_run(fs, pb, run, out);
@@ -650,11 +689,14 @@ static int write_chunk(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in,
 	uint32_t nblk = (uint32_t)((off + len - 1) / fs->fs_bsize - first + 1);
 	uint32_t ndata, nind;
 	size_t pos = 0;
+	bool spare;
 	int rc = ext2_bmap_missing(fs, in, first, nblk, &ndata, &nind), rc2;
 
 	if (rc)
 		return rc;
-	if (ndata && !ext2_reserve(fs, ino, ndata, nind))
+	/* The spare block's bit is in an ended epoch already. */
+	spare = ndata == 1 && !nind && ext2_spare_reserve(fs);
+	if (ndata && !spare && !ext2_reserve(fs, ino, ndata, nind))
 		ext2_order(fs);
 	while (pos < len) {
 		uint32_t boff = (uint32_t)((off + pos) % fs->fs_bsize);
@@ -845,10 +887,14 @@ int ext2_fsync(struct ext2_fs *fs, uint32_t ino)
 
 int ext2_sync(struct ext2_fs *fs)
 {
-	int rc;
+	int rc, rc2;
 
 	mutex_lock(&fs->fs_lock);
-	rc = bcache_sync(fs->fs_bc);
+	/* A synced file system has no bit set for nothing: the spare goes
+	 * (a new file takes another). */
+	rc = fs->fs_rdonly ? 0 : ext2_spare_release(fs);
+	rc2 = bcache_sync(fs->fs_bc);
+	rc = rc ? rc : rc2;
 	mutex_unlock(&fs->fs_lock);
 	return rc;
 }

@@ -20,11 +20,13 @@
 struct bbuf;
 
 /* Reserved blocks (ext2_reserve()) for one chunk of a write: data blocks
- * and indirect blocks, at most these many. As an indirect block maps 256
- * or more blocks, a run of RESV_DATA_MAX crosses at most one boundary at
- * each level: 5 indirect blocks at most (a bigger count falls back to
- * taking blocks one by one). */
-#define EXT2_RESV_DATA_MAX 256u
+ * and indirect blocks, at most these many. Each chunk costs an epoch
+ * (a device flush at write-back), so a chunk is as large as a 1 MiB
+ * write of 1 KiB blocks. As an indirect block maps 256 or more blocks, a
+ * run of RESV_DATA_MAX touches at most 5 new single, 2 double and 1
+ * triple indirect blocks (a bigger count falls back to taking blocks one
+ * by one). */
+#define EXT2_RESV_DATA_MAX 1024u
 #define EXT2_RESV_IND_MAX 8u
 
 /* A block or inode to free once the pointers to it are cleared on the
@@ -62,6 +64,10 @@ struct ext2_fs {
 	uint32_t fs_resv_ind[EXT2_RESV_IND_MAX];
 	uint32_t fs_nresv_data, fs_next_data;
 	uint32_t fs_nresv_ind, fs_next_ind;
+	/* [L] a free-for-use data block whose bit an ended epoch set (so
+	 * a pointer to it needs no epoch of its own), or 0: taken with a new
+	 * regular file's inode, for its first block (ext2_spare_*()) */
+	uint32_t fs_spare;
 	/* [L] frees waiting for the end of the operation */
 	struct ext2_pending_free *fs_pend;
 	uint32_t fs_npend, fs_pend_cap;
@@ -119,6 +125,9 @@ int ext2_reserve(struct ext2_fs *fs, uint32_t ino, uint32_t ndata,
 int ext2_unreserve(struct ext2_fs *fs);
 uint32_t ext2_resv_peek_data(const struct ext2_fs *fs);
 bool ext2_resv_take(struct ext2_fs *fs, bool data, uint32_t *blk);
+void ext2_spare_fill(struct ext2_fs *fs, uint32_t ino);
+bool ext2_spare_reserve(struct ext2_fs *fs);
+int ext2_spare_release(struct ext2_fs *fs);
 int ext2_free_later(struct ext2_fs *fs, uint32_t no, int kind);
 int ext2_frees_commit(struct ext2_fs *fs);
 int ext2_sb_write(struct ext2_fs *fs);

@@ -483,6 +483,76 @@ static void test_read_write_flush_get_id(void **state)
 	free(buf);
 }
 
+/*
+ * A gathered request: its pieces, each mapped to its own segments, go
+ * to the device as one chain; written and read back, every byte lands
+ * where it belongs. The layer refuses pieces that do not add up, are
+ * not whole blocks, or touch more pages than bi_max_pages.
+ */
+static void test_gathered_write_and_read(void **state)
+{
+	uint8_t *a = aligned_alloc(4096, 16384),
+		*b = aligned_alloc(4096, 16384);
+	const struct blkdev_info *bi;
+	struct blk_seg segs[3];
+	struct blk_req r;
+	int st;
+
+	(void)state;
+	good_device(FEAT_ALL);
+	bi = blkdev_info(the_bd());
+	/* A queue of 16: 14 data segments, one per page a piece touches. */
+	assert_int_equal(bi->bi_max_pages, 14);
+	for (int i = 0; i < 16384; i++)
+		a[i] = (uint8_t)(i * 7 + 1);
+	/* 512 bytes, 1 KiB straddling a page boundary, 512 bytes. */
+	segs[0] = (struct blk_seg){ a + 8192, 512 };
+	segs[1] = (struct blk_seg){ a + 4096 - 512, 1024 };
+	segs[2] = (struct blk_seg){ a + 100 * 512 % 4096, 512 };
+	req_init(&r, BLK_WRITE, 3 * 512, NULL, 2048, &st);
+	r.br_segs = segs;
+	r.br_nsegs = 3;
+	assert_int_equal(blkdev_submit(the_bd(), &r), 0);
+	assert_int_equal(device_run(VIRTIO_BLK_S_OK, false, GOOD), 1);
+	assert_int_equal(st, 0);
+	assert_memory_equal(fd->disk + 3 * 512, a + 8192, 512);
+	assert_memory_equal(fd->disk + 4 * 512, a + 4096 - 512, 1024);
+	assert_memory_equal(fd->disk + 6 * 512, a + 100 * 512 % 4096, 512);
+	assert_int_equal(fd->disk[3 * 512 - 1], 0);
+	assert_int_equal(fd->disk[7 * 512], 0);
+
+	memset(b, 0, 16384);
+	segs[0] = (struct blk_seg){ b + 2048, 1024 };
+	segs[1] = (struct blk_seg){ b, 1024 };
+	req_init(&r, BLK_READ, 3 * 512, NULL, 2048, &st);
+	r.br_segs = segs;
+	r.br_nsegs = 2;
+	assert_int_equal(blkdev_submit(the_bd(), &r), 0);
+	assert_int_equal(device_run(VIRTIO_BLK_S_OK, false, GOOD), 1);
+	assert_int_equal(st, 0);
+	assert_memory_equal(b + 2048, fd->disk + 3 * 512, 1024);
+	assert_memory_equal(b, fd->disk + 5 * 512, 1024);
+
+	/* Refused before the driver sees them. */
+	r.br_len = 1536; /* the pieces add up to 2048 */
+	assert_int_equal(blkdev_submit(the_bd(), &r), -EINVAL);
+	segs[1].bs_len = 1000;
+	r.br_len = 2024;
+	assert_int_equal(blkdev_submit(the_bd(), &r), -EINVAL);
+	segs[1].bs_len = 1024;
+	r.br_len = 2048;
+	r.br_op = BLK_FLUSH;
+	assert_int_equal(blkdev_submit(the_bd(), &r), -EINVAL);
+	r.br_op = BLK_READ;
+	segs[0] = (struct blk_seg){ b + 512, 7 * 4096 };
+	segs[1] = (struct blk_seg){ b + 512, 7 * 4096 }; /* 16 pages */
+	r.br_len = 14 * 4096;
+	assert_int_equal(blkdev_submit(the_bd(), &r), -EINVAL);
+	assert_int_equal(device_run(VIRTIO_BLK_S_OK, false, GOOD), 0);
+	free(a);
+	free(b);
+}
+
 static void test_device_errors_are_mapped(void **state)
 {
 	struct blk_req r;
@@ -705,6 +775,7 @@ int main(void)
 		cmocka_unit_test(test_refuses_when_features_not_accepted),
 		cmocka_unit_test(test_geometry_from_config),
 		cmocka_unit_test(test_read_write_flush_get_id),
+		cmocka_unit_test(test_gathered_write_and_read),
 		cmocka_unit_test(test_device_errors_are_mapped),
 		cmocka_unit_test(test_layer_checks_requests),
 		cmocka_unit_test(test_sync_request_checked_whole),

@@ -79,6 +79,7 @@ struct blkdev *fake_fileblk_open(const char *path, uint32_t block_size,
 	bd->fb_info.bi_block_size = block_size;
 	bd->fb_info.bi_size = (uint64_t)st.st_size / block_size * block_size;
 	bd->fb_info.bi_max_transfer = 128 * 1024;
+	bd->fb_info.bi_max_pages = 32;
 	bd->fb_info.bi_read_only = read_only;
 	bd->fb_info.bi_flush = true;
 	return bd;
@@ -167,6 +168,36 @@ int blkdev_start(struct blkdev *bd, struct blk_wait *w, enum blk_op op,
 		return -EINVAL;
 	}
 	w->bw_req.br_status = file_io(bd, op, off, buf, len);
+	w->bw_done = true;
+	return 0;
+}
+
+/* A gathered write: each piece is its own write (and journal entry), as
+ * a crash may leave any of them out. */
+int blkdev_start_segs(struct blkdev *bd, struct blk_wait *w, enum blk_op op,
+		      uint64_t off, const struct blk_seg *segs,
+		      unsigned int nsegs)
+{
+	size_t total = 0;
+	int rc = 0;
+
+	memset(w, 0, sizeof(*w));
+	if ((op != BLK_READ && op != BLK_WRITE) || !nsegs ||
+	    nsegs > bd->fb_info.bi_max_pages) {
+		bd->fb_bad++;
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < nsegs; i++)
+		total += segs[i].bs_len;
+	if (total > bd->fb_info.bi_max_transfer) {
+		bd->fb_bad++;
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < nsegs && !rc; i++) {
+		rc = file_io(bd, op, off, segs[i].bs_buf, segs[i].bs_len);
+		off += segs[i].bs_len;
+	}
+	w->bw_req.br_status = rc;
 	w->bw_done = true;
 	return 0;
 }

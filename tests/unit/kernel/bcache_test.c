@@ -63,6 +63,8 @@ struct blkdev {
 	struct blk_req *fb_wq, *fb_wq_tail; /* [L] started writes */
 	unsigned int fb_sync_reads, fb_async_reads; /* [L] attempts */
 	unsigned int fb_writes, fb_flushes, fb_bad; /* [L] */
+	/* Gathered write requests, and the most pieces one had. */
+	unsigned int fb_gathered, fb_gathered_max; /* [L] */
 	struct fb_event fb_log[LOG_MAX]; /* [L] */
 	unsigned int fb_nlog; /* [L] */
 };
@@ -264,6 +266,51 @@ int blkdev_start(struct blkdev *bd, struct blk_wait *w, enum blk_op op,
 	return 0;
 }
 
+/* A gathered write (bi_max_pages > 0) is queued as blkdev_start()'s;
+ * its pieces are written one by one, each a device write of its own
+ * (the ordering checker sees each; a crash may keep any of them). */
+int blkdev_start_segs(struct blkdev *bd, struct blk_wait *w, enum blk_op op,
+		      uint64_t off, const struct blk_seg *segs,
+		      unsigned int nsegs)
+{
+	size_t len = 0;
+	int rc;
+
+	for (unsigned int i = 0; i < nsegs; i++)
+		len += segs[i].bs_len;
+	if (!nsegs || nsegs > bd->fb_info.bi_max_pages ||
+	    len > bd->fb_info.bi_max_transfer) {
+		spin_lock(&bd->fb_lock);
+		bd->fb_bad++;
+		spin_unlock(&bd->fb_lock);
+		return -EINVAL;
+	}
+	rc = blkdev_start(bd, w, op, off, segs[0].bs_buf, len);
+	w->bw_req.br_segs = segs;
+	w->bw_req.br_nsegs = nsegs;
+	return rc;
+}
+
+static int fake_gathered_write(struct blkdev *bd, struct blk_req *r)
+{
+	uint64_t off = r->br_off;
+	int rc = 0;
+
+	spin_lock(&bd->fb_lock);
+	bd->fb_gathered++;
+	if (r->br_nsegs > bd->fb_gathered_max)
+		bd->fb_gathered_max = r->br_nsegs;
+	spin_unlock(&bd->fb_lock);
+	for (unsigned int i = 0; i < r->br_nsegs; i++) {
+		int err = blkdev_write(bd, off, r->br_segs[i].bs_buf,
+				       r->br_segs[i].bs_len);
+
+		rc = rc ? rc : err;
+		off += r->br_segs[i].bs_len;
+	}
+	return rc;
+}
+
 int blkdev_wait(struct blk_wait *w)
 {
 	struct blkdev *bd = (struct blkdev *)w->bw_req.br_priv[0];
@@ -276,8 +323,11 @@ int blkdev_wait(struct blk_wait *w)
 	for (; r; r = r->br_next) {
 		struct blk_wait *rw = (struct blk_wait *)r;
 
-		r->br_status =
-			blkdev_write(bd, r->br_off, r->br_buf, r->br_len);
+		if (r->br_nsegs)
+			r->br_status = fake_gathered_write(bd, r);
+		else
+			r->br_status = blkdev_write(bd, r->br_off, r->br_buf,
+						    r->br_len);
 		rw->bw_done = true;
 	}
 	assert_true(w->bw_done);
@@ -751,6 +801,50 @@ static void test_sync_many_sorted(void **state)
 	bd->fb_nlog = 0;
 	assert_int_equal(bcache_sync(c), 0);
 	assert_int_equal(bd->fb_nlog, 0);
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
+/*
+ * A device that takes gathered requests: sync writes each run of
+ * adjacent dirty blocks as few requests as bi_max_pages and
+ * bi_max_transfer allow (a block of BS bytes touches one page), and
+ * every block reaches the device with its own bytes.
+ */
+static void test_sync_gathers_runs(void **state)
+{
+	struct blkdev *bd = dev_new(MANY, BS, true);
+	struct bcache *c;
+	unsigned int i, n = 0;
+
+	(void)state;
+	bd->fb_info.bi_max_pages = 8;
+	bd->fb_info.bi_max_transfer = 6 * BS;
+	c = cache_new(bd, 0, MANY, 0);
+	/* Runs of 1, 5, 6, 7 and 20 blocks, apart; scribbled backwards. */
+	static const unsigned int first[] = { 3, 10, 20, 40, 100 };
+	static const unsigned int len[] = { 1, 5, 6, 7, 20 };
+	for (int r = 4; r >= 0; r--)
+		for (i = len[r]; i-- > 0;)
+			scribble(c, first[r] + i, BS, (int)(first[r] + i));
+	bd->fb_nlog = 0;
+	assert_int_equal(bcache_sync(c), 0);
+	/* 1 (plain), 5, 6, 6 + 1 (plain), 6 + 6 + 6 + 2: 6 gathered. */
+	assert_int_equal(bd->fb_gathered, 7);
+	assert_int_equal(bd->fb_gathered_max, 6);
+	assert_int_equal(bd->fb_bad, 0);
+	assert_int_equal(bd->fb_writes, 39);
+	for (int r = 0; r < 5; r++) {
+		for (i = 0; i < len[r]; i++) {
+			assert_int_equal(bd->fb_log[n].ev_op, BLK_WRITE);
+			assert_int_equal(bd->fb_log[n].ev_off,
+					 (first[r] + i) * BS);
+			assert_true(all_bytes(bd->fb_data + (first[r] + i) * BS,
+					      (int)(first[r] + i), BS));
+			n++;
+		}
+	}
+	assert_int_equal(bd->fb_log[n].ev_op, BLK_FLUSH);
 	assert_int_equal(bcache_destroy(c), 0);
 	dev_free(bd);
 }
@@ -1554,7 +1648,11 @@ static void ow_step(struct ow_model *m)
 	}
 }
 
-static void run_ordered_workload(bool flush_dev, unsigned int seed)
+/* Gathered requests the last run_ordered_workload() saw. */
+static unsigned int ow_gathered;
+
+static void run_ordered_workload(bool flush_dev, unsigned int seed,
+				 uint32_t max_pages)
 {
 	struct blkdev *bd = dev_new(OW_BLOCKS, BS, flush_dev);
 	struct ow_model *m = calloc(1, sizeof(*m));
@@ -1564,6 +1662,7 @@ static void run_ordered_workload(bool flush_dev, unsigned int seed)
 	m->m_epoch_of = calloc(OW_STEPS + 2, sizeof(uint64_t));
 	assert_non_null(m->m_epoch_of);
 	srand(seed);
+	bd->fb_info.bi_max_pages = max_pages;
 	memset(bd->fb_data, 0, OW_BLOCKS * BS);
 	m->m_bd = bd;
 	m->m_flush_dev = flush_dev;
@@ -1598,6 +1697,7 @@ static void run_ordered_workload(bool flush_dev, unsigned int seed)
 		assert_memory_equal(bd->fb_data + x * BS, want, BS);
 	}
 	assert_int_equal(bcache_destroy(m->m_cache), 0);
+	ow_gathered = bd->fb_gathered;
 	ow = NULL;
 	free(m->m_epoch_of);
 	free(m);
@@ -1607,13 +1707,21 @@ static void run_ordered_workload(bool flush_dev, unsigned int seed)
 static void test_ordered_workload_flush(void **state)
 {
 	(void)state;
-	run_ordered_workload(true, 4242);
+	run_ordered_workload(true, 4242, 0);
+}
+
+/* The same with write-back in gathered requests of adjacent blocks. */
+static void test_ordered_workload_gathered(void **state)
+{
+	(void)state;
+	run_ordered_workload(true, 4243, 16);
+	assert_true(ow_gathered > 0);
 }
 
 static void test_ordered_workload_no_cache(void **state)
 {
 	(void)state;
-	run_ordered_workload(false, 777);
+	run_ordered_workload(false, 777, 0);
 }
 
 /* --- workloads --- */
@@ -2134,6 +2242,7 @@ int main(void)
 		cmocka_unit_test(test_destroy_write_error),
 		cmocka_unit_test(test_flush_after_sorted_writes),
 		cmocka_unit_test(test_sync_many_sorted),
+		cmocka_unit_test(test_sync_gathers_runs),
 		cmocka_unit_test(test_sync_no_flush_device),
 		cmocka_unit_test(test_get_new_filled_after_sync),
 		cmocka_unit_test(test_modified_during_write),
@@ -2153,6 +2262,7 @@ int main(void)
 		cmocka_unit_test(test_eviction_error_holds_later_epochs),
 		cmocka_unit_test(test_ordered_workload_flush),
 		cmocka_unit_test(test_ordered_workload_no_cache),
+		cmocka_unit_test(test_ordered_workload_gathered),
 		cmocka_unit_test(test_byte_helpers),
 		cmocka_unit_test(test_big_blocks),
 		cmocka_unit_test(test_random_workload),
