@@ -125,6 +125,13 @@ static NO_SSP int set_net(const char *value)
 {
 	if (value == NULL)
 		return -EINVAL;
+	/* The option is always parsed; the stack is linked only with an app
+	 * that uses sockets or the resolver. Say so instead of ignoring it
+	 * silently. */
+	if (!initcall_is_linked("net_start_boot"))
+		printk("net: mosaic.net=%s ignored: this image has no network "
+		       "stack (the app uses no sockets)\n",
+		       value);
 	if (!kstrcmp(value, "dhcp")) {
 		conf.mode = NET_DHCP;
 		return 0;
