@@ -31,6 +31,24 @@ void fake_env_reset(uint64_t seed)
 		rng = 1;
 }
 
+uint32_t fake_local_ip(void)
+{
+	return net_ip4(10, 0, 0, 1);
+}
+
+uint32_t fake_peer_ip(void)
+{
+	return net_ip4(10, 0, 0, 2);
+}
+
+uint64_t fake_netbufs_live(void)
+{
+	struct netbuf_stats st;
+
+	netbuf_get_stats(&st);
+	return st.ns_live;
+}
+
 uint64_t fake_now(void)
 {
 	return now_ns;

@@ -25,6 +25,12 @@ void fake_set_now(uint64_t ns);
  * deadline on the way (in order). */
 void fake_run_until(struct netstack **stacks, int n, uint64_t until);
 uint64_t fake_rand(void); /* the same generator net_random draws */
+/* The tests' two ends: the stack under test is 10.0.0.1, its peer
+ * 10.0.0.2. */
+uint32_t fake_local_ip(void);
+uint32_t fake_peer_ip(void);
+/* Netbufs alive now, to prove a test leaves none behind. */
+uint64_t fake_netbufs_live(void);
 
 /* ---- The IP layer. */
 

@@ -32,38 +32,20 @@ static struct tcp_pcb *lsn, *conn;
 static uint16_t conn_lport;
 static uint32_t conn_snd, conn_rcv; /* the peer's view */
 
-static uint32_t local_ip(void)
-{
-	return net_ip4(10, 0, 0, 1);
-}
-
-static uint32_t peer_ip(void)
-{
-	return net_ip4(10, 0, 0, 2);
-}
-
-static uint64_t netbufs_live(void)
-{
-	struct netbuf_stats st;
-
-	netbuf_get_stats(&st);
-	return st.ns_live;
-}
-
 /* A listener on 80 and a connection to the peer's port 80 from it. */
 static int setup(void **state)
 {
 	(void)state;
 	fake_env_reset(3);
-	live0 = netbufs_live();
+	live0 = fake_netbufs_live();
 	assert_int_equal(netstack_init(&ns), 0);
-	fake_ip_config(&ns, local_ip(), 1500);
+	fake_ip_config(&ns, fake_local_ip(), 1500);
 	mem0 = ns.ns_mem_bytes;
 	assert_int_equal(tcp_pcb_new(&ns, &lsn), 0);
 	assert_int_equal(tcp_bind(lsn, 0, 80), 0);
 	assert_int_equal(tcp_listen(lsn, 8), 0);
 	assert_int_equal(tcp_pcb_new(&ns, &conn), 0);
-	assert_int_equal(tcp_connect(conn, peer_ip(), 80), -EINPROGRESS);
+	assert_int_equal(tcp_connect(conn, fake_peer_ip(), 80), -EINPROGRESS);
 	struct fake_seg *fs = fake_ip_take(&ns);
 	struct pseg p;
 	assert_true(fake_tcp_parse(fs, &p));
@@ -77,7 +59,7 @@ static int setup(void **state)
 			  .ack = conn_snd,
 			  .flags = TCP_SYN | TCP_ACK,
 			  .wnd = 8192 };
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	assert_int_equal(tcp_state(conn), TCP_ESTABLISHED);
 	fake_ip_drain(&ns);
 	return 0;
@@ -93,14 +75,14 @@ static int teardown(void **state)
 	assert_int_equal(ns.ns_mem_bytes, mem0);
 	assert_int_equal(fake_ip_stats(&ns)->violations, 0);
 	netstack_destroy(&ns);
-	assert_int_equal(netbufs_live(), live0);
+	assert_int_equal(fake_netbufs_live(), live0);
 	return 0;
 }
 
 /* Raw bytes from the peer. */
 static void send_raw(const uint8_t *b, size_t len)
 {
-	fake_ip_deliver(&ns, peer_ip(), local_ip(), b, len);
+	fake_ip_deliver(&ns, fake_peer_ip(), fake_local_ip(), b, len);
 }
 
 /* A header to the listener (SYN) or into the connection (ACK + data),
@@ -122,7 +104,7 @@ static size_t build(uint8_t *b, bool to_conn, const uint8_t *opts,
 		.len = len,
 	};
 
-	return fake_tcp_build(b, peer_ip(), local_ip(), &s);
+	return fake_tcp_build(b, fake_peer_ip(), fake_local_ip(), &s);
 }
 
 /*
@@ -229,7 +211,7 @@ static void test_option_values(void **state)
 			    .wnd = 1,
 			    .opts = unknown,
 			    .optlen = 8 };
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &ack);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &ack);
 	struct tcp_pcb *child;
 	assert_int_equal(tcp_accept(lsn, &child), 0);
 	assert_int_equal(child->t_snd_ws, 14);
@@ -250,7 +232,7 @@ static void test_urgent(void **state)
 		b[13] |= TCP_URG;
 		net_put16(b + 18, 7); /* one past the payload's end */
 		net_put16(b + 16, 0);
-		uint32_t sum = net_csum_pseudo(peer_ip(), local_ip(),
+		uint32_t sum = net_csum_pseudo(fake_peer_ip(), fake_local_ip(),
 					       IP_PROTO_TCP, (uint16_t)n);
 		net_put16(b + 16, net_csum_fold(net_csum_add(sum, b, n)));
 		send_raw(b, n);
@@ -262,8 +244,8 @@ static void test_urgent(void **state)
 	b[13] |= TCP_URG;
 	net_put16(b + 18, 6);
 	net_put16(b + 16, 0);
-	uint32_t sum = net_csum_pseudo(peer_ip(), local_ip(), IP_PROTO_TCP,
-				       (uint16_t)n);
+	uint32_t sum = net_csum_pseudo(fake_peer_ip(), fake_local_ip(),
+				       IP_PROTO_TCP, (uint16_t)n);
 	net_put16(b + 16, net_csum_fold(net_csum_add(sum, b, n)));
 	send_raw(b, n);
 	char in[8];
@@ -301,12 +283,12 @@ static void test_checksum_and_addresses(void **state)
 			  .bad_csum = true };
 
 	(void)state;
-	size_t n = fake_tcp_build(b, peer_ip(), local_ip(), &s);
+	size_t n = fake_tcp_build(b, fake_peer_ip(), fake_local_ip(), &s);
 	send_raw(b, n);
 	assert_int_equal(ns.ns_ctr[NC_tcp_bad_csum], 1);
 	assert_int_equal(fake_ip_pending(&ns), 0);
 	/* The device vouched for it: not checked again. */
-	deliver_rx(b, n, peer_ip(), local_ip(), false, NB_CSUM_VALID);
+	deliver_rx(b, n, fake_peer_ip(), fake_local_ip(), false, NB_CSUM_VALID);
 	assert_int_equal(ns.ns_ctr[NC_tcp_bad_csum], 1);
 	assert_int_equal(fake_ip_pending(&ns), 1);
 	fake_ip_drain(&ns);
@@ -317,16 +299,16 @@ static void test_checksum_and_addresses(void **state)
 	s.bad_csum = false;
 	s.sport = 41001;
 	for (size_t i = 0; i < 4; i++) {
-		n = fake_tcp_build(b, bad_src[i], local_ip(), &s);
-		deliver_rx(b, n, bad_src[i], local_ip(), false, 0);
+		n = fake_tcp_build(b, bad_src[i], fake_local_ip(), &s);
+		deliver_rx(b, n, bad_src[i], fake_local_ip(), false, 0);
 	}
-	n = fake_tcp_build(b, peer_ip(), net_ip4(239, 1, 1, 1), &s);
-	deliver_rx(b, n, peer_ip(), net_ip4(239, 1, 1, 1), false, 0);
-	n = fake_tcp_build(b, peer_ip(), local_ip(), &s);
-	deliver_rx(b, n, peer_ip(), local_ip(), true, 0);
+	n = fake_tcp_build(b, fake_peer_ip(), net_ip4(239, 1, 1, 1), &s);
+	deliver_rx(b, n, fake_peer_ip(), net_ip4(239, 1, 1, 1), false, 0);
+	n = fake_tcp_build(b, fake_peer_ip(), fake_local_ip(), &s);
+	deliver_rx(b, n, fake_peer_ip(), fake_local_ip(), true, 0);
 	s.sport = 0;
-	n = fake_tcp_build(b, peer_ip(), local_ip(), &s);
-	deliver_rx(b, n, peer_ip(), local_ip(), false, 0);
+	n = fake_tcp_build(b, fake_peer_ip(), fake_local_ip(), &s);
+	deliver_rx(b, n, fake_peer_ip(), fake_local_ip(), false, 0);
 	assert_int_equal(ns.ns_ctr[NC_tcp_bad_addr], 7);
 	assert_int_equal(fake_ip_pending(&ns), 0);
 	assert_int_equal(tcp_pcb_count(&ns), 3); /* the NB_CSUM_VALID SYN's */
@@ -346,7 +328,7 @@ static void test_fragmented_netbuf(void **state)
 	s.dport = conn_lport;
 	s.seq = conn_rcv;
 	s.ack = conn_snd;
-	size_t n = fake_tcp_build(b, peer_ip(), local_ip(), &s);
+	size_t n = fake_tcp_build(b, fake_peer_ip(), fake_local_ip(), &s);
 	/* A frame in two pieces (the loopback may hand one over). */
 	struct netbuf *head = netbuf_alloc(64, 10);
 	struct netbuf *tail = netbuf_alloc(0, n - 10);
@@ -354,8 +336,8 @@ static void test_fragmented_netbuf(void **state)
 	memcpy(netbuf_append(tail, n - 10), b + 10, n - 10);
 	head->nb_frag = tail;
 	struct ip_rx rx = { .ni = netstack_loopback(&ns),
-			    .src = peer_ip(),
-			    .dst = local_ip(),
+			    .src = fake_peer_ip(),
+			    .dst = fake_local_ip(),
 			    .proto = IP_PROTO_TCP };
 	tcp_input(&ns, &rx, head);
 	char in[8];
@@ -390,8 +372,8 @@ static void test_fuzz(void **state)
 			if (r & 8) {
 				net_put16(b + 16, 0);
 				uint32_t sum = net_csum_pseudo(
-					peer_ip(), local_ip(), IP_PROTO_TCP,
-					(uint16_t)len);
+					fake_peer_ip(), fake_local_ip(),
+					IP_PROTO_TCP, (uint16_t)len);
 				net_put16(b + 16, net_csum_fold(net_csum_add(
 							  sum, b, len)));
 			}
@@ -411,7 +393,7 @@ static void test_fuzz(void **state)
 	tcp_abort(conn);
 	fake_ip_drain(&ns);
 	assert_int_equal(tcp_pcb_new(&ns, &conn), 0);
-	assert_int_equal(tcp_connect(conn, peer_ip(), 8080), -EINPROGRESS);
+	assert_int_equal(tcp_connect(conn, fake_peer_ip(), 8080), -EINPROGRESS);
 	struct fake_seg *fs = fake_ip_take(&ns);
 	struct pseg p;
 	assert_true(fake_tcp_parse(fs, &p));
@@ -422,13 +404,13 @@ static void test_fuzz(void **state)
 			  .ack = p.seq + 1,
 			  .flags = TCP_SYN | TCP_ACK,
 			  .wnd = 1000 };
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	assert_int_equal(tcp_state(conn), TCP_ESTABLISHED);
 	s.flags = TCP_ACK;
 	s.seq = 2;
 	s.data = "alive";
 	s.len = 5;
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	char in[8];
 	assert_int_equal(tcp_recv(conn, in, sizeof(in), 0), 5);
 	assert_memory_equal(in, "alive", 5);
@@ -573,7 +555,7 @@ static void fuzz_segment(void)
 	}
 	if (flags & TCP_URG)
 		s.urp = (uint16_t)(fake_rand() % (s.len + 1));
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 }
 
 /* A fresh connection for conn when the old one is gone. */
@@ -584,7 +566,7 @@ static void fuzz_reconnect(void)
 	fake_ip_drain(&ns);
 	if (tcp_pcb_new(&ns, &conn) != 0)
 		fail();
-	assert_int_equal(tcp_connect(conn, peer_ip(), 80), -EINPROGRESS);
+	assert_int_equal(tcp_connect(conn, fake_peer_ip(), 80), -EINPROGRESS);
 	struct fake_seg *fs = fake_ip_take(&ns);
 	struct pseg p;
 	assert_true(fake_tcp_parse(fs, &p));
@@ -596,7 +578,7 @@ static void fuzz_reconnect(void)
 			  .ack = p.seq + 1,
 			  .flags = TCP_SYN | TCP_ACK,
 			  .wnd = 65535 };
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	fake_ip_drain(&ns);
 }
 

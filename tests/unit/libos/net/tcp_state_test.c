@@ -39,31 +39,13 @@ static struct fake_seg *cur;
 static struct pseg seg;
 static unsigned int events;
 
-static uint32_t local_ip(void)
-{
-	return net_ip4(10, 0, 0, 1);
-}
-
-static uint32_t peer_ip(void)
-{
-	return net_ip4(10, 0, 0, 2);
-}
-
-static uint64_t netbufs_live(void)
-{
-	struct netbuf_stats st;
-
-	netbuf_get_stats(&st);
-	return st.ns_live;
-}
-
 static int setup(void **state)
 {
 	(void)state;
 	fake_env_reset(7);
-	live0 = netbufs_live();
+	live0 = fake_netbufs_live();
 	assert_int_equal(netstack_init(&ns), 0);
-	fake_ip_config(&ns, local_ip(), 1500);
+	fake_ip_config(&ns, fake_local_ip(), 1500);
 	mem0 = ns.ns_mem_bytes;
 	events = 0;
 	return 0;
@@ -77,7 +59,7 @@ static int teardown(void **state)
 	assert_int_equal(fake_ip_stats(&ns)->violations, 0);
 	netstack_destroy(&ns);
 	assert_int_equal(ns.ns_mem_bytes, 0);
-	assert_int_equal(netbufs_live(), live0);
+	assert_int_equal(fake_netbufs_live(), live0);
 	return 0;
 }
 
@@ -206,7 +188,7 @@ static void peer_send(struct conn *c, uint8_t flags, const void *data,
 		s.optlen = syn_opts(o, -1, -1, true, ++c->tsval, c->their_ts);
 		s.opts = o;
 	}
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	c->rcv += (uint32_t)len + !!(flags & (TCP_FIN | TCP_SYN));
 }
 
@@ -223,7 +205,7 @@ static void peer_raw(const struct conn *c, uint8_t flags, uint32_t seq,
 		.wnd = wnd,
 	};
 
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 }
 
 static void expect_ack_at(const struct conn *c, int line)
@@ -246,7 +228,7 @@ static void est_active(struct conn *c, const struct est *e)
 	memset(c, 0, sizeof(*c));
 	assert_int_equal(tcp_pcb_new(&ns, &c->pcb), 0);
 	tcp_set_notify(c->pcb, on_event, NULL);
-	assert_int_equal(tcp_connect(c->pcb, peer_ip(), 80), -EINPROGRESS);
+	assert_int_equal(tcp_connect(c->pcb, fake_peer_ip(), 80), -EINPROGRESS);
 	const struct pseg *p = out();
 	assert_int_equal(p->flags, TCP_SYN);
 	assert_int_equal(tcp_state(c->pcb), TCP_SYN_SENT);
@@ -271,7 +253,7 @@ static void est_active(struct conn *c, const struct est *e)
 	};
 	while (s.optlen % 4)
 		o[s.optlen++] = 1;
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	c->rcv++;
 	assert_int_equal(tcp_state(c->pcb), TCP_ESTABLISHED);
 	p = out();
@@ -320,7 +302,7 @@ static void peer_syn_iss(struct conn *c, uint16_t pport, const struct est *e,
 	};
 	while (s.optlen % 4)
 		o[s.optlen++] = 1;
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	c->rcv++;
 	const struct pseg *p = out();
 	assert_int_equal(p->flags, TCP_SYN | TCP_ACK);
@@ -371,8 +353,8 @@ static void test_active_open(void **state)
 	(void)state;
 	assert_int_equal(tcp_pcb_new(&ns, &pcb), 0);
 	tcp_set_notify(pcb, on_event, NULL);
-	assert_int_equal(tcp_connect(pcb, peer_ip(), 80), -EINPROGRESS);
-	assert_int_equal(tcp_connect(pcb, peer_ip(), 80), -EALREADY);
+	assert_int_equal(tcp_connect(pcb, fake_peer_ip(), 80), -EINPROGRESS);
+	assert_int_equal(tcp_connect(pcb, fake_peer_ip(), 80), -EALREADY);
 	assert_int_equal(tcp_send(pcb, "x", 1, 0), -ENOTCONN);
 	assert_int_equal(tcp_recv(pcb, o, 1, 0), -EAGAIN);
 	const struct pseg *p = out();
@@ -387,7 +369,7 @@ static void test_active_open(void **state)
 	assert_int_equal(p->tsecr, 0);
 	assert_int_equal(p->hlen, 40);
 	assert_int_equal(p->len, 0);
-	assert_true(p->src == local_ip() && p->dst == peer_ip());
+	assert_true(p->src == fake_local_ip() && p->dst == fake_peer_ip());
 	assert_true(cur->tx.df);
 	uint32_t iss = p->seq;
 	uint16_t lport = p->sport;
@@ -404,7 +386,7 @@ static void test_active_open(void **state)
 		.opts = o,
 		.optlen = syn_opts(o, 1000, 2, true, 4242, tsval),
 	};
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	p = out();
 	assert_int_equal(p->flags, TCP_ACK);
 	assert_int_equal(p->seq, iss + 1);
@@ -424,10 +406,10 @@ static void test_active_open(void **state)
 	uint32_t a;
 	uint16_t port;
 	assert_int_equal(tcp_remote(pcb, &a, &port), 0);
-	assert_true(a == peer_ip() && port == 80);
+	assert_true(a == fake_peer_ip() && port == 80);
 	tcp_local(pcb, &a, &port);
-	assert_true(a == local_ip() && port == lport);
-	assert_int_equal(tcp_connect(pcb, peer_ip(), 80), -EISCONN);
+	assert_true(a == fake_local_ip() && port == lport);
+	assert_int_equal(tcp_connect(pcb, fake_peer_ip(), 80), -EISCONN);
 	assert_int_equal(ctr(NC_tcp_active_open), 1);
 	tcp_abort(pcb);
 	p = out();
@@ -461,7 +443,7 @@ static void test_passive_open(void **state)
 			  .flags = TCP_SYN,
 			  .wnd = 1000 };
 	uint32_t iss = c.snd - 1;
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	p = out();
 	assert_int_equal(p->flags, TCP_SYN | TCP_ACK);
 	assert_int_equal(p->seq, iss);
@@ -502,7 +484,7 @@ static void test_simultaneous_open(void **state)
 	(void)state;
 	assert_int_equal(tcp_pcb_new(&ns, &pcb), 0);
 	assert_int_equal(tcp_bind(pcb, 0, 5555), 0);
-	assert_int_equal(tcp_connect(pcb, peer_ip(), 6666), -EINPROGRESS);
+	assert_int_equal(tcp_connect(pcb, fake_peer_ip(), 6666), -EINPROGRESS);
 	const struct pseg *p = out();
 	uint32_t iss = p->seq;
 	/* The peer's SYN crosses ours. */
@@ -515,7 +497,7 @@ static void test_simultaneous_open(void **state)
 		.opts = o,
 		.optlen = syn_opts(o, 1460, -1, false, 0, 0),
 	};
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	assert_int_equal(tcp_state(pcb), TCP_SYN_RECEIVED);
 	p = out();
 	assert_int_equal(p->flags, TCP_SYN | TCP_ACK);
@@ -526,7 +508,7 @@ static void test_simultaneous_open(void **state)
 	/* Its SYN-ACK crosses ours (RFC 9293 figure 7). */
 	s.flags = TCP_SYN | TCP_ACK;
 	s.ack = iss + 1;
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	assert_int_equal(tcp_state(pcb), TCP_ESTABLISHED);
 	/* Its SYN was old by then: acknowledged, as any duplicate. */
 	p = out();
@@ -550,7 +532,7 @@ static void test_syn_sent_rst(void **state)
 	(void)state;
 	assert_int_equal(tcp_pcb_new(&ns, &pcb), 0);
 	tcp_set_notify(pcb, on_event, NULL);
-	assert_int_equal(tcp_connect(pcb, peer_ip(), 80), -EINPROGRESS);
+	assert_int_equal(tcp_connect(pcb, fake_peer_ip(), 80), -EINPROGRESS);
 	const struct pseg *p = out();
 	uint32_t iss = p->seq;
 	struct conn c = { .lport = p->sport, .pport = 80 };
@@ -585,7 +567,7 @@ static void test_syn_sent_rst(void **state)
 	assert_int_equal(tcp_take_error(pcb), 0);
 	assert_int_equal(ctr(NC_tcp_rst_in), 1);
 	/* A failed attempt may be retried. */
-	assert_int_equal(tcp_connect(pcb, peer_ip(), 80), -EINPROGRESS);
+	assert_int_equal(tcp_connect(pcb, fake_peer_ip(), 80), -EINPROGRESS);
 	p = out();
 	assert_int_equal(p->flags, TCP_SYN);
 	tcp_close(pcb);
@@ -599,7 +581,7 @@ static void test_syn_retries(void **state)
 
 	(void)state;
 	assert_int_equal(tcp_pcb_new(&ns, &pcb), 0);
-	assert_int_equal(tcp_connect(pcb, peer_ip(), 80), -EINPROGRESS);
+	assert_int_equal(tcp_connect(pcb, fake_peer_ip(), 80), -EINPROGRESS);
 	uint32_t iss = out()->seq;
 	uint64_t t = fake_now(), rto = 1 * SEC;
 	for (int i = 0; i < TCP_SYN_RETRIES; i++) {
@@ -896,7 +878,7 @@ static void test_window_scale(void **state)
 	assert_int_equal(tcp_pcb_new(&ns, &pcb), 0);
 	assert_int_equal(tcp_setopt(pcb, NET_OPT_RCVBUF, 1 << 20), 0);
 	assert_int_equal(tcp_setopt(pcb, NET_OPT_NODELAY, 1), 0);
-	assert_int_equal(tcp_connect(pcb, peer_ip(), 80), -EINPROGRESS);
+	assert_int_equal(tcp_connect(pcb, fake_peer_ip(), 80), -EINPROGRESS);
 	const struct pseg *p = out();
 	assert_int_equal(p->ws, 5); /* 1 MiB needs a shift of 5 */
 	assert_int_equal(p->wnd, 65535);
@@ -918,7 +900,7 @@ static void test_window_scale(void **state)
 	};
 	while (s.optlen % 4)
 		o[s.optlen++] = 1;
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	p = out();
 	assert_int_equal(p->wnd, (1 << 20) >> 5);
 	assert_int_equal(pcb->t_snd_wnd, 4000);
@@ -998,7 +980,7 @@ static void test_zero_window_recv(void **state)
 	memset(buf, 'z', sizeof(buf));
 	assert_int_equal(tcp_pcb_new(&ns, &pcb), 0);
 	assert_int_equal(tcp_setopt(pcb, NET_OPT_RCVBUF, 2048), 0);
-	assert_int_equal(tcp_connect(pcb, peer_ip(), 80), -EINPROGRESS);
+	assert_int_equal(tcp_connect(pcb, fake_peer_ip(), 80), -EINPROGRESS);
 	const struct pseg *p = out();
 	assert_int_equal(p->wnd, 2048);
 	assert_int_equal(p->ws, 0);
@@ -1050,7 +1032,7 @@ static void test_driver_buffers_returned(void **state)
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = (char)(i * 13);
 	assert_int_equal(tcp_pcb_new(&ns, &pcb), 0);
-	assert_int_equal(tcp_connect(pcb, peer_ip(), 80), -EINPROGRESS);
+	assert_int_equal(tcp_connect(pcb, fake_peer_ip(), 80), -EINPROGRESS);
 	const struct pseg *p = out();
 	struct conn c = { .pcb = pcb,
 			  .lport = p->sport,
@@ -1316,7 +1298,7 @@ static void test_fin_other_states(void **state)
 	(void)state;
 	/* SYN_SENT: a FIN without SYN is dropped. */
 	assert_int_equal(tcp_pcb_new(&ns, &child), 0);
-	assert_int_equal(tcp_connect(child, peer_ip(), 80), -EINPROGRESS);
+	assert_int_equal(tcp_connect(child, fake_peer_ip(), 80), -EINPROGRESS);
 	uint16_t lport = out()->sport;
 	struct conn s = { .lport = lport, .pport = 80 };
 	peer_raw(&s, TCP_FIN, 1, 0, 100);
@@ -1537,7 +1519,7 @@ static uint32_t cookie_syn(struct conn *c, uint16_t pport, const struct est *e)
 	while (s.optlen % 4)
 		o[s.optlen++] = 1;
 	unsigned int pcbs = tcp_pcb_count(&ns);
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	assert_int_equal(tcp_pcb_count(&ns), pcbs);
 	c->rcv++;
 	const struct pseg *p = out();
@@ -1608,7 +1590,7 @@ static void test_syn_cookies(void **state)
 			    .seq = 1,
 			    .flags = TCP_SYN,
 			    .wnd = 100 };
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &syn);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &syn);
 	no_out();
 	assert_int_equal(ctr(NC_tcp_syn_backlog_full), 2);
 	struct tcp_pcb *b2;
@@ -1618,7 +1600,7 @@ static void test_syn_cookies(void **state)
 	/* Without timestamps the cookie SYN-ACK offers no scaling. */
 	const struct est nots = { .mss = 1460, .ws = 4, .wnd = 100 };
 	struct conn k2;
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &syn);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &syn);
 	out(); /* a child's SYN-ACK: the SYN queue had room again */
 	struct conn k3;
 	peer_syn(&k3, 40006, &plain);
@@ -1652,8 +1634,8 @@ static void test_syn_flood(void **state)
 		};
 		uint32_t src = net_ip4(10, 1, (uint8_t)(i >> 8), (uint8_t)i);
 		uint8_t b[64];
-		size_t n = fake_tcp_build(b, src, local_ip(), &syn);
-		fake_ip_deliver(&ns, src, local_ip(), b, n);
+		size_t n = fake_tcp_build(b, src, fake_local_ip(), &syn);
+		fake_ip_deliver(&ns, src, fake_local_ip(), b, n);
 		drain();
 		assert_true(ns.ns_mem_bytes <=
 			    mem0 + lsn_mem + 8 * sizeof(struct tcp_pcb));
@@ -1661,7 +1643,7 @@ static void test_syn_flood(void **state)
 	assert_int_equal(tcp_pcb_count(&ns), 1 + 8);
 	assert_int_equal(ctr(NC_tcp_passive_open), 8);
 	assert_int_equal(ctr(NC_tcp_syncookie_out), 20000 - 8);
-	assert_int_equal(netbufs_live(), live0);
+	assert_int_equal(fake_netbufs_live(), live0);
 	/* The half-open children give up after their SYN-ACK retries,
 	 * quietly (the sources may be forged). */
 	uint64_t rst = ctr(NC_tcp_rst_out);
@@ -1758,16 +1740,16 @@ static void test_reassembly(void **state)
 	s.seq = r0 + 1000;
 	s.data = data + 1000;
 	s.len = 1000;
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	expect_ack(&c);
 	s.seq = r0 + 2000;
 	s.data = data + 2000;
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	expect_ack(&c);
 	/* Overlapping pieces are trimmed. */
 	s.seq = r0 + 1500;
 	s.data = data + 1500;
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	expect_ack(&c);
 	assert_int_equal(c.pcb->t_ooo_n, 2);
 	assert_int_equal(tcp_recv(c.pcb, in, sizeof(in), 0), -EAGAIN);
@@ -1775,7 +1757,7 @@ static void test_reassembly(void **state)
 	s.seq = r0;
 	s.data = data;
 	s.len = 1200;
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	c.rcv = r0 + 3000;
 	expect_ack(&c);
 	assert_int_equal(c.pcb->t_ooo_n, 0);
@@ -1787,7 +1769,7 @@ static void test_reassembly(void **state)
 		s.seq = c.rcv + 100 + (uint32_t)i * 20;
 		s.data = data;
 		s.len = 10;
-		fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+		fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	}
 	drain();
 	assert_int_equal(c.pcb->t_ooo_n, TCP_OOO_MIN); /* 64 KiB buffer */
@@ -1825,17 +1807,17 @@ static void test_ports(void **state)
 	assert_int_equal(tcp_pcb_new(&ns, &b), 0);
 	assert_int_equal(tcp_bind(a, net_ip4(10, 9, 9, 9), 80), -EADDRNOTAVAIL);
 	assert_int_equal(tcp_bind(a, 0, 80), 0);
-	assert_int_equal(tcp_bind(b, local_ip(), 80), -EADDRINUSE);
+	assert_int_equal(tcp_bind(b, fake_local_ip(), 80), -EADDRINUSE);
 	/* Both with SO_REUSEADDR: allowed, unless one listens. */
 	assert_int_equal(tcp_setopt(a, NET_OPT_REUSEADDR, 1), 0);
 	assert_int_equal(tcp_setopt(b, NET_OPT_REUSEADDR, 1), 0);
 	assert_int_equal(tcp_getopt(b, NET_OPT_REUSEADDR, &v), 0);
 	assert_int_equal(v, 1);
-	assert_int_equal(tcp_bind(b, local_ip(), 80), 0);
+	assert_int_equal(tcp_bind(b, fake_local_ip(), 80), 0);
 	assert_int_equal(tcp_listen(a, 5), 0);
 	assert_int_equal(tcp_listen(b, 5), -EADDRINUSE);
 	assert_int_equal(tcp_listen(a, 10), 0); /* new backlog */
-	assert_int_equal(tcp_connect(a, peer_ip(), 80), -EISCONN);
+	assert_int_equal(tcp_connect(a, fake_peer_ip(), 80), -EISCONN);
 	tcp_close(a);
 	tcp_close(b);
 	/* Options: ranges and values. */
@@ -1858,12 +1840,12 @@ static void test_ports(void **state)
 	assert_int_equal(tcp_connect(a, 0, 80), -EADDRNOTAVAIL);
 	assert_int_equal(tcp_connect(a, IP4_BROADCAST, 80), -ENETUNREACH);
 	fake_ip_set_noroute(&ns, true);
-	assert_int_equal(tcp_connect(a, peer_ip(), 80), -ENETUNREACH);
+	assert_int_equal(tcp_connect(a, fake_peer_ip(), 80), -ENETUNREACH);
 	fake_ip_set_noroute(&ns, false);
 	fake_ip_fail_next(&ns, -EMSGSIZE);
-	assert_int_equal(tcp_connect(a, peer_ip(), 80), -EMSGSIZE);
+	assert_int_equal(tcp_connect(a, fake_peer_ip(), 80), -EMSGSIZE);
 	assert_int_equal(tcp_state(a), TCP_CLOSED);
-	assert_int_equal(tcp_connect(a, peer_ip(), 80), -EINPROGRESS);
+	assert_int_equal(tcp_connect(a, fake_peer_ip(), 80), -EINPROGRESS);
 	const struct pseg *p0 = out();
 	assert_int_equal(p0->mss, 1000);
 	assert_int_equal(cur->tx.ttl, 9);
@@ -1886,7 +1868,7 @@ static void test_icmp(void **state)
 	memset(inner, 0, sizeof(inner));
 	inner[0] = 0x45;
 	inner[9] = IP_PROTO_TCP;
-	uint32_t a = local_ip(), b = peer_ip();
+	uint32_t a = fake_local_ip(), b = fake_peer_ip();
 	memcpy(inner + 12, &a, 4);
 	memcpy(inner + 16, &b, 4);
 	net_put16(inner + 20, c.lport);
@@ -1917,7 +1899,7 @@ static void test_icmp(void **state)
 	/* Port unreachable for a SYN: refused. */
 	struct tcp_pcb *pcb;
 	assert_int_equal(tcp_pcb_new(&ns, &pcb), 0);
-	assert_int_equal(tcp_connect(pcb, peer_ip(), 81), -EINPROGRESS);
+	assert_int_equal(tcp_connect(pcb, fake_peer_ip(), 81), -EINPROGRESS);
 	p = out();
 	net_put16(inner + 20, p->sport);
 	net_put16(inner + 22, 81);

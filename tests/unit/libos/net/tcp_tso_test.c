@@ -42,31 +42,13 @@ static uint32_t iss; /* the stack's first data byte is iss */
 static uint32_t peer_seq;
 static uint16_t lport;
 
-static uint32_t local_ip(void)
-{
-	return net_ip4(10, 0, 0, 1);
-}
-
-static uint32_t peer_ip(void)
-{
-	return net_ip4(10, 0, 0, 2);
-}
-
-static uint64_t netbufs_live(void)
-{
-	struct netbuf_stats st;
-
-	netbuf_get_stats(&st);
-	return st.ns_live;
-}
-
 static int setup(void **state)
 {
 	(void)state;
 	fake_env_reset(11);
-	live0 = netbufs_live();
+	live0 = fake_netbufs_live();
 	assert_int_equal(netstack_init(&ns), 0);
-	fake_ip_config(&ns, local_ip(), 1500);
+	fake_ip_config(&ns, fake_local_ip(), 1500);
 	fake_ip_set_tso(&ns, TSO_MAX, 24);
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + (i >> 9));
@@ -81,7 +63,7 @@ static int teardown(void **state)
 	assert_int_equal(fake_ip_stats(&ns)->violations, 0);
 	netstack_destroy(&ns);
 	assert_int_equal(ns.ns_mem_bytes, 0);
-	assert_int_equal(netbufs_live(), live0);
+	assert_int_equal(fake_netbufs_live(), live0);
 	return 0;
 }
 
@@ -116,7 +98,7 @@ static void peer_ack(uint32_t ack, uint16_t wnd, uint8_t flags)
 		.wnd = wnd,
 	};
 
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	if (flags & TCP_FIN)
 		peer_seq++;
 }
@@ -128,7 +110,7 @@ static void connect_peer(void)
 	uint8_t o[8] = { 2, 4, MSS >> 8, MSS & 0xff, 1, 3, 3, 7 };
 
 	assert_int_equal(tcp_pcb_new(&ns, &pcb), 0);
-	assert_int_equal(tcp_connect(pcb, peer_ip(), 80), -EINPROGRESS);
+	assert_int_equal(tcp_connect(pcb, fake_peer_ip(), 80), -EINPROGRESS);
 	const struct pseg *p = out();
 	assert_int_equal(p->flags, TCP_SYN);
 	lport = p->sport;
@@ -144,7 +126,7 @@ static void connect_peer(void)
 		.opts = o,
 		.optlen = sizeof(o),
 	};
-	fake_tcp_inject(&ns, peer_ip(), local_ip(), &s);
+	fake_tcp_inject(&ns, fake_peer_ip(), fake_local_ip(), &s);
 	assert_int_equal(tcp_state(pcb), TCP_ESTABLISHED);
 	assert_int_equal(out()->flags, TCP_ACK);
 	peer_ack(iss, 32768, TCP_ACK); /* 32768 << 7: 4 MiB */
