@@ -227,16 +227,23 @@ static void wait_done(struct blk_req *r)
 	spin_unlock(&wait_lock);
 }
 
-int blkdev_start(struct blkdev *bd, struct blk_wait *w, enum blk_op op,
-		 uint64_t off, void *buf, size_t len)
+/* w's request of len bytes at off, completing into w; data not set. */
+static void wait_init(struct blk_wait *w, enum blk_op op, uint64_t off,
+		      size_t len)
 {
 	memset(w, 0, sizeof(*w));
 	w->bw_req.br_op = op;
 	w->bw_req.br_off = off;
-	w->bw_req.br_buf = buf;
 	w->bw_req.br_len = len;
 	w->bw_req.br_done = wait_done;
 	w->bw_req.br_arg = w;
+}
+
+int blkdev_start(struct blkdev *bd, struct blk_wait *w, enum blk_op op,
+		 uint64_t off, void *buf, size_t len)
+{
+	wait_init(w, op, off, len);
+	w->bw_req.br_buf = buf;
 	return blkdev_submit(bd, &w->bw_req);
 }
 
@@ -251,14 +258,9 @@ int blkdev_start_segs(struct blkdev *bd, struct blk_wait *w, enum blk_op op,
 		return -EINVAL;
 	for (i = 0; i < nsegs; i++)
 		len += segs[i].bs_len;
-	memset(w, 0, sizeof(*w));
-	w->bw_req.br_op = op;
-	w->bw_req.br_off = off;
-	w->bw_req.br_len = len;
+	wait_init(w, op, off, len);
 	w->bw_req.br_segs = segs;
 	w->bw_req.br_nsegs = nsegs;
-	w->bw_req.br_done = wait_done;
-	w->bw_req.br_arg = w;
 	return blkdev_submit(bd, &w->bw_req);
 }
 

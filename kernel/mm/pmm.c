@@ -606,6 +606,19 @@ static uint64_t pmm_next_usable(const struct pmm_map *m, uint64_t pfn,
  * first frame after the reserved stretch holding it; else pfn itself.
  * In *next, the first reserved frame after pfn (or UINT64_MAX).
  */
+/* Reserved stretch i of m's (i == pm_n_reserved: the state array at
+ * [meta, meta_end)) as frames [*b, *e); false when it holds none. */
+static bool pmm_reserved_i(const struct pmm_map *m, uint64_t meta,
+			   uint64_t meta_end, size_t i, uint64_t *b,
+			   uint64_t *e)
+{
+	if (i < m->pm_n_reserved)
+		return pmm_reserved_pfns(&m->pm_reserved[i], b, e);
+	*b = meta;
+	*e = meta_end;
+	return true;
+}
+
 static uint64_t pmm_skip_reserved(const struct pmm_map *m, uint64_t meta,
 				  uint64_t meta_end, uint64_t pfn,
 				  uint64_t *next)
@@ -614,29 +627,18 @@ static uint64_t pmm_skip_reserved(const struct pmm_map *m, uint64_t meta,
 	size_t i;
 
 	for (i = 0; i <= m->pm_n_reserved; i++) {
-		if (i == m->pm_n_reserved) {
-			b = meta;
-			e = meta_end;
-		} else if (!pmm_reserved_pfns(&m->pm_reserved[i], &b, &e)) {
-			continue;
-		}
-		if (b <= at && e > at) {
+		if (pmm_reserved_i(m, meta, meta_end, i, &b, &e) && b <= at &&
+		    e > at) {
 			/* Start over past it: another range may hold e. */
 			at = e;
 			i = (size_t)-1;
 		}
 	}
 	*next = UINT64_MAX;
-	for (i = 0; i <= m->pm_n_reserved; i++) {
-		if (i == m->pm_n_reserved) {
-			b = meta;
-			e = meta_end;
-		} else if (!pmm_reserved_pfns(&m->pm_reserved[i], &b, &e)) {
-			continue;
-		}
-		if (b > at && b < *next)
+	for (i = 0; i <= m->pm_n_reserved; i++)
+		if (pmm_reserved_i(m, meta, meta_end, i, &b, &e) && b > at &&
+		    b < *next)
 			*next = b;
-	}
 	return at;
 }
 
