@@ -168,10 +168,27 @@ build_page_tables:
 	mov	%eax, boot_pdpt + 16
 	add	$4096, %eax
 	mov	%eax, boot_pdpt + 24
-	/* Four entries per step: this runs before every boot. */
 	mov	$boot_pd, %edi
+	mov	$boot_pd + 4096 * 4, %ecx
 	mov	$(PTE_P | PTE_W | PTE_PS), %eax
 	mov	$0x200000, %edx
+	call	fill_entries
+	mov	$boot_pt + PTE_P + PTE_W, %eax
+	mov	%eax, boot_pd
+	mov	$boot_pt, %edi
+	mov	$boot_pt + 4096, %ecx
+	mov	$(PTE_P | PTE_W), %eax
+	mov	$4096, %edx
+	call	fill_entries
+	mov	$boot_stack_guard, %ecx
+	shr	$12, %ecx
+	movl	$0, boot_pt(, %ecx, 8)
+	ret
+
+/* Writes the entries eax, eax + edx, ... from edi up to ecx (a multiple
+ * of four entries on), four per step: this runs before every boot.
+ * Clobbers eax and edi. */
+fill_entries:
 1:	mov	%eax, (%edi)
 	add	%edx, %eax
 	mov	%eax, 8(%edi)
@@ -181,27 +198,8 @@ build_page_tables:
 	mov	%eax, 24(%edi)
 	add	%edx, %eax
 	add	$32, %edi
-	cmp	$boot_pd + 4096 * 4, %edi
+	cmp	%ecx, %edi
 	jb	1b
-	mov	$boot_pt + PTE_P + PTE_W, %eax
-	mov	%eax, boot_pd
-	mov	$boot_pt, %edi
-	mov	$(PTE_P | PTE_W), %eax
-	mov	$4096, %edx
-2:	mov	%eax, (%edi)
-	add	%edx, %eax
-	mov	%eax, 8(%edi)
-	add	%edx, %eax
-	mov	%eax, 16(%edi)
-	add	%edx, %eax
-	mov	%eax, 24(%edi)
-	add	%edx, %eax
-	add	$32, %edi
-	cmp	$boot_pt + 4096, %edi
-	jb	2b
-	mov	$boot_stack_guard, %ecx
-	shr	$12, %ecx
-	movl	$0, boot_pt(, %ecx, 8)
 	ret
 
 /* void boot_unmap_low(void): unmaps 0-64 KiB, so NULL and small offsets
