@@ -53,8 +53,9 @@ INC-drivers := -Ikernel/include -Idrivers/virtio/include
 INC-libos := -Ilibos/include -Ikernel/include -Ilibos/fs/include -Ilibos/net/include
 INC-apps := -Ilibos/include
 
-# Boot-time and cold code is built for size, libos and apps for speed; a hot
-# kernel file opts into speed with a target-specific EXTRA_CFLAGS below.
+# Code is built for size, except apps and the hot paths: a hot kernel file
+# opts into speed with a target-specific EXTRA_CFLAGS below, a hot libos
+# file by its place in SPEED-libos (libos/module.mk).
 OPT_SIZE ?= -Os
 OPT_SPEED ?= -O2
 CFLAGS-boot := $(OPT_SIZE) $(CFLAGS_NOFPU) $(INC-boot)
@@ -64,7 +65,7 @@ CFLAGS-drivers := $(OPT_SIZE) $(CFLAGS_NOFPU) $(INC-drivers)
 # thread pointer whose canary (%fs:0x28, random per boot) the stack
 # protector checks; the kernel layers do not use it.
 CFLAGS_SSP := -fstack-protector-strong
-CFLAGS-libos := $(OPT_SPEED) $(CFLAGS_SSP) $(INC-libos)
+CFLAGS-libos := $(OPT_SIZE) $(CFLAGS_SSP) $(INC-libos)
 CFLAGS-apps := $(OPT_SPEED) $(CFLAGS_SSP) $(INC-apps)
 
 # Hot paths in size-optimised layers (the heap's malloc/free fast path).
@@ -77,9 +78,11 @@ SRCS-boot :=
 SRCS-kernel :=
 SRCS-drivers :=
 SRCS-libos :=
+SPEED-libos :=
 include boot/module.mk kernel/module.mk drivers/module.mk libos/module.mk
 
 obj = $(patsubst %,$(BUILD)/obj/%.o,$(basename $(1)))
+$(call obj,$(SPEED-libos)): EXTRA_CFLAGS := $(OPT_SPEED)
 OBJS-kernel := $(call obj,$(SRCS-boot) $(SRCS-kernel) $(SRCS-drivers))
 
 # Selection by use (<kernel/init.h>): each device class of drivers/module.mk

@@ -58,3 +58,15 @@ SRCS-libos += libos/fs/ext2/ext2.c libos/fs/ext2/ext2_alloc.c \
 	libos/fs/ext2/ext2_file.c libos/fs/ext2/ext2_dir.c libos/fs/ext2_vfs.c
 SRCS-libos += libos/libc/mount.c
 SRCS-libos += libos/mapp/bootstats.c
+
+# The paths a request, a packet, a block or a wake-up takes every time, built
+# for speed (-O2); the rest of libos (set-up, parsing, formatting, DHCP, file
+# system metadata) is built for size. bench/ shows what moving a file costs.
+SPEED-libos := libos/libc/string.c libos/libc/malloc.c libos/libc/unistd.c \
+	libos/libc/file.c libos/libc/pthread.c libos/libc/socket.c \
+	libos/mapp/mapp.c libos/mapp/sync.c \
+	libos/fs/fd.c libos/fs/poll.c libos/fs/epoll.c libos/fs/initrd_fs.c \
+	libos/net/stack.c libos/net/ether.c libos/net/ip.c libos/net/tcp.c \
+	libos/net/tcp_in.c libos/net/tcp_out.c libos/net/netd.c \
+	libos/net/socket.c libos/net/sock_io.c libos/libc/poll.c \
+	libos/net/tcp_timer.c libos/net/arp.c

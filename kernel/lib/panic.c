@@ -83,10 +83,10 @@ void panic_field(const char *fmt, ...)
 
 static void backtrace_line(int n, uintptr_t pc)
 {
-	const char *name;
+	char name[KSYM_NAME_MAX];
 	uintptr_t off;
 
-	if (ksym_lookup(pc, &name, &off) == 0)
+	if (ksym_lookup(pc, name, sizeof(name), &off) == 0)
 		panic_field("bt %d 0x%016lx <%s+0x%lx>", n, pc, name, off);
 	else
 		panic_field("bt %d 0x%016lx", n, pc);

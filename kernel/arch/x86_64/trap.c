@@ -63,10 +63,10 @@ static const char *const vector_names[32] = {
 
 static void field_sym(const char *key, uint64_t addr)
 {
-	const char *name;
+	char name[KSYM_NAME_MAX];
 	uintptr_t off;
 
-	if (ksym_lookup(addr, &name, &off) == 0)
+	if (ksym_lookup(addr, name, sizeof(name), &off) == 0)
 		panic_field("%s=0x%016lx <%s+0x%lx>", key, addr, name, off);
 	else
 		panic_field("%s=0x%016lx", key, addr);
@@ -96,12 +96,11 @@ static void print_regs(const struct trap_frame *tf)
 static uint64_t unlinked_return(const struct trap_frame *tf, bool fetch)
 {
 	const uint64_t *sp = (const uint64_t *)tf->rsp;
-	const char *name;
 	uintptr_t off = 0;
 
 	if ((tf->rsp & 7) || !mm_is_mapped(tf->rsp, 16))
 		return 0;
-	if (!fetch && (ksym_lookup(tf->rip, &name, &off) || off > 1))
+	if (!fetch && (ksym_lookup(tf->rip, NULL, 0, &off) || off > 1))
 		return 0;
 	if (off == 0)
 		return sp[0];

@@ -2,7 +2,7 @@
 /*
  * Unit tests for kernel/lib/ksym.c: ksym_lookup_in() over tables laid out as
  * tools/mksyms writes them, edge addresses, a random table vs an oracle,
- * and tables cut short.
+ * tables cut short, token expansion and damaged tokens.
  */
 
 #include <kernel/errno.h>
@@ -46,12 +46,14 @@ static size_t put_leb128(uint8_t *out, uint32_t v)
 	return n;
 }
 
-/* Lays out a table (header, then delta + name records) in one heap block,
- * as tools/mksyms does. Free the result with free(). */
-static struct ksym_table *table_build(const struct sym *syms, uint32_t n,
-				      uint32_t text_end)
+/* Lays out a table (header, token pairs, then delta + name records) in one
+ * heap block, as tools/mksyms does; names are given as codes, tokens
+ * included. Free the result with free(). */
+static struct ksym_table *table_build_tok(const struct sym *syms, uint32_t n,
+					  uint32_t text_end,
+					  const uint8_t *pairs, uint32_t ntok)
 {
-	size_t bytes = 0, len;
+	size_t bytes = 2 * ntok, len;
 	struct ksym_table *t;
 	uint32_t i, prev;
 
@@ -62,7 +64,10 @@ static struct ksym_table *table_build(const struct sym *syms, uint32_t n,
 	t->kt_count = n;
 	t->kt_base = n ? syms[0].addr : 0;
 	t->kt_text_end = text_end;
-	bytes = 0;
+	t->kt_tokens = ntok;
+	if (ntok)
+		memcpy(t->kt_data, pairs, 2 * ntok);
+	bytes = 2 * ntok;
 	prev = t->kt_base;
 	for (i = 0; i < n; i++) {
 		bytes += put_leb128(&t->kt_data[bytes], syms[i].addr - prev);
@@ -73,6 +78,13 @@ static struct ksym_table *table_build(const struct sym *syms, uint32_t n,
 	}
 	t->kt_bytes = (uint32_t)bytes;
 	return t;
+}
+
+/* A table whose names are plain characters. */
+static struct ksym_table *table_build(const struct sym *syms, uint32_t n,
+				      uint32_t text_end)
+{
+	return table_build_tok(syms, n, text_end, NULL, 0);
 }
 
 /* Three functions; the text section ends 0x80 bytes after the last. */
@@ -99,21 +111,33 @@ static int teardown_table(void **state)
 static void check_found(const struct ksym_table *t, uintptr_t addr,
 			const char *name, uintptr_t offset)
 {
-	const char *got_name = NULL;
+	char got_name[KSYM_NAME_MAX];
 	uintptr_t got_offset = ~(uintptr_t)0;
 
-	assert_int_equal(ksym_lookup_in(t, addr, &got_name, &got_offset), 0);
-	assert_non_null(got_name);
+	memset(got_name, 'X', sizeof(got_name));
+	assert_int_equal(ksym_lookup_in(t, addr, got_name, sizeof(got_name),
+					&got_offset),
+			 0);
 	assert_string_equal(got_name, name);
 	assert_int_equal(got_offset, offset);
 }
 
 static void check_not_found(const struct ksym_table *t, uintptr_t addr)
 {
-	const char *name = NULL;
+	char name[KSYM_NAME_MAX];
 	uintptr_t offset = 0;
 
-	assert_int_equal(ksym_lookup_in(t, addr, &name, &offset), -ENOENT);
+	assert_int_equal(ksym_lookup_in(t, addr, name, sizeof(name), &offset),
+			 -ENOENT);
+}
+
+static void check_damaged(const struct ksym_table *t, uintptr_t addr)
+{
+	char name[KSYM_NAME_MAX];
+	uintptr_t offset = 0;
+
+	assert_int_equal(ksym_lookup_in(t, addr, name, sizeof(name), &offset),
+			 -EINVAL);
 }
 
 static void test_empty_table_is_enoent(void **state)
@@ -128,12 +152,13 @@ static void test_empty_table_is_enoent(void **state)
 
 static void test_image_table_lookup_uses_ksym_table(void **state)
 {
-	const char *name = NULL;
+	char name[KSYM_NAME_MAX];
 	uintptr_t offset = 0;
 
 	(void)state;
 	/* The dummy image table above is empty. */
-	assert_int_equal(ksym_lookup(0x1000, &name, &offset), -ENOENT);
+	assert_int_equal(ksym_lookup(0x1000, name, sizeof(name), &offset),
+			 -ENOENT);
 }
 
 static void test_address_below_first_symbol_is_enoent(void **state)
@@ -296,6 +321,124 @@ static void test_wide_gaps(void **state)
 	free(t);
 }
 
+/* Token 0x80 = "al", 0x81 = 0x80 "p" = "alp", 0x82 = "ha". */
+static const uint8_t alpha_pairs[] = { 'a', 'l', 0x80, 'p', 'h', 'a' };
+
+static void test_tokens_expand(void **state)
+{
+	static const struct sym coded[] = {
+		{ 0x1000, "\x81\x82" }, /* alpha */
+		{ 0x1010, "x\x80\x80y" }, /* xalaly */
+		{ 0x1020, "\x82s" }, /* has */
+	};
+	struct ksym_table *t =
+		table_build_tok(coded, 3, 0x1030, alpha_pairs, 3);
+
+	(void)state;
+	check_found(t, 0x1000, "alpha", 0);
+	check_found(t, 0x101f, "xalaly", 0xf);
+	check_found(t, 0x1022, "has", 2);
+	free(t);
+}
+
+/* A name is cut to the buffer, NUL included; size 0 writes nothing. */
+static void test_name_cut_to_buffer(void **state)
+{
+	static const struct sym coded[] = { { 0x1000, "\x81\x82" } };
+	struct ksym_table *t =
+		table_build_tok(coded, 1, 0x1010, alpha_pairs, 3);
+	char name[8];
+	uintptr_t off = 0;
+
+	(void)state;
+	memset(name, 'X', sizeof(name));
+	assert_int_equal(ksym_lookup_in(t, 0x1004, name, 4, &off), 0);
+	assert_string_equal(name, "alp");
+	assert_int_equal(name[4], 'X');
+	assert_int_equal(off, 4);
+	assert_int_equal(ksym_lookup_in(t, 0x1001, name, 1, &off), 0);
+	assert_string_equal(name, "");
+	assert_int_equal(ksym_lookup_in(t, 0x1002, NULL, 0, &off), 0);
+	assert_int_equal(off, 2);
+	free(t);
+}
+
+/* A token naming itself, a later token or a code past kt_tokens, and a
+ * table claiming more tokens than it can hold, are damaged. */
+static void test_damaged_tokens_are_einval(void **state)
+{
+	static const struct sym bad_code[] = { { 0x1000, "a\x83" } };
+	static const struct sym uses_0[] = { { 0x1000, "\x80" } };
+	static const uint8_t self[] = { 0x80, 'a' };
+	static const uint8_t later[] = { 'a', 0x81, 'b', 'c' };
+	static const uint8_t zero[] = { 'a', 0 };
+	struct ksym_table *t;
+
+	(void)state;
+	t = table_build_tok(bad_code, 1, 0x1010, alpha_pairs, 3);
+	check_damaged(t, 0x1000);
+	free(t);
+	t = table_build_tok(uses_0, 1, 0x1010, self, 1);
+	check_damaged(t, 0x1000);
+	free(t);
+	t = table_build_tok(uses_0, 1, 0x1010, later, 2);
+	check_damaged(t, 0x1000);
+	free(t);
+	t = table_build_tok(uses_0, 1, 0x1010, zero, 1);
+	check_damaged(t, 0x1000);
+	free(t);
+	t = table_build_tok(uses_0, 1, 0x1010, alpha_pairs, 3);
+	check_found(t, 0x1000, "al", 0);
+	t->kt_tokens = 129;
+	check_damaged(t, 0x1000);
+	t->kt_tokens = 3;
+	t->kt_bytes = 5;
+	check_damaged(t, 0x1000);
+	free(t);
+}
+
+/* Token i = token i-1 then 'x' needs a stack of depth + 1: a chain
+ * KSYM_DEPTH_MAX deep expands, one deeper is damaged; a chain nesting
+ * on the right needs no stack and may be as long as the token space. */
+static void test_token_nesting_depth(void **state)
+{
+	static uint8_t pairs[2 * 128];
+	static char want[160];
+	char code[2] = { 0, 0 };
+	struct sym one = { 0x1000, code };
+	struct ksym_table *t;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i <= KSYM_DEPTH_MAX; i++) {
+		pairs[2 * i] = i ? (uint8_t)(0x80 + i - 1) : 'y';
+		pairs[2 * i + 1] = 'x';
+	}
+	/* Token KSYM_DEPTH_MAX - 1 nests KSYM_DEPTH_MAX deep: "y" + x's. */
+	memset(want, 0, sizeof(want));
+	want[0] = 'y';
+	memset(want + 1, 'x', KSYM_DEPTH_MAX);
+	code[0] = (char)(0x80 + KSYM_DEPTH_MAX - 1);
+	t = table_build_tok(&one, 1, 0x1010, pairs, KSYM_DEPTH_MAX + 1);
+	check_found(t, 0x1000, want, 0);
+	free(t);
+	code[0] = (char)(0x80 + KSYM_DEPTH_MAX);
+	t = table_build_tok(&one, 1, 0x1010, pairs, KSYM_DEPTH_MAX + 1);
+	check_damaged(t, 0x1000);
+	free(t);
+
+	for (i = 0; i < 128; i++) {
+		pairs[2 * i] = 'x';
+		pairs[2 * i + 1] = i ? (uint8_t)(0x80 + i - 1) : 'y';
+	}
+	memset(want, 0, sizeof(want));
+	memset(want, 'x', KSYM_NAME_MAX - 1); /* 128 x's and y, cut */
+	code[0] = (char)0xff;
+	t = table_build_tok(&one, 1, 0x1010, pairs, 128);
+	check_found(t, 0x1000, want, 0);
+	free(t);
+}
+
 #define SMALL_CASE(name)                                                       \
 	cmocka_unit_test_setup_teardown(name, setup_small, teardown_table)
 
@@ -314,6 +457,10 @@ int main(void)
 		cmocka_unit_test(test_random_table_matches_oracle),
 		cmocka_unit_test(test_truncated_table_is_enoent),
 		cmocka_unit_test(test_wide_gaps),
+		cmocka_unit_test(test_tokens_expand),
+		cmocka_unit_test(test_name_cut_to_buffer),
+		cmocka_unit_test(test_damaged_tokens_are_einval),
+		cmocka_unit_test(test_token_nesting_depth),
 	};
 
 	return cmocka_run_group_tests_name("ksym", tests, NULL, NULL);
