@@ -6,10 +6,14 @@
  * options name. A disk that cannot be mounted ends the image with status
  * 126 (it refused its configuration) before main() runs.
  *
+ * The VFS is linked only into images that resolve a path (open(),
+ * stat(), mkdir(), ...): the path walk of vfs.c names the "app" initcall
+ * that mounts these, INITCALL_ON_USE (<kernel/init.h>), so an app that
+ * only writes to its console carries no VFS, initrd reader or tmpfs.
  * ext2 is linked only into images that use it (mount(), or APP_LINK :=
- * ext2 in the app.mk): the disks are mounted by an "app" initcall and
- * written back by an "exit" one, both INITCALL_ON_USE (<kernel/init.h>);
- * in any other image mosaic.disk= is refused with a line naming the fix.
+ * ext2 in the app.mk): the disks are mounted by another "app" initcall and
+ * written back by an "exit" one; in any other image mosaic.disk= is
+ * refused with a line naming the fix.
  */
 #include <fs/vfs.h>
 
@@ -210,9 +214,15 @@ static int initrd_root(void)
 
 int vfs_boot(void)
 {
+	static bool booted;
 	struct tmpfs *root, *tmp;
 	int err;
 
+	/* Both app initcalls call it, in either order, in the first
+	 * microapp before main(): one task, no lock needed. */
+	if (booted)
+		return 0;
+	booted = true;
 	err = initrd_root();
 	if (err < 0)
 		return err;
@@ -241,19 +251,39 @@ int vfs_boot(void)
 			 "mounted (pack it with tools/mkinitrd --mkdir tmp)\n");
 		err = 0;
 	}
-	if (!err && ndisks && !initcall_is_linked("vfs_disks_mount"))
-		disk_refuse(&disks[0], "this image has no ext2 (the app does "
-				       "not call mount()); add APP_LINK := "
-				       "ext2 to its app.mk");
 	return err;
 }
 
-/* The mosaic.disk= disks, before main() and after vfs_boot(). */
+void vfs_disks_check(void)
+{
+	if (ndisks && !initcall_is_linked("vfs_disks_mount"))
+		disk_refuse(&disks[0], "this image has no ext2 (the app does "
+				       "not call mount()); add APP_LINK := "
+				       "ext2 to its app.mk");
+}
+
+/* The file systems of a path-resolving image, before main(). */
+static int vfs_start(void)
+{
+	int err = vfs_boot();
+
+	if (err)
+		log_warn("mosaic: no filesystem (%s)\n", strerror(-err));
+	return 0;
+}
+INITCALL_ON_USE(app, vfs_start);
+
+/* The mosaic.disk= disks, before main(), mounted into the VFS. */
 static int vfs_disks_mount(void)
 {
+	int err;
+
 	/* Mounted disks are written back at exit. */
 	INITCALL_USE(vfs_disks_sync);
-	for (unsigned int i = 0; i < ndisks; i++)
+	err = vfs_boot();
+	if (err && ndisks)
+		disk_refuse(&disks[0], strerror(-err));
+	for (unsigned int i = 0; !err && i < ndisks; i++)
 		disk_mount(&disks[i]);
 	return 0;
 }

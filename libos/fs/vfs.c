@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <kernel/errno.h>
+#include <kernel/init.h>
 #include <kernel/sync.h>
 
 struct vfs_mount {
@@ -575,6 +576,8 @@ static int walk(struct walk *w, struct vnode *start, const char *path,
 	bool last, slash = false;
 	int err = 0;
 
+	/* An image that resolves paths mounts its file systems (boot.c). */
+	INITCALL_USE(vfs_start);
 	if (!*path)
 		return -ENOENT;
 	if (strnlen(path, VFS_PATH_MAX) >= VFS_PATH_MAX)
@@ -1366,6 +1369,7 @@ static int cwd_path(char *tmp, size_t *pos, struct vfs_dirent *de)
 
 int vfs_getcwd(char *buf, size_t size)
 {
+	INITCALL_USE(vfs_start);
 	struct vfs_dirent *de;
 	size_t pos = VFS_PATH_MAX;
 	char *tmp;

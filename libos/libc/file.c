@@ -6,8 +6,9 @@
  * their own kind: 0 reads end of file at once (no input device yet) and
  * is no terminal; 1 and 2 write to the console and are terminals. stdio's
  * standard streams write through these descriptors, so dup2() onto them
- * redirects stdout and friends. libc_files_init() sets this up, with the
- * filesystems (vfs_boot()), before main().
+ * redirects stdout and friends. libc_files_init() sets this up before
+ * main(); the file systems come with the first call that resolves a path
+ * (vfs_boot(), libos/fs/boot.c), so an app that has none carries no VFS.
  *
  * Permissions, kept simple: the appliance is one user, root. umask()
  * (022 at start) masks the mode of open(O_CREAT), creat() and mkdir();
@@ -106,14 +107,10 @@ static void install_console(int fd)
 
 void libc_files_init(void)
 {
-	int err;
-
 	/* The console first: stderr writes through descriptor 2. */
 	for (int fd = 0; fd < 3; fd++)
 		install_console(fd);
-	err = vfs_boot();
-	if (err)
-		fprintf(stderr, "mosaic: no filesystem (%s)\n", strerror(-err));
+	vfs_disks_check();
 }
 
 /* --- descriptors --- */
