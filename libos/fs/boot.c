@@ -259,7 +259,8 @@ void vfs_disks_check(void)
 	if (ndisks && !initcall_is_linked("vfs_disks_mount"))
 		disk_refuse(&disks[0], "this image has no ext2 (the app does "
 				       "not call mount()); add APP_LINK := "
-				       "ext2 to its app.mk");
+				       "ext2 to its app.mk (MOSAIC_LINK=ext2 "
+				       "with tools/mosaic-cc)");
 }
 
 /* The file systems of a path-resolving image, before main(). */
