@@ -19,6 +19,11 @@
 #  prints <mosaic/bootstats.h>), Linux's TSC when /init started and the
 #  printk time of "Run /init as init process" (its clock starts inside the
 #  kernel, so it leaves out the firmware and the early kernel).
+#  QEMU's own work, launch to exit, for hello and the floor under the same
+#  -icount: code blocks TCG translated (QEMU -d in_asm; each costs ~10 us
+#  of host time, the main cost of a boot this short) and device register
+#  accesses (trace events memory_region_ops_read/write: port I/O and
+#  MMIO, each an exit from translated code); both repeat from run to run.
 # Downloads (apt-get download) are cached where bench/blk.py keeps them
 # (BLKBENCH_CACHE=DIR); builds go under $BUILD/bench/boot.
 # --smoke (make test): Mosaic and the floor only, one run, and the Linux
@@ -229,6 +234,28 @@ def boot(cmd, who, want=None, timeout=TIMEOUT):
     return wall, p.stdout
 
 
+QEMU_WORK_D = ("in_asm,trace:memory_region_ops_read,"
+               "trace:memory_region_ops_write")
+
+
+def qemu_work(cmd, who, log):
+    """(translated blocks, device accesses or None) of one run of cmd,
+    from QEMU's log; accesses are None when this QEMU has no such trace
+    events."""
+    _, out = boot(cmd + ["-d", QEMU_WORK_D, "-D", log], who)
+    try:
+        with open(log, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    finally:
+        os.unlink(log)
+    blocks = len(re.findall(r"^IN:", text, re.M))
+    io = len(re.findall(r"^(?:\d+@[\d.]+:)?memory_region_ops_(?:read|write) ",
+                        text, re.M))
+    if not blocks:
+        die(f"{who}: QEMU logged no translated blocks ({out[-300:]!r})")
+    return blocks, io or None
+
+
 def parse_mosaic(out):
     m = MOSAIC_PROBE.search(out)
     if not m:
@@ -317,7 +344,14 @@ def measure(a, runs, hello, probe, floor, linux):
                 wall[m][who].append(t)
 
     insn = {}
+    work = {}
     for m in MACHINES:
+        for who, image in (("mosaic", hello[m]), ("floor", floor)):
+            cmd = qemu_command(run_args(image, m, extra=ICOUNT))
+            cmds[m][f"{who}-work"] = cmd
+            work[(m, who)] = qemu_work(
+                cmd, f"{who} on {m} (-d in_asm)",
+                os.path.join(os.path.dirname(floor), f"qemu-{m}-{who}.log"))
         cmd = qemu_command(run_args(probe[m], m, extra=ICOUNT))
         cmds[m]["mosaic-icount"] = cmd
         _, out = boot(cmd, f"bench/boot probe on {m}", MOSAIC_PROBE)
@@ -332,6 +366,38 @@ def measure(a, runs, hello, probe, floor, linux):
                 die(f"Linux on {m}: no 'Run /init' line in its kernel log")
             insn[(m, "linux")] = got
     report(a, runs, wall, cmds, insn, linux)
+    report_work(work, cmds)
+
+
+def report_work(work, cmds):
+    print("\nQEMU's work, launch to exit (-icount; the same every run):")
+    print(f"{'machine':8} {'floor blocks':>13} {'hello blocks':>13} "
+          f"{'floor I/O':>13} {'hello I/O':>13}")
+    for m in MACHINES:
+        (hb, hio), (fb, fio) = work[(m, "mosaic")], work[(m, "floor")]
+        print(f"{m:8} {fb:13} {hb:13} {fio if fio else '-':>13} "
+              f"{hio if hio else '-':>13}")
+        c = {f"Mosaic hello, {m}": shlex.join(
+                cmds[m]["mosaic-work"] + ["-d", QEMU_WORK_D]),
+             f"floor, {m}": shlex.join(
+                cmds[m]["floor-work"] + ["-d", QEMU_WORK_D])}
+        record.figure(
+            PART, f"code blocks QEMU translated, launch to exit, hello vs "
+            f"the floor, -M {m}", "blocks", hb, fb, better="lower",
+            baseline_name="QEMU floor", commands=c,
+            note="QEMU -d in_asm under -icount: each block is translated "
+            "once (~10 us of host time each); the floor's are the "
+            "firmware's and the loader's, which hello also runs")
+        if hio and fio:
+            record.figure(
+                PART, f"device register accesses (port I/O, MMIO), launch "
+                f"to exit, hello vs the floor, -M {m}", "accesses", hio,
+                fio, better="lower", baseline_name="QEMU floor",
+                commands=c,
+                note="trace events memory_region_ops_read/write under "
+                "-icount; each leaves translated code. Under -icount a PIT "
+                "read lasts ~50 guest ns, so the TSC calibration against "
+                "the PIT makes most of hello's (~1 k reads of 3 accesses)")
 
 
 def report(a, runs, wall, cmds, insn, linux):

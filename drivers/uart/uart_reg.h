@@ -10,6 +10,7 @@
 #define UART_IER 1 /* interrupt enable (DLAB=0) */
 #define UART_DLM 1 /* divisor latch high (DLAB=1) */
 #define UART_FCR 2 /* FIFO control (write) */
+#define UART_IIR 2 /* interrupt identification (read) */
 #define UART_LCR 3 /* line control */
 #define UART_MCR 4 /* modem control */
 #define UART_LSR 5 /* line status */
@@ -20,6 +21,8 @@
 #define UART_FCR_ENABLE_CLEAR 0x07
 #define UART_MCR_DTR_RTS 0x03
 #define UART_LSR_THRE 0x20
+#define UART_IIR_FIFO 0xc0 /* both set: the FIFOs are on (16550A) */
+#define UART_FIFO_DEPTH 16
 
 #define UART_BAUD_BASE 115200
 

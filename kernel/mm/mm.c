@@ -272,6 +272,8 @@ static void log_summary(void)
 
 	if (vm_audit_wx(&kernel_space, &leaves, &bad))
 		PANIC("mm: page at 0x%lx is writable and executable", bad);
+	if (!log_is_enabled(LOG_INFO))
+		return;
 	pmm_get_stats(&st);
 	log_info("mm: %lu KiB free of %lu KiB; W^X audit: %lu mappings, "
 		 "none writable and executable\n",

@@ -2,9 +2,14 @@
 /*
  * Binary buddy allocator over 4 KiB frames (Knuth, TAOCP vol. 1, 2.5).
  * One state byte per frame says whether it heads a free, allocated or
- * cached block, and of which order; the free lists are doubly linked
- * through the free blocks themselves, and every link read from a block is
- * checked against the state bytes before it is followed.
+ * cached block, and of which order; the free lists are doubly linked,
+ * and every link is checked against the state bytes before it is
+ * followed. Blocks under 2 MiB hold their own links; larger ones keep
+ * theirs in a side table next to the state bytes (one slot per 2 MiB),
+ * so that setting up the allocator writes into no free block: under a
+ * hypervisor that backs guest RAM with 2 MiB host pages, each first
+ * write into one makes the host clear all of it (~0.2 ms each under
+ * QEMU), and a fresh boot would otherwise touch one per large block.
  */
 #include <kernel/pmm.h>
 
@@ -43,7 +48,14 @@ enum pmm_kind {
 
 #define PMM_ST(kind, order) ((uint8_t)((kind) << 5 | (order)))
 
-/* Free-list links, kept in the first 16 bytes of every free block. */
+/*
+ * Free-list links: in the first 16 bytes of a free block under
+ * PMM_SIDE_ORDER, in the side table for larger ones. A block of order
+ * PMM_SIDE_ORDER or more is aligned to 2^PMM_SIDE_ORDER frames, so each
+ * such stretch heads at most one of them: one slot each.
+ */
+#define PMM_SIDE_ORDER 9
+
 struct pmm_link {
 	uint64_t pl_next; /* frame number of the next free block, or PMM_NIL */
 	uint64_t pl_prev; /* frame number of the previous one, or PMM_NIL */
@@ -65,6 +77,10 @@ struct pmm {
 	 * frees (two CPUs freeing one frame cannot both win).
 	 */
 	uint8_t *p_state;
+	/* [G] links of free blocks of order >= PMM_SIDE_ORDER, slot
+	 * (pfn >> PMM_SIDE_ORDER) - (p_lo_pfn >> PMM_SIDE_ORDER); read only
+	 * for blocks whose state says free head of such an order. */
+	struct pmm_link *p_side;
 	uint64_t p_head[PMM_ORDERS]; /* [G] first free block, or PMM_NIL */
 	uint64_t p_count[PMM_ORDERS]; /* [G] blocks on each list */
 	uint64_t p_corrupt_lists; /* [G] */
@@ -105,8 +121,12 @@ static uint8_t *pmm_st(uint64_t pfn)
 	return &pmm.p_state[pfn - pmm.p_lo_pfn];
 }
 
-static struct pmm_link *pmm_link_of(uint64_t pfn)
+/* Where the links of free block pfn of `order` live. */
+static struct pmm_link *pmm_link_of(uint64_t pfn, unsigned int order)
 {
+	if (order >= PMM_SIDE_ORDER)
+		return &pmm.p_side[(pfn >> PMM_SIDE_ORDER) -
+				   (pmm.p_lo_pfn >> PMM_SIDE_ORDER)];
 	return (struct pmm_link *)(uintptr_t)((pfn << PAGE_SHIFT) +
 					      pmm.p_virt_offset);
 }
@@ -151,13 +171,13 @@ static void pmm_list_drop(unsigned int order)
 /* Pushes block pfn on list `order` and marks it free. Holds pmm lock. */
 static void pmm_list_push(uint64_t pfn, unsigned int order)
 {
-	struct pmm_link *l = pmm_link_of(pfn);
+	struct pmm_link *l = pmm_link_of(pfn, order);
 	uint64_t head = pmm.p_head[order];
 
 	l->pl_next = head;
 	l->pl_prev = PMM_NIL;
 	if (head != PMM_NIL)
-		pmm_link_of(head)->pl_prev = pfn;
+		pmm_link_of(head, order)->pl_prev = pfn;
 	pmm.p_head[order] = pfn;
 	pmm.p_count[order]++;
 	*pmm_st(pfn) = PMM_ST(PMM_K_FREE, order);
@@ -172,9 +192,9 @@ static bool pmm_links_ok(uint64_t pfn, unsigned int order, uint64_t next,
 		return false;
 	if ((prev == PMM_NIL) != (pmm.p_head[order] == pfn))
 		return false;
-	if (prev != PMM_NIL && pmm_link_of(prev)->pl_next != pfn)
+	if (prev != PMM_NIL && pmm_link_of(prev, order)->pl_next != pfn)
 		return false;
-	return next == PMM_NIL || pmm_link_of(next)->pl_prev == pfn;
+	return next == PMM_NIL || pmm_link_of(next, order)->pl_prev == pfn;
 }
 
 /*
@@ -184,7 +204,7 @@ static bool pmm_links_ok(uint64_t pfn, unsigned int order, uint64_t next,
  */
 static int pmm_list_remove(uint64_t pfn, unsigned int order)
 {
-	struct pmm_link *l = pmm_link_of(pfn);
+	struct pmm_link *l = pmm_link_of(pfn, order);
 	uint64_t next = l->pl_next;
 	uint64_t prev = l->pl_prev;
 
@@ -195,9 +215,9 @@ static int pmm_list_remove(uint64_t pfn, unsigned int order)
 	if (prev == PMM_NIL)
 		pmm.p_head[order] = next;
 	else
-		pmm_link_of(prev)->pl_next = next;
+		pmm_link_of(prev, order)->pl_next = next;
 	if (next != PMM_NIL)
-		pmm_link_of(next)->pl_prev = prev;
+		pmm_link_of(next, order)->pl_prev = prev;
 	pmm.p_count[order]--;
 	*pmm_st(pfn) = PMM_ST(PMM_K_NONE, 0);
 	return 0;
@@ -672,7 +692,8 @@ int pmm_init(const struct pmm_range *usable, size_t n_usable,
 	     uintptr_t virt_offset)
 {
 	const struct pmm_map m = { usable, n_usable, reserved, n_reserved };
-	uint64_t lo, hi, meta_pfn, meta_pages, free_pages;
+	uint64_t lo, hi, meta_pfn, meta_pages, free_pages, state_bytes;
+	uint64_t side_slots;
 
 	memset(&pmm, 0, sizeof(pmm));
 	memset(pmm_caches, 0, sizeof(pmm_caches));
@@ -680,7 +701,14 @@ int pmm_init(const struct pmm_range *usable, size_t n_usable,
 		return -EINVAL;
 	if (!pmm_span(&m, &lo, &hi))
 		return -ENOMEM;
-	meta_pages = (hi - lo + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	/* The state bytes, then the side table (never written here: only
+	 * pushes fill slots, and only slots of free heads are read). */
+	state_bytes = (hi - lo + sizeof(struct pmm_link) - 1) &
+		      ~(uint64_t)(sizeof(struct pmm_link) - 1);
+	side_slots = ((hi - 1) >> PMM_SIDE_ORDER) - (lo >> PMM_SIDE_ORDER) + 1;
+	meta_pages = (state_bytes + side_slots * sizeof(struct pmm_link) +
+		      PAGE_SIZE - 1) >>
+		     PAGE_SHIFT;
 	if (pmm_meta_place(&m, meta_pages, &meta_pfn))
 		return -ENOMEM;
 
@@ -690,6 +718,7 @@ int pmm_init(const struct pmm_range *usable, size_t n_usable,
 	pmm.p_meta_pages = meta_pages;
 	pmm.p_state =
 		(uint8_t *)(uintptr_t)((meta_pfn << PAGE_SHIFT) + virt_offset);
+	pmm.p_side = (struct pmm_link *)(pmm.p_state + state_bytes);
 	/* Every frame starts as NONE; the free blocks then mark heads. */
 	memset(pmm.p_state, PMM_ST(PMM_K_NONE, 0), hi - lo);
 	free_pages = pmm_runs_add(&m, meta_pfn);

@@ -65,10 +65,11 @@ static bool add_ioapic(uint32_t id, uint32_t address, uint32_t gsi_base)
 	if (ver == 0xffffffff)
 		return false;
 	io->io_inputs = ((ver >> 16) & 0xff) + 1;
-	for (pin = 0; pin < io->io_inputs; pin++) {
+	/* Only the low halves: a masked input's destination (the high
+	 * half) is never used, and irq_route_gsi() sets it before it
+	 * unmasks. Each write is two exits under a hypervisor. */
+	for (pin = 0; pin < io->io_inputs; pin++)
 		reg_write(io, IOAPIC_REG_REDIR + 2 * pin, REDIR_MASKED);
-		reg_write(io, IOAPIC_REG_REDIR + 2 * pin + 1, 0);
-	}
 	log_info("ioapic: id %u at %#x, GSI %u-%u\n", id, address,
 		 io->io_gsi_base, io->io_gsi_base + io->io_inputs - 1);
 	nr_ioapics++;

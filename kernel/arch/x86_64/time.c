@@ -215,6 +215,9 @@ int time_init(void)
 			   "clocks may drift if its frequency changes\n");
 	wall_init(hz, &tm);
 	time_ready = true;
+	/* The date is for this line only: not formatted when it is off. */
+	if (!log_is_enabled(LOG_INFO))
+		return 0;
 	wall_format(date, sizeof(date));
 	log_info("time: TSC %lu.%03lu MHz from %s, wall clock %s\n",
 		 hz / 1000000, hz / 1000 % 1000, source, date);

@@ -134,6 +134,7 @@ bool tsc_is_invariant(void)
 struct pit_sample {
 	uint16_t ps_count;
 	uint64_t ps_before; /* TSC just before the latch command */
+	uint64_t ps_latched; /* TSC once the latch command was done */
 	uint64_t ps_after; /* TSC after the count was read */
 };
 
@@ -177,6 +178,7 @@ static void pit_sample(struct pit_run *run, struct pit_sample *s)
 
 	s->ps_before = tsc_read();
 	cpu_outb(PIT_CMD, PIT_CMD_LATCH(run->pr_ch));
+	s->ps_latched = tsc_read();
 	lo = cpu_inb(PIT_CH0 + run->pr_ch);
 	hi = cpu_inb(PIT_CH0 + run->pr_ch);
 	s->ps_after = tsc_read();
@@ -188,8 +190,12 @@ static void pit_sample(struct pit_run *run, struct pit_sample *s)
 
 /*
  * Reads until the count changes: the edge lies after the previous read's
- * latch and before this one's. Returns 0, or -ENODEV when the count stood
- * still for PIT_STUCK_READS reads or the run used up PIT_MAX_READS.
+ * latch and before this one's, so between the TSC before the one latch
+ * command and the TSC after the other (reading the two count bytes,
+ * after the latch, would only widen it: two more exits under a
+ * hypervisor, a third of the window pit_window_done() needs). Returns 0,
+ * or -ENODEV when the count stood still for PIT_STUCK_READS reads or the
+ * run used up PIT_MAX_READS.
  */
 static int pit_next_edge(struct pit_run *run, struct pit_edge *e)
 {
@@ -202,7 +208,7 @@ static int pit_next_edge(struct pit_run *run, struct pit_edge *e)
 			/* Mode 2 counts down and wraps: the u16 difference. */
 			run->pr_ticks += (uint16_t)(run->pr_last.ps_count -
 						    cur.ps_count);
-			e->pe_width = cur.ps_after - run->pr_last.ps_before;
+			e->pe_width = cur.ps_latched - run->pr_last.ps_before;
 			e->pe_mid = run->pr_last.ps_before + e->pe_width / 2;
 			run->pr_last = cur;
 			return 0;
@@ -376,12 +382,12 @@ int tsc_refine(uint64_t hz, uint64_t *refined)
 
 	if (!pit_anchor.pa_valid || !hz)
 		return -ENODEV;
-	/* The read with the tightest TSC bracket, in case one was slowed by
-	 * an exit or a preempted vCPU. */
+	/* The read whose latch command has the tightest TSC bracket, in
+	 * case one was slowed by an exit or a preempted vCPU. */
 	for (i = 0; i < REFINE_READS; i++) {
 		pit_sample(&run, &cur);
-		if (cur.ps_after - cur.ps_before < best_width) {
-			best_width = cur.ps_after - cur.ps_before;
+		if (cur.ps_latched - cur.ps_before < best_width) {
+			best_width = cur.ps_latched - cur.ps_before;
 			best = cur;
 		}
 	}

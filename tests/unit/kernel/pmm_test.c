@@ -267,13 +267,26 @@ static void init_big(void)
 			 0);
 }
 
+/*
+ * The metadata pmm.c must take for frames [lo, hi): a state byte each
+ * (padded to 16), then a 16-byte link slot per 2 MiB stretch the span
+ * meets, for the free blocks of 2 MiB and more.
+ */
+static uint64_t meta_pages_for(uint64_t lo, uint64_t hi)
+{
+	uint64_t state = (hi - lo + 15) & ~15ull;
+	uint64_t side = ((hi - 1) >> 9) - (lo >> 9) + 1;
+
+	return (state + side * 16 + PAGE_SIZE - 1) / PAGE_SIZE;
+}
+
 static void init_plain(void)
 {
 	assert_int_equal(
 		init_with(plain_usable, ARRAY_SIZE(plain_usable), NULL, 0), 0);
 }
 
-/* total = independently counted usable frames; the array is 1 B/frame. */
+/* total = independently counted usable frames; metadata as above. */
 static void test_init_counts(void **state)
 {
 	struct pmm_stats st;
@@ -284,7 +297,10 @@ static void test_init_counts(void **state)
 	get_stats(&st);
 	span = (BIG_BASE + 64 * MIB - (BIG_BASE + 0x1000)) / PAGE_SIZE;
 	assert_int_equal(st.total_pages, usable_count());
-	assert_int_equal(st.meta_pages, (span + PAGE_SIZE - 1) / PAGE_SIZE);
+	assert_int_equal(
+		st.meta_pages,
+		meta_pages_for((BIG_BASE + 0x1000) / PAGE_SIZE,
+			       (BIG_BASE + 0x1000) / PAGE_SIZE + span));
 	assert_int_equal(st.used_pages, st.meta_pages);
 	assert_int_equal(st.cached_pages, 0);
 	assert_int_equal(st.corrupt_lists, 0);
@@ -293,6 +309,10 @@ static void test_init_counts(void **state)
 /* An aligned range becomes maximal aligned blocks around the array. */
 static void test_init_maximal_blocks(void **state)
 {
+	uint64_t want[PMM_MAX_ORDER + 1] = { 0 };
+	uint64_t meta = meta_pages_for(BIG_BASE / PAGE_SIZE,
+				       (BIG_BASE + 64 * MIB) / PAGE_SIZE);
+	uint64_t f, n = 64 * MIB / PAGE_SIZE;
 	struct pmm_stats st;
 	unsigned int k;
 	paddr_t pa;
@@ -300,10 +320,18 @@ static void test_init_maximal_blocks(void **state)
 	(void)state;
 	init_plain();
 	get_stats(&st);
-	assert_int_equal(st.meta_pages, 4);
+	assert_int_equal(st.meta_pages, meta);
+	assert_true(meta > 4 && meta < 8);
+	/* Frames [meta, n): each step the largest aligned block that fits. */
+	for (f = meta; f < n; f += 1ull << k) {
+		k = (unsigned int)__builtin_ctzll(f);
+		while (f + (1ull << k) > n)
+			k--;
+		want[k]++;
+	}
 	assert_int_equal(st.largest_free_order, 13);
 	for (k = 0; k <= PMM_MAX_ORDER; k++)
-		assert_int_equal(st.free_by_order[k], k >= 2 && k <= 13);
+		assert_int_equal(st.free_by_order[k], want[k]);
 	assert_int_equal(pmm_alloc(13, &pa), 0);
 	assert_int_equal(pa, BIG_BASE + 32 * MIB);
 	assert_int_equal(pmm_alloc(13, &pa), -ENOMEM);
@@ -563,10 +591,20 @@ static void test_cache_refill_spill(void **state)
  */
 static void make_order0_list(paddr_t p[8])
 {
+	/* The frames between the metadata and the first 8-aligned frame are
+	 * reserved, so that the eight frames below come from one block. */
+	const struct pmm_range r[] = {
+		{ BIG_BASE + meta_pages_for(BIG_BASE / PAGE_SIZE,
+					    (BIG_BASE + 64 * MIB) / PAGE_SIZE) *
+				     PAGE_SIZE,
+		  BIG_BASE + 8 * PAGE_SIZE },
+	};
 	struct pmm_stats st;
 	int i;
 
-	init_plain();
+	assert_int_equal(init_with(plain_usable, ARRAY_SIZE(plain_usable), r,
+				   ARRAY_SIZE(r)),
+			 0);
 	for (i = 0; i < 8; i++)
 		assert_int_equal(pmm_alloc(0, &p[i]), 0);
 	for (i = 1; i < 8; i++)
@@ -706,6 +744,42 @@ static void test_corrupt_buddy_merge(void **state)
 		      (paddr_t[]){ p[5], p[6], p[7] }, 3);
 }
 
+/*
+ * Blocks of 2 MiB and more keep their links in the side table after the
+ * state bytes (at the arena's start for the plain map): garbage there is
+ * caught like garbage in a small block, and the list is dropped.
+ */
+static void test_corrupt_side_table(void **state)
+{
+	const uint64_t order = 9, lo_slot = (BIG_BASE / PAGE_SIZE) >> 9;
+	uint64_t *side = (uint64_t *)pa_ptr(BIG_BASE + 64 * MIB / PAGE_SIZE);
+	struct pmm_stats st;
+	paddr_t a, b, c, pa;
+
+	(void)state;
+	init_plain();
+	assert_int_equal(pmm_alloc(order, &a), 0);
+	assert_int_equal(pmm_alloc(order, &b), 0);
+	assert_int_equal(pmm_alloc(order, &c), 0);
+	assert_int_equal(b, a + 2 * MIB);
+	assert_int_equal(c, b + 2 * MIB);
+	assert_int_equal(pmm_free(a, order), 0); /* its buddy is in use */
+	assert_int_equal(pmm_free(c, order), 0); /* b is its buddy */
+	/* The list is c, a; a's slot says a stale neighbour. */
+	side[2 * ((a / PAGE_SIZE >> 9) - lo_slot) + 1] = b / PAGE_SIZE;
+	memset(pa_ptr(a), 0, PAGE_SIZE); /* the block's bytes do not matter */
+	assert_int_equal(pmm_alloc(order, &pa), 0);
+	assert_true(pa != a && pa != c);
+	get_stats(&st);
+	assert_int_equal(st.corrupt_lists, 1);
+	assert_int_equal(st.lost_pages, 2 << order);
+	assert_int_equal(pmm_free(a, order), -EINVAL);
+	assert_int_equal(pmm_free(c, order), -EINVAL);
+	assert_int_equal(pmm_free(pa, order), 0);
+	assert_int_equal(pmm_free(b, order), 0);
+	assert_int_equal(warn_count, 1);
+}
+
 /* 2 MiB of RAM with the low 1 MiB reserved: one metadata page. */
 static void test_tiny_ram(void **state)
 {
@@ -839,6 +913,7 @@ int main(void)
 		BIG_TEST(test_corrupt_plausible),
 		BIG_TEST(test_corrupt_stale_link),
 		BIG_TEST(test_corrupt_buddy_merge),
+		BIG_TEST(test_corrupt_side_table),
 		TINY_TEST(test_tiny_ram),
 		TINY_TEST(test_low_memory_never_used),
 		BIG_TEST(test_init_errors),
