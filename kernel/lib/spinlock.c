@@ -4,8 +4,11 @@
  * interrupts off while held (xv6 push_off/pop_off nesting). While spinning
  * the CPU answers TLB shootdowns, so a CPU that waits for a lock with
  * interrupts off never blocks one that holds it and waits for every CPU.
+ * The lock and unlock paths are <kernel/spinlock_inline.h>'s, which the
+ * scheduler also expands in place.
  */
 #include <kernel/spinlock.h>
+#include <kernel/spinlock_inline.h>
 
 #include <kernel/arch.h>
 #include <kernel/irq.h>
@@ -42,9 +45,8 @@ unsigned int spin_depth(void)
 	return this_cpu_lock_depth();
 }
 
-/* Contended: a lock this CPU already holds is a bug, not a wait. */
-static void __attribute__((noinline))
-spin_wait(struct spinlock *l, unsigned int me)
+void __attribute__((noinline)) spin_lock_wait(struct spinlock *l,
+					      unsigned int me)
 {
 	if (__atomic_load_n(&l->sl_cpu, __ATOMIC_RELAXED) == me + 1)
 		spin_contract_failed("taken twice", l->sl_name);
@@ -58,15 +60,7 @@ spin_wait(struct spinlock *l, unsigned int me)
 
 void spin_lock(struct spinlock *l)
 {
-	unsigned long flags = irq_save();
-	struct percpu *pc = this_cpu();
-
-	if (pc->pc_lock_depth++ == 0)
-		pc->pc_irq_was_on = (flags & 0x200) != 0;
-	if (unlikely(__atomic_exchange_n(&l->sl_locked, 1, __ATOMIC_ACQUIRE)))
-		spin_wait(l, pc->pc_id);
-	__atomic_store_n(&l->sl_cpu, pc->pc_id + 1, __ATOMIC_RELAXED);
-	l->sl_pc = (uintptr_t)__builtin_return_address(0);
+	spin_lock_inl(l);
 }
 
 bool spin_trylock(struct spinlock *l)
@@ -84,17 +78,7 @@ bool spin_trylock(struct spinlock *l)
 
 void spin_unlock(struct spinlock *l)
 {
-	struct percpu *pc = this_cpu();
-
-	if (unlikely(!l->sl_locked || l->sl_cpu != pc->pc_id + 1))
-		spin_contract_failed("released but not held", l->sl_name);
-	l->sl_pc = 0;
-	/* Nobody's before the release: a CPU that held it last can then
-	 * never read its own id while another CPU holds it. */
-	__atomic_store_n(&l->sl_cpu, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&l->sl_locked, 0, __ATOMIC_RELEASE);
-	if (--pc->pc_lock_depth == 0 && pc->pc_irq_was_on)
-		irq_enable();
+	spin_unlock_inl(l);
 }
 
 bool spin_held(const struct spinlock *l)

@@ -170,7 +170,8 @@ struct heap {
 
 	struct heap_entry *h_table; /* [S] open addressing */
 	size_t h_table_mask; /* [S] capacity - 1 */
-	uint32_t h_table_seq; /* [a] odd while the table changes */
+	uint64_t h_table_seq; /* [a] odd while the table changes; 64 bits
+			       * so that an owner hint never sees it wrap */
 	size_t h_table_used; /* [G] */
 	struct heap_desc *h_desc_free; /* [G] */
 	struct heap_class h_class[HEAP_NCLASSES]; /* [G] */
@@ -203,6 +204,18 @@ static unsigned long fast_flags[HEAP_MAX_CPUS];
  * (a poisoned or mislinked object) drops its lists, so the supervisor's
  * restart does not meet the same bad object again. */
 static struct heap_mag *alloc_mag[HEAP_MAX_CPUS];
+/*
+ * [c] each CPU's last owner lookup: page `oh_pfn` belonged to `oh_desc`
+ * while h_table_seq was `oh_seq` (even). Every change to the table moves
+ * h_table_seq, so while it still reads oh_seq the entry is what
+ * table_find() would answer, and a free of a neighbour of the last freed
+ * object skips the probe. The descriptor is still verified on each use.
+ */
+static struct owner_hint {
+	uintptr_t oh_pfn;
+	struct heap_desc *oh_desc; /* NULL: no hint */
+	uint64_t oh_seq;
+} owner_hint[HEAP_MAX_CPUS];
 /* Capacity 1 and empty: lookups before the first insert find nothing. */
 static struct heap_entry heap_no_table[1];
 
@@ -320,7 +333,8 @@ static uint64_t desc_check(const struct heap_desc *d)
 }
 
 /* Checks a descriptor the table gave before trusting its fields. */
-static void desc_verify(const struct heap_desc *d, const void *p)
+static __always_inline void desc_verify(const struct heap_desc *d,
+					const void *p)
 {
 	if (likely(d->d_check == desc_check(d) &&
 		   (d->d_class < HEAP_NCLASSES || d->d_class == DESC_LARGE)))
@@ -386,13 +400,15 @@ static void table_write_end(void)
 			 __ATOMIC_RELEASE);
 }
 
-static struct heap_desc *table_find(uintptr_t addr)
+/* The descriptor of addr's page or NULL, as of h_table_seq == *seq_out
+ * (may be NULL). */
+static struct heap_desc *table_find_seq(uintptr_t addr, uint64_t *seq_out)
 {
 	uintptr_t pfn = addr >> PAGE_SHIFT;
 	const volatile struct heap_entry *t;
 	struct heap_desc *d;
 	size_t mask, i, n;
-	uint32_t seq;
+	uint64_t seq;
 
 	for (;;) {
 		seq = __atomic_load_n(&heap.h_table_seq, __ATOMIC_ACQUIRE);
@@ -411,9 +427,39 @@ static struct heap_desc *table_find(uintptr_t addr)
 			}
 		}
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&heap.h_table_seq, __ATOMIC_RELAXED) == seq)
+		if (__atomic_load_n(&heap.h_table_seq, __ATOMIC_RELAXED) ==
+		    seq) {
+			if (seq_out)
+				*seq_out = seq;
 			return d;
+		}
 	}
+}
+
+static struct heap_desc *table_find(uintptr_t addr)
+{
+	return table_find_seq(addr, NULL);
+}
+
+/* table_find() through this CPU's owner hint. Inside fast_enter(). */
+static __always_inline struct heap_desc *owner_lookup(uintptr_t addr)
+{
+	struct owner_hint *h = &owner_hint[cpu_id()];
+	uintptr_t pfn = addr >> PAGE_SHIFT;
+	struct heap_desc *d;
+	uint64_t seq;
+
+	if (likely(h->oh_pfn == pfn && h->oh_desc &&
+		   h->oh_seq == __atomic_load_n(&heap.h_table_seq,
+						__ATOMIC_ACQUIRE)))
+		return h->oh_desc;
+	d = table_find_seq(addr, &seq);
+	if (d) {
+		h->oh_pfn = pfn;
+		h->oh_desc = d;
+		h->oh_seq = seq;
+	}
+	return d;
 }
 
 /* Caller holds G, is inside a write section, and made room. */
@@ -751,15 +797,37 @@ static void mag_rotate(struct heap_mag *m, unsigned int c)
 	m->m_cur.l_count = 0;
 }
 
-static void poison_check(uintptr_t obj, size_t size)
+/*
+ * Poison of a free object of `size` bytes (a multiple of 16) at obj, all
+ * but word 0, which holds the link. Inline loops two words a step: these
+ * run on every small free and allocation, where a memset() call, or a
+ * loop that stops at the first bad word, costs more than the stores and
+ * loads themselves.
+ */
+static __always_inline void poison_fill(uintptr_t obj, size_t size)
 {
-	const uint64_t *w = (const uint64_t *)obj;
-	size_t i;
+	uint64_t *w = (uint64_t *)obj, *end = (uint64_t *)(obj + size);
+	uint64_t pw = POISON_WORD;
 
-	/* Word 0 holds the link. */
-	for (i = 1; i < size / sizeof(*w); i++)
-		if (unlikely(w[i] != POISON_WORD))
-			violation(HEAP_VIOLATION_WRITE_AFTER_FREE, w);
+	/* Keeps GCC from making this a memset() call. */
+	__asm__("" : "+r"(pw));
+	w[1] = pw;
+	for (w += 2; w < end; w += 2) {
+		w[0] = pw;
+		w[1] = pw;
+	}
+}
+
+static __always_inline void poison_check(uintptr_t obj, size_t size)
+{
+	const uint64_t *w = (const uint64_t *)obj,
+		       *end = (const uint64_t *)(obj + size);
+	uint64_t diff = w[1] ^ POISON_WORD;
+
+	for (w += 2; w < end; w += 2)
+		diff |= (w[0] ^ POISON_WORD) | (w[1] ^ POISON_WORD);
+	if (unlikely(diff))
+		violation(HEAP_VIOLATION_WRITE_AFTER_FREE, (const void *)obj);
 }
 
 /* This CPU's magazines; the first call on a CPU allocates them. Inside
@@ -826,8 +894,8 @@ static inline struct heap_front *front_of(unsigned int c)
 
 /* Caches p, already marked free, in the front when there is room. Inside
  * fast_enter(). */
-static inline bool front_put(unsigned int c, struct heap_desc *d,
-			     unsigned int idx, void *p)
+static __always_inline bool front_put(unsigned int c, struct heap_desc *d,
+				      unsigned int idx, void *p)
 {
 	struct heap_front *f = front_of(c);
 	unsigned int n;
@@ -835,7 +903,7 @@ static inline bool front_put(unsigned int c, struct heap_desc *d,
 	if (!f || f->f_count >= HEAP_FRONT_SLOTS)
 		return false;
 	if (heap.h_poison)
-		memset(p, HEAP_POISON, heap_classes[c].ci_size);
+		poison_fill((uintptr_t)p, heap_classes[c].ci_size);
 	link_write((uintptr_t)p, 0);
 	n = f->f_count++;
 	f->f_obj[n] = (uintptr_t)p;
@@ -847,7 +915,7 @@ static inline bool front_put(unsigned int c, struct heap_desc *d,
 
 /* Hands out f's newest object (f not empty). It leaves the front before
  * the checks, so a violation drops it. Inside fast_enter(). */
-static inline void *front_take(struct heap_front *f, unsigned int c)
+static __always_inline void *front_take(struct heap_front *f, unsigned int c)
 {
 	unsigned int n = --f->f_count;
 	uintptr_t obj = f->f_obj[n];
@@ -893,7 +961,7 @@ static void small_free(struct heap_desc *d, unsigned int idx, void *p)
 		spin_unlock(&heap_lock);
 	}
 	if (heap.h_poison)
-		memset(p, HEAP_POISON, heap_classes[c].ci_size);
+		poison_fill((uintptr_t)p, heap_classes[c].ci_size);
 	list_push(&m->m_cur, d, (uintptr_t)p, idx);
 	m->m_frees++;
 }
@@ -949,9 +1017,10 @@ static void large_free(struct heap_desc *d)
  * The descriptor owning p, which must start a live object or large
  * allocation (*idx is then its slab index, or -1 for large).
  */
-static struct heap_desc *owner_find(const void *p, enum heap_use use, int *idx)
+static __always_inline struct heap_desc *owner_find(const void *p,
+						    enum heap_use use, int *idx)
 {
-	struct heap_desc *d = table_find((uintptr_t)p);
+	struct heap_desc *d = owner_lookup((uintptr_t)p);
 
 	if (unlikely(!d))
 		violation(bad_ptr_msg[use][BAD_FOREIGN], p);
@@ -1001,6 +1070,7 @@ int heap_init(const struct heap_config *cfg)
 	memset(boot_mags, 0, sizeof(boot_mags));
 	memset(fast_flags, 0, sizeof(fast_flags));
 	memset(alloc_mag, 0, sizeof(alloc_mag));
+	memset(owner_hint, 0, sizeof(owner_hint));
 	heap.h_mags[0] = &boot_mags;
 	memset(boot_front, 0, sizeof(boot_front));
 	heap.h_front[0] = &boot_front;
@@ -1044,7 +1114,21 @@ static void *alloc_any(size_t size, size_t align)
 void *heap_alloc(size_t size)
 {
 	unsigned long flags = fast_enter();
-	void *p = alloc_any(size, HEAP_MIN_ALIGN);
+	struct heap_front *f;
+	unsigned int c;
+	void *p;
+
+	/* alloc_any()'s first case, without the call. */
+	if (likely(size <= HEAP_FRONT_MAX)) {
+		c = size_class(size);
+		f = front_of(c);
+		if (likely(f && f->f_count)) {
+			p = front_take(f, c);
+			fast_exit(flags);
+			return p;
+		}
+	}
+	p = alloc_any(size, HEAP_MIN_ALIGN);
 
 	fast_exit(flags);
 	return p;

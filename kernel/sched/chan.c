@@ -40,6 +40,7 @@
 #include <kernel/heap.h>
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
+#include <kernel/spinlock_inline.h>
 #include <kernel/string.h>
 #include <kernel/time.h>
 #include <kernel/trace.h>
@@ -132,8 +133,12 @@ uint32_t chan_id(const struct chan *c)
 
 static void trace_op(const struct chan *c, bool send)
 {
-	uint32_t task = task_id(sched_self());
+	uint32_t task;
 
+	/* trace_chan_*() check too, but after the task lookup. */
+	if (likely(!trace_enabled))
+		return;
+	task = task_id(sched_self());
 	if (send)
 		trace_chan_send(c->c_id, task);
 	else
@@ -148,14 +153,14 @@ bool chan_waiter_fire(struct chan_waiter *w, void *to, const void *from,
 	struct chan_selector *s = w->cw_sel;
 	bool fired = false;
 
-	spin_lock(&s->ss_lock);
+	spin_lock_inl(&s->ss_lock);
 	if (s->ss_fired == SEL_OPEN) {
 		memcpy(to, from, size);
 		s->ss_fired = (int)w->cw_index;
 		(void)waitq_wake_one(&s->ss_wq, 0);
 		fired = true;
 	}
-	spin_unlock(&s->ss_lock);
+	spin_unlock_inl(&s->ss_lock);
 	return fired;
 }
 
@@ -194,13 +199,13 @@ static void lock_all(void *const *locks, unsigned int n)
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		spin_lock(&((struct chan *)locks[i])->c_lock);
+		spin_lock_inl(&((struct chan *)locks[i])->c_lock);
 }
 
 static void unlock_all(void *const *locks, unsigned int n)
 {
 	while (n-- > 0)
-		spin_unlock(&((struct chan *)locks[n])->c_lock);
+		spin_unlock_inl(&((struct chan *)locks[n])->c_lock);
 }
 
 static int op_try(const struct chan_sel *op)
@@ -279,9 +284,9 @@ static void sel_dequeue(const struct chan_sel *ops, unsigned int n,
 		if (!ws[i].cw_sel)
 			continue;
 		c = ops[i].cs_chan;
-		spin_lock(&c->c_lock);
+		spin_lock_inl(&c->c_lock);
 		chan_core_dequeue(&c->c_core, &ws[i]);
-		spin_unlock(&c->c_lock);
+		spin_unlock_inl(&c->c_lock);
 	}
 }
 
@@ -290,16 +295,28 @@ static int sel_sleep(const struct chan_sel *ops, unsigned int n,
 		     struct chan_waiter *ws, struct chan_selector *s,
 		     uint64_t deadline_ns)
 {
-	struct waiter w = { .w_reason = TRACE_BLOCK_CHAN };
+	struct waiter w;
 	int rc;
 
-	spin_lock(&s->ss_lock);
-	while (s->ss_fired == SEL_OPEN && !s->ss_poked) {
-		rc = waitq_wait(&s->ss_wq, &s->ss_lock, deadline_ns, &w);
-		if (rc == -ETIMEDOUT && s->ss_fired == SEL_OPEN && !s->ss_poked)
+	w.w_reason = TRACE_BLOCK_CHAN;
+	spin_lock_inl(&s->ss_lock);
+	if (s->ss_fired == SEL_OPEN && !s->ss_poked) {
+		/*
+		 * Every wake-up here is a fire or a poke, made under ss_lock
+		 * before it: once woken, neither needs ss_lock again to be
+		 * read, and a later fire is read after sel_dequeue() below
+		 * (the firer holds a channel lock we then take).
+		 */
+		rc = waitq_wait_handoff(&s->ss_wq, &s->ss_lock, deadline_ns,
+					&w);
+		if (rc == 0)
+			goto woken;
+		/* Timed out, ss_lock held. */
+		if (s->ss_fired == SEL_OPEN && !s->ss_poked)
 			s->ss_fired = SEL_GAVE_UP;
 	}
-	spin_unlock(&s->ss_lock);
+	spin_unlock_inl(&s->ss_lock);
+woken:
 	sel_dequeue(ops, n, ws);
 	/* A fire may have come after a poke, until the dequeue: it counts. */
 	if (s->ss_fired >= 0)
@@ -321,7 +338,8 @@ static int sel_run(const struct chan_sel *ops, unsigned int n,
 		return rc;
 	for (i = 0; i < n; i++)
 		locks[i] = ops[i].cs_chan;
-	nlocks = chan_lock_order(locks, n);
+	/* One channel (a send or receive) is in order already. */
+	nlocks = n == 1 ? 1 : chan_lock_order(locks, n);
 	do {
 		rc = sel_pass(ops, n, locks, nlocks, ws, &sel, deadline_ns);
 		if (rc == SEL_BLOCKED)

@@ -22,6 +22,7 @@
 #include <kernel/percpu.h>
 #include <kernel/random.h>
 #include <kernel/smp.h>
+#include <kernel/spinlock_inline.h>
 #include <kernel/string.h>
 #include <kernel/time.h>
 #include <kernel/tls.h>
@@ -172,6 +173,8 @@ enum idle_state {
  * give it work, and they end a halt too.
  */
 static uint64_t idle_poll_ns = 50000; /* [I] */
+/* idle_poll() reads the clock once in this many turns. */
+#define IDLE_POLL_CLOCK_EVERY 16
 
 /* mosaic.idle_poll=N: poll N us (0 to 10000) before halting. */
 static int set_idle_poll(const char *value)
@@ -253,7 +256,7 @@ const char *sched_current_name(void)
 
 /* Run queues. */
 
-static void rq_push(struct sched_rq *rq, struct task *t)
+static __always_inline void rq_push(struct sched_rq *rq, struct task *t)
 {
 	t->t_rq_next = NULL;
 	if (rq->rq_tail)
@@ -315,10 +318,14 @@ static unsigned int place(const struct task *t, int prefer)
 {
 	uint32_t load[CONFIG_MAX_CPUS];
 	unsigned int n = cpu_count(), i;
+	uint64_t aff = t->t_affinity;
 	int cpu;
 
 	if (n == 1)
 		return 0;
+	/* Allowed on one CPU only: no loads to compare. */
+	if (aff && !(aff & (aff - 1)) && (unsigned int)__builtin_ctzll(aff) < n)
+		return (unsigned int)__builtin_ctzll(aff);
 	for (i = 0; i < n; i++)
 		load[i] = __atomic_load_n(&rqs[i].rq_queued, __ATOMIC_RELAXED) +
 			  __atomic_load_n(&rqs[i].rq_running, __ATOMIC_RELAXED);
@@ -348,25 +355,13 @@ static void kick_halted(uint64_t affinity, unsigned int busy)
 	}
 }
 
-/* Queues runnable `t` on `cpu` and kicks that CPU if it is halting. */
-static void enqueue(struct task *t, unsigned int cpu)
+/* enqueue()'s second half on SMP: kicks CPU `cpu` if it is halting, or a
+ * halted CPU that may steal a task of `affinity` queued behind it. */
+static void __attribute__((noinline))
+enqueue_kick(struct sched_rq *rq, unsigned int cpu, uint64_t affinity)
 {
-	struct sched_rq *rq = &rqs[cpu];
-	uint64_t affinity = t->t_affinity;
-	unsigned long flags;
 	uint32_t state;
 
-	flags = irq_save();
-	rq_lock(rq);
-	__atomic_store_n(&t->t_cpu, cpu, __ATOMIC_RELAXED);
-	rq_push(rq, t);
-	rq_unlock(rq);
-	irq_restore(flags);
-	/* From here t may run elsewhere, finish and be freed: only its
-	 * affinity, read before, is used below. One CPU has nobody to
-	 * kick. */
-	if (cpu_count() == 1)
-		return;
 	/* Pairs with the fence in idle_halt(): either it sees the task or
 	 * we see it halting. A polling CPU sees the task by itself. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -381,8 +376,42 @@ static void enqueue(struct task *t, unsigned int cpu)
 	kick_halted(affinity, cpu);
 }
 
-/* BLOCKED -> RUNNABLE and queued; false when t was not blocked. */
-static bool task_wake(struct task *t)
+/* Queues runnable `t` on `cpu`, interrupts off; the caller then kicks
+ * (enqueue_kick()) when there is more than one CPU. Inline: every wake-up
+ * runs it. */
+static __always_inline void enqueue_push(struct task *t, unsigned int cpu)
+{
+	struct sched_rq *rq = &rqs[cpu];
+
+	rq_lock(rq);
+	__atomic_store_n(&t->t_cpu, cpu, __ATOMIC_RELAXED);
+	rq_push(rq, t);
+	rq_unlock(rq);
+}
+
+/* Queues runnable `t` on `cpu` and kicks that CPU if it is halting. */
+static void enqueue(struct task *t, unsigned int cpu)
+{
+	uint64_t affinity = t->t_affinity;
+	unsigned long flags = irq_save();
+
+	enqueue_push(t, cpu);
+	irq_restore(flags);
+	/* From here t may run elsewhere, finish and be freed: only its
+	 * affinity, read before, is used below. One CPU has nobody to
+	 * kick. */
+	if (cpu_count() > 1)
+		enqueue_kick(&rqs[cpu], cpu, affinity);
+}
+
+/*
+ * BLOCKED -> RUNNABLE and queued, without the kick: returns the CPU t was
+ * queued on, with its affinity in *affinity for enqueue_kick() when ncpus
+ * (cpu_count()) is over 1, or -1 when t was not blocked. Callers hold a
+ * spinlock or are interrupt handlers: interrupts are off.
+ */
+static __always_inline int task_wake_queue(struct task *t, unsigned int ncpus,
+					   uint64_t *affinity)
 {
 	uint32_t expected = TASK_BLOCKED;
 	unsigned int cpu;
@@ -390,15 +419,35 @@ static bool task_wake(struct task *t)
 	if (!__atomic_compare_exchange_n(&t->t_state, &expected, TASK_RUNNABLE,
 					 false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_RELAXED))
-		return false;
-	cpu = place(t, (int)__atomic_load_n(&t->t_cpu, __ATOMIC_RELAXED));
+		return -1;
+	/* One CPU: nothing to choose, and place()'s call costs more. */
+	cpu = ncpus == 1 ? 0
+			 : place(t, (int)__atomic_load_n(&t->t_cpu,
+							 __ATOMIC_RELAXED));
 	trace_wake(t->t_id, cpu);
-	enqueue(t, cpu);
+	*affinity = t->t_affinity;
+	enqueue_push(t, cpu);
+	return (int)cpu;
+}
+
+/* BLOCKED -> RUNNABLE and queued; false when t was not blocked. As
+ * task_wake_queue(), interrupts off. */
+static bool task_wake(struct task *t)
+{
+	unsigned int ncpus = cpu_count();
+	uint64_t affinity = 0;
+	int cpu = task_wake_queue(t, ncpus, &affinity);
+
+	if (cpu < 0)
+		return false;
+	if (ncpus > 1)
+		enqueue_kick(&rqs[cpu], (unsigned int)cpu, affinity);
 	return true;
 }
 
-/* An idle CPU's try at another CPU's queue. Interrupts off. */
-static struct task *steal(unsigned int self)
+/* An idle CPU's try at another CPU's queue. Interrupts off. Out of line:
+ * its snapshot array would otherwise enlarge schedule()'s frame. */
+static struct task *__attribute__((noinline)) steal(unsigned int self)
 {
 	uint32_t queued[CONFIG_MAX_CPUS];
 	unsigned int n = cpu_count(), i;
@@ -435,7 +484,8 @@ static void finish_switch(struct task *prev)
 	}
 }
 
-static void switch_to(struct percpu *pc, struct task *prev, struct task *next)
+static __always_inline void switch_to(struct percpu *pc, struct task *prev,
+				      struct task *next)
 {
 	struct sched_rq *rq = pc->pc_rq;
 
@@ -532,13 +582,16 @@ static void timer_intr(void *arg);
 static void timers_run(struct sched_rq *rq)
 {
 	struct timer_node *n;
-	uint64_t now = time_ns();
-
-	uint64_t next;
+	uint64_t now = 0, next;
 
 	spin_lock(&rq->rq_timer_lock);
-	while ((n = timerq_pop_expired(&rq->rq_timers, now)))
-		task_wake(container_of(n, struct task, t_timer));
+	/* The idle loop comes here on every turn: with no sleeper and no
+	 * slices there is nothing to compare the clock with. */
+	if (timerq_first(&rq->rq_timers) || preempt_ns) {
+		now = time_ns();
+		while ((n = timerq_pop_expired(&rq->rq_timers, now)))
+			task_wake(container_of(n, struct task, t_timer));
+	}
 	n = timerq_first(&rq->rq_timers);
 	next = n ? n->tn_deadline : 0;
 	if (preempt_ns && !this_cpu()->pc_current->t_idle &&
@@ -668,19 +721,29 @@ void sched_yield_cpu(void)
 
 /* Wait queues. */
 
-/* waitq_wait(), and waitq_wait_handoff() when !relock. */
-static int wait_common(struct waitq *q, struct spinlock *lock,
-		       uint64_t deadline_ns, struct waiter *w, bool relock)
+/* waitq_wait(), and waitq_wait_handoff() when !relock; inline in each, so
+ * that relock is a constant. */
+static __always_inline int wait_common(struct waitq *q, struct spinlock *lock,
+				       uint64_t deadline_ns, struct waiter *w,
+				       bool relock)
 {
-	struct waiter local = { .w_reason = TRACE_BLOCK_WAIT };
-	struct task *self = sched_self();
+	struct percpu *pc = this_cpu();
+	struct task *self = pc->pc_current;
+	struct waiter local;
 	int rc = 0;
 
-	assert_held(lock);
-	if (unlikely(this_cpu_lock_depth() != 1))
+	/* assert_held() and assert_may_yield() but for `lock`, without
+	 * the calls; pc is not used after the first switch (we may come
+	 * back on another CPU). */
+	if (unlikely(__atomic_load_n(&lock->sl_cpu, __ATOMIC_RELAXED) !=
+		     pc->pc_id + 1))
+		spin_contract_failed("not held", lock->sl_name);
+	if (unlikely(pc->pc_lock_depth != 1))
 		spin_contract_failed("may yield", NULL);
-	if (!w)
+	if (!w) {
+		local.w_reason = TRACE_BLOCK_WAIT;
 		w = &local;
+	}
 	w->w_task = self;
 	w->w_woken = false;
 	w->w_next = NULL;
@@ -696,14 +759,15 @@ static int wait_common(struct waitq *q, struct spinlock *lock,
 		 * after us finds the state it can change. */
 		__atomic_store_n(&self->t_state, TASK_BLOCKED,
 				 __ATOMIC_RELAXED);
-		trace_block(self->t_id, w->w_reason);
+		/* The check here keeps the inline function inline. */
+		if (unlikely(trace_enabled))
+			trace_block(self->t_id, w->w_reason);
 		if (deadline_ns)
 			timer_add(self, deadline_ns);
-		spin_unlock(lock);
-		/* An interrupt that wakes us here finds us BLOCKED, queues
-		 * us, and schedule() then picks us again or leaves us queued:
-		 * nothing is lost. */
-		irq_disable();
+		/* Interrupts stay off to schedule(), which wants them so (an
+		 * interrupt that woke us in between would find us BLOCKED and
+		 * queue us: nothing would be lost either way). */
+		(void)spin_unlock_irqoff(lock);
 		schedule();
 		irq_enable();
 		if (deadline_ns)
@@ -749,8 +813,12 @@ int waitq_wait_handoff(struct waitq *q, struct spinlock *lock,
 
 bool waitq_wake_one(struct waitq *q, uintptr_t data)
 {
+	/* First, so that little is live across the call. */
+	unsigned int ncpus = cpu_count();
 	struct waiter *w = q->wq_head;
+	uint64_t affinity = 0;
 	struct task *t;
+	int cpu;
 
 	if (!w)
 		return false;
@@ -762,9 +830,70 @@ bool waitq_wake_one(struct waitq *q, uintptr_t data)
 	t = w->w_task;
 	w->w_data = data;
 	/* Woken first, told last: a waiter of waitq_wait_handoff() may
-	 * return, and its task end, as soon as it sees w_woken. */
-	task_wake(t);
+	 * return, and its task end, as soon as it sees w_woken. The kick
+	 * touches neither. */
+	cpu = task_wake_queue(t, ncpus, &affinity);
 	__atomic_store_n(&w->w_woken, true, __ATOMIC_RELEASE);
+	if (cpu >= 0 && ncpus > 1)
+		enqueue_kick(&rqs[cpu], (unsigned int)cpu, affinity);
+	return true;
+}
+
+bool waitq_wake_one_switch(struct waitq *q, uintptr_t data,
+			   struct spinlock *lock)
+{
+	struct percpu *pc = this_cpu();
+	struct task *self = pc->pc_current, *t;
+	struct waiter *w = q->wq_head;
+	unsigned int me = pc->pc_id;
+	uint32_t expected = TASK_BLOCKED;
+	struct sched_rq *rq = pc->pc_rq;
+
+	if (!w)
+		return false;
+	t = w->w_task;
+	/*
+	 * Only a task that could yield here (this lock alone, interrupts on
+	 * before it, no handler), for a woken task that would be queued here
+	 * (last ran here, allowed here) with nobody ahead of it: anything
+	 * else takes the usual way. t cannot still be leaving this CPU, as
+	 * we run here, but its flag is checked as switch_to() would.
+	 */
+	if (pc->pc_lock_depth != 1 || !pc->pc_irq_was_on || pc->pc_irq_depth ||
+	    self->t_idle ||
+	    __atomic_load_n(&t->t_cpu, __ATOMIC_RELAXED) != me ||
+	    (t->t_affinity && !(t->t_affinity & (1ull << me))) ||
+	    __atomic_load_n(&rq->rq_queued, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&t->t_on_cpu, __ATOMIC_ACQUIRE)) {
+		waitq_wake_one(q, data);
+		spin_unlock_inl(lock);
+		return true;
+	}
+	q->wq_head = w->w_next;
+	if (q->wq_head)
+		q->wq_head->w_prev = NULL;
+	else
+		q->wq_tail = NULL;
+	w->w_data = data;
+	if (!__atomic_compare_exchange_n(&t->t_state, &expected, TASK_RUNNABLE,
+					 false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED)) {
+		/* Its timer woke it first: it is queued already. */
+		__atomic_store_n(&w->w_woken, true, __ATOMIC_RELEASE);
+		spin_unlock_inl(lock);
+		return true;
+	}
+	trace_wake(t->t_id, me);
+	/* t is ours alone now (runnable, on no queue): w may go. */
+	__atomic_store_n(&w->w_woken, true, __ATOMIC_RELEASE);
+	(void)spin_unlock_irqoff(lock);
+	rq_lock(rq);
+	__atomic_store_n(&self->t_state, TASK_RUNNABLE, __ATOMIC_RELAXED);
+	rq_push_head(rq, self);
+	rq_unlock(rq);
+	switch_to(pc, self, t);
+	/* pc is stale from here if we were stolen. */
+	irq_enable();
 	return true;
 }
 
@@ -1043,14 +1172,19 @@ static bool work_behind_busy(unsigned int self)
 static void idle_poll(struct sched_rq *rq, unsigned int self)
 {
 	uint64_t end = time_ns() + idle_poll_ns;
+	unsigned int spins = 0;
 
 	__atomic_store_n(&rq->rq_halted, IDLE_POLLING, __ATOMIC_RELAXED);
 	trace_idle(true);
 	irq_enable();
 	/* pause in the loop also lets QEMU's round-robin TCG (-icount)
-	 * run the other vCPUs, which may be the ones with work for us. */
+	 * run the other vCPUs, which may be the ones with work for us.
+	 * The clock is read every IDLE_POLL_CLOCK_EVERY turns only: it
+	 * costs ten times the rest of a turn, and a turn's length is how
+	 * late a task queued here is seen. */
 	while (__atomic_load_n(&rq->rq_queued, __ATOMIC_RELAXED) == 0 &&
-	       !work_behind_busy(self) && time_ns() < end)
+	       !work_behind_busy(self) &&
+	       (++spins % IDLE_POLL_CLOCK_EVERY || time_ns() < end))
 		arch_cpu_relax();
 	irq_disable();
 	trace_idle(false);

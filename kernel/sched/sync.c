@@ -11,6 +11,7 @@
 #include <kernel/errno.h>
 #include <kernel/panic.h>
 #include <kernel/percpu.h>
+#include <kernel/spinlock_inline.h>
 #include <kernel/trace.h>
 
 /* What a release hands a waiter in w_data; a waiter starts with 0. */
@@ -46,8 +47,11 @@ static void __noreturn misuse(struct spinlock *l, const char *kind,
 static int wait_handoff(struct waitq *q, struct spinlock *lock,
 			uint64_t deadline_ns, unsigned int reason)
 {
-	struct waiter w = { .w_reason = reason };
+	struct waiter w;
 
+	/* The wait fills in the rest; the waker, w_data. Not zeroed
+	 * first: that costs a store a word on every block. */
+	w.w_reason = reason;
 	return waitq_wait_handoff(q, lock, deadline_ns, &w);
 }
 
@@ -261,11 +265,11 @@ static int sem_down_until(struct sem *s, uint64_t deadline_ns)
 {
 	int rc = 0;
 
-	assert_may_yield();
-	spin_lock(&s->s_lock);
+	check_may_yield();
+	spin_lock_inl(&s->s_lock);
 	if (s->s_count > 0) {
 		s->s_count--;
-		spin_unlock(&s->s_lock);
+		spin_unlock_inl(&s->s_lock);
 		return 0;
 	}
 	rc = wait_handoff(&s->s_waiters, &s->s_lock, deadline_ns,
@@ -300,10 +304,12 @@ bool sem_trydown(struct sem *s)
 
 void sem_up(struct sem *s)
 {
-	spin_lock(&s->s_lock);
-	if (!waitq_wake_one(&s->s_waiters, SYNC_HANDOFF))
-		s->s_count++;
-	spin_unlock(&s->s_lock);
+	spin_lock_inl(&s->s_lock);
+	/* Releases s_lock when it wakes a waiter, and may switch to it. */
+	if (waitq_wake_one_switch(&s->s_waiters, SYNC_HANDOFF, &s->s_lock))
+		return;
+	s->s_count++;
+	spin_unlock_inl(&s->s_lock);
 }
 
 /* --- rwlock --- */

@@ -150,6 +150,21 @@ bool waitq_wake_one(struct waitq *q, uintptr_t data);
 /* Wakes every waiter; returns how many. Caller holds the lock. */
 unsigned int waitq_wake_all(struct waitq *q);
 
+/*
+ * waitq_wake_one() that also releases `lock` (held, the caller's only
+ * spinlock, taken with interrupts on, in a task) when it wakes a waiter,
+ * and may switch to it at once: when the woken task last ran on this CPU,
+ * may run here and nothing else is queued here, the caller goes to the
+ * front of this CPU's queue and the woken task runs now. It would have
+ * run next anyway; the direct switch saves queueing it and the block that
+ * a ping-pong partner then no longer needs. The caller resumes once the
+ * woken task blocks or yields (or on another CPU, having been stolen).
+ * Returns false, with `lock` still held, when nobody waits. Otherwise, as
+ * waitq_wake_one().
+ */
+bool waitq_wake_one_switch(struct waitq *q, uintptr_t data,
+			   struct spinlock *lock);
+
 /* The task waitq_wake_one() would wake next, or NULL when nobody
  * waits; *more says whether others wait behind it. Caller holds the
  * lock. */

@@ -151,7 +151,12 @@ bool sem_trydown(struct sem *s);
  * or -ETIMEDOUT with no unit taken. May yield. */
 int __must_check sem_timeddown(struct sem *s, uint64_t deadline_ns);
 
-/* Gives one unit back (or to the first waiter). Never blocks. */
+/*
+ * Gives one unit back (or to the first waiter). Never blocks. Called by a
+ * task holding no spinlock with interrupts on, it may let the waiter it
+ * woke run first when both share a CPU with nothing else queued (see
+ * waitq_wake_one_switch()): it returns once that one blocks or yields.
+ */
 void sem_up(struct sem *s);
 
 /*

@@ -17,6 +17,12 @@
  *   race        posters hand semaphore units to waiters whose deadlines
  *               are a few microseconds away: every unit posted is taken
  *               once or left in the count, none lost or doubled
+ *   pingpong    two microapps on CPU 0 hand a token back and forth with
+ *               two semaphores: alone there, a post switches straight to
+ *               the woken one (it has the token before the post
+ *               returns); with a third microapp yielding on CPU 0 in a
+ *               loop, it runs between the rounds (the direct switch does
+ *               not jump the queue); every token arrives once, in order
  */
 #include <mosaic/mapp.h>
 #include <mosaic/sync.h>
@@ -453,6 +459,121 @@ static int test_race(void)
 	return failures != 0;
 }
 
+/* --- direct switch and fairness ----------------------------------------- */
+
+#define PP_ROUNDS 2000
+
+static struct mapp_sem pp_ping, pp_pong;
+static long pp_token, pp_echo; /* [the semaphores hand them over] */
+static int pp_stop; /* [a] */
+static long pp_spins; /* [a] the yielding microapp's turns */
+
+static int pp_ponger(void *arg)
+{
+	(void)arg;
+	for (long i = 1; i <= PP_ROUNDS; i++) {
+		mapp_sem_down(&pp_ping);
+		if (pp_token != i)
+			return 1;
+		pp_echo = i;
+		mapp_sem_up(&pp_pong);
+	}
+	return 0;
+}
+
+static int pp_yielder(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&pp_stop, __ATOMIC_SEQ_CST)) {
+		__atomic_add_fetch(&pp_spins, 1, __ATOMIC_SEQ_CST);
+		mapp_yield();
+	}
+	return 0;
+}
+
+/* PP_ROUNDS rounds against a ponger on CPU 0; returns how many posts
+ * found the token echoed on their return, or -1 on a wrong echo. */
+static long pp_rounds(void)
+{
+	long direct = 0;
+
+	for (long i = 1; i <= PP_ROUNDS; i++) {
+		pp_token = i;
+		mapp_sem_up(&pp_ping);
+		/* Only the ponger writes it, after taking the token: equal
+		 * means it ran before the post returned. */
+		if (pp_echo == i)
+			direct++;
+		mapp_sem_down(&pp_pong);
+		if (pp_echo != i)
+			return -1;
+	}
+	return direct;
+}
+
+static int pp_pinger(void *arg)
+{
+	long *direct = arg;
+
+	*direct = pp_rounds();
+	__atomic_store_n(&pp_stop, 1, __ATOMIC_SEQ_CST);
+	return *direct < 0;
+}
+
+/* The pinger, the ponger and (with_yielder) the yielding microapp, all on
+ * CPU 0; returns the pinger's pp_rounds() result. */
+static long pp_run(bool with_yielder)
+{
+	struct mapp_opts cpu0 = { .cpu_mask = 1 };
+	struct mapp_exit ex;
+	mapp_t t[3];
+	long direct = -1;
+	int n = 0;
+
+	mapp_sem_init(&pp_ping, 0);
+	mapp_sem_init(&pp_pong, 0);
+	pp_token = pp_echo = 0;
+	pp_stop = 0;
+	pp_spins = 0;
+	CHECK(mapp_spawn(&t[n++], "ponger", pp_ponger, NULL, &cpu0) == 0,
+	      "spawn ponger");
+	if (with_yielder)
+		CHECK(mapp_spawn(&t[n++], "yielder", pp_yielder, NULL, &cpu0) ==
+			      0,
+		      "spawn yielder");
+	CHECK(mapp_spawn(&t[n++], "pinger", pp_pinger, &direct, &cpu0) == 0,
+	      "spawn pinger");
+	while (n-- > 0)
+		CHECK(mapp_join(t[n], &ex) == 0 && !ex.faulted &&
+			      ex.status == 0,
+		      "pingpong task %d failed", n);
+	return direct;
+}
+
+static int test_pingpong(void)
+{
+	long alone, shared;
+
+	alone = pp_run(false);
+	/* Others may run on CPU 0 now and then (the test's own main is
+	 * blocked in a join): most posts, not all, must switch. */
+	CHECK(alone > PP_ROUNDS / 2,
+	      "alone: %ld of %d posts switched to the woken microapp", alone,
+	      PP_ROUNDS);
+	shared = pp_run(true);
+	CHECK(shared >= 0, "shared: a token went astray");
+	/* FIFO: the yielder is queued whenever the pinger runs, so it gets
+	 * a turn in every round, and no post jumps it. */
+	CHECK(pp_spins >= PP_ROUNDS,
+	      "shared: the yielding microapp ran %ld times in %d rounds",
+	      pp_spins, PP_ROUNDS);
+	CHECK(shared == 0, "shared: %ld posts switched past the queue", shared);
+	printf("pingpong: %ld of %d posts switched directly alone, %ld with a "
+	       "yielder (%ld turns)\n",
+	       alone, PP_ROUNDS, shared, pp_spins);
+	return failures != 0;
+}
+
 int main(int argc, char **argv)
 {
 	int rc = 1;
@@ -473,6 +594,8 @@ int main(int argc, char **argv)
 		rc = test_misuse();
 	else if (!strcmp(argv[1], "race"))
 		rc = test_race();
+	else if (!strcmp(argv[1], "pingpong"))
+		rc = test_pingpong();
 	else
 		printf("TEST FAIL: unknown subcommand %s\n", argv[1]);
 	if (rc == 0 && failures == 0)

@@ -188,6 +188,16 @@ bool waitq_wake_one(struct waitq *q, uintptr_t data)
 	return true;
 }
 
+/* The fake never switches: a wake-up and the release. */
+bool waitq_wake_one_switch(struct waitq *q, uintptr_t data,
+			   struct spinlock *lock)
+{
+	if (!waitq_wake_one(q, data))
+		return false;
+	spin_unlock(lock);
+	return true;
+}
+
 unsigned int waitq_wake_all(struct waitq *q)
 {
 	unsigned int n = 0;

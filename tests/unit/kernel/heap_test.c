@@ -853,6 +853,24 @@ static void test_clobbered_slab_descriptor(void **state)
 	fake.corrupted = true;
 }
 
+/*
+ * A free finds its slab through this CPU's last lookup when the page is
+ * the same (the owner hint): the descriptor is still verified then, so a
+ * clobbered one is caught on the second free as on the first.
+ */
+static void test_owner_hint_still_verifies(void **state)
+{
+	void *p = heap_alloc(16), *q = heap_alloc(16);
+	uintptr_t base = PAGE_ALIGN_DOWN((uintptr_t)p);
+
+	(void)state;
+	assert_int_equal(PAGE_ALIGN_DOWN((uintptr_t)q), base);
+	heap_free(p);
+	assert_true(clobber_metadata(base, fake_run_of(base)) > 0);
+	expect_violation(HEAP_VIOLATION_BAD_SLAB, OP_FREE, q, 0);
+	fake.corrupted = true;
+}
+
 static void test_write_after_free(void **state)
 {
 	unsigned char *p = heap_alloc(64);
@@ -1245,6 +1263,7 @@ int main(void)
 		CASE(test_self_link_is_caught),
 		CASE(test_double_free_after_flush),
 		CASE(test_large_double_free_is_foreign),
+		CASE(test_owner_hint_still_verifies),
 		CASE(test_foreign_pointers),
 		CASE(test_slab_tail_is_not_an_object),
 		CASE(test_corrupt_cache_link),
