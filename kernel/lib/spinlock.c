@@ -45,8 +45,8 @@ unsigned int spin_depth(void)
 	return this_cpu_lock_depth();
 }
 
-void __attribute__((noinline)) spin_lock_wait(struct spinlock *l,
-					      unsigned int me)
+void __attribute__((noinline))
+spin_lock_wait(struct spinlock *l, unsigned int me)
 {
 	if (__atomic_load_n(&l->sl_cpu, __ATOMIC_RELAXED) == me + 1)
 		spin_contract_failed("taken twice", l->sl_name);
