@@ -33,6 +33,8 @@
 # Reported: files/s, MB/s (10^6 bytes/s) and the ratio Mosaic / Linux,
 # medians over --runs alternating runs; the data read is checked against
 # what was written and the image with the host's e2fsck -fn afterwards.
+# Also printed: each phase's device requests (reads, writes, flushes and
+# their bytes) as each guest counted them, to see where time goes.
 # A report, not a test: nothing is asserted about the figures.
 # Downloads as bench/blk.py (BLKBENCH_CACHE=DIR keeps the .debs
 # elsewhere); builds go under $BUILD/bench/files.
@@ -423,6 +425,7 @@ def main():
         shown = cmd if who == "linux" else blk.qemu_command(cmd)
         print(f"{who} ({how}): {shlex.join(shown)}")
     results = {who: [] for who in guests}
+    io = {}
     lent = []
     ok = True
     for _ in range(a.runs):
@@ -436,6 +439,8 @@ def main():
                       file=sys.stderr)
             ok &= f[-1] & fsck(disk, who)
             results[who].append(f[:-1])
+            io[who] = {k[3:]: v for k, v in res.items()
+                       if k.startswith("io_")}
             if who == "mosaic":
                 lent.append(int(res["sendfile"].get("lent", -1)))
     med = {who: [statistics.median(v) for v in zip(*runs)]
@@ -480,6 +485,12 @@ def main():
             print(f"{who} runs (files/s, write, read, reread, sendfile "
                   "MB/s, random read IOPS, sendfile in the guest MB/s): " +
                   "  ".join("/".join(f"{v:.1f}" for v in r) for r in runs))
+    for who, phases in io.items():
+        # The device's requests per phase as the guest counted them
+        # (filebench.c's io_ lines; -1: unknown), last run.
+        print(f"{who} device requests per phase (last run): " + "; ".join(
+            f"{ph} " + " ".join(f"{k}={v}" for k, v in kv.items())
+            for ph, kv in phases.items()))
     if lent:
         print(f"mosaic sendfile: bytes sent from the file system's buffers "
               f"without a copy (tcp_lent_bytes) per run: "

@@ -27,7 +27,12 @@
  * bytes of every 4 KiB, which hold (offset + 1) * STAMP_MUL, offset being
  * theirs in the file, as a little-endian 64-bit value.
  * Each phase is timed with CLOCK_MONOTONIC and printed as one line
- * "filebench PHASE key=value ...", then "filebench done".
+ * "filebench PHASE key=value ...", then "filebench done". After each
+ * phase, the device's requests during it, as the guest counted them
+ * (Mosaic: <mosaic/blk.h>'s counters; Linux: /sys/block/NAME/stat,
+ * whose flushes field needs Linux 5.5), are printed as "filebench
+ * io_PHASE reads=N rbytes=N writes=N wbytes=N flushes=N" (-1: unknown),
+ * so that both sides' request counts and sizes can be compared.
  * Usage: filebench DIR DEVICE [NFILES [FILEKIB [MIB [PORT]]]]
  *        filebench exit STATUS   (Linux build only: leave QEMU through
  *                                 isa-debug-exit, STATUS * 2 + 1)
@@ -50,6 +55,7 @@
 #ifdef FILEBENCH_LINUX
 #include <sys/io.h>
 #else
+#include <mosaic/blk.h>
 #include <mosaic/netstats.h>
 #endif
 
@@ -63,6 +69,72 @@
 #define RAND_SEED 0x9E3779B97F4A7C15ull
 
 static char buf[CHUNK];
+
+/* The device's request counters ("filebench io_PHASE ..."). */
+struct iostat {
+	long long reads, rbytes, writes, wbytes, flushes;
+};
+
+static const char *io_dev; /* DEVICE's name without "/dev/" */
+static struct iostat io_last;
+
+#ifdef FILEBENCH_LINUX
+/* /sys/block/NAME/stat: reads, merges, sectors, ticks, writes, merges,
+ * sectors, ticks, in flight, ..., discards (4), flushes, flush ticks. */
+static void io_read(struct iostat *st)
+{
+	long long f[17];
+	char path[128];
+	int n = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/sys/block/%s/stat", io_dev);
+	fp = fopen(path, "r");
+	while (fp && n < 17 && fscanf(fp, "%lld", &f[n]) == 1)
+		n++;
+	if (fp)
+		fclose(fp);
+	*st = (struct iostat){ -1, -1, -1, -1, -1 };
+	if (n >= 7)
+		*st = (struct iostat){ f[0], f[2] * 512, f[4], f[6] * 512, -1 };
+	if (n >= 16)
+		st->flushes = f[15];
+}
+#else
+static void io_read(struct iostat *st)
+{
+	struct mosaic_blk_stats ms;
+	mosaic_blk_t bd;
+
+	*st = (struct iostat){ -1, -1, -1, -1, -1 };
+	if (mosaic_blk_open(io_dev, &bd) || mosaic_blk_stats(bd, &ms))
+		return;
+	*st = (struct iostat){ (long long)ms.reads, (long long)ms.read_bytes,
+			       (long long)ms.writes, (long long)ms.write_bytes,
+			       (long long)ms.flushes };
+}
+#endif
+
+static long long io_diff(long long now, long long then)
+{
+	return now < 0 || then < 0 ? -1 : now - then;
+}
+
+/* Prints what the device did since the last call, as phase's. */
+static void io_phase(const char *phase)
+{
+	struct iostat now;
+
+	io_read(&now);
+	printf("filebench io_%s reads=%lld rbytes=%lld writes=%lld "
+	       "wbytes=%lld flushes=%lld\n",
+	       phase, io_diff(now.reads, io_last.reads),
+	       io_diff(now.rbytes, io_last.rbytes),
+	       io_diff(now.writes, io_last.writes),
+	       io_diff(now.wbytes, io_last.wbytes),
+	       io_diff(now.flushes, io_last.flushes));
+	io_last = now;
+}
 
 static long long now_ns(void)
 {
@@ -428,11 +500,32 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(big, sizeof(big), "%s/big", dir);
-	if (create_files(dir, nfiles, kib) || write_big(big, mib) ||
-	    remount(dir, dev) || read_random(big, mib) || remount(dir, dev) ||
-	    read_big("read", big, mib) || read_big("reread", big, mib) ||
-	    (port && send_big(big, mib, (unsigned short)port)))
+	io_dev = strncmp(dev, "/dev/", 5) ? dev : dev + 5;
+	io_read(&io_last);
+	if (create_files(dir, nfiles, kib))
 		return 1;
+	io_phase("create");
+	if (write_big(big, mib))
+		return 1;
+	io_phase("write");
+	if (remount(dir, dev))
+		return 1;
+	io_phase("remount");
+	if (read_random(big, mib))
+		return 1;
+	io_phase("randread");
+	if (remount(dir, dev))
+		return 1;
+	io_phase("remount2");
+	if (read_big("read", big, mib))
+		return 1;
+	io_phase("read");
+	if (read_big("reread", big, mib))
+		return 1;
+	io_phase("reread");
+	if (port && send_big(big, mib, (unsigned short)port))
+		return 1;
+	io_phase("sendfile");
 	printf("filebench done\n");
 	return 0;
 }

@@ -1108,6 +1108,104 @@ static void ra_submit(struct bcache *c, struct bbuf *b)
 	}
 }
 
+/*
+ * Adjacent read-ahead blocks go to the device as one gathered request:
+ * a request costs far more than the bytes it carries, and a window of
+ * single-block reads kept the device busy with tiny ones. The group is
+ * the submitter's until submitted, then the completion's, which frees it.
+ */
+struct ra_group {
+	struct blk_req g_req;
+	unsigned int g_n;
+	struct bbuf **g_bufs; /* g_n, in block order */
+	struct blk_seg *g_segs; /* g_n */
+};
+
+/* Interrupt context: as ra_done() for every block of the group. */
+static void ra_group_done(struct blk_req *r)
+{
+	struct ra_group *g = r->br_arg;
+	struct bcache *c = g->g_bufs[0]->b_cache;
+	enum ra_state st = r->br_status ? RA_FAILED : RA_OK;
+	unsigned int i;
+
+	spin_lock(&c->c_ra_lock);
+	for (i = 0; i < g->g_n; i++)
+		g->g_bufs[i]->b_ra = st;
+	c->c_ra_inflight -= g->g_n;
+	(void)waitq_wake_all(&c->c_ra_wq);
+	spin_unlock(&c->c_ra_lock);
+	heap_free(g);
+}
+
+/* How many buffers of the list at b (at least 1) follow each other on
+ * the device within what one gathered request takes. */
+static unsigned int ra_run(struct bcache *c, struct bbuf *b)
+{
+	const struct blkdev_info *bi = blkdev_info(c->c_bd);
+	size_t pages = pages_of(b->b_data, c->c_bs);
+	unsigned int n = 1;
+	struct bbuf *x;
+
+	if (!c->c_max_pages)
+		return 1;
+	for (x = b->b_ra_next; x && x->b_blockno == b->b_blockno + n;
+	     x = x->b_ra_next) {
+		pages += pages_of(x->b_data, c->c_bs);
+		if (pages > c->c_max_pages ||
+		    (size_t)(n + 1) * c->c_bs > bi->bi_max_transfer)
+			break;
+		n++;
+	}
+	return n;
+}
+
+/* Submits the n buffers from b (a run, ra_run()) as one request, or one
+ * by one when memory for the group is short. Returns the buffer after
+ * them. */
+static struct bbuf *ra_submit_run(struct bcache *c, struct bbuf *b,
+				  unsigned int n)
+{
+	struct ra_group *g = NULL;
+	struct bbuf *next;
+	unsigned int i;
+	int rc;
+
+	if (n > 1)
+		g = heap_alloc(sizeof(*g) +
+			       n * (sizeof(*g->g_bufs) + sizeof(*g->g_segs)));
+	if (!g) {
+		for (i = 0; i < n; i++, b = next) {
+			next = b->b_ra_next;
+			ra_submit(c, b);
+		}
+		return b;
+	}
+	g->g_n = n;
+	g->g_segs = (struct blk_seg *)(g + 1);
+	g->g_bufs = (struct bbuf **)(g->g_segs + n);
+	memset(&g->g_req, 0, sizeof(g->g_req));
+	g->g_req.br_op = BLK_READ;
+	g->g_req.br_off = b->b_blockno * c->c_bs;
+	g->g_req.br_len = (size_t)n * c->c_bs;
+	g->g_req.br_segs = g->g_segs;
+	g->g_req.br_nsegs = n;
+	g->g_req.br_done = ra_group_done;
+	g->g_req.br_arg = g;
+	for (i = 0; i < n; i++, b = b->b_ra_next) {
+		g->g_bufs[i] = b;
+		g->g_segs[i].bs_buf = b->b_data;
+		g->g_segs[i].bs_len = c->c_bs;
+	}
+	/* b is the next run's now: read before the request may end. */
+	rc = blkdev_submit(c->c_bd, &g->g_req);
+	if (rc) {
+		g->g_req.br_status = rc;
+		ra_group_done(&g->g_req);
+	}
+	return b;
+}
+
 /* Indexes an in-flight read-ahead buffer for blockno, if memory allows
  * without writing anything back. Caller holds c_lock. */
 static struct bbuf *ra_buf_new(struct bcache *c, uint64_t blockno)
@@ -1153,11 +1251,8 @@ static void readahead(struct bcache *c, uint64_t first)
 	*tail = NULL;
 	mutex_unlock(&c->c_lock);
 	/* In flight, the buffers are neither evicted nor handed out. */
-	while (head) {
-		b = head;
-		head = b->b_ra_next;
-		ra_submit(c, b);
-	}
+	while (head)
+		head = ra_submit_run(c, head, ra_run(c, head));
 }
 
 /* --- get and put --- */
@@ -1297,10 +1392,19 @@ static int buf_fill(struct bcache *c, struct bbuf *b, enum fill fill)
 	return 0;
 }
 
-/* share: the caller only reads the buffer (or lends it), so a lent
- * area may stay. */
+/* How a get treats the buffer besides its fill. */
+enum {
+	/* The caller only reads the buffer (or lends it), so a lent area
+	 * may stay. */
+	GET_SHARE = 1,
+	/* No read-ahead: the caller reads the blocks that follow itself
+	 * (bcache_read_blocks()), so a read-ahead would race it with
+	 * single-block requests for the same blocks. */
+	GET_NO_RA = 2,
+};
+
 static int cache_get(struct bcache *c, uint64_t blockno, enum fill fill,
-		     bool share, struct bbuf **out)
+		     unsigned int how, struct bbuf **out)
 {
 	struct bbuf *b;
 	bool ra = false;
@@ -1316,14 +1420,14 @@ static int cache_get(struct bcache *c, uint64_t blockno, enum fill fill,
 	/* Before the fill, which may overwrite the data. Unlocked look:
 	 * only a b_lock holder attaches a blend, and we hold it; a put
 	 * may detach one meanwhile, which unshare() sees. */
-	rc = !share && b->b_lend ? unshare(c, b) : 0;
+	rc = !(how & GET_SHARE) && b->b_lend ? unshare(c, b) : 0;
 	if (!rc)
 		rc = buf_fill(c, b, fill);
 	if (rc) {
 		buf_release(c, b);
 		return rc;
 	}
-	if (ra)
+	if (ra && !(how & GET_NO_RA))
 		readahead(c, blockno + 1);
 	*out = b;
 	return 0;
@@ -1331,17 +1435,17 @@ static int cache_get(struct bcache *c, uint64_t blockno, enum fill fill,
 
 int bcache_get(struct bcache *c, uint64_t blockno, struct bbuf **out)
 {
-	return cache_get(c, blockno, FILL_READ, false, out);
+	return cache_get(c, blockno, FILL_READ, 0, out);
 }
 
 int bcache_get_new(struct bcache *c, uint64_t blockno, struct bbuf **out)
 {
-	return cache_get(c, blockno, FILL_ZERO, false, out);
+	return cache_get(c, blockno, FILL_ZERO, 0, out);
 }
 
 int bcache_get_ro(struct bcache *c, uint64_t blockno, struct bbuf **out)
 {
-	int rc = cache_get(c, blockno, FILL_READ, true, out);
+	int rc = cache_get(c, blockno, FILL_READ, GET_SHARE, out);
 
 	if (!rc)
 		(*out)->b_ro = true;
@@ -1360,7 +1464,7 @@ int bcache_lend(struct bcache *c, uint64_t blockno, uint32_t off, uint32_t len,
 	spare = heap_alloc(sizeof(*spare));
 	if (!spare)
 		return -ENOMEM;
-	rc = cache_get(c, blockno, FILL_READ, true, &b);
+	rc = cache_get(c, blockno, FILL_READ, GET_SHARE, &b);
 	if (rc) {
 		heap_free(spare);
 		return rc;
@@ -1483,9 +1587,11 @@ int bcache_read_blocks(struct bcache *c, uint64_t first, uint32_t n, void *buf)
 			i = j;
 			continue;
 		}
-		rc = bcache_get_ro(c, first + i, &b);
+		rc = cache_get(c, first + i, FILL_READ, GET_SHARE | GET_NO_RA,
+			       &b);
 		if (rc)
 			return rc;
+		b->b_ro = true;
 		memcpy(p + (size_t)i * c->c_bs, b->b_data, c->c_bs);
 		bcache_put(b);
 		i++;
@@ -1528,7 +1634,7 @@ int bcache_write(struct bcache *c, uint64_t off, const void *buf, size_t len)
 		boff = off % c->c_bs;
 		n = c->c_bs - boff < len ? c->c_bs - boff : len;
 		rc = cache_get(c, off / c->c_bs,
-			       n == c->c_bs ? FILL_NONE : FILL_READ, false, &b);
+			       n == c->c_bs ? FILL_NONE : FILL_READ, 0, &b);
 		if (rc)
 			return rc;
 		/* As in buf_fill(): a new buffer is filled, then dirty. */

@@ -61,8 +61,9 @@ struct bbuf;
 struct bcache_config {
 	uint32_t bc_block_size; /* 0: the device's block size */
 	size_t bc_mem_limit; /* bytes of buffer data; at least 16 blocks */
-	unsigned int bc_readahead; /* blocks read ahead on a sequential miss;
-				    * 0 disables */
+	/* Blocks read ahead on a sequential miss, adjacent ones in one
+	 * gathered request when the device takes them; 0 disables. */
+	unsigned int bc_readahead;
 };
 
 /*
@@ -173,10 +174,11 @@ int __must_check bcache_sync(struct bcache *c);
  * block the cache holds is copied from it (its latest contents, dirty or
  * not); the runs it does not hold go from the device straight into buf,
  * in requests as large as the device takes, and are not cached (a large
- * sequential read would only push out what is worth keeping). The
- * caller keeps the blocks from being changed meanwhile (a file system
- * holds its lock). Returns 0; -EINVAL beyond the device; -EIO; the
- * errors of bcache_get().
+ * sequential read would only push out what is worth keeping); the blocks
+ * it copies from the cache start no read-ahead (it reads what follows
+ * itself). The caller keeps the blocks from being changed meanwhile (a
+ * file system holds its lock). Returns 0; -EINVAL beyond the device;
+ * -EIO; the errors of bcache_get().
  */
 int __must_check bcache_read_blocks(struct bcache *c, uint64_t first,
 				    uint32_t n, void *buf);

@@ -554,7 +554,7 @@ int ext2_unmount(struct ext2_fs *fs)
 
 	if (!fs->fs_rdonly) {
 		/* the data first, then the superblock that says clean */
-		rc = ext2_spare_release(fs);
+		rc = ext2_release_spares(fs);
 		rc2 = bcache_sync(fs->fs_bc);
 		rc = rc ? rc : rc2;
 		fs->fs_sb.s_state |= EXT2_VALID_FS;
@@ -586,8 +586,10 @@ void ext2_statfs(struct ext2_fs *fs, struct ext2_statfs *st)
 	mutex_lock(&fs->fs_lock);
 	st->sf_block_size = fs->fs_bsize;
 	st->sf_blocks = fs->fs_blocks;
-	st->sf_free_blocks = fs->fs_sb.s_free_blocks_count + !!fs->fs_spare;
+	st->sf_free_blocks =
+		fs->fs_sb.s_free_blocks_count + ext2_prep_free_blocks(fs);
 	st->sf_inodes = fs->fs_inodes;
-	st->sf_free_inodes = fs->fs_sb.s_free_inodes_count;
+	st->sf_free_inodes =
+		fs->fs_sb.s_free_inodes_count + ext2_prep_free_inodes(fs);
 	mutex_unlock(&fs->fs_lock);
 }

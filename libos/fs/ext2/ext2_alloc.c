@@ -180,10 +180,14 @@ int ext2_block_alloc(struct ext2_fs *fs, uint32_t goal, uint32_t *out)
 		if (rc != -ENOSPC)
 			return rc;
 	}
-	/* The last block may be the spare: its bit is set already. */
+	/* The last blocks may be the spare and the prepared ones: their
+	 * bits are set already. */
 	if (fs->fs_spare) {
 		*out = fs->fs_spare;
 		fs->fs_spare = 0;
+		rc = 0;
+	} else if (fs->fs_nprep_blk) {
+		*out = fs->fs_prep_blk[--fs->fs_nprep_blk];
 		rc = 0;
 	}
 	return rc;
@@ -374,6 +378,117 @@ int ext2_spare_release(struct ext2_fs *fs)
 
 	fs->fs_spare = 0;
 	return blk ? ext2_block_free(fs, blk) : 0;
+}
+
+/*
+ * Prepared inodes. Even with the spare block, a new file takes an epoch
+ * for its inode's bit, one for the inode and one for its name: three
+ * device flushes at its fsync, where Linux's ext2 issues one (and orders
+ * nothing). So inodes are prepared in batches: their bits (and as many
+ * spare blocks) in one epoch, each inode an empty regular file with one
+ * link and no permissions in the next. A new regular file takes one and
+ * writes its real inode in the epoch of its name: a crash leaves the
+ * name with either inode (an empty file, never synced), or the inode
+ * with no name, empty, which e2fsck clears ("Unattached zero-length
+ * inode"), and bits set for blocks nothing uses: both among what a
+ * crash may leave (<fs/ext2.h>). fsync keeps them; ext2_sync() and
+ * unmount release them, so a synced or unmounted file system has no
+ * such leftovers. statfs counts them as free, a block allocation that
+ * finds nothing else takes the prepared blocks, and a batch is taken
+ * only with PREP_ROOM free of each, so they never keep the last ones.
+ */
+#define PREP_ROOM (8u * EXT2_PREP_MAX)
+
+/* Frees prepared inodes [from, fs_nprep_ino) that were never written. */
+static void prep_unwind(struct ext2_fs *fs, uint32_t from)
+{
+	for (uint32_t i = from; i < fs->fs_nprep_ino; i++)
+		(void)ext2_inode_free(fs, fs->fs_prep_ino[i], false);
+	fs->fs_nprep_ino = from;
+}
+
+/* Prepares a batch of inodes near dir (and tops up the blocks). Returns
+ * 0 when at least one is ready, or an error with none prepared. */
+static int prep_fill(struct ext2_fs *fs, uint32_t dir)
+{
+	struct ext2_inode in;
+	uint32_t n = 0, i, goal;
+	int rc = 0;
+
+	if (fs->fs_rdonly || fs->fs_sb.s_free_inodes_count < PREP_ROOM ||
+	    fs->fs_sb.s_free_blocks_count < PREP_ROOM)
+		return -ENOSPC;
+	fs->fs_nprep_ino = fs->fs_next_prep = 0;
+	while (n < EXT2_PREP_MAX &&
+	       !(rc = ext2_inode_alloc(fs, dir, false, &fs->fs_prep_ino[n])))
+		n++;
+	fs->fs_nprep_ino = n;
+	if (!n)
+		return rc;
+	goal = ext2_group_start(fs, (fs->fs_prep_ino[0] - 1) / fs->fs_ipg);
+	while (fs->fs_nprep_blk < EXT2_PREP_MAX &&
+	       !ext2_block_alloc(fs, goal, &fs->fs_prep_blk[fs->fs_nprep_blk]))
+		fs->fs_nprep_blk++;
+	ext2_order(fs);
+	for (i = 0; i < n; i++) {
+		rc = ext2_inode_init(fs, fs->fs_prep_ino[i], EXT2_S_IFREG, &in);
+		if (rc)
+			break;
+	}
+	if (i < n)
+		prep_unwind(fs, i);
+	/* The empty inodes before any name for them. */
+	ext2_order(fs);
+	return i ? 0 : rc;
+}
+
+/* Takes a prepared inode for a new regular file in dir, preparing a
+ * batch when none is left, and makes a prepared block the spare if
+ * there is none. False when there is none to take (the caller makes the
+ * inode the slow way). */
+bool ext2_prep_take(struct ext2_fs *fs, uint32_t dir, uint32_t *ino)
+{
+	if (fs->fs_next_prep == fs->fs_nprep_ino && prep_fill(fs, dir))
+		return false;
+	*ino = fs->fs_prep_ino[fs->fs_next_prep++];
+	if (!fs->fs_spare && fs->fs_nprep_blk)
+		fs->fs_spare = fs->fs_prep_blk[--fs->fs_nprep_blk];
+	return true;
+}
+
+/* Frees the prepared inodes and blocks left: each inode is cleared now
+ * and its bit freed at the caller's ext2_frees_commit(). Returns 0 or
+ * the first error. */
+int ext2_prep_release(struct ext2_fs *fs)
+{
+	struct ext2_inode in;
+	int rc = 0, err;
+
+	while (fs->fs_next_prep < fs->fs_nprep_ino) {
+		uint32_t ino = fs->fs_prep_ino[fs->fs_next_prep++];
+
+		err = ext2_inode_get(fs, ino, &in);
+		if (!err)
+			err = ext2_inode_discard(fs, ino, &in);
+		rc = rc ? rc : err;
+	}
+	fs->fs_nprep_ino = fs->fs_next_prep = 0;
+	while (fs->fs_nprep_blk) {
+		err = ext2_block_free(fs, fs->fs_prep_blk[--fs->fs_nprep_blk]);
+		rc = rc ? rc : err;
+	}
+	return rc;
+}
+
+/* What statfs counts as free besides the bitmaps' free bits. */
+uint32_t ext2_prep_free_blocks(const struct ext2_fs *fs)
+{
+	return fs->fs_nprep_blk + !!fs->fs_spare;
+}
+
+uint32_t ext2_prep_free_inodes(const struct ext2_fs *fs)
+{
+	return fs->fs_nprep_ino - fs->fs_next_prep;
 }
 
 /* The data block ext2_resv_take() will hand out next, or 0. */

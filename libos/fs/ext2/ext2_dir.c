@@ -564,8 +564,10 @@ static void new_undo(struct ext2_fs *fs, uint32_t dir, uint32_t ino,
  * Makes a new inode of the given mode in dir under name; target is a
  * symlink's. Three epochs: the inode's bit, a first block's bit and
  * contents and the parent's extra link (nothing names them yet); the
- * inode; its name. On failure nothing is left allocated (but leaked
- * blocks after a device error).
+ * inode; its name. A regular file takes a prepared inode instead
+ * (ext2_prep_take()) when there is one: one epoch, the inode with its
+ * name. On failure nothing is left allocated (but leaked blocks after a
+ * device error).
  */
 static int new_inode(struct ext2_fs *fs, uint32_t dir, const char *name,
 		     size_t len, uint16_t mode, const char *target, size_t tlen,
@@ -580,7 +582,24 @@ static int new_inode(struct ext2_fs *fs, uint32_t dir, const char *name,
 		return rc;
 	if (is_dir && din.i_links_count >= EXT2_LINK_MAX)
 		return -EMLINK;
+	if ((mode & EXT2_S_IFMT) == EXT2_S_IFREG &&
+	    ext2_prep_take(fs, dir, ino)) {
+		/* Its bit and an empty inode are in ended epochs: its real
+		 * inode and its name share one. */
+		rc = ext2_inode_init(fs, *ino, mode, &in);
+		if (!rc)
+			rc = dir_add(fs, dir, name, len, *ino, ft_of(mode));
+		if (rc)
+			new_undo(fs, dir, *ino, &in, false, 2);
+		return rc;
+	}
 	rc = ext2_inode_alloc(fs, dir, is_dir, ino);
+	if (rc == -ENOSPC && ext2_prep_free_inodes(fs)) {
+		/* The prepared inodes are the last: give them back. */
+		rc = ext2_prep_release(fs);
+		rc = rc ? rc : ext2_frees_commit(fs);
+		rc = rc ? rc : ext2_inode_alloc(fs, dir, is_dir, ino);
+	}
 	if (rc)
 		return rc;
 	if (block)

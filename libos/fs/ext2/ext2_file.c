@@ -878,11 +878,28 @@ int ext2_release(struct ext2_fs *fs, uint32_t ino)
 /* The file's metadata depends on earlier epochs (its blocks' bits, its
  * name's inode), which must reach the device first: every epoch up to
  * its last change goes out, which, the file being changed last, is all
- * of them. */
+ * of them. The spare and prepared inodes and blocks stay (what a crash
+ * may leave of them is allowed), so the next files cost one epoch. */
 int ext2_fsync(struct ext2_fs *fs, uint32_t ino)
 {
+	int rc;
+
 	(void)ino;
-	return ext2_sync(fs);
+	mutex_lock(&fs->fs_lock);
+	rc = bcache_sync(fs->fs_bc);
+	mutex_unlock(&fs->fs_lock);
+	return rc;
+}
+
+/* Releases the spare block and the prepared inodes and blocks, clearing
+ * each inode an epoch before its bit. Caller holds fs_lock. */
+int ext2_release_spares(struct ext2_fs *fs)
+{
+	int rc = ext2_spare_release(fs), rc2 = ext2_prep_release(fs);
+
+	rc = rc ? rc : rc2;
+	rc2 = ext2_frees_commit(fs);
+	return rc ? rc : rc2;
 }
 
 int ext2_sync(struct ext2_fs *fs)
@@ -890,9 +907,9 @@ int ext2_sync(struct ext2_fs *fs)
 	int rc, rc2;
 
 	mutex_lock(&fs->fs_lock);
-	/* A synced file system has no bit set for nothing: the spare goes
-	 * (a new file takes another). */
-	rc = fs->fs_rdonly ? 0 : ext2_spare_release(fs);
+	/* A synced file system has no bit set for nothing: the spare and
+	 * the prepared inodes go (a new file takes others). */
+	rc = fs->fs_rdonly ? 0 : ext2_release_spares(fs);
 	rc2 = bcache_sync(fs->fs_bc);
 	rc = rc ? rc : rc2;
 	mutex_unlock(&fs->fs_lock);

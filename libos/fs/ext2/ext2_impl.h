@@ -29,6 +29,10 @@ struct bbuf;
 #define EXT2_RESV_DATA_MAX 1024u
 #define EXT2_RESV_IND_MAX 8u
 
+/* Prepared regular-file inodes (ext2_prep_*()), taken this many at a
+ * time: each batch costs two epochs, a file made from it none. */
+#define EXT2_PREP_MAX 32u
+
 /* A block or inode to free once the pointers to it are cleared on the
  * device (ext2_free_later(), ext2_frees_commit()). */
 struct ext2_pending_free {
@@ -68,6 +72,14 @@ struct ext2_fs {
 	 * a pointer to it needs no epoch of its own), or 0: taken with a new
 	 * regular file's inode, for its first block (ext2_spare_*()) */
 	uint32_t fs_spare;
+	/* [L] prepared inodes, handed out from fs_next_prep: each's bit and
+	 * its contents (an empty regular file, no permissions, one link,
+	 * no name) are in ended epochs, so a new file's inode and name can
+	 * share one; and as many blocks whose bits ended epochs set, each
+	 * a spare block in turn */
+	uint32_t fs_prep_ino[EXT2_PREP_MAX];
+	uint32_t fs_prep_blk[EXT2_PREP_MAX];
+	uint32_t fs_nprep_ino, fs_next_prep, fs_nprep_blk;
 	/* [L] frees waiting for the end of the operation */
 	struct ext2_pending_free *fs_pend;
 	uint32_t fs_npend, fs_pend_cap;
@@ -128,6 +140,10 @@ bool ext2_resv_take(struct ext2_fs *fs, bool data, uint32_t *blk);
 void ext2_spare_fill(struct ext2_fs *fs, uint32_t ino);
 bool ext2_spare_reserve(struct ext2_fs *fs);
 int ext2_spare_release(struct ext2_fs *fs);
+bool ext2_prep_take(struct ext2_fs *fs, uint32_t dir, uint32_t *ino);
+int ext2_prep_release(struct ext2_fs *fs);
+uint32_t ext2_prep_free_blocks(const struct ext2_fs *fs);
+uint32_t ext2_prep_free_inodes(const struct ext2_fs *fs);
 int ext2_free_later(struct ext2_fs *fs, uint32_t no, int kind);
 int ext2_frees_commit(struct ext2_fs *fs);
 int ext2_sb_write(struct ext2_fs *fs);
@@ -144,6 +160,7 @@ int ext2_inode_free(struct ext2_fs *fs, uint32_t ino, bool is_dir);
 
 /* ext2_file.c: block map and freeing */
 int ext2_inode_free_all(struct ext2_fs *fs, uint32_t ino);
+int ext2_release_spares(struct ext2_fs *fs);
 int ext2_inode_discard(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in);
 int ext2_bmap(struct ext2_fs *fs, uint32_t ino, struct ext2_inode *in,
 	      uint64_t lblk, bool alloc, uint32_t *pblk, bool *fresh);

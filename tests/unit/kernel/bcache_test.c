@@ -65,6 +65,7 @@ struct blkdev {
 	unsigned int fb_writes, fb_flushes, fb_bad; /* [L] */
 	/* Gathered write requests, and the most pieces one had. */
 	unsigned int fb_gathered, fb_gathered_max; /* [L] */
+	unsigned int fb_gathered_reads; /* [L] asynchronous, gathered */
 	struct fb_event fb_log[LOG_MAX]; /* [L] */
 	unsigned int fb_nlog; /* [L] */
 };
@@ -153,11 +154,39 @@ const struct blkdev_info *blkdev_info(const struct blkdev *bd)
 	return &bd->fb_info;
 }
 
+/* An asynchronous read, gathered (one device read, its pieces filled in
+ * turn) or not. */
+static int fake_read_req(struct blkdev *bd, struct blk_req *r)
+{
+	uint64_t off = r->br_off;
+	int rc = 0;
+
+	if (!r->br_nsegs)
+		return fake_io(bd, BLK_READ, off, r->br_buf, r->br_len, true);
+	spin_lock(&bd->fb_lock);
+	bd->fb_gathered_reads++;
+	spin_unlock(&bd->fb_lock);
+	for (unsigned int i = 0; i < r->br_nsegs; i++) {
+		int err = fake_io(bd, BLK_READ, off, r->br_segs[i].bs_buf,
+				  r->br_segs[i].bs_len, true);
+
+		rc = rc ? rc : err;
+		off += r->br_segs[i].bs_len;
+	}
+	return rc;
+}
+
 int blkdev_submit(struct blkdev *bd, struct blk_req *r)
 {
+	size_t segs_len = 0;
+
+	for (unsigned int i = 0; i < r->br_nsegs; i++)
+		segs_len += r->br_segs[i].bs_len;
 	if (!r->br_done || r->br_op != BLK_READ ||
 	    r->br_len > bd->fb_info.bi_max_transfer ||
-	    bad_request(bd, r->br_off, r->br_len)) {
+	    bad_request(bd, r->br_off, r->br_len) ||
+	    (r->br_nsegs && (r->br_nsegs > bd->fb_info.bi_max_pages ||
+			     segs_len != r->br_len))) {
 		spin_lock(&bd->fb_lock);
 		bd->fb_bad++;
 		spin_unlock(&bd->fb_lock);
@@ -176,8 +205,7 @@ int blkdev_submit(struct blkdev *bd, struct blk_req *r)
 		spin_unlock(&bd->fb_lock);
 		return 0;
 	}
-	r->br_status =
-		fake_io(bd, BLK_READ, r->br_off, r->br_buf, r->br_len, true);
+	r->br_status = fake_read_req(bd, r);
 	r->br_done(r);
 	return 0;
 }
@@ -195,8 +223,7 @@ static unsigned int fake_complete_all(struct blkdev *bd)
 	spin_unlock(&bd->fb_lock);
 	for (; r; r = next, n++) {
 		next = r->br_next; /* r is the cache's once done */
-		r->br_status = fake_io(bd, BLK_READ, r->br_off, r->br_buf,
-				       r->br_len, true);
+		r->br_status = fake_read_req(bd, r);
 		r->br_done(r);
 	}
 	return n;
@@ -1052,6 +1079,76 @@ static void test_readahead_over_max_transfer(void **state)
 		get_put(c, i, 2048);
 	assert_int_equal(stats(c).readahead, 0);
 	assert_int_equal(bd->fb_sync_reads, 8);
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
+/* On a device that takes gathered requests, the adjacent blocks of a
+ * read-ahead window go as one request (up to bi_max_pages pieces), not
+ * one request each; a cached block splits the window. */
+static void test_readahead_gathered(void **state)
+{
+	struct blkdev *bd = dev_new(128, BS, false);
+	struct bcache *c;
+
+	(void)state;
+	bd->fb_info.bi_max_pages = 4;
+	c = cache_new(bd, 0, 64, 8);
+	get_put(c, 40, BS);
+	bd->fb_defer = true;
+	get_put(c, 0, BS);
+	get_put(c, 1, BS);
+	/* 2..9 in two requests of 4 blocks (the page limit). */
+	assert_int_equal(fake_queued(bd), 2);
+	assert_int_equal(fake_complete_all(bd), 2);
+	assert_int_equal(bd->fb_gathered_reads, 2);
+	assert_int_equal(bd->fb_async_reads, 8);
+	for (int i = 2; i < 10; i++)
+		get_put(c, i, BS);
+	assert_int_equal(bd->fb_sync_reads, 3);
+	assert_int_equal(stats(c).readahead, 8 + 8);
+	fake_complete_all(bd);
+	/* 38..41 from 37: 40 is cached, so 38-39 and 41-44 (two pieces
+	 * at most 4 blocks: 41-44 whole). */
+	bd->fb_defer = false;
+	unsigned int gathered = bd->fb_gathered_reads;
+	get_put(c, 36, BS);
+	get_put(c, 37, BS);
+	assert_int_equal(bd->fb_gathered_reads, gathered + 2);
+	for (int i = 38; i < 46; i++)
+		get_put(c, i, BS);
+	assert_int_equal(bd->fb_bad, 0);
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
+/* A gathered read-ahead that fails, or is refused, fails every block
+ * of it: each get reads its block again. */
+static void test_readahead_gathered_errors(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache *c;
+	struct bbuf *b;
+
+	(void)state;
+	bd->fb_info.bi_max_pages = 8;
+	c = cache_new(bd, 0, 32, 4);
+	bd->fb_bad_read_lo = 3 * BS;
+	bd->fb_bad_read_hi = 4 * BS;
+	get_put(c, 0, BS);
+	get_put(c, 1, BS); /* 2..5 in one request, which fails */
+	assert_int_equal(bd->fb_gathered_reads, 1);
+	bd->fb_bad_read_lo = bd->fb_bad_read_hi = NO_FAULT;
+	assert_int_equal(bcache_get(c, 2, &b), 0);
+	check_pattern(bbuf_data(b), 2 * BS, BS);
+	bcache_put(b);
+	assert_int_equal(bd->fb_sync_reads, 3);
+	bd->fb_fail_submit = true;
+	get_put(c, 20, BS);
+	get_put(c, 21, BS);
+	get_put(c, 22, BS);
+	assert_int_equal(bd->fb_sync_reads, 6);
+	bd->fb_fail_submit = false;
 	assert_int_equal(bcache_destroy(c), 0);
 	dev_free(bd);
 }
@@ -2225,6 +2322,31 @@ static void test_read_blocks(void **state)
 	dev_free(bd);
 }
 
+/* bcache_read_blocks() reads its range itself: blocks it takes from the
+ * cache, even read-ahead ones that continue a sequential run, start no
+ * read-ahead (which would race it with single-block reads). */
+static void test_read_blocks_no_readahead(void **state)
+{
+	struct blkdev *bd = dev_new(64, BS, false);
+	struct bcache *c = cache_new(bd, 0, 32, 4);
+	uint8_t *buf = malloc(12 * BS);
+
+	(void)state;
+	assert_non_null(buf);
+	get_put(c, 0, BS);
+	get_put(c, 1, BS); /* 2..5 read ahead */
+	assert_int_equal(stats(c).readahead, 4);
+	assert_int_equal(bcache_read_blocks(c, 2, 12, buf), 0);
+	for (int i = 0; i < 12; i++)
+		check_pattern(buf + i * BS, (2 + i) * BS, BS);
+	assert_int_equal(stats(c).readahead, 4);
+	assert_int_equal(bd->fb_async_reads, 4);
+	assert_int_equal(stats(c).direct, 8); /* 6..13 */
+	free(buf);
+	assert_int_equal(bcache_destroy(c), 0);
+	dev_free(bd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2253,6 +2375,8 @@ int main(void)
 		cmocka_unit_test(test_readahead_wait),
 		cmocka_unit_test(test_readahead_lost_irq),
 		cmocka_unit_test(test_readahead_errors),
+		cmocka_unit_test(test_readahead_gathered),
+		cmocka_unit_test(test_readahead_gathered_errors),
 		cmocka_unit_test(test_barrier_frozen_copy),
 		cmocka_unit_test(test_barrier_empty),
 		cmocka_unit_test(test_eviction_by_epoch),
@@ -2269,6 +2393,7 @@ int main(void)
 		cmocka_unit_test(test_concurrent_tasks),
 		cmocka_unit_test(test_concurrent_tasks_deferred),
 		cmocka_unit_test(test_read_blocks),
+		cmocka_unit_test(test_read_blocks_no_readahead),
 		cmocka_unit_test(test_lend_no_copy),
 		cmocka_unit_test(test_lend_bad_range),
 		cmocka_unit_test(test_lend_change_unshares),

@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "ext2_impl.h" /* EXT2_PREP_MAX */
 #include "ext2_reg.h"
 #include "fake_fileblk.h"
 
@@ -1374,16 +1375,72 @@ static void test_orphans(void **state)
 }
 
 /*
- * A new regular file's first block is taken with its inode's bit (the
- * spare block), so creating, writing one block and fsyncing takes three
- * epochs, not four: two flushes between them and the final one. The
- * spare counts as free, and a sync (or unmount) frees an unused one, so
- * e2fsck finds nothing either way.
+ * What e2fsck -fn says of a file system whose prepared inodes and blocks
+ * (ext2_prep_take()) are still taken: only that they are empty inodes
+ * without a name (which e2fsck -p clears) and bits set for nothing (what fsync
+ * leaves, and a crash may). Returns how many unattached inodes it reported, -1
+ * for any other problem.
+ */
+static int fsck_prepared(const char *img)
+{
+	static const char *const ok[] = {
+		"e2fsck ",
+		"Pass ",
+		"\n",
+		"Clear? no",
+		"Fix? no",
+		"Connect to /lost+found? no",
+		"Free blocks count wrong",
+		"Free inodes count wrong",
+	};
+	char cmd[512], line[512];
+	int n = 0, st;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "/usr/sbin/e2fsck -fn %s 2>&1", img);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		bool known = strstr(line, " files (") ||
+			     strstr(line, "WARNING: Filesystem still has");
+		const char *p = strstr(line, "bitmap differences:");
+
+		for (size_t i = 0; i < ARRAY_SIZE(ok) && !known; i++)
+			known = !strncmp(line, ok[i], strlen(ok[i]));
+		/* Each is "zero-length" (-p clears it), then, as -n keeps
+		 * it, unattached. */
+		if (!strncmp(line, "Unattached zero-length inode ", 29))
+			known = true;
+		if (!strncmp(line, "Unattached inode ", 17)) {
+			n++;
+			known = true;
+		}
+		if (p && !strchr(p, '+'))
+			known = true;
+		if (!known) {
+			fprintf(stderr, "e2fsck -fn: %s", line);
+			n = -1000000;
+		}
+	}
+	st = pclose(f);
+	assert_true(WIFEXITED(st));
+	return n < 0 ? -1 : n;
+}
+
+/*
+ * A new regular file takes a prepared inode (ext2_prep_take()): its bit
+ * and an empty inode were made in two epochs for a batch of files, so
+ * its inode and name share one, and its first block is a prepared spare
+ * whose bit is in an ended epoch too. Creating, writing one block and
+ * fsyncing costs one flush but for the batch's first file (three).
+ * fsync keeps the prepared inodes (e2fsck sees empty unnamed inodes and
+ * bits set for nothing, what a crash may leave); statfs counts them as
+ * free; a sync or an unmount frees them, and e2fsck then finds nothing.
  */
 static void test_spare_block(void **state)
 {
 	struct ext2_statfs before, mid, after;
-	char img[128], buf[100], back[100];
+	char img[128], buf[100], back[100], name[16];
 	unsigned int flushes;
 	uint32_t a, b;
 	struct mnt m;
@@ -1398,23 +1455,69 @@ static void test_spare_block(void **state)
 	assert_int_equal(ext2_create(m.fs, 2, "a", 1, 0644, &a), 0);
 	ext2_statfs(m.fs, &mid);
 	assert_int_equal(mid.sf_free_blocks, before.sf_free_blocks);
+	assert_int_equal(mid.sf_free_inodes + 1, before.sf_free_inodes);
 	memset(buf, 'a', sizeof(buf));
 	assert_int_equal(ext2_write(m.fs, a, 0, buf, sizeof(buf)), 100);
 	assert_int_equal(ext2_fsync(m.fs, a), 0);
 	assert_int_equal(fake_fileblk_flushes(m.bd) - flushes, 3);
-	assert_true(fsck_clean(img));
+	/* The batch's others: one flush each. */
+	for (int i = 0; i < 5; i++) {
+		int len = snprintf(name, sizeof(name), "n%d", i);
+
+		flushes = fake_fileblk_flushes(m.bd);
+		assert_int_equal(
+			ext2_create(m.fs, 2, name, (size_t)len, 0600, &b), 0);
+		assert_int_equal(b, a + 1 + (uint32_t)i);
+		assert_int_equal(ext2_write(m.fs, b, 0, buf, sizeof(buf)), 100);
+		assert_int_equal(ext2_fsync(m.fs, b), 0);
+		assert_int_equal(fake_fileblk_flushes(m.bd) - flushes, 1);
+	}
+	assert_int_equal(fsck_prepared(img), (int)EXT2_PREP_MAX - 6);
 	ext2_statfs(m.fs, &mid);
-	assert_int_equal(mid.sf_free_blocks + 1, before.sf_free_blocks);
-	/* Created, never written: its spare goes at the sync. */
+	assert_int_equal(mid.sf_free_blocks + 6, before.sf_free_blocks);
+	assert_int_equal(mid.sf_free_inodes + 6, before.sf_free_inodes);
+	/* Created, never written: the prepared ones go at the sync. */
 	assert_int_equal(ext2_create(m.fs, 2, "b", 1, 0644, &b), 0);
 	assert_int_equal(ext2_sync(m.fs), 0);
 	assert_true(fsck_clean(img));
 	ext2_statfs(m.fs, &after);
 	assert_int_equal(after.sf_free_blocks, mid.sf_free_blocks);
+	assert_int_equal(after.sf_free_inodes + 1, mid.sf_free_inodes);
 	assert_int_equal(ext2_read(m.fs, a, 0, back, sizeof(back)), 100);
 	assert_memory_equal(back, buf, sizeof(buf));
 	/* And at unmount. */
 	assert_int_equal(ext2_create(m.fs, 2, "c", 1, 0644, &b), 0);
+	do_unmount(&m);
+	assert_true(fsck_clean(img));
+}
+
+/* Prepared inodes and blocks never keep the last free ones: a nearly
+ * full file system prepares none, and allocations take them back. */
+static void test_prepared_when_full(void **state)
+{
+	static uint8_t buf[64 * 1024];
+	struct ext2_statfs st;
+	uint32_t f, x;
+	char img[128];
+	uint64_t off = 0;
+	ssize_t w = 1;
+	struct mnt m;
+
+	(void)state;
+	snprintf(img, sizeof(img), "%s/prepfull.img", tmpdir);
+	mkimage(img, 1024, NULL, "4M");
+	do_mount(&m, img);
+	assert_int_equal(ext2_create(m.fs, 2, "a", 1, 0644, &x), 0);
+	assert_int_equal(ext2_create(m.fs, 2, "fill", 4, 0644, &f), 0);
+	while (w > 0) {
+		w = ext2_write(m.fs, f, off, buf, sizeof(buf));
+		off += w > 0 ? (uint64_t)w : 0;
+	}
+	assert_int_equal(w, -ENOSPC);
+	/* Every prepared block went to the file. */
+	ext2_statfs(m.fs, &st);
+	assert_int_equal(st.sf_free_blocks, 0);
+	assert_int_equal(ext2_fsync(m.fs, f), 0);
 	do_unmount(&m);
 	assert_true(fsck_clean(img));
 }
@@ -1955,6 +2058,7 @@ int main(void)
 		cmocka_unit_test(test_indirect_loop),
 		cmocka_unit_test(test_orphans),
 		cmocka_unit_test(test_spare_block),
+		cmocka_unit_test(test_prepared_when_full),
 		cmocka_unit_test(test_enospc),
 		cmocka_unit_test(test_crash_1k),
 		cmocka_unit_test(test_crash_4k),

@@ -52,6 +52,11 @@
  * order. Data blocks are not ordered against the pointers to them: after
  * a crash a file that was not fsynced may show stale bytes in blocks it
  * got. ext2_fsync() and ext2_sync() write every epoch out and flush.
+ * New regular files take inodes prepared in batches (bits and empty
+ * inodes in two epochs), so a file's inode and name share one epoch
+ * (its fsync costs one flush): a crash may leave the prepared ones as
+ * empty unnamed inodes (e2fsck -p clears them) and their spare blocks'
+ * bits set; ext2_sync() and unmount release them.
  * A read-write mount clears the superblock's clean flag on the device
  * at once and a successful unmount sets it again. Access times are not
  * updated by reads (as noatime).
@@ -283,8 +288,10 @@ int __must_check ext2_chmod(struct ext2_fs *fs, uint32_t ino, uint16_t mode);
  * ext2_sync writes everything and flushes. The file's metadata depends
  * on earlier epochs (its blocks' bits, its name's inode), so ext2_fsync
  * writes every epoch up to the file's last change, which in practice is
- * all of them: it is ext2_sync. Return 0 or the first write or flush
- * error (what failed stays dirty and is retried).
+ * all of them. ext2_sync also releases the spare block and the prepared
+ * inodes and blocks (ext2_fsync keeps them), so that the device holds a
+ * clean file system. Return 0 or the first write or flush error (what
+ * failed stays dirty and is retried).
  */
 int __must_check ext2_fsync(struct ext2_fs *fs, uint32_t ino);
 int __must_check ext2_sync(struct ext2_fs *fs);
