@@ -15,13 +15,69 @@ static const char days[7][4] = {
 static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 				    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 
-void http_date_format(time_t t, char out[HTTP_DATE_BYTES])
+static void two(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+static void format(time_t t, char out[HTTP_DATE_BYTES])
 {
 	struct tm tm;
+	int year;
 
-	if (!gmtime_r(&t, &tm) ||
-	    !strftime(out, HTTP_DATE_BYTES, "%a, %d %b %Y %H:%M:%S GMT", &tm))
+	if (!gmtime_r(&t, &tm) || tm.tm_year < -1900 ||
+	    tm.tm_year > 9999 - 1900 || tm.tm_wday < 0 || tm.tm_wday > 6 ||
+	    tm.tm_mon < 0 || tm.tm_mon > 11) {
 		strcpy(out, "Thu, 01 Jan 1970 00:00:00 GMT");
+		return;
+	}
+	year = tm.tm_year + 1900;
+	memcpy(out, days[tm.tm_wday], 3);
+	memcpy(out + 3, ", ", 2);
+	two(out + 5, tm.tm_mday);
+	out[7] = ' ';
+	memcpy(out + 8, months[tm.tm_mon], 3);
+	out[11] = ' ';
+	two(out + 12, year / 100);
+	two(out + 14, year % 100);
+	out[16] = ' ';
+	two(out + 17, tm.tm_hour);
+	out[19] = ':';
+	two(out + 20, tm.tm_min);
+	out[22] = ':';
+	two(out + 23, tm.tm_sec);
+	memcpy(out + 25, " GMT", 5);
+}
+
+/*
+ * Every response carries the current second and most a file's mtime:
+ * the last two results are kept, per thread (each connection's microapp
+ * answers its requests in turn), so a busy connection formats a date
+ * once a second rather than twice a request.
+ */
+void http_date_format(time_t t, char out[HTTP_DATE_BYTES])
+{
+	static _Thread_local struct {
+		time_t t;
+		bool ok;
+		char s[HTTP_DATE_BYTES];
+	} cache[2];
+	static _Thread_local unsigned int next;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		if (cache[i].ok && cache[i].t == t) {
+			memcpy(out, cache[i].s, HTTP_DATE_BYTES);
+			return;
+		}
+	}
+	format(t, out);
+	i = next;
+	next = !next;
+	cache[i].t = t;
+	cache[i].ok = true;
+	memcpy(cache[i].s, out, HTTP_DATE_BYTES);
 }
 
 /* n decimal digits at p, or -1. */

@@ -126,9 +126,20 @@ unsigned long long now_ns(void);
 /* Writes all of buf to fd. Returns 0, or -1 (errno set). */
 int write_all(int fd, const void *buf, size_t len);
 
+/* Room for every field of a head, a Location of a whole target among
+ * them. */
+#define RESP_HEAD_BYTES (HTTP_TARGET_MAX_BYTES + 1024)
+
 /*
- * Sends r's head, with Date, Server and the Connection field c->close
- * and the request's version call for, followed by body[0..body_len)
+ * Writes r's head, with Date, Server and the Connection field c->close
+ * and the request's version call for, into h (RESP_HEAD_BYTES), and
+ * records the status for the log. Returns its length, or 0 when it did
+ * not fit (cannot happen with the limits; c->close is then set).
+ */
+size_t resp_head(struct conn *c, const struct response *r, char *h);
+
+/*
+ * Sends r's head (as resp_head() makes it) followed by body[0..body_len)
  * (NULL and 0 for none, or when the caller sends the body itself).
  * Records the status and body bytes for the log. Returns 0 or -1 (the
  * connection is then unusable).

@@ -14,8 +14,7 @@
 #include "date.h"
 #include "httpd.h"
 
-/* Room for every field, a Location of a whole target among them. */
-#define HEAD_BYTES (HTTP_TARGET_MAX_BYTES + 1024)
+#define HEAD_BYTES RESP_HEAD_BYTES
 
 static const char *reason(int status)
 {
@@ -72,15 +71,48 @@ int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-/* Appends a formatted "Name: value\r\n" when value is not NULL. */
-static void add(char *h, size_t *n, const char *name, const char *value)
+/* Appends len bytes of s; past the end, *n becomes HEAD_BYTES for good.
+ * Plain copies rather than snprintf(): the head is built for every
+ * response, and formatting cost more than the rest of the head. */
+static void put(char *h, size_t *n, const char *s, size_t len)
 {
-	int w;
-
-	if (!value || *n >= HEAD_BYTES)
+	if (*n >= HEAD_BYTES || len > HEAD_BYTES - *n) {
+		*n = HEAD_BYTES;
 		return;
-	w = snprintf(h + *n, HEAD_BYTES - *n, "%s: %s\r\n", name, value);
-	*n = w < 0 ? HEAD_BYTES : *n + (size_t)w;
+	}
+	__builtin_memcpy(h + *n, s, len); /* inline for the literals */
+	*n += len;
+}
+
+static void puts0(char *h, size_t *n, const char *s)
+{
+	put(h, n, s, strlen(s));
+}
+
+/* Appends "Name: value\r\n" when value is not NULL; `field` is the
+ * literal "Name: ". */
+#define add(h, n, field, value) add_field(h, n, field, sizeof(field) - 1, value)
+
+static void add_field(char *h, size_t *n, const char *field, size_t flen,
+		      const char *value)
+{
+	if (!value)
+		return;
+	put(h, n, field, flen);
+	puts0(h, n, value);
+	put(h, n, "\r\n", 2);
+}
+
+/* Appends v >= 0 in decimal. */
+static void put_dec(char *h, size_t *n, unsigned long long v)
+{
+	char d[20];
+	size_t i = sizeof(d);
+
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	put(h, n, d + i, sizeof(d) - i);
 }
 
 /* Writes both buffers, in as few calls as the socket allows. */
@@ -109,39 +141,55 @@ static int writev_all(int fd, const char *a, size_t alen, const char *b,
 	return write_all(fd, b, blen);
 }
 
-int resp_send(struct conn *c, const struct response *r, const void *body,
-	      size_t body_len)
+size_t resp_head(struct conn *c, const struct response *r, char *h)
 {
-	char h[HEAD_BYTES], date[HTTP_DATE_BYTES], clen[24];
+	char date[HTTP_DATE_BYTES];
 	size_t n = 0;
 	int st = r->status;
 
 	c->status = st;
 	http_date_format(time(NULL), date);
-	n = (size_t)snprintf(h, sizeof(h), "HTTP/1.1 %d %s\r\n", st,
-			     reason(st));
-	add(h, &n, "Date", date);
-	add(h, &n, "Server", "mosaic-httpd");
-	add(h, &n, "Content-Type", r->content_type);
-	snprintf(clen, sizeof(clen), "%lld", r->content_length);
-	add(h, &n, "Content-Length", r->content_length >= 0 ? clen : NULL);
-	add(h, &n, "Content-Range", r->content_range);
-	add(h, &n, "Accept-Ranges", r->ranges ? "bytes" : NULL);
-	add(h, &n, "ETag", r->etag);
-	add(h, &n, "Last-Modified", r->last_modified);
-	add(h, &n, "Location", r->location);
-	add(h, &n, "Allow", r->allow ? "GET, HEAD" : NULL);
+	put(h, &n, "HTTP/1.1 ", 9);
+	put_dec(h, &n, (unsigned int)st);
+	put(h, &n, " ", 1);
+	puts0(h, &n, reason(st));
+	put(h, &n, "\r\n", 2);
+	add(h, &n, "Date: ", date);
+	put(h, &n, "Server: mosaic-httpd\r\n", 22);
+	add(h, &n, "Content-Type: ", r->content_type);
+	if (r->content_length >= 0) {
+		put(h, &n, "Content-Length: ", 16);
+		put_dec(h, &n, (unsigned long long)r->content_length);
+		put(h, &n, "\r\n", 2);
+	}
+	add(h, &n, "Content-Range: ", r->content_range);
+	add(h, &n, "Accept-Ranges: ", r->ranges ? "bytes" : NULL);
+	add(h, &n, "ETag: ", r->etag);
+	add(h, &n, "Last-Modified: ", r->last_modified);
+	add(h, &n, "Location: ", r->location);
+	add(h, &n, "Allow: ", r->allow ? "GET, HEAD" : NULL);
 	if (c->close)
-		add(h, &n, "Connection", "close");
+		add(h, &n, "Connection: ", "close");
 	else if (c->req.minor == 0)
-		add(h, &n, "Connection", "keep-alive");
-	if (n + 2 >= sizeof(h)) { /* cannot happen with the limits above */
+		add(h, &n, "Connection: ", "keep-alive");
+	if (n + 2 >= HEAD_BYTES) { /* cannot happen with the limits above */
 		c->close = true;
-		return -1;
+		return 0;
 	}
 	memcpy(h + n, "\r\n", 2);
+	return n + 2;
+}
+
+int resp_send(struct conn *c, const struct response *r, const void *body,
+	      size_t body_len)
+{
+	char h[HEAD_BYTES];
+	size_t n = resp_head(c, r, h);
+
+	if (!n)
+		return -1;
 	c->body_bytes += (long long)body_len;
-	return writev_all(c->fd, h, n + 2, body, body_len);
+	return writev_all(c->fd, h, n, body, body_len);
 }
 
 /* Statuses after which the rest of the stream cannot be parsed. */

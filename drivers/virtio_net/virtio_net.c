@@ -13,10 +13,13 @@
  * it is copied into one allocated netbuf. Transmit: each piece of the
  * stack's netbuf chain becomes a descriptor, with the virtio-net header
  * pushed into the first piece's headroom; completions are reclaimed on
- * each transmit and from the interrupt. With HOST_TSO4 (taken only with
- * CSUM, and when memory is not small) the stack may hand over TCP/IPv4
- * super-frames of up to 64 KiB, which the header asks the device to cut
- * into segments (§5.1.6.2); received frames are never GSO.
+ * each transmit and by tx_pending; the device is asked to interrupt only
+ * while the ring is full (or the device closed with frames out), as an
+ * interrupt per frame cost more than the rest of a small request under
+ * emulation. With HOST_TSO4 (taken only with CSUM, and when memory is
+ * not small) the stack may hand over TCP/IPv4 super-frames of up to
+ * 64 KiB, which the header asks the device to cut into segments
+ * (§5.1.6.2); received frames are never GSO.
  *
  * Everything the device writes is checked: used entries (by the
  * virtqueue), lengths, header fields, buffer counts of merged frames,
@@ -117,6 +120,7 @@ struct vnet_tx {
 	struct virtq *tx_q; /* [I] calls [T] */
 	struct virtq_seg tx_segs[VNET_TSO_SEGS]; /* [T] scratch */
 	bool tx_stopped; /* [T] -ENOBUFS returned, nc_tx_ready owed */
+	bool tx_open; /* [T] completions reclaimed by the next transmit */
 };
 
 /* Locking: [I] immutable after probe  [a] atomic ops only */
@@ -674,12 +678,20 @@ static int vnet_tx(struct netdev *nd, unsigned int q, struct netbuf *nb,
 	tx_reclaim(vn, &done);
 	if (vnet_state(vn) == VN_LIVE)
 		rc = tx_post(vn, nb);
+	/* Full: only now ask for an interrupt, at the next completion. Ones
+	 * that came before the device saw the request raise none: take them
+	 * and try again. */
+	while (rc == -ENOSPC && !virtq_enable_cb(tx->tx_q) &&
+	       tx_reclaim(vn, &done)) {
+		virtq_disable_cb(tx->tx_q);
+		rc = vnet_state(vn) == VN_LIVE ? tx_post(vn, nb) : -ENODEV;
+	}
 	if (rc == 0) {
 		kick = !more;
 	} else if (rc == -ENOSPC) {
-		/* Full: the completions that make room will interrupt (the
-		 * queue asks at every one); frames held back by `more` go now,
-		 * or they would never complete. */
+		/* Full: the completions that make room will interrupt (asked
+		 * above); frames held back by `more` go now, or they would
+		 * never complete. */
 		tx->tx_stopped = true;
 		kick = true;
 		rc = -ENOBUFS;
@@ -749,6 +761,9 @@ static void vnet_tx_intr(struct virtq *q, void *arg)
 	ready = tx->tx_stopped && (n || vnet_state(vn) != VN_LIVE);
 	if (ready)
 		tx->tx_stopped = false;
+	/* Room again: back to reclaiming on transmit, without interrupts. */
+	if (ready && tx->tx_open)
+		virtq_disable_cb(tx->tx_q);
 	spin_unlock(&tx->tx_lock);
 	tx_put(done);
 	if (n)
@@ -767,6 +782,14 @@ static int vnet_open(struct netdev *nd)
 	bool kick, pending = false;
 	void *cookie;
 	uint32_t len;
+
+	/* Transmit completions are collected by the next transmit, by
+	 * tx_pending, or by the interrupt only while the queue is full:
+	 * under emulation an interrupt per frame costs far more. */
+	spin_lock(&vn->vn_tx.tx_lock);
+	vn->vn_tx.tx_open = true;
+	virtq_disable_cb(vn->vn_tx.tx_q);
+	spin_unlock(&vn->vn_tx.tx_lock);
 
 	spin_lock(&rx->rx_lock);
 	/* Frames that came while closed are stale: their buffers go back. */
@@ -804,9 +827,12 @@ static void vnet_close(struct netdev *nd)
 	virtq_disable_cb(vn->vn_rx.rx_q);
 	spin_unlock(&vn->vn_rx.rx_lock);
 	/* Frames the device still reads are put by the transmit interrupt
-	 * when it completes them. */
+	 * when it completes them: no transmit comes to collect them. */
 	spin_lock(&vn->vn_tx.tx_lock);
+	vn->vn_tx.tx_open = false;
 	tx_reclaim(vn, &done);
+	while (vnet_state(vn) == VN_LIVE && !virtq_enable_cb(vn->vn_tx.tx_q))
+		tx_reclaim(vn, &done);
 	vn->vn_tx.tx_stopped = false;
 	spin_unlock(&vn->vn_tx.tx_lock);
 	tx_put(done);

@@ -20,8 +20,10 @@
  * them back on when it returns fewer than it was asked for). Transmit
  * posts frames with netdev_tx() and tells the device once per batch.
  * Completed transmissions are reclaimed (their netbufs put) by the
- * driver on later netdev_tx() calls and from its interrupt, so a buffer
- * is never held longer than the device needs it.
+ * driver on later netdev_tx() calls and netdev_tx_pending(), and from its
+ * interrupt while the queue is full; so a buffer of the last burst may
+ * stay held until the next transmit (nothing waits for that), and a
+ * driver need not interrupt for every frame sent.
  *
  * Errors are negative errno values: -ENODEV for a device that is not
  * open or has failed, -ENOBUFS for a full transmit queue, -EINVAL for a

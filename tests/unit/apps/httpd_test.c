@@ -348,6 +348,31 @@ static void test_redirect_path(void **state)
 	}
 }
 
+/* Formatting keeps the last two results: asked in turns, over and over,
+ * each time gives its own date, never a neighbour's. */
+static void test_date_format_repeats(void **state)
+{
+	static const struct {
+		time_t t;
+		const char *s;
+	} d[] = {
+		{ 0, "Thu, 01 Jan 1970 00:00:00 GMT" },
+		{ 784111777, "Sun, 06 Nov 1994 08:49:37 GMT" },
+		{ 951782400, "Tue, 29 Feb 2000 00:00:00 GMT" },
+		{ 253402300799, "Fri, 31 Dec 9999 23:59:59 GMT" },
+		{ 784111778, "Sun, 06 Nov 1994 08:49:38 GMT" },
+	};
+	static const int order[] = { 1, 2, 1, 2, 2, 3, 1, 0, 0, 4, 1, 4, 3 };
+	char buf[HTTP_DATE_BYTES];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		memset(buf, 'x', sizeof(buf));
+		http_date_format(d[order[i]].t, buf);
+		assert_string_equal(buf, d[order[i]].s);
+	}
+}
+
 static void test_date(void **state)
 {
 	char buf[HTTP_DATE_BYTES];
@@ -405,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_redirect_path),
 		cmocka_unit_test(test_date),
+		cmocka_unit_test(test_date_format_repeats),
 		cmocka_unit_test(test_mime),
 	};
 

@@ -19,7 +19,8 @@
  * buffer back; a device that breaks the ring stopped with its buffers
  * taken back; transmit of multi-piece frames with checksum offload,
  * batching (one notification per batch), reclaim, a full queue
- * (-ENOBUFS, then nc_tx_ready); link changes; open and close; the
+ * (-ENOBUFS, then nc_tx_ready), transmit interrupts asked for only while
+ * full or closed; link changes; open and close; the
  * layer's argument checks and registry.
  */
 #include <setjmp.h>
@@ -469,6 +470,19 @@ static void rx_frame(const struct virtio_net_hdr *h, const void *frame,
 	memcpy(buf + hdr_bytes(), frame, len);
 	head = rx_fill(buf, hdr_bytes() + len);
 	used_push(&fd->fq[VNET_RXQ], head, (uint32_t)(hdr_bytes() + len));
+}
+
+/* Whether the driver asks queue qi's device to interrupt at its next
+ * completion: the event index (used_event) equal to the used index, or
+ * without it, no VIRTQ_AVAIL_F_NO_INTERRUPT. */
+static bool wants_irq(unsigned int qi)
+{
+	struct fq *f = &fd->fq[qi];
+
+	if (fd->driver_features & VIRTIO_BIT(VIRTIO_F_EVENT_IDX))
+		return *(volatile uint16_t *)&f->avail->ring[f->size] ==
+		       f->used->idx;
+	return !(f->avail->flags & VIRTQ_AVAIL_F_NO_INTERRUPT);
 }
 
 static void queue_irq(unsigned int qi)
@@ -1350,6 +1364,60 @@ static void test_tx_reclaim_on_transmit(void **state)
 	assert_int_equal(stats().nd_tx_irqs, 0);
 }
 
+/* Transmit completions raise no interrupt (collected by the next
+ * transmit): the device is asked for one only while the queue is full,
+ * with or without the event index. */
+static void test_tx_no_interrupt_unless_full(void **state)
+{
+	uint64_t feats[] = { FEAT_GOOD,
+			     FEAT_GOOD & ~VIRTIO_BIT(VIRTIO_F_EVENT_IDX) };
+	struct netbuf *nb;
+	struct txseen t;
+	unsigned int k;
+	int i;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		device_new(feats[k]);
+		fd->qmax[VNET_TXQ] = 8;
+		assert_int_equal(probe(), 0);
+		assert_int_equal(netdev_open(the_nd(), &client, &client_arg),
+				 0);
+		assert_false(wants_irq(VNET_TXQ));
+		assert_true(wants_irq(VNET_RXQ));
+		for (i = 0; i < 3; i++) {
+			assert_int_equal(
+				netdev_tx(the_nd(), 0, small_frame(1), false),
+				0);
+			tx_take(&t);
+			used_push(&fd->fq[VNET_TXQ], t.head, 0);
+			assert_false(wants_irq(VNET_TXQ));
+		}
+		for (i = 0; i < 8; i++)
+			assert_int_equal(
+				netdev_tx(the_nd(), 0, small_frame(1), true),
+				0);
+		assert_false(wants_irq(VNET_TXQ));
+		nb = small_frame(2);
+		assert_int_equal(netdev_tx(the_nd(), 0, nb, true), -ENOBUFS);
+		assert_true(wants_irq(VNET_TXQ));
+		tx_take(&t);
+		used_push(&fd->fq[VNET_TXQ], t.head, 0);
+		queue_irq(VNET_TXQ);
+		assert_int_equal(tx_ready_calls, (int)k + 1);
+		assert_false(wants_irq(VNET_TXQ));
+		assert_int_equal(netdev_tx(the_nd(), 0, nb, false), 0);
+		assert_false(wants_irq(VNET_TXQ));
+		/* Closed with frames out: nothing transmits to collect them
+		 * any more, so their completions interrupt. */
+		netdev_close(the_nd());
+		assert_true(wants_irq(VNET_TXQ));
+		assert_int_equal(netdev_open(the_nd(), &client, &client_arg),
+				 0);
+		assert_false(wants_irq(VNET_TXQ));
+	}
+}
+
 /* What exit() waits for: frames posted and not completed, counted after
  * collecting completions (no interrupt needed), 0 on a failed device. */
 static void test_tx_pending(void **state)
@@ -1918,6 +1986,7 @@ int main(void)
 		cmocka_unit_test_setup(test_tx_reclaim_on_transmit, setup),
 		cmocka_unit_test_setup(test_tx_pending, setup),
 		cmocka_unit_test_setup(test_tx_full_then_ready, setup),
+		cmocka_unit_test_setup(test_tx_no_interrupt_unless_full, setup),
 		cmocka_unit_test_setup(test_tx_argument_checks, setup),
 		cmocka_unit_test_setup(test_tx_ring_violation, setup),
 		cmocka_unit_test_setup(test_probe_tso_conditions, setup),
