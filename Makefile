@@ -57,7 +57,10 @@ INC-apps := -Ilibos/include
 # opts into speed with a target-specific EXTRA_CFLAGS below, a hot libos
 # file by its place in SPEED-libos (libos/module.mk).
 OPT_SIZE ?= -Os
-OPT_SPEED ?= -O2
+# -falign-jumps=1: no padding after unconditional jumps, which no path
+# executes and emulation gains nothing from (httpd: 4 KB less text, the
+# same instructions per request); loops and functions keep -O2's.
+OPT_SPEED ?= -O2 -falign-jumps=1
 CFLAGS-boot := $(OPT_SIZE) $(CFLAGS_NOFPU) $(INC-boot)
 CFLAGS-kernel := $(OPT_SIZE) $(CFLAGS_NOFPU) $(INC-kernel)
 CFLAGS-drivers := $(OPT_SIZE) $(CFLAGS_NOFPU) $(INC-drivers)
