@@ -608,6 +608,7 @@ static void timer_intr(void *arg)
 	struct sched_rq *rq = pc->pc_rq;
 
 	(void)arg;
+	timer_fired();
 	timers_run(rq);
 	/* The slice is over and someone waits: isr.S switches on the way
 	 * out (sched_preempt_frame(), sched_preempt()). */

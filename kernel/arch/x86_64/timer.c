@@ -127,6 +127,11 @@ void timer_init_cpu(void)
 	lapic_write(LAPIC_TIMER_INIT, 0);
 }
 
+void timer_fired(void)
+{
+	this_cpu()->pc_timer_deadline = 0;
+}
+
 /*
  * One-shot mode counts at most 2^32 - 1 ticks (about 4 s at 1 GHz): a
  * deadline further away fires early, and the caller, finding time_ns()
@@ -148,11 +153,21 @@ static uint32_t oneshot_count(uint64_t deadline_ns)
 
 void timer_arm(uint64_t deadline_ns)
 {
+	struct percpu *pc = this_cpu();
+
 	/* Arming is frequent but not hot, and has interrupts off: where
 	 * the TSC rate gets refined once, a few seconds after boot, with no
 	 * thread or timer of its own. Before the deadline is converted. */
 	time_refine();
-	this_cpu()->pc_timer_deadline = deadline_ns;
+	/* That deadline is armed and has not fired (timer_fired() forgets
+	 * it), or nothing is armed and nothing is asked: rewriting the
+	 * timer would only cost an exit to the hypervisor, on every idle
+	 * turn and every switch. (A TSC-deadline armed before the one
+	 * refinement keeps its old conversion: it may fire late by that
+	 * correction, about 0.1 %, once.) */
+	if (deadline_ns == pc->pc_timer_deadline)
+		return;
+	pc->pc_timer_deadline = deadline_ns;
 	if (use_tsc_deadline) {
 		/* A TSC value already past fires at once; 0 disarms. */
 		cpu_wrmsr(MSR_TSC_DEADLINE,
