@@ -58,12 +58,12 @@ void timer_init_cpu(void);
 /*
  * Arms this CPU's timer to raise VEC_TIMER once time_ns() >= deadline_ns
  * (at once when it is already past); replaces any earlier deadline. 0
- * disarms. The deadline already pending costs nothing. Interrupts off (the caller is about to halt or holds a lock).
- * TSC-deadline mode fires exactly then. One-shot mode counts at most
- * 2^32 - 1 ticks (about 4 s at QEMU's 1 GHz, longer on hardware) and its
- * rate is measured, so it may fire early: the handler must compare
- * time_ns() with its deadlines and arm again, never assume expiry.
- * Also where the TSC rate gets refined, once (a few PIT port reads).
+ * disarms. The deadline already pending costs nothing. Interrupts off (the
+ * caller is about to halt or holds a lock). TSC-deadline mode fires exactly
+ * then. One-shot mode counts at most 2^32 - 1 ticks (about 4 s at QEMU's 1 GHz,
+ * longer on hardware) and its rate is measured, so it may fire early: the
+ * handler must compare time_ns() with its deadlines and arm again, never assume
+ * expiry. Also where the TSC rate gets refined, once (a few PIT port reads).
  */
 void timer_arm(uint64_t deadline_ns);
 
