@@ -212,17 +212,12 @@ static int initrd_root(void)
 	return err;
 }
 
-int vfs_boot(void)
+/* vfs_boot()'s work, done once. */
+static int mount_boot_fs(void)
 {
-	static bool booted;
 	struct tmpfs *root, *tmp;
 	int err;
 
-	/* Both app initcalls call it, in either order, in the first
-	 * microapp before main(): one task, no lock needed. */
-	if (booted)
-		return 0;
-	booted = true;
 	err = initrd_root();
 	if (err < 0)
 		return err;
@@ -252,6 +247,17 @@ int vfs_boot(void)
 		err = 0;
 	}
 	return err;
+}
+
+int vfs_boot(void)
+{
+	static int result = 1; /* 1: not yet mounted */
+
+	/* Both app initcalls call it, in either order, in the first
+	 * microapp before main(): one task, no lock needed. */
+	if (result == 1)
+		result = mount_boot_fs();
+	return result;
 }
 
 void vfs_disks_check(void)

@@ -263,9 +263,9 @@ int __must_check vfs_umount(const char *path, int (*check)(struct vnode *root),
 			    struct vnode **root);
 /* Boot (boot.c): the initrd (or a tmpfs) at /, a tmpfs at /tmp, each
  * bounded by mosaic.tmpfs=SIZE (default 16M). An "app" initcall calls it
- * before main() in every image that resolves paths; once done, later calls
- * return 0 at once. The ext2 disks of mosaic.disk= options are mounted
- * after it by another one, where ext2 is linked. */
+ * before main() in every image that resolves paths; later calls return the
+ * first one's result at once. The ext2 disks of mosaic.disk= options are
+ * mounted after it by another one, where ext2 is linked. */
 int __must_check vfs_boot(void);
 /* Ends the image (status 126) with a line naming the fix when the command
  * line names a disk but the image has no ext2. libc calls it before
