@@ -36,10 +36,11 @@ static bool skip_name(const uint8_t *data, uint32_t end, uint32_t *pos)
 }
 
 /*
- * Expands the codes at data[pos] up to their 0 into name[size], cut to fit.
- * Each token pushes its second code, then its first, on a stack of codes
- * still to write; a token naming itself or a later one, a stack deeper
- * than KSYM_DEPTH_MAX or a name running past end is a damaged table.
+ * Expands the codes at data[pos] up to their 0 (which skip_name() found
+ * within kt_bytes) into name[size], cut to fit. Each token pushes its
+ * second code, then its first, on a stack of codes still to write; a token
+ * naming itself or a later one, or a stack deeper than KSYM_DEPTH_MAX, is
+ * a damaged table.
  */
 static int expand(const struct ksym_table *t, uint32_t pos, char *name,
 		  size_t size)
@@ -48,7 +49,7 @@ static int expand(const struct ksym_table *t, uint32_t pos, char *name,
 	uint8_t stack[KSYM_DEPTH_MAX + 1];
 	size_t len = 0;
 
-	for (; pos < t->kt_bytes && t->kt_data[pos]; pos++) {
+	for (; t->kt_data[pos]; pos++) {
 		unsigned int depth = 0;
 
 		stack[depth++] = t->kt_data[pos];
@@ -69,8 +70,6 @@ static int expand(const struct ksym_table *t, uint32_t pos, char *name,
 			stack[depth++] = pairs[2 * i];
 		}
 	}
-	if (pos >= t->kt_bytes)
-		return -EINVAL;
 	if (size)
 		name[len] = '\0';
 	return 0;
