@@ -13,8 +13,11 @@ moves frames between that socket and a tap device that lives in the
 namespace (address 192.168.77.1/24; the guest is 192.168.77.2), dropping
 each with probability LOSS (0 to 0.2) both ways. Then `nc` in the
 namespace sends MIB MiB to the guest's sink (port 5001), or reads MIB MiB
-from its source (5002) and checks them. The namespace, the tap and the
-processes are removed at the end, whatever happened.
+from its source (5002) and checks them. A transfer that makes no
+progress for STALL_S seconds (the peer's TCP counters, read with ss,
+stand still) ends the script with that TCP state and the relay's counts.
+The namespace, the tap and the processes are removed at the end,
+whatever happened.
 
 With `here`, the script already runs in a namespace whose tap QEMU uses
 directly (tools/testrun's netns = yes: 192.168.77.1/24 on it, `-netdev
@@ -25,6 +28,7 @@ checks.
 import fcntl
 import os
 import random
+import re
 import select
 import socket
 import struct
@@ -32,11 +36,16 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 TUNSETIFF = 0x400454CA
 IFF_TAP = 0x0002
 IFF_NO_PI = 0x1000
 CHUNK = 65536
+# A transfer whose peer sees no byte acknowledged (or received) for this
+# long is stuck: the script ends it and says what both sides looked like.
+STALL_S = 60
+POLL_S = 2
 PEER = "192.168.77.1"
 GUEST = "192.168.77.2"
 
@@ -68,6 +77,7 @@ class Relay(threading.Thread):
         self.loss, self.rng = loss, random.Random(seed)
         self.stop_r, self.stop_w = os.pipe()
         self.dropped = self.passed = 0
+        self.error = None
 
     def keep(self):
         if self.loss and self.rng.random() < self.loss:
@@ -77,6 +87,12 @@ class Relay(threading.Thread):
         return True
 
     def run(self):
+        try:
+            self.pump()
+        except OSError as e:
+            self.error = e
+
+    def pump(self):
         fds = [self.tapfd, self.sock.fileno(), self.stop_r]
         while True:
             ready, _, _ = select.select(fds, [], [])
@@ -91,12 +107,65 @@ class Relay(threading.Thread):
                 if self.keep():
                     os.write(self.tapfd, frame)
 
+    def counts(self):
+        """The relay's counts, and how it stopped if it did."""
+        died = f"; relay died: {self.error!r}" if self.error else ""
+        return (f"relay passed {self.passed} frames, dropped "
+                f"{self.dropped}{died}")
+
     def stop(self):
         os.write(self.stop_w, b"x")
         self.join(10)
 
 
-def transfer(nsx, mode, mib, tmp):
+def tcp_state(nsx):
+    """What the peer's kernel says of its TCP connections to the guest
+    (ss: windows, retransmissions, timers, bytes acknowledged)."""
+    out = subprocess.run([*nsx, "ss", "-tinmoH", "dst", GUEST],
+                         capture_output=True, text=True, timeout=30,
+                         check=False)
+    return " ".join(out.stdout.split())
+
+
+def counter(state, key):
+    match = re.search(rf"\b{key}:(\d+)", state)
+    return int(match.group(1)) if match else 0
+
+
+def run_nc(nsx, cmd, key, relay, stdin, stdout):
+    """Runs nc until it exits; ends it and the script when the
+    connection makes no progress (ss's counter `key` stands still) for
+    STALL_S, printing the TCP state and the relay's counts, so a stuck
+    transfer says where it stuck instead of running into the case's
+    timeout. nc gets no -w: its idle timeout ends a stalled transfer with
+    status 0, which a sender cannot tell from success."""
+    proc = subprocess.Popen([*nsx, *cmd], stdin=stdin, stdout=stdout,
+                            stderr=subprocess.PIPE)
+    seen, since = -1, time.monotonic()
+    while True:
+        try:
+            proc.wait(POLL_S)
+            break
+        except subprocess.TimeoutExpired:
+            pass
+        state = tcp_state(nsx)
+        now = counter(state, key)
+        if now != seen:
+            seen, since = now, time.monotonic()
+        elif time.monotonic() - since > STALL_S:
+            proc.kill()
+            proc.wait()
+            relayed = relay.counts() if relay else "no relay"
+            sys.exit(f"tapclient: no progress for {STALL_S} s at {key} "
+                     f"{seen}; peer TCP: {state or 'no connection'}; "
+                     f"{relayed}")
+    err = proc.stderr.read()
+    if proc.returncode != 0:
+        sys.exit(f"tapclient: nc failed (status {proc.returncode}): "
+                 f"{err!r}")
+
+
+def transfer(nsx, mode, mib, tmp, relay=None):
     """nc (run with the prefix nsx) sends MIB MiB to the sink or reads
     them from the source and checks every byte; exits on failure."""
     block = xorshift_block()
@@ -106,19 +175,13 @@ def transfer(nsx, mode, mib, tmp):
             tmp.write(chunk(k, block))
         tmp.close()
         with open(tmp.name, "rb") as f:
-            out = subprocess.run([*nsx, "nc", "-N", "-w", "60", GUEST,
-                                  "5001"], stdin=f, capture_output=True,
-                                 timeout=600, check=False)
-        if out.returncode != 0:
-            sys.exit(f"tapclient: nc failed: {out.stderr!r}")
+            run_nc(nsx, ["nc", "-N", GUEST, "5001"],
+                   "bytes_acked", relay, f, subprocess.DEVNULL)
         return
     tmp.close()
     with open(tmp.name, "wb") as f:
-        out = subprocess.run([*nsx, "nc", "-d", "-w", "60", GUEST, "5002"],
-                             stdout=f, stderr=subprocess.PIPE, timeout=600,
-                             check=False)
-    if out.returncode != 0:
-        sys.exit(f"tapclient: nc failed: {out.stderr!r}")
+        run_nc(nsx, ["nc", "-d", GUEST, "5002"],
+               "bytes_received", relay, subprocess.DEVNULL, f)
     with open(tmp.name, "rb") as f:
         for k in range(nbytes // CHUNK):
             if f.read(CHUNK) != chunk(k, block):
@@ -167,9 +230,8 @@ def main():
         run(*nsx, "ip", "addr", "add", f"{PEER}/24", "dev", tap)
         run(*nsx, "ip", "link", "set", tap, "up")
         relay.start()
-        transfer(nsx, mode, mib, tmp)
-        print(f"tapclient: {mode} {mib} MiB intact; relay passed "
-              f"{relay.passed} frames, dropped {relay.dropped}")
+        transfer(nsx, mode, mib, tmp, relay)
+        print(f"tapclient: {mode} {mib} MiB intact; {relay.counts()}")
     finally:
         if relay.is_alive():
             relay.stop()
