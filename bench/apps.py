@@ -16,6 +16,10 @@
 #      (bench/netns.py; QEMU and wrk run inside it, the guests are
 #      10.0.2.15), and QEMU's user network with a hostfwd on 127.0.0.1,
 #      the zero-setup case (QEMU ends TCP itself there, which caps both).
+#      The p99 over the hostfwd is reported, not judged: QEMU's listening
+#      socket there has a backlog of 1, and the SYNs of wrk's opening
+#      burst that it drops come again a second later for either guest
+#      (the host's ListenOverflows during each run are in the note).
 #   --part kv: memcaslap (libmemcached-tools; memslap's successor: a time
 #      bound, a get/set mix and value checks, which memcslap lacks) with
 #      the same settings on both sides against apps/kv -m 64 and
@@ -655,6 +659,24 @@ def parse_wrk(out):
             "errors": errors.group(1).strip() if errors else ""}
 
 
+def listen_overflows():
+    """The host's TcpExt ListenOverflows (root namespace, all sockets):
+    connections a full accept queue refused. QEMU's hostfwd socket
+    listens with a backlog of 1, so wrk's burst of connections at its
+    start overflows it."""
+    try:
+        with open("/proc/net/netstat", encoding="ascii") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    for names, values in zip(lines[::2], lines[1::2]):
+        if names.startswith("TcpExt:"):
+            row = dict(zip(names.split()[1:], values.split()[1:]))
+            if "ListenOverflows" in row:
+                return int(row["ListenOverflows"])
+    return None
+
+
 def client(link, cmd, what, limit):
     """The output of the load client cmd run where the link's guests are
     reached, dying when it does not end within limit seconds."""
@@ -673,12 +695,15 @@ def wrk(link, addr, path, body_bytes, a, raw):
     cmd = ["wrk", "-t", str(min(2, a.conns)), "-c", str(a.conns), "-d",
            f"{a.duration}s", "--timeout", "10s", "--latency",
            f"http://{host}:{port}/{path}"]
+    before = listen_overflows() if link.kind == "hostfwd" else None
     out = client(link, cmd, "wrk", a.duration + 60)
+    after = listen_overflows() if before is not None else None
     with open(raw, "w", encoding="utf-8") as f:
         f.write(out)
     r = parse_wrk(out)
     if r is None:
         die(f"cannot read wrk's output (saved in {raw}):\n{out}")
+    r["overflows"] = after - before if after is not None else None
     if r["requests"] == 0 or r["non2xx"]:
         die(f"wrk GET /{path}: {r['requests']} requests, {r['non2xx']} "
             f"not 200 (output in {raw})")
@@ -849,11 +874,28 @@ def part_http(b):
                       met=rps[0] >= 3 * rps[1] if lx else None,
                       commands=cmds, note=note, plot="http")
         p99 = med(m["p99"]), med(lx["p99"]) if lx else None
+        p99_met = p99[0] < p99[1] if lx else None
+        p99_target, p99_note = "lower than Linux", note
+        if link.kind == "hostfwd":
+            # Not the guest's latency: see listen_overflows().
+            ovf = {who: [r["small"]["overflows"] for r in rs]
+                   for who, rs in res.items()}
+            shown = "; ".join(
+                f"{who} {', '.join(str(v) for v in vs)}"
+                for who, vs in ovf.items() if None not in vs)
+            p99_met, p99_target = None, "not judged over hostfwd"
+            p99_note += (
+                "; not judged: QEMU's hostfwd socket listens with a "
+                "backlog of 1, so SYNs of wrk's opening burst are dropped "
+                "and sent again 1 s later (host ListenOverflows per run: "
+                f"{shown or 'not readable'}), and wrk's "
+                "coordinated-omission correction spreads each such second "
+                "over many samples: this p99 is QEMU's accept loop, the "
+                "same for both guests. The tap's p99 is the guest's")
         record.figure("http", f"p99 latency, {SMALL}, {link.kind}", "ms",
                       m["p99"], get(lx, "p99"), better="lower",
-                      target="lower than Linux",
-                      met=p99[0] < p99[1] if lx else None, commands=cmds,
-                      note=note)
+                      target=p99_target, met=p99_met, commands=cmds,
+                      note=p99_note)
         record.figure("http", f"1 MiB file, {link.kind}", "MB/s", m["mbs"],
                       get(lx, "mbs"), commands=cmds,
                       note=note + "; MB/s are 10^6 bytes/s of responses, "
