@@ -7,6 +7,7 @@
 #ifndef SCHED_POLICY_H
 #define SCHED_POLICY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -26,5 +27,18 @@ int policy_place(const uint32_t *load, unsigned int n, uint64_t allowed,
  * over victims. Returns the CPU, or -1 when nothing is queued anywhere.
  */
 int policy_victim(const uint32_t *queued, unsigned int n, unsigned int self);
+
+/*
+ * How many of the `queued` tasks on a CPU another CPU may steal: all of
+ * them, except behind a batch waker (`behind_batch`, <kernel/sched.h>'s
+ * sched_set_batch_waker()), which keeps one: the next task there runs
+ * as soon as the waker blocks, on the CPU that just woke it, and moving
+ * it would only add a cross-CPU hand-off (and, on a lock the waker still
+ * holds, a block). What is queued beyond that one is fair game.
+ */
+static inline uint32_t policy_stealable(uint32_t queued, bool behind_batch)
+{
+	return behind_batch && queued ? queued - 1 : queued;
+}
 
 #endif /* SCHED_POLICY_H */

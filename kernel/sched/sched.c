@@ -55,6 +55,7 @@ struct task {
 	bool t_idle; /* [I] a CPU's idle task */
 	bool t_reap; /* [o] set while exiting: free after the switch */
 	bool t_root; /* [I] main(): a fault in it ends the image */
+	bool t_batch_waker; /* [o] sched_set_batch_waker() */
 	int t_errno; /* [o] libc's errno for this task */
 	char t_name[TASK_NAME_MAX]; /* [I] */
 	struct kstack t_stack; /* [I] */
@@ -96,9 +97,13 @@ struct sched_rq {
 	uint32_t rq_queued; /* [a] written under rq_lock */
 	uint32_t rq_running; /* [a] 1 while a real task runs here */
 	uint32_t rq_halted; /* [a] enum idle_state */
+	uint32_t rq_batch; /* [a] 1 while a batch waker runs here */
 
 	struct spinlock rq_timer_lock;
 	struct timerq rq_timers; /* [L rq_timer_lock] */
+	uint64_t rq_kick_at; /* [L rq_timer_lock] 0, or when to kick a halted
+			      * CPU for what waits here (defer_kick()) */
+	bool rq_in_timers; /* [c] timers_run() holds rq_timer_lock */
 
 	struct task rq_idle; /* [c] */
 	struct task *rq_dead; /* [c] exited detached tasks to free */
@@ -355,6 +360,52 @@ static void kick_halted(uint64_t affinity, unsigned int busy)
 	}
 }
 
+/*
+ * How long a task queued behind the running one on the CPU that woke it
+ * may wait before a halted CPU is kicked to steal it. Waking a halted
+ * vCPU is the dearest thing a wake-up can do (the host must run its
+ * thread; on a busy host the IPI's sender alone stalled for ~2 ms), and
+ * cooperative tasks mostly block within microseconds, running what they
+ * woke right here; the delay bounds the wait behind one that does not.
+ */
+#define DEFER_KICK_NS 200000
+
+/* Arms the deferred kick (timers_run() fires it) of rq, this CPU's,
+ * unless armed. False when rq is no longer this CPU's (a preempted
+ * caller moved): the caller kicks at once instead. */
+static bool __attribute__((noinline)) defer_kick(struct sched_rq *rq)
+{
+	unsigned long flags = irq_save();
+	uint64_t at;
+
+	if (rq != my_rq()) {
+		irq_restore(flags);
+		return false;
+	}
+	/* A sleeper's wake-up: timers_run() arms for rq_kick_at itself. */
+	if (rq->rq_in_timers) {
+		if (!rq->rq_kick_at)
+			rq->rq_kick_at = time_ns() + DEFER_KICK_NS;
+		irq_restore(flags);
+		return true;
+	}
+	spin_lock(&rq->rq_timer_lock);
+	if (!rq->rq_kick_at) {
+		struct timer_node *n = timerq_first(&rq->rq_timers);
+
+		at = time_ns() + DEFER_KICK_NS;
+		rq->rq_kick_at = at;
+		/* An earlier sleeper or end of slice: timers_run() re-arms
+		 * for the kick then. */
+		if ((!n || at < n->tn_deadline) &&
+		    (!preempt_ns || at < rq->rq_slice_end))
+			timer_arm(at);
+	}
+	spin_unlock(&rq->rq_timer_lock);
+	irq_restore(flags);
+	return true;
+}
+
 /* enqueue()'s second half on SMP: kicks CPU `cpu` if it is halting, or a
  * halted CPU that may steal a task of `affinity` queued behind it. */
 static void __attribute__((noinline))
@@ -372,7 +423,19 @@ enqueue_kick(struct sched_rq *rq, unsigned int cpu, uint64_t affinity)
 		return;
 	}
 	/* It waits behind a busy CPU (its mask or stale loads put it
-	 * there): wake a halted CPU that may run it; that one steals it. */
+	 * there): wake a halted CPU that may run it; that one steals it.
+	 * Behind a batch waker only what another CPU may steal counts. */
+	if (!policy_stealable(__atomic_load_n(&rq->rq_queued, __ATOMIC_RELAXED),
+			      __atomic_load_n(&rq->rq_batch, __ATOMIC_RELAXED)))
+		return;
+	/* Behind the waker itself: it will likely run it soon (at once if
+	 * this is the idle loop, which looks at its queue next). */
+	if (cpu == cpu_id()) {
+		if (__atomic_load_n(&rq->rq_running, __ATOMIC_RELAXED) &&
+		    !defer_kick(rq))
+			kick_halted(affinity, cpu);
+		return;
+	}
 	kick_halted(affinity, cpu);
 }
 
@@ -404,6 +467,56 @@ static void enqueue(struct task *t, unsigned int cpu)
 		enqueue_kick(&rqs[cpu], cpu, affinity);
 }
 
+/* The CPU a wake-up from a batch waker queues `t` on (the waker's), or
+ * -1 for the usual placement: not in a batch waker, in an interrupt
+ * handler (the task it interrupted did not ask), or t may not run here.
+ * Interrupts off. */
+static __always_inline int batch_cpu(const struct task *t)
+{
+	struct percpu *pc = this_cpu();
+	unsigned int me = pc->pc_id;
+
+	if (likely(!pc->pc_current->t_batch_waker) || pc->pc_irq_depth ||
+	    (t->t_affinity && !(t->t_affinity & (1ull << me))))
+		return -1;
+	return (int)me;
+}
+
+/*
+ * The CPU a wake-up prefers among the least loaded: this one when it is
+ * idle (an interrupt ended its halt, or its idle loop runs its timers),
+ * as it is awake already and the woken task runs here without an IPI;
+ * else the CPU t last ran on, whose cache still holds its data.
+ */
+static __always_inline int wake_prefer(const struct task *t)
+{
+	struct percpu *pc = this_cpu();
+
+	if (pc->pc_current->t_idle)
+		return (int)pc->pc_id;
+	return (int)__atomic_load_n(&t->t_cpu, __ATOMIC_RELAXED);
+}
+
+/*
+ * A wake-up placed on a halted CPU other than this one goes to this one
+ * instead when t may run here: this CPU is awake, and t runs once the
+ * task here blocks or yields, or is stolen after DEFER_KICK_NS
+ * (enqueue_kick()), where the halted CPU would cost an IPI at once.
+ * Interrupts off.
+ */
+static __always_inline unsigned int avoid_halted(const struct task *t,
+						 unsigned int cpu)
+{
+	unsigned int me = this_cpu()->pc_id;
+
+	if (cpu == me ||
+	    __atomic_load_n(&rqs[cpu].rq_halted, __ATOMIC_RELAXED) !=
+		    IDLE_HALTED ||
+	    (t->t_affinity && !(t->t_affinity & (1ull << me))))
+		return cpu;
+	return me;
+}
+
 /*
  * BLOCKED -> RUNNABLE and queued, without the kick: returns the CPU t was
  * queued on, with its affinity in *affinity for enqueue_kick() when ncpus
@@ -415,15 +528,19 @@ static __always_inline int task_wake_queue(struct task *t, unsigned int ncpus,
 {
 	uint32_t expected = TASK_BLOCKED;
 	unsigned int cpu;
+	int bcpu;
 
 	if (!__atomic_compare_exchange_n(&t->t_state, &expected, TASK_RUNNABLE,
 					 false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_RELAXED))
 		return -1;
 	/* One CPU: nothing to choose, and place()'s call costs more. */
-	cpu = ncpus == 1 ? 0
-			 : place(t, (int)__atomic_load_n(&t->t_cpu,
-							 __ATOMIC_RELAXED));
+	if (ncpus == 1)
+		cpu = 0;
+	else if ((bcpu = batch_cpu(t)) >= 0)
+		cpu = (unsigned int)bcpu;
+	else
+		cpu = avoid_halted(t, place(t, wake_prefer(t)));
 	trace_wake(t->t_id, cpu);
 	*affinity = t->t_affinity;
 	enqueue_push(t, cpu);
@@ -457,8 +574,9 @@ static struct task *__attribute__((noinline)) steal(unsigned int self)
 	if (n == 1)
 		return NULL;
 	for (i = 0; i < n; i++)
-		queued[i] =
-			__atomic_load_n(&rqs[i].rq_queued, __ATOMIC_RELAXED);
+		queued[i] = policy_stealable(
+			__atomic_load_n(&rqs[i].rq_queued, __ATOMIC_RELAXED),
+			__atomic_load_n(&rqs[i].rq_batch, __ATOMIC_RELAXED));
 	victim = policy_victim(queued, n, self);
 	if (victim < 0)
 		return NULL;
@@ -497,6 +615,7 @@ static __always_inline void switch_to(struct percpu *pc, struct task *prev,
 	__atomic_store_n(&next->t_state, TASK_RUNNING, __ATOMIC_RELAXED);
 	__atomic_store_n(&next->t_cpu, pc->pc_id, __ATOMIC_RELAXED);
 	__atomic_store_n(&rq->rq_running, !next->t_idle, __ATOMIC_RELAXED);
+	__atomic_store_n(&rq->rq_batch, next->t_batch_waker, __ATOMIC_RELAXED);
 	if (!next->t_idle)
 		__atomic_fetch_add(&rq->rq_switches, 1, __ATOMIC_RELAXED);
 	pc->pc_current = next;
@@ -583,23 +702,38 @@ static void timers_run(struct sched_rq *rq)
 {
 	struct timer_node *n;
 	uint64_t now = 0, next;
+	bool kick_now = false;
 
 	spin_lock(&rq->rq_timer_lock);
-	/* The idle loop comes here on every turn: with no sleeper and no
-	 * slices there is nothing to compare the clock with. */
-	if (timerq_first(&rq->rq_timers) || preempt_ns) {
+	/* The idle loop comes here on every turn: with no sleeper, no
+	 * deferred kick and no slices there is nothing to compare the clock
+	 * with. */
+	if (timerq_first(&rq->rq_timers) || rq->rq_kick_at || preempt_ns) {
 		now = time_ns();
+		rq->rq_in_timers = true;
 		while ((n = timerq_pop_expired(&rq->rq_timers, now)))
 			task_wake(container_of(n, struct task, t_timer));
+		rq->rq_in_timers = false;
+		if (rq->rq_kick_at && now >= rq->rq_kick_at) {
+			rq->rq_kick_at = 0;
+			kick_now = true;
+		}
 	}
 	n = timerq_first(&rq->rq_timers);
 	next = n ? n->tn_deadline : 0;
+	if (rq->rq_kick_at && (!next || rq->rq_kick_at < next))
+		next = rq->rq_kick_at;
 	if (preempt_ns && !this_cpu()->pc_current->t_idle &&
 	    (!next || rq->rq_slice_end < next))
 		next = rq->rq_slice_end > now ? rq->rq_slice_end
 					      : now + preempt_ns;
 	timer_arm(next);
 	spin_unlock(&rq->rq_timer_lock);
+	/* Still waiting behind a running task: a halted CPU steals it. */
+	if (kick_now && __atomic_load_n(&rq->rq_running, __ATOMIC_RELAXED) &&
+	    policy_stealable(__atomic_load_n(&rq->rq_queued, __ATOMIC_RELAXED),
+			     __atomic_load_n(&rq->rq_batch, __ATOMIC_RELAXED)))
+		kick_halted(0, this_cpu()->pc_id);
 }
 
 static void timer_intr(void *arg)
@@ -718,6 +852,20 @@ void sched_yield_cpu(void)
 	irq_disable();
 	schedule();
 	irq_enable();
+}
+
+void sched_set_batch_waker(bool on)
+{
+	unsigned long flags = irq_save();
+	unsigned int me = cpu_id();
+
+	sched_self()->t_batch_waker = on;
+	__atomic_store_n(&rqs[me].rq_batch, on, __ATOMIC_RELAXED);
+	irq_restore(flags);
+	/* What was queued behind us while we kept it is stealable now. */
+	if (!on && cpu_count() > 1 &&
+	    __atomic_load_n(&rqs[me].rq_queued, __ATOMIC_RELAXED))
+		enqueue_kick(&rqs[me], me, 0);
 }
 
 /* Wait queues. */
@@ -1155,12 +1303,19 @@ static void idle_halt(struct sched_rq *rq)
 static bool work_behind_busy(unsigned int self)
 {
 	unsigned int n = cpu_count(), i;
+	uint32_t queued;
 
-	for (i = 0; i < n; i++)
-		if (i != self &&
-		    __atomic_load_n(&rqs[i].rq_queued, __ATOMIC_RELAXED) &&
-		    __atomic_load_n(&rqs[i].rq_running, __ATOMIC_RELAXED))
+	for (i = 0; i < n; i++) {
+		if (i == self)
+			continue;
+		/* The queue first: it is nearly always empty. */
+		queued = __atomic_load_n(&rqs[i].rq_queued, __ATOMIC_RELAXED);
+		if (queued &&
+		    __atomic_load_n(&rqs[i].rq_running, __ATOMIC_RELAXED) &&
+		    policy_stealable(queued, __atomic_load_n(&rqs[i].rq_batch,
+							     __ATOMIC_RELAXED)))
 			return true;
+	}
 	return false;
 }
 

@@ -390,6 +390,11 @@ static bool drain_devices(void)
 static int netd_main(void *arg)
 {
 	(void)arg;
+	/* A round wakes the connections it delivered to, then netd blocks
+	 * or yields (below): they run next on this CPU, where their data
+	 * is, instead of crossing to another and meeting the stack mutex
+	 * netd still holds. */
+	sched_set_batch_waker(true);
 	for (;;) {
 		__atomic_store_n(&pending, false, __ATOMIC_RELEASE);
 		net_lock();
@@ -404,6 +409,11 @@ static int netd_main(void *arg)
 			sched_yield_cpu();
 			continue;
 		}
+		/* Poked during the round: the semaphore will not block, so
+		 * let the tasks this round woke (queued here, as a batch
+		 * waker's are) run before the next one. */
+		if (__atomic_load_n(&pending, __ATOMIC_ACQUIRE))
+			sched_yield_cpu();
 		/* A socket call that armed an earlier timer after we read the
 		 * deadline pokes the semaphore: nothing is missed. */
 		int err =

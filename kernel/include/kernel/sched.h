@@ -2,9 +2,14 @@
 /*
  * Tasks and the cooperative SMP scheduler. A task runs until it blocks,
  * yields or exits; every CPU has its own run queue, new tasks go to the
- * least-loaded allowed CPU, idle CPUs steal and otherwise halt, and a
- * wake-up for a halted CPU sends it an IPI. The switch saves only the
- * callee-saved registers, MXCSR and the x87 control word (SysV ABI).
+ * least-loaded allowed CPU (a new task on a halted CPU gets an IPI), idle
+ * CPUs steal and otherwise halt. A woken task goes to the least-loaded
+ * CPU too, but not to a halted one when the waker's CPU may run it: it
+ * waits there, and a halted CPU is sent an IPI to steal it only if it
+ * still waits behind a running task 200 us later (waking a halted vCPU
+ * costs the host far more than the wait usually lasts). The switch saves
+ * only the callee-saved registers, MXCSR and the x87 control word (SysV
+ * ABI).
  *
  * Blocking goes through wait queues whose list is protected by a spinlock
  * the caller owns (it also protects the condition waited for), so a
@@ -96,6 +101,23 @@ void sched_detach(struct task *t);
 
 /* Lets other runnable tasks on this CPU run. May yield. */
 void sched_yield_cpu(void);
+
+/*
+ * Makes the calling task a batch waker (on) or an ordinary task (off).
+ * A task that a batch waker wakes, from task context (not from an
+ * interrupt handler on its CPU), is queued on the waker's CPU if its
+ * affinity allows, instead of on the least-loaded CPU, and no other CPU
+ * is kicked for it; another CPU steals from behind a running batch waker
+ * only what is queued beyond one task (a halted one after the usual
+ * delay). The woken task runs once the waker blocks or yields, on the
+ * CPU that holds what the waker just wrote for it, without a cross-CPU
+ * hand-off or an IPI.
+ * Only for a task that wakes others in bounded bursts and then blocks or
+ * yields (netd after each round): scheduling is cooperative, and a waker
+ * that kept the CPU would hold back the tasks it woke. Turning it off
+ * kicks a halted CPU for what waits here. Task context. Never yields.
+ */
+void sched_set_batch_waker(bool on);
 
 /* Blocks for at least `ns` nanoseconds of time_ns(). May yield. */
 void sched_sleep_ns(uint64_t ns);

@@ -3,7 +3,8 @@
  * Unit tests for kernel/sched/policy.c: placement (least load, ties to
  * `prefer` then to the lowest id, affinity masks with bits at or above n,
  * n = 0, 1, 64 and more) and victim choice (most queued, round robin from
- * self + 1 on ties, nothing to steal), then both against a brute-force
+ * self + 1 on ties, nothing to steal), what may be stolen from behind a
+ * batch waker, then placement and victims against a brute-force
  * reading of the contract on random inputs.
  */
 #include "policy.h"
@@ -271,6 +272,47 @@ static void test_victim_round_robin(void **state)
 	assert_int_equal(policy_victim(alt, 5, 4), 0);
 }
 
+/* --- policy_stealable --- */
+
+static void test_stealable(void **state)
+{
+	(void)state;
+	/* Behind an ordinary task (or an idle CPU): everything queued. */
+	assert_int_equal(policy_stealable(0, false), 0);
+	assert_int_equal(policy_stealable(1, false), 1);
+	assert_int_equal(policy_stealable(7, false), 7);
+	assert_int_equal(policy_stealable(UINT32_MAX, false), UINT32_MAX);
+	/* Behind a batch waker: all but the one that runs there next. */
+	assert_int_equal(policy_stealable(0, true), 0);
+	assert_int_equal(policy_stealable(1, true), 0);
+	assert_int_equal(policy_stealable(2, true), 1);
+	assert_int_equal(policy_stealable(7, true), 6);
+	assert_int_equal(policy_stealable(UINT32_MAX, true), UINT32_MAX - 1);
+}
+
+/* The scheduler's use: victims chosen from stealable counts. */
+static void test_victim_behind_batch_waker(void **state)
+{
+	const bool batch[] = { true, false, false, true };
+	const uint32_t raw[] = { 1, 0, 0, 2 };
+	uint32_t queued[4];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 4; i++)
+		queued[i] = policy_stealable(raw[i], batch[i]);
+	/* CPU 0's one task stays; CPU 3 gives up its second. */
+	assert_int_equal(policy_victim(queued, 4, 1), 3);
+	assert_int_equal(policy_victim(queued, 4, 2), 3);
+	assert_int_equal(policy_victim(queued, 4, 3), -1);
+	assert_int_equal(policy_victim(queued, 3, 1), -1);
+	/* The same counts behind ordinary tasks: CPU 0 is a victim. */
+	for (i = 0; i < 4; i++)
+		queued[i] = policy_stealable(raw[i], false);
+	assert_int_equal(policy_victim(queued, 3, 1), 0);
+	assert_int_equal(policy_victim(queued, 4, 1), 3);
+}
+
 static void test_victim_n_one(void **state)
 {
 	const uint32_t queued[] = { 12 };
@@ -367,6 +409,8 @@ int main(void)
 		cmocka_unit_test(test_place_n_above_64),
 		cmocka_unit_test(test_place_extreme_loads),
 		cmocka_unit_test(test_place_random),
+		cmocka_unit_test(test_stealable),
+		cmocka_unit_test(test_victim_behind_batch_waker),
 		cmocka_unit_test(test_victim_nothing_queued),
 		cmocka_unit_test(test_victim_only_self_queued),
 		cmocka_unit_test(test_victim_busiest),
