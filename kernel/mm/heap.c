@@ -17,7 +17,10 @@
  * In front of the magazines of the classes up to HEAP_FRONT_MAX bytes, each
  * CPU keeps its last HEAP_FRONT_SLOTS frees per class by pointer (struct
  * heap_front), so the common malloc/free pair walks and checks no link:
- * see there for what is still checked.
+ * see there for what is still checked. A free into the front of an object
+ * in the page this CPU last looked up skips the table too (struct
+ * owner_hint), and the front's poison is written and checked by
+ * straight-line code per class.
  *
  * Memory: a slab descriptor is 80 bytes and a table entry 16 (the table
  * is kept at most half full), about 3% of a one-page slab; a CPU cache
@@ -130,11 +133,14 @@ struct heap_mag {
  */
 struct heap_front {
 	uint32_t f_count; /* [c] objects in f_obj[0..f_count) */
-	uint16_t f_idx[HEAP_FRONT_SLOTS]; /* [c] index in its slab */
+	uint8_t f_idx[HEAP_FRONT_SLOTS]; /* [c] its index in its slab */
 	uintptr_t f_obj[HEAP_FRONT_SLOTS]; /* [c] newest last */
-	struct heap_desc *f_desc[HEAP_FRONT_SLOTS]; /* [c] its slab */
-	uint64_t f_allocs; /* [c] for heap_get_stats() */
-	uint64_t f_frees; /* [c] */
+	uint64_t *f_map[HEAP_FRONT_SLOTS]; /* [c] its slab's d_free */
+	/* [c] for heap_get_stats(); objects handed out are
+	 * f_frees - f_count (those a violation dropped count as out) */
+	uint64_t f_frees;
+	/* A power of two: finding a class's front is one shift. */
+	uint64_t f_pad[13];
 };
 
 /* Classes 0..FRONT_CLASSES-1 have a front. */
@@ -167,11 +173,14 @@ struct heap {
 	uint64_t h_key; /* [I] */
 	bool h_poison; /* [I] */
 	uint8_t h_size_class[HEAP_SMALL_MAX / 16 + 1]; /* [I] by size / 16 */
+	uint8_t h_front_class[HEAP_FRONT_MAX + 1]; /* [I] by size */
 
 	struct heap_entry *h_table; /* [S] open addressing */
 	size_t h_table_mask; /* [S] capacity - 1 */
-	uint64_t h_table_seq; /* [a] odd while the table changes; 64 bits
-			       * so that an owner hint never sees it wrap */
+	uint64_t h_table_seq; /* [a] odd while the table changes */
+	/* [a] moved (under G) once a slab's pages left the table; 64 bits
+	 * so that an owner hint never sees it wrap */
+	uint64_t h_slab_seq;
 	size_t h_table_used; /* [G] */
 	struct heap_desc *h_desc_free; /* [G] */
 	struct heap_class h_class[HEAP_NCLASSES]; /* [G] */
@@ -192,30 +201,46 @@ BUILD_ASSERT(sizeof(struct heap_mag[HEAP_NCLASSES]) +
 		     sizeof(struct heap_front[FRONT_CLASSES]) <=
 	     PAGE_SIZE);
 BUILD_ASSERT(HEAP_FRONT_MAX % 16 == 0 && HEAP_FRONT_MAX <= 128);
-BUILD_ASSERT(PAGE_SIZE / 16 <= UINT16_MAX);
+BUILD_ASSERT(sizeof(struct heap_front) == 256);
+BUILD_ASSERT(SLAB_MAX_OBJS - 1 <= UINT8_MAX); /* f_idx */
 
 static struct heap heap;
 static struct heap_mag boot_mags[HEAP_NCLASSES];
 static struct heap_front boot_front[FRONT_CLASSES];
-/* [c] inside fast_enter(): FAST_ACTIVE | the saved flags, for
- * violation(); else 0. */
+/* [c] the flags the last fast_enter() saved, for violation(): every
+ * violation is found inside fast_enter(). */
 static unsigned long fast_flags[HEAP_MAX_CPUS];
 /* [c] the magazine small_alloc() takes from: a violation found there
  * (a poisoned or mislinked object) drops its lists, so the supervisor's
  * restart does not meet the same bad object again. */
 static struct heap_mag *alloc_mag[HEAP_MAX_CPUS];
 /*
- * [c] each CPU's last owner lookup: page `oh_pfn` belonged to `oh_desc`
- * while h_table_seq was `oh_seq` (even). Every change to the table moves
- * h_table_seq, so while it still reads oh_seq the entry is what
- * table_find() would answer, and a free of a neighbour of the last freed
- * object skips the probe. The descriptor is still verified on each use.
+ * [c] each CPU's last slab lookup: page `oh_pfn` belonged to slab
+ * `oh_desc` when h_slab_seq was `oh_seq`. A page leaves its slab only
+ * when the slab leaves the table, which moves h_slab_seq after it, so
+ * while h_slab_seq still reads oh_seq the entry is what table_find()
+ * would answer (other table changes, large allocations above all, keep
+ * the hint), and a free of a neighbour of the last freed object skips the
+ * probe. The hint is written only after the
+ * descriptor passed desc_verify(), with a copy of what heap_free()'s fast
+ * path (a front class's object into this CPU's front) needs of it; that
+ * path works from the copy alone, and checks that the descriptor still
+ * holds the check word and base it was verified with.
  */
 static struct owner_hint {
-	uintptr_t oh_pfn;
-	struct heap_desc *oh_desc; /* NULL: no hint */
+	uintptr_t oh_pfn; /* NO_PFN: no hint */
 	uint64_t oh_seq;
-} owner_hint[HEAP_MAX_CPUS];
+	struct heap_desc *oh_desc;
+	uintptr_t oh_base; /* d_base */
+	uint64_t oh_check; /* d_check */
+	uint32_t oh_limit; /* objects * size: no object at or past it */
+	uint32_t oh_recip; /* the class's ci_recip */
+	uint32_t oh_size; /* and ci_size */
+	uint32_t oh_class;
+	/* this CPU's for the class, or no_front (also with no hint) */
+	struct heap_front *oh_front;
+} __aligned(64) owner_hint[HEAP_MAX_CPUS]; /* a line each: one shift */
+#define NO_PFN UINTPTR_MAX /* addresses shifted right are below it */
 /* Capacity 1 and empty: lookups before the first insert find nothing. */
 static struct heap_entry heap_no_table[1];
 
@@ -240,24 +265,36 @@ static struct spinlock heap_lock = SPINLOCK_INIT("heap");
 
 /*
  * The fast paths run with interrupts off, so neither a handler nor timer
- * preemption can come between them and this CPU's magazines. The saved
- * flags stay in fast_flags[] for violation(). Callers inside fast_enter()
- * may take the heap lock (nested).
+ * preemption can come between them and this CPU's magazines, and *cpu
+ * (this CPU's id) stays true until fast_exit(). The saved flags stay in
+ * fast_flags[] for violation(). Callers inside fast_enter() may take the
+ * heap lock (nested). Every public function that can find a violation
+ * does all its checks inside fast_enter().
  */
-#define FAST_ACTIVE (1ul << 63)
-
-static inline unsigned long fast_enter(void)
+static __always_inline unsigned long fast_enter(unsigned long *cpu)
 {
 	unsigned long flags = irq_save();
 
-	fast_flags[cpu_id()] = flags | FAST_ACTIVE;
+#ifdef UNIT_TEST
+	*cpu = cpu_id();
+#else
+	/* cpu_id() as a 64-bit value: the 32-bit load zero-extends, which
+	 * GCC would otherwise do again for every array it indexes. */
+	__asm__ volatile("movl %%gs:%c1, %k0" : "=r"(*cpu) : "i"(PERCPU_ID));
+#endif
+	fast_flags[*cpu] = flags;
 	return flags;
 }
 
-static inline void fast_exit(unsigned long flags)
+static __always_inline void fast_exit(unsigned long flags)
 {
-	fast_flags[cpu_id()] = 0;
+#ifdef UNIT_TEST
 	irq_restore(flags);
+#else
+	/* irq_restore() in two instructions instead of three: the other
+	 * flags are back as they were at fast_enter() too. */
+	__asm__ volatile("pushq %0; popfq" : : "r"(flags) : "memory", "cc");
+#endif
 }
 
 /* Drops the heap lock and the fast path's interrupts-off before
@@ -278,12 +315,7 @@ static void __noreturn violation(const char *what, const void *ptr)
 		       sizeof(alloc_mag[cpu]->m_full));
 		alloc_mag[cpu] = NULL;
 	}
-	if (fast_flags[cpu]) {
-		unsigned long flags = fast_flags[cpu];
-
-		fast_flags[cpu] = 0;
-		irq_restore(flags);
-	}
+	irq_restore(fast_flags[cpu]);
 	heap_violation(what, ptr);
 }
 
@@ -441,25 +473,74 @@ static struct heap_desc *table_find(uintptr_t addr)
 	return table_find_seq(addr, NULL);
 }
 
-/* table_find() through this CPU's owner hint. Inside fast_enter(). */
-static __always_inline struct heap_desc *owner_lookup(uintptr_t addr)
+/* table_find() through this CPU's owner hint. Inside fast_enter(). On a
+ * probe, *seq is h_slab_seq as read before it (for hint_set()), else it
+ * is left alone. */
+static __always_inline struct heap_desc *
+owner_lookup(unsigned int cpu, uintptr_t addr, uint64_t *seq, bool *probed)
 {
-	struct owner_hint *h = &owner_hint[cpu_id()];
+	struct owner_hint *h = &owner_hint[cpu];
 	uintptr_t pfn = addr >> PAGE_SHIFT;
-	struct heap_desc *d;
-	uint64_t seq;
+	uint64_t now = __atomic_load_n(&heap.h_slab_seq, __ATOMIC_ACQUIRE);
 
-	if (likely(h->oh_pfn == pfn && h->oh_desc &&
-		   h->oh_seq == __atomic_load_n(&heap.h_table_seq,
-						__ATOMIC_ACQUIRE)))
+	/* oh_pfn is no page number while there is no hint. */
+	if (likely(h->oh_pfn == pfn && h->oh_seq == now))
 		return h->oh_desc;
-	d = table_find_seq(addr, &seq);
-	if (d) {
-		h->oh_pfn = pfn;
-		h->oh_desc = d;
-		h->oh_seq = seq;
-	}
-	return d;
+	/* Read before the probe: a slab it finds that leaves the table
+	 * afterwards moves h_slab_seq past this. */
+	*seq = now;
+	*probed = true;
+	return table_find(addr);
+}
+
+/* This CPU's front for class c (< FRONT_CLASSES), or NULL before its
+ * magazines exist. Inside fast_enter(). */
+static __always_inline struct heap_front *front_of(unsigned int cpu,
+						   unsigned int c)
+{
+	struct heap_front(*f)[FRONT_CLASSES] = heap.h_front[cpu];
+
+	return f ? &(*f)[c] : NULL;
+}
+
+/* The oh_front of a class without a front (or of a CPU without one yet):
+ * always full, so heap_free() never puts anything there; never written. */
+static struct heap_front no_front = { .f_count = HEAP_FRONT_SLOTS };
+
+/* Makes the verified slab d, found with h_slab_seq == seq read before
+ * the probe, this CPU's hint for page pfn; without the copy for
+ * heap_free()'s fast path yet (hint_fill()), so that frees that go from
+ * page to page pay little for it. */
+static __always_inline void hint_set(unsigned int cpu, uintptr_t pfn,
+				     uint64_t seq, struct heap_desc *d)
+{
+	struct owner_hint *h = &owner_hint[cpu];
+
+	h->oh_pfn = pfn;
+	h->oh_seq = seq;
+	h->oh_desc = d;
+	h->oh_front = &no_front;
+}
+
+/* Completes this CPU's hint, which names the verified slab d of a front
+ * class, with the copy heap_free()'s fast path works from: a second use of
+ * the page. */
+static void __attribute__((noinline))
+hint_fill(unsigned int cpu, struct heap_desc *d)
+{
+	const struct heap_class_info *ci = &heap_classes[d->d_class];
+	struct owner_hint *h = &owner_hint[cpu];
+	struct heap_front *f = front_of(cpu, d->d_class);
+
+	if (!f)
+		return;
+	h->oh_base = d->d_base;
+	h->oh_check = d->d_check;
+	h->oh_limit = (uint32_t)ci->ci_nobj * ci->ci_size;
+	h->oh_recip = ci->ci_recip;
+	h->oh_size = ci->ci_size;
+	h->oh_class = d->d_class;
+	h->oh_front = f;
 }
 
 /* Caller holds G, is inside a write section, and made room. */
@@ -579,6 +660,34 @@ static bool obj_test_and_alloc(struct heap_desc *d, unsigned int idx)
 	       bit;
 }
 
+/*
+ * obj_test_and_free() and obj_test_and_alloc() on bitmap `map` for the
+ * fast paths: BTS and BTR with the index in a register address the whole
+ * bit string, so no word and mask need computing. Atomic like those (the
+ * same locked read-modify-write of the word that holds the bit).
+ */
+static __always_inline bool map_test_and_set(uint64_t *map, unsigned long idx)
+{
+	bool old;
+
+	__asm__ volatile("lock btsq %2, %1"
+			 : "=@ccc"(old), "+m"(*map)
+			 : "r"(idx)
+			 : "memory");
+	return old;
+}
+
+static __always_inline bool map_test_and_clear(uint64_t *map, unsigned long idx)
+{
+	bool old;
+
+	__asm__ volatile("lock btrq %2, %1"
+			 : "=@ccc"(old), "+m"(*map)
+			 : "r"(idx)
+			 : "memory");
+	return old;
+}
+
 static void partial_add(struct heap_class *hc, struct heap_desc *d)
 {
 	d->d_prev = NULL;
@@ -659,6 +768,9 @@ static void slab_destroy(struct heap_desc *d)
 	partial_remove(hc, d);
 	for (i = 0; i < d->d_pages; i++)
 		table_remove((d->d_base >> PAGE_SHIFT) + i);
+	/* After the removal: see struct owner_hint. */
+	__atomic_store_n(&heap.h_slab_seq, heap.h_slab_seq + 1,
+			 __ATOMIC_RELEASE);
 	pages_free(d->d_base, d->d_pages);
 	hc->c_slabs--;
 	desc_put(d);
@@ -799,10 +911,11 @@ static void mag_rotate(struct heap_mag *m, unsigned int c)
 
 /*
  * Poison of a free object of `size` bytes (a multiple of 16) at obj, all
- * but word 0, which holds the link. Inline loops two words a step: these
- * run on every small free and allocation, where a memset() call, or a
- * loop that stops at the first bad word, costs more than the stores and
- * loads themselves.
+ * but word 0, which holds the link. These run on every small free and
+ * allocation, where a memset() call, or a loop that stops at the first bad
+ * word, costs more than the stores and loads themselves: the front's
+ * classes get straight-line code entered by class (the _front versions),
+ * the others a loop of two words a step.
  */
 static __always_inline void poison_fill(uintptr_t obj, size_t size)
 {
@@ -818,23 +931,117 @@ static __always_inline void poison_fill(uintptr_t obj, size_t size)
 	}
 }
 
-static __always_inline void poison_check(uintptr_t obj, size_t size)
+static __always_inline bool poison_intact(const uint64_t *w, size_t size)
 {
-	const uint64_t *w = (const uint64_t *)obj,
-		       *end = (const uint64_t *)(obj + size);
+	const uint64_t *end = (const uint64_t *)((uintptr_t)w + size);
 	uint64_t diff = w[1] ^ POISON_WORD;
 
 	for (w += 2; w < end; w += 2)
 		diff |= (w[0] ^ POISON_WORD) | (w[1] ^ POISON_WORD);
-	if (unlikely(diff))
+	return !diff;
+}
+
+/* Class c < FRONT_CLASSES is 16 * (c + 1) bytes. */
+BUILD_ASSERT(FRONT_CLASSES == 8);
+
+static __always_inline void poison_fill_front(uintptr_t obj, unsigned int c)
+{
+	uint64_t *w = (uint64_t *)obj;
+	uint64_t pw = POISON_WORD;
+
+	/* One register for all the stores; and c < FRONT_CLASSES, but an
+	 * opaque one, so that the mask below replaces the range check GCC
+	 * would put before the jump. */
+	__asm__("" : "+r"(pw), "+r"(c));
+	switch (c & (FRONT_CLASSES - 1)) {
+	case 7:
+		w[15] = pw;
+		w[14] = pw;
+		fallthrough;
+	case 6:
+		w[13] = pw;
+		w[12] = pw;
+		fallthrough;
+	case 5:
+		w[11] = pw;
+		w[10] = pw;
+		fallthrough;
+	case 4:
+		w[9] = pw;
+		w[8] = pw;
+		fallthrough;
+	case 3:
+		w[7] = pw;
+		w[6] = pw;
+		fallthrough;
+	case 2:
+		w[5] = pw;
+		w[4] = pw;
+		fallthrough;
+	case 1:
+		w[3] = pw;
+		w[2] = pw;
+		fallthrough;
+	case 0:
+		w[1] = pw;
+		break;
+	}
+}
+
+static __always_inline bool poison_intact_front(const uint64_t *w,
+						unsigned int c)
+{
+	uint64_t pw = POISON_WORD;
+
+	/* One register for all the compares; and c < FRONT_CLASSES, but an
+	 * opaque one, so that the mask below replaces the range check GCC
+	 * would put before the jump. */
+	__asm__("" : "+r"(pw), "+r"(c));
+	switch (c & (FRONT_CLASSES - 1)) {
+	case 7:
+		if (w[15] != pw || w[14] != pw)
+			return false;
+		fallthrough;
+	case 6:
+		if (w[13] != pw || w[12] != pw)
+			return false;
+		fallthrough;
+	case 5:
+		if (w[11] != pw || w[10] != pw)
+			return false;
+		fallthrough;
+	case 4:
+		if (w[9] != pw || w[8] != pw)
+			return false;
+		fallthrough;
+	case 3:
+		if (w[7] != pw || w[6] != pw)
+			return false;
+		fallthrough;
+	case 2:
+		if (w[5] != pw || w[4] != pw)
+			return false;
+		fallthrough;
+	case 1:
+		if (w[3] != pw || w[2] != pw)
+			return false;
+		fallthrough;
+	case 0:
+		break;
+	}
+	return w[1] == pw;
+}
+
+static __always_inline void poison_check(uintptr_t obj, size_t size)
+{
+	if (unlikely(!poison_intact((const uint64_t *)obj, size)))
 		violation(HEAP_VIOLATION_WRITE_AFTER_FREE, (const void *)obj);
 }
 
 /* This CPU's magazines; the first call on a CPU allocates them. Inside
  * fast_enter(). NULL when no page is left for them. */
-static struct heap_mag *cpu_mags(void)
+static struct heap_mag *cpu_mags(unsigned int cpu)
 {
-	unsigned int cpu = cpu_id();
 	struct heap_mag(*m)[HEAP_NCLASSES] = heap.h_mags[cpu];
 	uintptr_t va;
 
@@ -852,9 +1059,9 @@ static struct heap_mag *cpu_mags(void)
 }
 
 /* Inside fast_enter(). */
-static void *small_alloc(unsigned int c)
+static void *small_alloc(unsigned int cpu, unsigned int c)
 {
-	struct heap_mag *mags = cpu_mags(), *m;
+	struct heap_mag *mags = cpu_mags(cpu), *m;
 	struct heap_desc *d;
 	unsigned int idx;
 	uintptr_t obj;
@@ -870,46 +1077,44 @@ static void *small_alloc(unsigned int c)
 		if (rc < 0)
 			return NULL;
 	}
-	alloc_mag[cpu_id()] = m;
+	alloc_mag[cpu] = m;
 	if (heap.h_poison)
 		poison_check(m->m_cur.l_head, heap_classes[c].ci_size);
 	obj = list_take(&m->m_cur, c, &d, &idx);
 	if (unlikely(!obj_test_and_alloc(d, idx)))
 		violation(HEAP_VIOLATION_BAD_LINK, (void *)obj);
-	alloc_mag[cpu_id()] = NULL;
+	alloc_mag[cpu] = NULL;
 	/* The stale link would tell the app key ^ obj ^ next. */
 	*(uintptr_t *)obj = 0;
 	m->m_allocs++;
 	return (void *)obj;
 }
 
-/* This CPU's front for class c (< FRONT_CLASSES), or NULL before its
- * magazines exist. Inside fast_enter(). */
-static inline struct heap_front *front_of(unsigned int c)
+/* Caches p, of class c and object idx of the slab whose d_free is map
+ * (marked free there already), in f, this CPU's front for c, which has
+ * room. Inside fast_enter(). */
+static __always_inline void front_push(struct heap_front *f, unsigned int c,
+				       uint64_t *map, unsigned int idx, void *p)
 {
-	struct heap_front(*f)[FRONT_CLASSES] = heap.h_front[cpu_id()];
-
-	return f ? &(*f)[c] : NULL;
-}
-
-/* Caches p, already marked free, in the front when there is room. Inside
- * fast_enter(). */
-static __always_inline bool front_put(unsigned int c, struct heap_desc *d,
-				      unsigned int idx, void *p)
-{
-	struct heap_front *f = front_of(c);
 	unsigned int n;
 
-	if (!f || f->f_count >= HEAP_FRONT_SLOTS)
-		return false;
 	if (heap.h_poison)
-		poison_fill((uintptr_t)p, heap_classes[c].ci_size);
+		poison_fill_front((uintptr_t)p, c);
 	link_write((uintptr_t)p, 0);
 	n = f->f_count++;
 	f->f_obj[n] = (uintptr_t)p;
-	f->f_desc[n] = d;
-	f->f_idx[n] = (uint16_t)idx;
+	f->f_map[n] = map;
+	f->f_idx[n] = (uint8_t)idx;
 	f->f_frees++;
+}
+
+/* front_push() when f (NULL: none) has room; returns whether it had. */
+static __always_inline bool front_put(struct heap_front *f, unsigned int c,
+				      uint64_t *map, unsigned int idx, void *p)
+{
+	if (!f || f->f_count >= HEAP_FRONT_SLOTS)
+		return false;
+	front_push(f, c, map, idx, p);
 	return true;
 }
 
@@ -922,29 +1127,24 @@ static __always_inline void *front_take(struct heap_front *f, unsigned int c)
 
 	if (unlikely(link_read(obj) != 0))
 		violation(HEAP_VIOLATION_BAD_LINK, (void *)obj);
-	if (heap.h_poison)
-		poison_check(obj, heap_classes[c].ci_size);
-	if (unlikely(!obj_test_and_alloc(f->f_desc[n], f->f_idx[n])))
+	if (heap.h_poison &&
+	    unlikely(!poison_intact_front((const uint64_t *)obj, c)))
+		violation(HEAP_VIOLATION_WRITE_AFTER_FREE, (void *)obj);
+	/* As obj_test_and_alloc(). */
+	if (unlikely(!map_test_and_clear(f->f_map[n], f->f_idx[n])))
 		violation(HEAP_VIOLATION_BAD_LINK, (void *)obj);
 	*(uintptr_t *)obj = 0;
-	f->f_allocs++;
 	return (void *)obj;
 }
 
-/* Inside fast_enter(). */
-static void small_free(struct heap_desc *d, unsigned int idx, void *p)
+/* small_free() beyond the front: the magazine, or the slab. Inside
+ * fast_enter(); p, object idx of slab d of class c, is marked free
+ * already. */
+static void mag_free(unsigned int cpu, struct heap_desc *d, unsigned int c,
+		     unsigned int idx, void *p)
 {
-	unsigned int c = d->d_class;
-	struct heap_mag *mags, *m;
+	struct heap_mag *mags = cpu_mags(cpu), *m;
 
-	/* Test before rotating: the rotation may give this very slab
-	 * back to the page allocator, and with it the bit to test. The
-	 * atomic RMW also settles two CPUs freeing p at once. */
-	if (unlikely(obj_test_and_free(d, idx)))
-		violation(HEAP_VIOLATION_DOUBLE_FREE, p);
-	if (c < FRONT_CLASSES && front_put(c, d, idx, p))
-		return;
-	mags = cpu_mags();
 	if (unlikely(!mags)) {
 		/* No page for magazines: straight back to the slab. */
 		spin_lock(&heap_lock);
@@ -964,6 +1164,23 @@ static void small_free(struct heap_desc *d, unsigned int idx, void *p)
 		poison_fill((uintptr_t)p, heap_classes[c].ci_size);
 	list_push(&m->m_cur, d, (uintptr_t)p, idx);
 	m->m_frees++;
+}
+
+/* Inside fast_enter(). */
+static __always_inline void small_free(unsigned int cpu, struct heap_desc *d,
+				       unsigned int idx, void *p)
+{
+	unsigned int c = d->d_class;
+
+	/* Test before rotating: the rotation may give this very slab
+	 * back to the page allocator, and with it the bit to test. The
+	 * atomic RMW also settles two CPUs freeing p at once. */
+	if (unlikely(obj_test_and_free(d, idx)))
+		violation(HEAP_VIOLATION_DOUBLE_FREE, p);
+	if (c < FRONT_CLASSES &&
+	    front_put(front_of(cpu, c), c, d->d_free, idx, p))
+		return;
+	mag_free(cpu, d, c, idx, p);
 }
 
 /* --- Large allocations ---------------------------------------------------- */
@@ -1017,14 +1234,23 @@ static void large_free(struct heap_desc *d)
  * The descriptor owning p, which must start a live object or large
  * allocation (*idx is then its slab index, or -1 for large).
  */
-static __always_inline struct heap_desc *owner_find(const void *p,
-						    enum heap_use use, int *idx)
+static __always_inline struct heap_desc *
+owner_find(unsigned int cpu, const void *p, enum heap_use use, int *idx)
 {
-	struct heap_desc *d = owner_lookup((uintptr_t)p);
+	bool probed = false;
+	uint64_t seq = 0;
+	struct heap_desc *d = owner_lookup(cpu, (uintptr_t)p, &seq, &probed);
 
 	if (unlikely(!d))
 		violation(bad_ptr_msg[use][BAD_FOREIGN], p);
 	desc_verify(d, p);
+	if (probed) {
+		if (d->d_class != DESC_LARGE)
+			hint_set(cpu, (uintptr_t)p >> PAGE_SHIFT, seq, d);
+	} else if (d->d_class < FRONT_CLASSES &&
+		   owner_hint[cpu].oh_front == &no_front) {
+		hint_fill(cpu, d);
+	}
 	if (d->d_class == DESC_LARGE) {
 		if (unlikely((uintptr_t)p != d->d_base))
 			violation(bad_ptr_msg[use][BAD_MISALIGNED], p);
@@ -1071,6 +1297,10 @@ int heap_init(const struct heap_config *cfg)
 	memset(fast_flags, 0, sizeof(fast_flags));
 	memset(alloc_mag, 0, sizeof(alloc_mag));
 	memset(owner_hint, 0, sizeof(owner_hint));
+	for (i = 0; i < HEAP_MAX_CPUS; i++) {
+		owner_hint[i].oh_pfn = NO_PFN;
+		owner_hint[i].oh_front = &no_front;
+	}
 	heap.h_mags[0] = &boot_mags;
 	memset(boot_front, 0, sizeof(boot_front));
 	heap.h_front[0] = &boot_front;
@@ -1079,31 +1309,33 @@ int heap_init(const struct heap_config *cfg)
 			c++;
 		heap.h_size_class[i] = (uint8_t)c;
 	}
+	for (i = 0; i < ARRAY_SIZE(heap.h_front_class); i++)
+		heap.h_front_class[i] = heap.h_size_class[(i + 15) >> 4];
 	return 0;
 }
 
 /* Inside fast_enter(); large blocks take the heap lock. */
-static void *alloc_any(size_t size, size_t align)
+static __always_inline void *alloc_any(unsigned int cpu, size_t size,
+				       size_t align)
 {
+	struct heap_front *f;
 	unsigned int c;
 	void *p;
 
-	struct heap_front *f;
-
 	if (align <= HEAP_MIN_ALIGN && size <= HEAP_FRONT_MAX) {
 		c = size_class(size);
-		f = front_of(c);
+		f = front_of(cpu, c);
 		if (f && f->f_count)
 			return front_take(f, c);
-		return small_alloc(c);
+		return small_alloc(cpu, c);
 	}
 	if (align <= HEAP_MIN_ALIGN && size <= HEAP_SMALL_MAX)
-		return small_alloc(size_class(size));
+		return small_alloc(cpu, size_class(size));
 	if (size <= HEAP_SMALL_MAX) {
 		/* Slabs are page-aligned: size % align == 0 aligns them all. */
 		for (c = size_class(size); c < HEAP_NCLASSES; c++)
 			if (heap_classes[c].ci_size % align == 0)
-				return small_alloc(c);
+				return small_alloc(cpu, c);
 	}
 	spin_lock(&heap_lock);
 	p = large_alloc(size, align > PAGE_SIZE ? align : PAGE_SIZE);
@@ -1111,38 +1343,67 @@ static void *alloc_any(size_t size, size_t align)
 	return p;
 }
 
-void *heap_alloc(size_t size)
+/* alloc_fast() beyond the front, and its fast_exit(): called last, so
+ * that the fast path keeps nothing live across a call. */
+static void *__attribute__((noinline))
+alloc_slow(unsigned int cpu, size_t size, unsigned long flags,
+	   void (*on_fail)(void))
 {
-	unsigned long flags = fast_enter();
+	void *p = alloc_any(cpu, size, HEAP_MIN_ALIGN);
+
+	fast_exit(flags);
+	if (!p && on_fail)
+		on_fail();
+	return p;
+}
+
+static __always_inline void *alloc_fast(size_t size, void (*on_fail)(void))
+{
 	struct heap_front *f;
+	unsigned long flags, cpu;
 	unsigned int c;
 	void *p;
 
+	flags = fast_enter(&cpu);
 	/* alloc_any()'s first case, without the call. */
 	if (likely(size <= HEAP_FRONT_MAX)) {
-		c = size_class(size);
-		f = front_of(c);
-		if (likely(f && f->f_count)) {
+		struct heap_front(*fa)[FRONT_CLASSES] = heap.h_front[cpu];
+
+		c = heap.h_front_class[size];
+		if (unlikely(!fa))
+			return alloc_slow(cpu, size, flags, on_fail);
+		f = &(*fa)[c];
+		/* A plain pointer from here: GCC would index the array of
+		 * fronts by class again for every field. */
+		__asm__("" : "+r"(f));
+		if (likely(f->f_count)) {
 			p = front_take(f, c);
 			fast_exit(flags);
 			return p;
 		}
 	}
-	p = alloc_any(size, HEAP_MIN_ALIGN);
+	return alloc_slow(cpu, size, flags, on_fail);
+}
 
-	fast_exit(flags);
-	return p;
+void *heap_alloc(size_t size)
+{
+	return alloc_fast(size, NULL);
+}
+
+void *heap_alloc_or(size_t size, void (*on_fail)(void))
+{
+	return alloc_fast(size, on_fail);
 }
 
 void *heap_alloc_aligned(size_t align, size_t size)
 {
-	unsigned long flags;
+	unsigned long flags, cpu;
 	void *p;
 
 	if (!align || (align & (align - 1)))
 		return NULL;
-	flags = fast_enter();
-	p = alloc_any(size, align);
+	flags = fast_enter(&cpu);
+	p = alloc_any(cpu, size, align);
 	fast_exit(flags);
 	return p;
 }
@@ -1175,7 +1436,7 @@ static bool realloc_fits(const struct heap_desc *d, size_t size)
 void *heap_realloc(void *p, size_t size)
 {
 	struct heap_desc *d;
-	unsigned long flags;
+	unsigned long flags, cpu;
 	size_t old;
 	bool fits;
 	void *n;
@@ -1183,8 +1444,8 @@ void *heap_realloc(void *p, size_t size)
 
 	if (!p)
 		return heap_alloc(size);
-	flags = fast_enter();
-	d = owner_find(p, USE_FREE, &idx);
+	flags = fast_enter(&cpu);
+	d = owner_find(cpu, p, USE_FREE, &idx);
 	if (idx >= 0 && unlikely(obj_is_free(d, idx)))
 		violation(HEAP_VIOLATION_DOUBLE_FREE, p);
 	fits = realloc_fits(d, size);
@@ -1200,40 +1461,90 @@ void *heap_realloc(void *p, size_t size)
 	return n;
 }
 
-void heap_free(void *p)
+/* heap_free() of the large allocation d at p. Inside fast_enter(). */
+static __always_inline void large_free_checked(struct heap_desc *d, void *p)
+{
+	spin_lock(&heap_lock);
+	/* Found without the lock: a second free of p on another CPU may have
+	 * won meanwhile. */
+	if (table_find((uintptr_t)p) != d)
+		violation(HEAP_VIOLATION_DOUBLE_FREE, p);
+	large_free(d);
+	spin_unlock(&heap_lock);
+}
+
+/* heap_free() the long way: the owner from the table (or the hint,
+ * verified in full), large allocations. Ends the fast_enter() that saved
+ * flags. heap_free() jumps here, so a report's backtrace names this, not
+ * heap_free(): hence the prefix. */
+static void __attribute__((noinline))
+heap_free_slow(unsigned int cpu, void *p, unsigned long flags)
 {
 	struct heap_desc *d;
-	unsigned long flags;
 	int idx;
+
+	d = owner_find(cpu, p, USE_FREE, &idx);
+	if (idx >= 0)
+		small_free(cpu, d, (unsigned int)idx, p);
+	else
+		large_free_checked(d, p);
+	fast_exit(flags);
+}
+
+/*
+ * The fast path frees a small object of the page this CPU's hint names
+ * into this CPU's front, from the hint's copy of its verified slab
+ * descriptor: owner_find() and small_free() with the same checks in the
+ * same order, but no table probe and no class table. Anything else (no
+ * hint, a full front, a class without one) goes the long way.
+ */
+void heap_free(void *p)
+{
+	uintptr_t addr = (uintptr_t)p, off;
+	unsigned long flags, cpu;
+	struct owner_hint *h;
+	struct heap_front *f;
+	struct heap_desc *d;
+	uint32_t idx;
 
 	if (!p)
 		return;
-	flags = fast_enter();
-	d = owner_find(p, USE_FREE, &idx);
-	if (idx >= 0) {
-		small_free(d, (unsigned int)idx, p);
-	} else {
-		spin_lock(&heap_lock);
-		/* Found without the lock: a second free of p on another CPU
-		 * may have won meanwhile. */
-		if (table_find((uintptr_t)p) != d)
-			violation(HEAP_VIOLATION_DOUBLE_FREE, p);
-		large_free(d);
-		spin_unlock(&heap_lock);
+	flags = fast_enter(&cpu);
+	h = &owner_hint[cpu];
+	f = h->oh_front;
+	if (unlikely(h->oh_pfn != addr >> PAGE_SHIFT ||
+		     h->oh_seq != __atomic_load_n(&heap.h_slab_seq,
+						  __ATOMIC_ACQUIRE) ||
+		     f->f_count >= HEAP_FRONT_SLOTS)) {
+		/* Last: the fast path keeps nothing live across a call. */
+		heap_free_slow(cpu, p, flags);
+		return;
 	}
+	d = h->oh_desc;
+	if (unlikely(d->d_check != h->oh_check || d->d_base != h->oh_base))
+		violation(HEAP_VIOLATION_BAD_SLAB, p);
+	off = addr - h->oh_base;
+	/* Exact for offsets below the limit (see CLASS()). */
+	idx = (uint32_t)((off * h->oh_recip) >> 32);
+	if (unlikely(off >= h->oh_limit || (uintptr_t)idx * h->oh_size != off))
+		violation(HEAP_VIOLATION_MISALIGNED_FREE, p);
+	/* As obj_test_and_free(). */
+	if (unlikely(map_test_and_set(d->d_free, idx)))
+		violation(HEAP_VIOLATION_DOUBLE_FREE, p);
+	front_push(f, h->oh_class, d->d_free, idx, p);
 	fast_exit(flags);
 }
 
 size_t heap_usable_size(const void *p)
 {
-	unsigned long flags;
+	unsigned long flags, cpu;
 	size_t n;
 	int idx;
 
 	if (!p)
 		return 0;
-	flags = fast_enter();
-	n = usable_size(owner_find(p, USE_QUERY, &idx));
+	flags = fast_enter(&cpu);
+	n = usable_size(owner_find(cpu, p, USE_QUERY, &idx));
 	fast_exit(flags);
 	return n;
 }
@@ -1266,10 +1577,12 @@ void heap_get_stats(struct heap_stats *st)
 
 			if (!f)
 				continue;
-			cs->allocs += __atomic_load_n(&(*f)[c].f_allocs,
-						      __ATOMIC_RELAXED);
-			cs->frees += __atomic_load_n(&(*f)[c].f_frees,
-						     __ATOMIC_RELAXED);
+			uint64_t frees = __atomic_load_n(&(*f)[c].f_frees,
+							 __ATOMIC_RELAXED);
+
+			cs->allocs += frees - __atomic_load_n(&(*f)[c].f_count,
+							      __ATOMIC_RELAXED);
+			cs->frees += frees;
 		}
 		cs->live = cs->allocs - cs->frees;
 		cs->slabs = heap.h_class[c].c_slabs;

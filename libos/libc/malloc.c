@@ -11,17 +11,24 @@
 #include <kernel/errno.h>
 #include <kernel/heap.h>
 
-/* POSIX: a failed allocation sets errno to ENOMEM. */
-static void *nomem(void *p)
+/* POSIX: a failed allocation sets errno to ENOMEM. Kept out of line and
+ * tested by the callers, so their common path keeps nothing live across
+ * the heap call. */
+static void *__attribute__((noinline, cold)) nomem(void)
 {
-	if (!p)
-		errno = ENOMEM;
-	return p;
+	errno = ENOMEM;
+	return NULL;
 }
 
+static void set_enomem(void)
+{
+	errno = ENOMEM;
+}
+
+/* The heap sets errno on failure: malloc() is one jump. */
 void *malloc(size_t size)
 {
-	return nomem(heap_alloc(size));
+	return heap_alloc_or(size, set_enomem);
 }
 
 void free(void *p)
@@ -31,12 +38,16 @@ void free(void *p)
 
 void *calloc(size_t n, size_t size)
 {
-	return nomem(heap_calloc(n, size));
+	void *p = heap_calloc(n, size);
+
+	return likely(p) ? p : nomem();
 }
 
 void *realloc(void *p, size_t size)
 {
-	return nomem(heap_realloc(p, size));
+	void *n = heap_realloc(p, size);
+
+	return likely(n) ? n : nomem();
 }
 
 static int is_pow2(size_t v)
@@ -50,7 +61,9 @@ void *aligned_alloc(size_t align, size_t size)
 		errno = EINVAL;
 		return NULL;
 	}
-	return nomem(heap_alloc_aligned(align, size));
+	void *p = heap_alloc_aligned(align, size);
+
+	return likely(p) ? p : nomem();
 }
 
 int posix_memalign(void **out, size_t align, size_t size)

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <kernel/sched.h>
+#include <kernel/mutex.h>
 
 enum { PT_RUNNING, PT_EXITED, PT_DETACHED };
 
@@ -358,6 +359,16 @@ int pthread_attr_getdetachstate(const pthread_attr_t *attr, int *state)
 
 /* --- Mutexes -------------------------------------------------------------- */
 
+/* The microapp mutex is the kernel's (libos/mapp/sync.c): the default type
+ * runs its fast paths inline. */
+BUILD_ASSERT(sizeof(struct mutex) <= sizeof(struct mapp_mutex));
+BUILD_ASSERT(_Alignof(struct mutex) <= _Alignof(struct mapp_mutex));
+
+static inline struct mutex *kmutex(pthread_mutex_t *m)
+{
+	return (struct mutex *)(void *)&m->__m;
+}
+
 int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
 {
 	memset(m, 0, sizeof(*m));
@@ -408,10 +419,10 @@ static int __attribute__((noinline)) lock_checked(pthread_mutex_t *m)
 
 int pthread_mutex_lock(pthread_mutex_t *m)
 {
-	/* The default type goes straight to the microapp mutex, whose
-	 * uncontended path is one compare-and-swap. */
+	/* The default type is the kernel mutex, whose uncontended path is
+	 * one compare-and-swap, inline here. */
 	if (__builtin_expect(m->__type == PTHREAD_MUTEX_NORMAL, 1)) {
-		mapp_mutex_lock(&m->__m);
+		mutex_lock_inline(kmutex(m));
 		return 0;
 	}
 	return lock_checked(m);
@@ -472,7 +483,7 @@ static int __attribute__((noinline)) unlock_checked(pthread_mutex_t *m)
 int pthread_mutex_unlock(pthread_mutex_t *m)
 {
 	if (__builtin_expect(m->__type == PTHREAD_MUTEX_NORMAL, 1)) {
-		mapp_mutex_unlock(&m->__m);
+		mutex_unlock_inline(kmutex(m));
 		return 0;
 	}
 	return unlock_checked(m);

@@ -96,6 +96,13 @@ int __must_check heap_init(const struct heap_config *cfg);
 void *heap_alloc(size_t size);
 
 /*
+ * heap_alloc() that calls on_fail() (when not NULL), with interrupts as
+ * the caller had them, before it returns NULL: malloc() sets errno there
+ * and needs no code of its own on the common path.
+ */
+void *heap_alloc_or(size_t size, void (*on_fail)(void));
+
+/*
  * Like heap_alloc() with the address a multiple of `align`, a power of two
  * (NULL otherwise). align <= HEAP_MIN_ALIGN is heap_alloc(); larger
  * alignments use a class whose size is a multiple of align, else pages

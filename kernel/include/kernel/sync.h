@@ -27,23 +27,12 @@
 #include <stdint.h>
 
 #include <kernel/compiler.h>
+#include <kernel/mutex.h>
 #include <kernel/sched.h>
 #include <kernel/spinlock.h>
 
 /* Locking: [L] this object's spinlock, [a] atomic. No caller touches
  * any field. */
-
-/*
- * m_owner is the owning task's address, 0 when free, with bit 0
- * (MUTEX_WAITERS in sync.c) set while tasks are queued: an uncontended
- * lock or unlock is one compare-and-swap of it and never takes m_lock.
- */
-struct mutex {
-	struct spinlock m_lock; /* serialises the slow paths and m_waiters */
-	uintptr_t m_owner; /* [a] set to 0 or changed by its owner, or
-			    * given the waiters bit under m_lock */
-	struct waitq m_waiters; /* [L] */
-};
 
 struct cond {
 	struct spinlock c_lock;
@@ -65,10 +54,6 @@ struct rwlock {
 	struct waitq rw_wq; /* [L] writers waiting */
 };
 
-#define MUTEX_INIT(name)                                                       \
-	{                                                                      \
-		SPINLOCK_INIT(name), 0, WAITQ_INIT                             \
-	}
 #define COND_INIT(name)                                                        \
 	{                                                                      \
 		SPINLOCK_INIT(name), WAITQ_INIT                                \
@@ -81,28 +66,6 @@ struct rwlock {
 	{                                                                      \
 		SPINLOCK_INIT(name), NULL, 0, 0, WAITQ_INIT, WAITQ_INIT        \
 	}
-
-/*
- * Mutex: one owner at a time, recorded. Not recursive. Unlocking hands
- * the mutex to the longest waiter (FIFO), so no waiter starves.
- */
-
-/* Makes m an unlocked mutex named `name` (kept, for panic messages). */
-void mutex_init(struct mutex *m, const char *name);
-
-/* Takes m, sleeping while another task owns it. May yield. Locking a
- * mutex the caller already owns is a contract failure. */
-void mutex_lock(struct mutex *m);
-
-/* Takes m if it is free; returns true if taken. Never blocks. */
-bool mutex_trylock(struct mutex *m);
-
-/* Releases m, handing it to the first waiter if any. The caller must own
- * m (else a contract failure). Never blocks; spinlocks may be held. */
-void mutex_unlock(struct mutex *m);
-
-/* True when the calling task owns m (for contracts and asserts). */
-bool mutex_is_owned(struct mutex *m);
 
 /*
  * Condition variable, used with a mutex the waiter owns. Wake-ups may be

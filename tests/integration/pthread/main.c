@@ -7,6 +7,10 @@
  *              TLS and errno per thread, detach, exit values
  *   exitmain   pthread_exit() in main() waits for the detached threads
  *   exitfault  ... and is not kept waiting by one that faulted
+ *   relock     a default mutex locked again by its owner: the thread is
+ *              ended (the inline fast path falls back to the checked one)
+ *   badunlock  a default mutex unlocked by a thread that does not own it:
+ *              that thread is ended
  */
 #include <errno.h>
 #include <pthread.h>
@@ -405,8 +409,57 @@ __attribute__((noinline, noipa)) static void *crash(void *arg)
 	return (void *)(long)*(volatile int *)arg;
 }
 
+static pthread_mutex_t misuse_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *relock(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&misuse_lock);
+	pthread_mutex_lock(&misuse_lock);
+	printf("TEST FAIL: relocked a default mutex\n");
+	return NULL;
+}
+
+static void *badunlock(void *arg)
+{
+	(void)arg;
+	pthread_mutex_unlock(&misuse_lock);
+	printf("TEST FAIL: unlocked a mutex another thread owns\n");
+	return NULL;
+}
+
+/* Runs fn in a thread that must be ended by its misuse, then shows that
+ * the mutex still works for its rightful owner. */
+static int misuse(void *(*fn)(void *), int main_owns)
+{
+	pthread_t t;
+	void *ret;
+
+	if (main_owns)
+		pthread_mutex_lock(&misuse_lock);
+	printf("misuse: start\n");
+	if (pthread_create(&t, NULL, fn, NULL) || pthread_join(t, &ret)) {
+		printf("TEST FAIL: create/join\n");
+		return 1;
+	}
+	if (main_owns) {
+		/* Still ours: the bad unlock changed nothing. */
+		if (pthread_mutex_trylock(&misuse_lock) != EBUSY) {
+			printf("TEST FAIL: the mutex was released\n");
+			return 1;
+		}
+		pthread_mutex_unlock(&misuse_lock);
+	}
+	printf("TEST PASS\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "relock"))
+		return misuse(relock, 0);
+	if (argc == 2 && !strcmp(argv[1], "badunlock"))
+		return misuse(badunlock, 1);
 	if (argc == 2 && !strcmp(argv[1], "exitfault")) {
 		pthread_attr_t attr;
 		pthread_t t;

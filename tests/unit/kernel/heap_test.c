@@ -882,6 +882,93 @@ static void test_write_after_free(void **state)
 	fake.corrupted = true;
 }
 
+/*
+ * heap_free() of an object of a front class (up to HEAP_FRONT_MAX bytes)
+ * in the page this CPU last freed into takes the fast path (the owner
+ * hint's copy of the verified slab descriptor). The first free below sets
+ * the hint; each later one must still find the misaligned pointer, the
+ * slab's tail, the double free and the write after free, as the long way
+ * does. Larger classes always take the long way: same checks, same
+ * answers.
+ */
+static void fast_free_checks(size_t size, bool front)
+{
+	unsigned char *a = heap_alloc(size), *b = heap_alloc(size);
+	uintptr_t base = PAGE_ALIGN_DOWN((uintptr_t)a);
+	unsigned int nobj = PAGE_SIZE / size;
+
+	assert_int_equal(PAGE_ALIGN_DOWN((uintptr_t)b), base);
+	heap_free(a); /* the long way: sets the hint */
+	expect_violation(HEAP_VIOLATION_MISALIGNED_FREE, OP_FREE, b + 8, 0);
+	expect_violation(HEAP_VIOLATION_MISALIGNED_FREE, OP_FREE, b + 1, 0);
+	if (nobj * size + 16 <= PAGE_SIZE)
+		expect_violation(HEAP_VIOLATION_MISALIGNED_FREE, OP_FREE,
+				 (void *)(base + nobj * size), 0);
+	heap_free(b);
+	expect_violation(HEAP_VIOLATION_DOUBLE_FREE, OP_FREE, b, 0);
+	assert_ptr_equal(violation_ptr, b);
+	expect_violation(HEAP_VIOLATION_DOUBLE_FREE, OP_FREE, a, 0);
+	if (!front)
+		return;
+	/* The front hands b out first: its last byte was written. */
+	b[size - 1] = 0;
+	expect_violation(HEAP_VIOLATION_WRITE_AFTER_FREE, OP_ALLOC, NULL, size);
+	assert_ptr_equal(violation_ptr, b);
+	fake.corrupted = true;
+}
+
+static void test_fast_free_checks_16(void **state)
+{
+	(void)state;
+	fast_free_checks(16, true);
+}
+
+static void test_fast_free_checks_48(void **state)
+{
+	(void)state;
+	fast_free_checks(48, true);
+}
+
+static void test_fast_free_checks_128(void **state)
+{
+	(void)state;
+	fast_free_checks(128, true);
+}
+
+/* A class without a front (magazines only), the long way. */
+static void test_fast_free_checks_448(void **state)
+{
+	(void)state;
+	fast_free_checks(448, false);
+	check_all_returned();
+}
+
+/* Once the front is full frees go the long way, into the magazine, and
+ * every object comes back, each once; a second free is caught on either
+ * side. */
+static void test_fast_free_beyond_front(void **state)
+{
+	enum { N = 3 * HEAP_FRONT_SLOTS };
+	void *p[N], *q[N];
+	unsigned int i, j;
+
+	(void)state;
+	for (i = 0; i < N; i++)
+		p[i] = heap_alloc(64);
+	for (i = 0; i < N; i++)
+		heap_free(p[i]);
+	for (i = 0; i < N; i++)
+		expect_violation(HEAP_VIOLATION_DOUBLE_FREE, OP_FREE, p[i], 0);
+	for (i = 0; i < N; i++) {
+		q[i] = heap_alloc(64);
+		for (j = 0; j < i; j++)
+			assert_ptr_not_equal(q[i], q[j]);
+	}
+	for (i = 0; i < N; i++)
+		heap_free(q[i]);
+	check_all_returned();
+}
+
 /* --- Mangling ---------------------------------------------------------------
  */
 
@@ -1273,6 +1360,11 @@ int main(void)
 		CASE(test_clobbered_large_header),
 		CASE(test_clobbered_slab_descriptor),
 		CASE(test_write_after_free),
+		CASE(test_fast_free_checks_16),
+		CASE(test_fast_free_checks_48),
+		CASE(test_fast_free_checks_128),
+		CASE(test_fast_free_checks_448),
+		CASE(test_fast_free_beyond_front),
 		CASE(test_links_are_mangled),
 		CASE(test_calloc_zeroes_and_checks_overflow),
 		CASE(test_aligned_alloc),
