@@ -4,7 +4,8 @@
 network namespace this script creates, joined to the guest through a
 relay that this script runs and that can drop frames.
 
-  tapclient.py QEMU_PORT RELAY_PORT sink|source MIB [LOSS]
+  tapclient.py [--monitor PORT --image ELF] QEMU_PORT RELAY_PORT
+               sink|source MIB [LOSS]
   tapclient.py here sink|source MIB
 
 QEMU's NIC is `-netdev socket,udp=127.0.0.1:RELAY_PORT,localaddr=
@@ -15,7 +16,10 @@ each with probability LOSS (0 to 0.2) both ways. Then `nc` in the
 namespace sends MIB MiB to the guest's sink (port 5001), or reads MIB MiB
 from its source (5002) and checks them. A transfer that makes no
 progress for STALL_S seconds (the peer's TCP counters, read with ss,
-stand still) ends the script with that TCP state and the relay's counts.
+stand still) ends the script with that TCP state and the relay's counts,
+and, given QEMU's human monitor on 127.0.0.1:PORT and the guest's ELF,
+with the guest's side: whether it answers a ping, where each vCPU is, and
+the state of the NIC's queues as QEMU and the guest's rings hold it.
 The namespace, the tap and the processes are removed at the end,
 whatever happened.
 
@@ -30,6 +34,7 @@ import os
 import random
 import re
 import select
+import shutil
 import socket
 import struct
 import subprocess
@@ -132,7 +137,115 @@ def counter(state, key):
     return int(match.group(1)) if match else 0
 
 
-def run_nc(nsx, cmd, key, relay, stdin, stdout):
+class Monitor:
+    """QEMU's human monitor on a TCP port: one command at a time."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), 10)
+        self.sock.settimeout(10)
+        self.read()
+
+    def read(self):
+        buf = b""
+        while not buf.endswith(b"(qemu) "):
+            data = self.sock.recv(65536)
+            if not data:
+                break
+            buf += data
+        return buf.decode(errors="replace")
+
+    def cmd(self, line):
+        """The command's answer, without its echo (the first line, which
+        the monitor draws with terminal escapes) and the prompt."""
+        self.sock.sendall(line.encode() + b"\n")
+        out = self.read().replace("\r", "")
+        return out.split("\n", 1)[1].rsplit("(qemu) ", 1)[0] \
+            if "\n" in out else ""
+
+    def half(self, addr):
+        """The 16-bit word of guest memory at physical address addr."""
+        match = re.search(r":\s*(0x[0-9a-f]+)", self.cmd(f"xp /1hx {addr}"))
+        return int(match.group(1), 16) if match else None
+
+
+def symbolize(image):
+    """A function from a code address to symbol+offset, by nm."""
+    syms = []
+    if image and shutil.which("nm"):
+        out = subprocess.run(["nm", "-n", image], capture_output=True,
+                             text=True, check=False).stdout
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[1] in "tTwW":
+                syms.append((int(parts[0], 16), parts[2]))
+
+    def name(addr):
+        best = None
+        for base, sym in syms:
+            if base > addr:
+                break
+            best = (base, sym)
+        return f"{best[1]}+{addr - best[0]:#x}" if best else f"{addr:#x}"
+    return name
+
+
+def queue_state(mon, path, index):
+    """One virtqueue as QEMU's device model holds it, and the indexes in
+    the guest's ring memory: avail idx and used_event (the driver's),
+    used idx and avail_event (the device's)."""
+    text = mon.cmd(f"info virtio-queue-status {path} {index}")
+    fields = dict(re.findall(r"^[ \t]*(\w+):[ \t]+(\S+)", text, re.M))
+    want = ("inuse", "last_avail_idx", "shadow_avail_idx", "used_idx",
+            "signalled_used", "signalled_used_valid")
+    out = " ".join(f"{k}={fields.get(k, '?')}" for k in want)
+    try:
+        num = int(fields["num"])
+        avail, used = int(fields["avail"], 16), int(fields["used"], 16)
+    except (KeyError, ValueError):
+        return f"q{index}: {out}"
+    ring = {"avail.idx": mon.half(avail + 2),
+            "used_event": mon.half(avail + 4 + 2 * num),
+            "used.idx": mon.half(used + 2),
+            "avail_event": mon.half(used + 4 + 8 * num)}
+    return f"q{index}: {out} " + " ".join(f"{k}={v}"
+                                         for k, v in ring.items())
+
+
+def guest_state(nsx, monitor, image):
+    """What the guest looked like when the transfer stalled: a ping from
+    the peer, then (with a monitor) each vCPU's place and the NIC's
+    queues. Never fails: a part it cannot read says so."""
+    try:
+        ping = subprocess.run([*nsx, "ping", "-c", "2", "-W", "1", GUEST],
+                              capture_output=True, text=True, timeout=30,
+                              check=False)
+        parts = ["guest answers ping" if ping.returncode == 0
+                 else "guest does not answer ping"]
+    except OSError as e:
+        parts = [f"ping: {e!r}"]
+    if monitor is None:
+        return parts[0]
+    try:
+        mon = Monitor(monitor)
+        name = symbolize(image)
+        regs = mon.cmd("info registers -a")
+        for cpu, rip, hlt in re.findall(
+                r"CPU#(\d+).*?RIP=([0-9a-f]+).*?HLT=(\d)", regs, re.S):
+            parts.append(f"cpu{cpu} at {name(int(rip, 16))}"
+                         + (" (halted)" if hlt == "1" else ""))
+        match = re.search(r"^(\S+)\s+\[virtio-net\]",
+                          mon.cmd("info virtio"), re.M)
+        if match:
+            status = mon.cmd(f"info virtio-status {match.group(1)}")
+            isr = re.search(r"^[ \t]*isr:[ \t]+(\S+)", status, re.M)
+            parts.append(f"virtio-net isr={isr.group(1) if isr else '?'}")
+            parts += [queue_state(mon, match.group(1), q) for q in (0, 1)]
+    except (OSError, ValueError) as e:
+        parts.append(f"monitor: {e!r}")
+    return "; ".join(parts)
+
+
+def run_nc(nsx, cmd, key, relay, stdin, stdout, monitor=None, image=None):
     """Runs nc until it exits; ends it and the script when the
     connection makes no progress (ss's counter `key` stands still) for
     STALL_S, printing the TCP state and the relay's counts, so a stuck
@@ -156,16 +269,17 @@ def run_nc(nsx, cmd, key, relay, stdin, stdout):
             proc.kill()
             proc.wait()
             relayed = relay.counts() if relay else "no relay"
+            guest = guest_state(nsx, monitor, image)
             sys.exit(f"tapclient: no progress for {STALL_S} s at {key} "
                      f"{seen}; peer TCP: {state or 'no connection'}; "
-                     f"{relayed}")
+                     f"{relayed}; {guest}")
     err = proc.stderr.read()
     if proc.returncode != 0:
         sys.exit(f"tapclient: nc failed (status {proc.returncode}): "
                  f"{err!r}")
 
 
-def transfer(nsx, mode, mib, tmp, relay=None):
+def transfer(nsx, mode, mib, tmp, relay=None, monitor=None, image=None):
     """nc (run with the prefix nsx) sends MIB MiB to the sink or reads
     them from the source and checks every byte; exits on failure."""
     block = xorshift_block()
@@ -176,12 +290,14 @@ def transfer(nsx, mode, mib, tmp, relay=None):
         tmp.close()
         with open(tmp.name, "rb") as f:
             run_nc(nsx, ["nc", "-N", GUEST, "5001"],
-                   "bytes_acked", relay, f, subprocess.DEVNULL)
+                   "bytes_acked", relay, f, subprocess.DEVNULL, monitor,
+                   image)
         return
     tmp.close()
     with open(tmp.name, "wb") as f:
         run_nc(nsx, ["nc", "-d", GUEST, "5002"],
-               "bytes_received", relay, subprocess.DEVNULL, f)
+               "bytes_received", relay, subprocess.DEVNULL, f, monitor,
+               image)
     with open(tmp.name, "rb") as f:
         for k in range(nbytes // CHUNK):
             if f.read(CHUNK) != chunk(k, block):
@@ -205,11 +321,18 @@ def main_here():
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "here":
         return main_here()
-    if len(sys.argv) not in (5, 6):
+    argv, monitor, image = sys.argv[1:], None, None
+    while len(argv) > 1 and argv[0] in ("--monitor", "--image"):
+        if argv[0] == "--monitor":
+            monitor = int(argv[1])
+        else:
+            image = argv[1]
+        argv = argv[2:]
+    if len(argv) not in (4, 5):
         sys.exit(__doc__)
-    qport, rport = int(sys.argv[1]), int(sys.argv[2])
-    mode, mib = sys.argv[3], int(sys.argv[4])
-    loss = float(sys.argv[5]) if len(sys.argv) == 6 else 0.0
+    qport, rport = int(argv[0]), int(argv[1])
+    mode, mib = argv[2], int(argv[3])
+    loss = float(argv[4]) if len(argv) == 5 else 0.0
     if mode not in ("sink", "source") or not 0 <= loss <= 0.2:
         sys.exit(__doc__)
     ns = f"mosaic-net-{os.getpid()}"
@@ -230,7 +353,7 @@ def main():
         run(*nsx, "ip", "addr", "add", f"{PEER}/24", "dev", tap)
         run(*nsx, "ip", "link", "set", tap, "up")
         relay.start()
-        transfer(nsx, mode, mib, tmp, relay)
+        transfer(nsx, mode, mib, tmp, relay, monitor, image)
         print(f"tapclient: {mode} {mib} MiB intact; {relay.counts()}")
     finally:
         if relay.is_alive():
