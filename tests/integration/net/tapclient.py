@@ -82,6 +82,9 @@ class Relay(threading.Thread):
         self.loss, self.rng = loss, random.Random(seed)
         self.stop_r, self.stop_w = os.pipe()
         self.dropped = self.passed = 0
+        # Frames passed each way, and when the last one went.
+        self.to_guest = self.from_guest = 0
+        self.last_to = self.last_from = None
         self.error = None
 
     def keep(self):
@@ -106,17 +109,26 @@ class Relay(threading.Thread):
             if self.tapfd in ready:
                 frame = os.read(self.tapfd, 65536)
                 if self.keep():
+                    self.to_guest += 1
+                    self.last_to = time.monotonic()
                     self.sock.sendto(frame, self.qemu)
             if self.sock.fileno() in ready:
                 frame = self.sock.recv(65536)
                 if self.keep():
+                    self.from_guest += 1
+                    self.last_from = time.monotonic()
                     os.write(self.tapfd, frame)
 
     def counts(self):
         """The relay's counts, and how it stopped if it did."""
         died = f"; relay died: {self.error!r}" if self.error else ""
-        return (f"relay passed {self.passed} frames, dropped "
-                f"{self.dropped}{died}")
+        now = time.monotonic()
+
+        def ago(t):
+            return "never" if t is None else f"last {now - t:.1f} s ago"
+        return (f"relay passed {self.passed} frames ({self.to_guest} to "
+                f"the guest, {ago(self.last_to)}; {self.from_guest} from "
+                f"it, {ago(self.last_from)}), dropped {self.dropped}{died}")
 
     def stop(self):
         os.write(self.stop_w, b"x")
@@ -213,8 +225,9 @@ def queue_state(mon, path, index):
 
 def guest_state(nsx, monitor, image):
     """What the guest looked like when the transfer stalled: a ping from
-    the peer, then (with a monitor) each vCPU's place and the NIC's
-    queues. Never fails: a part it cannot read says so."""
+    the peer and the peer's neighbour entry for it, then (with a monitor)
+    each vCPU's place and the NIC's queues. Never fails: a part it cannot
+    read says so."""
     try:
         ping = subprocess.run([*nsx, "ping", "-c", "2", "-W", "1", GUEST],
                               capture_output=True, text=True, timeout=30,
@@ -223,8 +236,13 @@ def guest_state(nsx, monitor, image):
                  else "guest does not answer ping"]
     except OSError as e:
         parts = [f"ping: {e!r}"]
+    neigh = subprocess.run([*nsx, "ip", "neigh", "show", GUEST],
+                           capture_output=True, text=True, timeout=30,
+                           check=False)
+    parts.append("peer's neighbour entry: "
+                 + (" ".join(neigh.stdout.split()) or "none"))
     if monitor is None:
-        return parts[0]
+        return "; ".join(parts)
     try:
         mon = Monitor(monitor)
         name = symbolize(image)
