@@ -300,7 +300,7 @@ static __always_inline void fast_exit(unsigned long flags)
 /* Drops the heap lock and the fast path's interrupts-off before
  * reporting, so the report may end just the offending task. Every
  * violation is found before anything changed. */
-static void __noreturn violation(const char *what, const void *ptr)
+static void __noreturn __cold violation(const char *what, const void *ptr)
 {
 	unsigned int cpu;
 
@@ -589,7 +589,7 @@ static void table_remove(uintptr_t pfn)
 }
 
 /* Grows the table so that `n` more entries keep it at most half full. */
-static int table_reserve(size_t n)
+static __cold int table_reserve(size_t n)
 {
 	struct heap_entry *old = heap.h_table;
 	size_t old_cap = heap.h_table_mask + 1, cap = old_cap, i;
@@ -1219,7 +1219,7 @@ err_put_desc:
 	return NULL;
 }
 
-static void large_free(struct heap_desc *d)
+static __cold void large_free(struct heap_desc *d)
 {
 	table_remove(d->d_base >> PAGE_SHIFT);
 	if (heap.h_poison)
@@ -1280,7 +1280,7 @@ static unsigned int size_class(size_t size)
 
 /* --- Public interface ----------------------------------------------------- */
 
-int heap_init(const struct heap_config *cfg)
+__cold int heap_init(const struct heap_config *cfg)
 {
 	unsigned int c = 0;
 	size_t i;
@@ -1433,7 +1433,7 @@ static bool realloc_fits(const struct heap_desc *d, size_t size)
 	return size_class(size) == d->d_class;
 }
 
-void *heap_realloc(void *p, size_t size)
+__cold void *heap_realloc(void *p, size_t size)
 {
 	struct heap_desc *d;
 	unsigned long flags, cpu;
@@ -1535,7 +1535,7 @@ void heap_free(void *p)
 	fast_exit(flags);
 }
 
-size_t heap_usable_size(const void *p)
+__cold size_t heap_usable_size(const void *p)
 {
 	unsigned long flags, cpu;
 	size_t n;
@@ -1549,7 +1549,7 @@ size_t heap_usable_size(const void *p)
 	return n;
 }
 
-void heap_get_stats(struct heap_stats *st)
+__cold void heap_get_stats(struct heap_stats *st)
 {
 	struct heap_class_stats *cs;
 	unsigned int c, cpu;

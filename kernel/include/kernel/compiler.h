@@ -10,6 +10,10 @@
 
 #define __must_check __attribute__((warn_unused_result))
 #define __noreturn __attribute__((noreturn))
+/* Rarely run: optimised for size and placed apart from hot code, and
+ * calls to it are predicted not taken. For set-up and error paths of
+ * files built for speed. */
+#define __cold __attribute__((cold))
 #define __printf(f, a) __attribute__((format(printf, f, a)))
 #define __used __attribute__((used))
 #define __section(s) __attribute__((section(s)))
