@@ -3,8 +3,9 @@
  * The clocks of <kernel/time.h> on x86-64: the monotonic clock scales the
  * TSC (rate from tsc.c; a PIT rate is swapped once for a refined one, the
  * clock carrying on from where it stood) with a 128-bit multiply, and the
- * wall clock is the RTC date read once at boot plus the monotonic clock
- * since. No NTP-style discipline and no RTC writes. Timers are in timer.c.
+ * wall clock is the RTC date, read once (at boot when the boot line shows
+ * it, else on first use), plus the monotonic clock since. No NTP-style
+ * discipline and no RTC writes. Timers are in timer.c.
  */
 #include <kernel/time.h>
 
@@ -13,6 +14,7 @@
 #include <kernel/errno.h>
 #include <kernel/fmt.h>
 #include <kernel/init.h>
+#include <kernel/irq.h>
 #include <kernel/log.h>
 #include <kernel/string.h>
 #include <kernel/time_calc.h>
@@ -33,6 +35,13 @@
  * with the new one: 1 us covers 1 ms between the switch and the publish. */
 #define REFINE_SLACK_NS 1000
 
+/* wall_state: the RTC is read once, by whoever needs the date first. */
+enum {
+	WALL_UNREAD = 0,
+	WALL_READING, /* claimed: a CPU is reading it, interrupts off */
+	WALL_READ, /* wall_at_zero_ns is final */
+};
+
 /*
  * Locking: clocks[0] is [I]: set by time_init() on the boot CPU before
  * other CPUs start (smp_init() comes after it) and read-only afterwards.
@@ -45,7 +54,10 @@ static const struct time_clock *tsc_clock = &clocks[0]; /* atomic */
 static uint64_t refine_at_tsc; /* atomic: the TSC to refine at; 0 never */
 static int refine_claimed; /* atomic: a time_refine() is at work */
 static const char *tsc_source = "none"; /* [I] */
-static uint64_t wall_at_zero_ns; /* [I] epoch ns at time_ns() 0; 0 unknown */
+/* Epoch ns at time_ns() 0, 0 unknown: written once by the CPU that moved
+ * wall_state to WALL_READING, published by its WALL_READ (release). */
+static uint64_t wall_at_zero_ns;
+static int wall_state; /* atomic */
 static bool time_ready; /* [I] */
 
 static __always_inline const struct time_clock *clock_now(void)
@@ -67,9 +79,43 @@ uint64_t time_ns(void)
 	return time_clock_ns(clk, tsc);
 }
 
+static void wall_init(uint64_t tsc_hz);
+
+/*
+ * wall_at_zero_ns, read from the RTC by the first caller. Its read takes
+ * interrupts off, so nothing on its CPU can wait for it, and it is
+ * bounded (rtc_read()); a caller on another CPU spins until it is done.
+ * Before time_init() the TSC rate that bounds it is unknown: 0.
+ */
+static uint64_t wall_base(void)
+{
+	int state = __atomic_load_n(&wall_state, __ATOMIC_ACQUIRE);
+	unsigned long flags;
+
+	if (state == WALL_READ)
+		return wall_at_zero_ns;
+	if (!time_ready)
+		return 0;
+	if (state == WALL_UNREAD &&
+	    __atomic_compare_exchange_n(&wall_state, &state, WALL_READING,
+					false, __ATOMIC_ACQUIRE,
+					__ATOMIC_ACQUIRE)) {
+		flags = irq_save();
+		wall_init(clocks[0].tc_hz);
+		irq_restore(flags);
+		__atomic_store_n(&wall_state, WALL_READ, __ATOMIC_RELEASE);
+		return wall_at_zero_ns;
+	}
+	while (__atomic_load_n(&wall_state, __ATOMIC_ACQUIRE) != WALL_READ)
+		arch_cpu_relax();
+	return wall_at_zero_ns;
+}
+
 uint64_t time_wall_ns(void)
 {
-	return wall_at_zero_ns ? wall_at_zero_ns + time_ns() : 0;
+	uint64_t base = wall_base();
+
+	return base ? base + time_ns() : 0;
 }
 
 uint64_t time_tsc_hz(void)
@@ -149,25 +195,27 @@ static uint64_t tsc_rate(const char **source)
 	return TSC_HZ_DEFAULT;
 }
 
-/* Reads the RTC into wall_at_zero_ns; leaves it 0 when unusable. */
-static void wall_init(uint64_t tsc_hz, struct time_civil *tm)
+/* Reads the RTC into wall_at_zero_ns; leaves it 0 when unusable. Only
+ * the claimer of wall_state. */
+static void wall_init(uint64_t tsc_hz)
 {
+	struct time_civil tm;
 	struct rtc_regs regs;
 	uint64_t now;
 	int64_t s;
 
-	if (rtc_read(&regs, tsc_hz) || time_rtc_decode(&regs, tm)) {
+	if (rtc_read(&regs, tsc_hz) || time_rtc_decode(&regs, &tm)) {
 		log_warn("time: no valid date in the RTC; the wall clock reads "
 			 "0\n");
 		return;
 	}
 	now = time_ns();
-	s = time_civil_to_unix(tm);
+	s = time_civil_to_unix(&tm);
 	/* Before 1970 or past 2554 (64-bit ns) is not a date we can hold. */
 	if (s < 0 || (uint64_t)s > (UINT64_MAX - now) / NSEC_PER_SEC) {
 		log_warn("time: RTC date %04ld-%02u-%02u is out of range; the "
 			 "wall clock reads 0\n",
-			 tm->cv_year, tm->cv_mon, tm->cv_mday);
+			 tm.cv_year, tm.cv_mon, tm.cv_mday);
 		return;
 	}
 	wall_at_zero_ns = (uint64_t)s * NSEC_PER_SEC - now;
@@ -178,7 +226,7 @@ static void wall_format(char *buf, size_t size)
 {
 	struct time_civil tm;
 
-	if (!wall_at_zero_ns) {
+	if (!wall_base()) {
 		kstrlcpy(buf, "unknown", size);
 		return;
 	}
@@ -189,7 +237,6 @@ static void wall_format(char *buf, size_t size)
 
 int time_init(void)
 {
-	struct time_civil tm;
 	const char *source;
 	char date[32];
 	uint64_t hz;
@@ -213,9 +260,9 @@ int time_init(void)
 		log_printf(arch_is_hypervisor() ? LOG_INFO : LOG_WARN,
 			   "time: the CPU does not report an invariant TSC; "
 			   "clocks may drift if its frequency changes\n");
-	wall_init(hz, &tm);
 	time_ready = true;
-	/* The date is for this line only: not formatted when it is off. */
+	/* The date is for this line only: when it is off, the RTC is read
+	 * on first use (most applications never ask for the date). */
 	if (!log_is_enabled(LOG_INFO))
 		return 0;
 	wall_format(date, sizeof(date));

@@ -18,7 +18,8 @@
  * Calibrates the TSC (CPUID 0x15, the hypervisor's TSC leaf 0x40000010,
  * else 0.05-5 ms against the PIT, as long as the PIT reads need to pin
  * the rate to 0.1 %; CPUID 0x16 only as a cross-check or a last resort
- * before assuming 1 GHz, each with a log line) and reads the RTC once. A
+ * before assuming 1 GHz, each with a log line); reads the RTC for its
+ * info-level boot line only (else time_wall_ns() does on first use). A
  * PIT rate is refined later by timer_arm() (see time_refine() in
  * <arch/clock.h>). Registered as a "core" initcall; needs the ACPI tables
  * (the FADT's century register) but not the APIC. Boot CPU, interrupts
@@ -34,9 +35,12 @@ int time_init(void);
  * lock-free, no division. */
 uint64_t time_ns(void);
 
-/* Nanoseconds since 1970-01-01T00:00:00Z: the RTC date read by
- * time_init() (whole seconds) plus time_ns() since; 0 when the RTC was
- * unreadable or held an invalid date. Any context. */
+/* Nanoseconds since 1970-01-01T00:00:00Z: the RTC date (whole seconds),
+ * read once, plus time_ns() since; 0 before time_init() and when the RTC
+ * was unreadable or held an invalid date. The RTC is read by time_init()
+ * when its boot line is logged, else by the first call, which then takes
+ * up to a few ms (bounded; interrupts off) while calls on other CPUs wait
+ * for it. Any context. */
 uint64_t time_wall_ns(void);
 
 /* The calibrated TSC rate, Hz (0 before time_init()). */
