@@ -870,11 +870,11 @@ void sched_set_batch_waker(bool on)
 
 /* Wait queues. */
 
-/* waitq_wait(), and waitq_wait_handoff() when !relock; inline in each, so
- * that relock is a constant. */
+/* waitq_wait(), and waitq_wait_handoff() when !relock (queueing at the
+ * head when `head`); inline in each, so that both are constants. */
 static __always_inline int wait_common(struct waitq *q, struct spinlock *lock,
 				       uint64_t deadline_ns, struct waiter *w,
-				       bool relock)
+				       bool relock, bool head)
 {
 	struct percpu *pc = this_cpu();
 	struct task *self = pc->pc_current;
@@ -895,13 +895,23 @@ static __always_inline int wait_common(struct waitq *q, struct spinlock *lock,
 	}
 	w->w_task = self;
 	w->w_woken = false;
-	w->w_next = NULL;
-	w->w_prev = q->wq_tail;
-	if (q->wq_tail)
-		q->wq_tail->w_next = w;
-	else
+	if (head) {
+		w->w_prev = NULL;
+		w->w_next = q->wq_head;
+		if (q->wq_head)
+			q->wq_head->w_prev = w;
+		else
+			q->wq_tail = w;
 		q->wq_head = w;
-	q->wq_tail = w;
+	} else {
+		w->w_next = NULL;
+		w->w_prev = q->wq_tail;
+		if (q->wq_tail)
+			q->wq_tail->w_next = w;
+		else
+			q->wq_head = w;
+		q->wq_tail = w;
+	}
 
 	for (;;) {
 		/* Blocked before the lock drops: a waker that takes the lock
@@ -951,13 +961,19 @@ static __always_inline int wait_common(struct waitq *q, struct spinlock *lock,
 int waitq_wait(struct waitq *q, struct spinlock *lock, uint64_t deadline_ns,
 	       struct waiter *w)
 {
-	return wait_common(q, lock, deadline_ns, w, true);
+	return wait_common(q, lock, deadline_ns, w, true, false);
 }
 
 int waitq_wait_handoff(struct waitq *q, struct spinlock *lock,
 		       uint64_t deadline_ns, struct waiter *w)
 {
-	return wait_common(q, lock, deadline_ns, w, false);
+	return wait_common(q, lock, deadline_ns, w, false, false);
+}
+
+int waitq_wait_handoff_head(struct waitq *q, struct spinlock *lock,
+			    uint64_t deadline_ns, struct waiter *w)
+{
+	return wait_common(q, lock, deadline_ns, w, false, true);
 }
 
 bool waitq_wake_one(struct waitq *q, uintptr_t data)

@@ -3,7 +3,10 @@
  * Mutexes, condition variables, semaphores and rwlocks (<kernel/sync.h>)
  * over the scheduler's wait queues. A release that has a waiter does the
  * waiter's bookkeeping itself and passes "you have it" in w_data
- * (SYNC_HANDOFF), so the woken task owns the lock as soon as it runs.
+ * (SYNC_HANDOFF), so the woken task owns the lock as soon as it runs;
+ * except the mutex, which frees itself and wakes its first waiter to
+ * compete, and hands over only to a waiter that already lost once (the
+ * scheme of Linux's mutex and its HANDOFF flag).
  * Tasks only: nothing here may run in IRQ context.
  */
 #include <kernel/sync.h>
@@ -59,10 +62,11 @@ static int wait_handoff(struct waitq *q, struct spinlock *lock,
 
 /*
  * m_owner's bit 0: tasks are queued (or about to be, under m_lock), so the
- * owner's unlock must take the slow path and hand over. Task records are
- * at least 8-byte aligned, so the bit is free. While it is set m_owner
- * never goes to 0: a newcomer's compare-and-swap cannot overtake the
- * queue, which keeps the FIFO hand-off.
+ * owner's unlock must take the slow path and wake one. Task records are
+ * at least 8-byte aligned, so the bit is free. A free mutex with the bit
+ * (others queued behind the woken waiter) fails the inline compare-and-
+ * swap from 0, so a newcomer takes it in mutex_lock_slow(), keeping the
+ * bit, under m_lock.
  */
 #define MUTEX_WAITERS ((uintptr_t)1)
 
@@ -104,34 +108,61 @@ static bool owner_cas(struct mutex *m, uintptr_t *expected, uintptr_t to,
 					   success_order, __ATOMIC_RELAXED);
 }
 
+/*
+ * Queues the caller on m (caller holds m_lock, and m_owner has the waiters
+ * bit) and sleeps until an unlock wakes it. Returns true when the unlock
+ * handed m over (m_lock released, m ours), false when it only woke us to
+ * compete (m_lock taken again). A waiter that lost once (`lost`) queues at
+ * the head and asks for the hand-off, so it waits at most one more turn.
+ */
+static bool mutex_wait(struct mutex *m, bool lost)
+{
+	struct waiter w;
+
+	/* The wait fills in the rest; the waker, w_data. */
+	w.w_reason = TRACE_BLOCK_MUTEX;
+	w.w_handoff = lost;
+	if (lost)
+		(void)waitq_wait_handoff_head(&m->m_waiters, &m->m_lock, 0, &w);
+	else
+		(void)waitq_wait_handoff(&m->m_waiters, &m->m_lock, 0, &w);
+	/* The releaser made us the owner before waking us; m_lock and
+	 * the hand-off order its critical section before ours. */
+	if (w.w_data == SYNC_HANDOFF)
+		return true;
+	spin_lock(&m->m_lock);
+	return false;
+}
+
 static void __attribute__((noinline))
 mutex_lock_slow(struct mutex *m, uintptr_t self)
 {
+	bool lost = false;
 	uintptr_t v;
 
 	spin_lock(&m->m_lock);
-	v = __atomic_load_n(&m->m_owner, __ATOMIC_RELAXED);
 	for (;;) {
-		if (v == 0) {
-			/* Released meanwhile with nobody queued. */
-			if (owner_cas(m, &v, self, __ATOMIC_ACQUIRE)) {
-				spin_unlock(&m->m_lock);
-				return;
-			}
+		v = __atomic_load_n(&m->m_owner, __ATOMIC_RELAXED);
+		if ((v & ~MUTEX_WAITERS) == 0) {
+			/* Free: whoever comes first takes it (barging), with
+			 * the bit kept for those still queued. */
+			if (owner_cas(m, &v, self | v, __ATOMIC_ACQUIRE))
+				break;
 			continue;
 		}
 		if (unlikely((v & ~MUTEX_WAITERS) == self))
 			misuse(&m->m_lock, "mutex",
 			       "locked twice by its owner");
-		if ((v & MUTEX_WAITERS) ||
-		    owner_cas(m, &v, v | MUTEX_WAITERS, __ATOMIC_RELAXED))
-			break;
+		/* The owner sees the bit, fails its fast unlock and takes
+		 * m_lock, which it gets only once we are queued. */
+		if (!(v & MUTEX_WAITERS) &&
+		    !owner_cas(m, &v, v | MUTEX_WAITERS, __ATOMIC_RELAXED))
+			continue;
+		if (mutex_wait(m, lost))
+			return;
+		lost = true;
 	}
-	/* The owner sees the bit, fails its fast unlock and takes m_lock,
-	 * which it gets only once we are queued. */
-	/* The releaser makes us the owner before waking us; m_lock and
-	 * the hand-off order its critical section before ours. */
-	(void)wait_handoff(&m->m_waiters, &m->m_lock, 0, TRACE_BLOCK_MUTEX);
+	spin_unlock(&m->m_lock);
 }
 
 void mutex_lock(struct mutex *m)
@@ -146,9 +177,15 @@ void mutex_lock(struct mutex *m)
 
 bool mutex_trylock(struct mutex *m)
 {
-	uintptr_t v = 0;
+	uintptr_t self = self_word(), v = 0;
 
-	return owner_cas(m, &v, self_word(), __ATOMIC_ACQUIRE);
+	/* Free with waiters queued (one woken to compete) counts as free:
+	 * take it keeping the bit, as mutex_lock_slow() would. */
+	do {
+		if (owner_cas(m, &v, self | v, __ATOMIC_ACQUIRE))
+			return true;
+	} while ((v & ~MUTEX_WAITERS) == 0);
+	return false;
 }
 
 static void __attribute__((noinline))
@@ -156,7 +193,7 @@ mutex_unlock_slow(struct mutex *m, uintptr_t self)
 {
 	uintptr_t v;
 	struct task *next;
-	bool more;
+	bool more, handoff;
 
 	spin_lock(&m->m_lock);
 	/* Stable now: only its owner clears it, others only add the bit
@@ -166,13 +203,18 @@ mutex_unlock_slow(struct mutex *m, uintptr_t self)
 		misuse(&m->m_lock, "mutex",
 		       "unlocked by a task that does not own it");
 	next = waitq_first(&m->m_waiters, &more);
-	/* The first waiter owns it from here, before it even runs. */
+	handoff = waitq_first_wants_handoff(&m->m_waiters);
+	/*
+	 * A first waiter that already lost a race owns it from here, before
+	 * it even runs. Else m is free (the bit kept while others wait) and
+	 * the first waiter competes with whoever comes meanwhile.
+	 */
 	__atomic_store_n(&m->m_owner,
-			 next ? (uintptr_t)next | (more ? MUTEX_WAITERS : 0)
-			      : 0,
+			 (handoff ? (uintptr_t)next : 0) |
+				 (more ? MUTEX_WAITERS : 0),
 			 __ATOMIC_RELEASE);
 	if (next)
-		(void)waitq_wake_one(&m->m_waiters, SYNC_HANDOFF);
+		(void)waitq_wake_one(&m->m_waiters, handoff ? SYNC_HANDOFF : 0);
 	spin_unlock(&m->m_lock);
 }
 

@@ -24,8 +24,9 @@
  */
 struct mutex {
 	struct spinlock m_lock; /* serialises the slow paths and m_waiters */
-	uintptr_t m_owner; /* [a] set to 0 or changed by its owner, or
-			    * given the waiters bit under m_lock */
+	uintptr_t m_owner; /* [a] set to 0 or changed by its owner (or
+			    * the unlock that hands it over), given the
+			    * waiters bit under m_lock, taken when free */
 	struct waitq m_waiters; /* [L] */
 };
 
@@ -35,8 +36,12 @@ struct mutex {
 	}
 
 /*
- * Mutex: one owner at a time, recorded. Not recursive. Unlocking hands
- * the mutex to the longest waiter (FIFO), so no waiter starves.
+ * Mutex: one owner at a time, recorded. Not recursive. Unlocking frees
+ * the mutex and wakes the longest waiter, which competes for it with any
+ * task that locks meanwhile (barging: the lock does not sit idle while
+ * the waiter wakes up). A woken waiter that loses goes back to the head
+ * of the queue, and the next unlock hands the mutex over to it: a waiter
+ * is overtaken at most once after reaching the head, so none starves.
  */
 
 /* Makes m an unlocked mutex named `name` (kept, for panic messages). */
@@ -49,8 +54,9 @@ void mutex_lock(struct mutex *m);
 /* Takes m if it is free; returns true if taken. Never blocks. */
 bool mutex_trylock(struct mutex *m);
 
-/* Releases m, handing it to the first waiter if any. The caller must own
- * m (else a contract failure). Never blocks; spinlocks may be held. */
+/* Releases m and wakes the first waiter if any (handing m over to it
+ * when it lost a race for m before). The caller must own m (else a
+ * contract failure). Never blocks; spinlocks may be held. */
 void mutex_unlock(struct mutex *m);
 
 /* True when the calling task owns m (for contracts and asserts). */
@@ -60,7 +66,7 @@ bool mutex_is_owned(struct mutex *m);
  * mutex_lock() and mutex_unlock() with their uncontended case inline, for
  * the hottest callers (libc's pthread mutexes): the same compare-and-swap
  * of m_owner, and on any other outcome (taken, waiters queued, not the
- * owner, a spinlock held) the full call, which sleeps, hands over or
+ * owner, a spinlock held) the full call, which sleeps, wakes a waiter or
  * reports the misuse. Not for the host tests' fake scheduler.
  */
 static __always_inline void mutex_lock_inline(struct mutex *m)

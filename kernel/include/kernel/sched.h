@@ -54,12 +54,17 @@ struct waiter {
 	struct task *w_task; /* [I] */
 	bool w_woken; /* [L] set by the waker, under the lock, last
 		       * (waitq_wait_handoff() reads it without) */
+	bool w_handoff; /* [I] set by the waiter before it queues; the wait
+			 * neither sets nor reads it: a flag for the lock's
+			 * own protocol (sync.c's mutex: hand the lock over
+			 * to this waiter, do not wake it to compete) */
 	uintptr_t w_data; /* [L] what the waker hands over (channels) */
 	unsigned int w_reason; /* [I] TRACE_BLOCK_* for the trace; 0 = wait */
 };
 
-/* A FIFO of waiters. No lock of its own: every call names the spinlock
- * the owner uses for it and for the condition. */
+/* A FIFO of waiters (but waitq_wait_handoff_head() queues at the head).
+ * No lock of its own: every call names the spinlock the owner uses for it
+ * and for the condition. */
 struct waitq {
 	struct waiter *wq_head, *wq_tail; /* [L owner's lock] */
 };
@@ -165,6 +170,15 @@ int waitq_wait(struct waitq *q, struct spinlock *lock, uint64_t deadline_ns,
 int waitq_wait_handoff(struct waitq *q, struct spinlock *lock,
 		       uint64_t deadline_ns, struct waiter *w);
 
+/*
+ * As waitq_wait_handoff(), but queues w at the head of q, ahead of every
+ * waiter: for a waiter that was woken and has to wait again, so that it
+ * is not sent to the back of the line (sync.c's mutex after losing a
+ * race for the lock).
+ */
+int waitq_wait_handoff_head(struct waitq *q, struct spinlock *lock,
+			    uint64_t deadline_ns, struct waiter *w);
+
 /* Wakes the first waiter, setting its w_data to `data`; returns false if
  * the queue was empty. Caller holds the lock. Any context. */
 bool waitq_wake_one(struct waitq *q, uintptr_t data);
@@ -194,6 +208,13 @@ static inline struct task *waitq_first(const struct waitq *q, bool *more)
 {
 	*more = q->wq_head && q->wq_head->w_next;
 	return q->wq_head ? q->wq_head->w_task : NULL;
+}
+
+/* The first waiter's w_handoff (false when nobody waits). Caller holds
+ * the lock. */
+static inline bool waitq_first_wants_handoff(const struct waitq *q)
+{
+	return q->wq_head && q->wq_head->w_handoff;
 }
 
 /* True when nobody waits. Caller holds the lock. */

@@ -5,9 +5,11 @@
  * wait queues (<kernel/sched.h>); a blocked task sleeps, it never spins.
  * An uncontended mutex lock or unlock is one compare-and-swap and takes
  * no spinlock.
- * Releases hand the lock (or the semaphore unit) straight to the first
- * waiter, so a wake-up never loses the race to a newcomer and never wakes
- * a herd. Not for IRQ context; spinlocks are in <kernel/spinlock.h>.
+ * Releases wake one waiter, never a herd. Semaphores, rwlocks and
+ * condition variables hand the unit (or the lock) straight to it; a
+ * mutex lets a newcomer take it first, but at most once per waiter
+ * (<kernel/mutex.h>). Not for IRQ context; spinlocks are in
+ * <kernel/spinlock.h>.
  *
  * Every type is embedded by value; callers touch no field. An object whose
  * bytes are all zero is valid: an unlocked, unnamed mutex, a condition

@@ -42,7 +42,9 @@ struct mapp_rwlock {
 	uint64_t mr_opaque[12];
 };
 
-/* Mutex: one owner at a time; not recursive; FIFO hand-off. */
+/* Mutex: one owner at a time; not recursive. An unlock wakes the longest
+ * waiter, which a newcomer may overtake once; it is then handed the mutex
+ * at the next unlock, so no waiter starves. */
 void mapp_mutex_init(struct mapp_mutex *m);
 /* Takes m, sleeping while another microapp owns it. */
 void mapp_mutex_lock(struct mapp_mutex *m);

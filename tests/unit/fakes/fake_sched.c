@@ -28,6 +28,7 @@ static _Thread_local struct task self_task;
 static _Thread_local unsigned int lock_depth;
 static uint32_t last_task_id; /* [a] */
 static unsigned int sleepers; /* [gate] */
+static bool wakes_held; /* [gate] */
 static uint64_t trace_counts[TRACE_NTYPES]; /* [a] */
 bool trace_enabled = true;
 
@@ -115,6 +116,17 @@ static void wq_append(struct waitq *q, struct waiter *w)
 	q->wq_tail = w;
 }
 
+static void wq_prepend(struct waitq *q, struct waiter *w)
+{
+	w->w_prev = NULL;
+	w->w_next = q->wq_head;
+	if (q->wq_head)
+		q->wq_head->w_prev = w;
+	else
+		q->wq_tail = w;
+	q->wq_head = w;
+}
+
 static void wq_remove(struct waitq *q, struct waiter *w)
 {
 	if (w->w_prev)
@@ -127,8 +139,9 @@ static void wq_remove(struct waitq *q, struct waiter *w)
 		q->wq_tail = w->w_prev;
 }
 
-int waitq_wait(struct waitq *q, struct spinlock *lock, uint64_t deadline_ns,
-	       struct waiter *w)
+/* waitq_wait(), queueing w at the head of q when `head`. */
+static int wait_at(struct waitq *q, struct spinlock *lock, uint64_t deadline_ns,
+		   struct waiter *w, bool head)
 {
 	struct waiter own;
 
@@ -138,7 +151,10 @@ int waitq_wait(struct waitq *q, struct spinlock *lock, uint64_t deadline_ns,
 		panic("waitq_wait: the queue's lock must be the only one held");
 	w->w_task = sched_self();
 	w->w_woken = false;
-	wq_append(q, w);
+	if (head)
+		wq_prepend(q, w);
+	else
+		wq_append(q, w);
 	spin_unlock(lock);
 
 	host_gate_lock();
@@ -148,6 +164,9 @@ int waitq_wait(struct waitq *q, struct spinlock *lock, uint64_t deadline_ns,
 			break;
 	}
 	sleepers--;
+	/* Woken but held (fake_hold_wakeups()): no longer a sleeper. */
+	while (w->w_woken && wakes_held)
+		(void)host_gate_wait(0);
 	host_gate_unlock();
 
 	spin_lock(lock);
@@ -158,10 +177,26 @@ int waitq_wait(struct waitq *q, struct spinlock *lock, uint64_t deadline_ns,
 	return -ETIMEDOUT;
 }
 
+int waitq_wait(struct waitq *q, struct spinlock *lock, uint64_t deadline_ns,
+	       struct waiter *w)
+{
+	return wait_at(q, lock, deadline_ns, w, false);
+}
+
 int waitq_wait_handoff(struct waitq *q, struct spinlock *lock,
 		       uint64_t deadline_ns, struct waiter *w)
 {
-	int rc = waitq_wait(q, lock, deadline_ns, w);
+	int rc = wait_at(q, lock, deadline_ns, w, false);
+
+	if (rc == 0)
+		spin_unlock(lock);
+	return rc;
+}
+
+int waitq_wait_handoff_head(struct waitq *q, struct spinlock *lock,
+			    uint64_t deadline_ns, struct waiter *w)
+{
+	int rc = wait_at(q, lock, deadline_ns, w, true);
 
 	if (rc == 0)
 		spin_unlock(lock);
@@ -205,6 +240,14 @@ unsigned int waitq_wake_all(struct waitq *q)
 	while (waitq_wake_one(q, 0))
 		n++;
 	return n;
+}
+
+void fake_hold_wakeups(bool hold)
+{
+	host_gate_lock();
+	wakes_held = hold;
+	host_gate_broadcast();
+	host_gate_unlock();
 }
 
 unsigned int fake_sleepers(void)

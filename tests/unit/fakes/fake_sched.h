@@ -5,10 +5,11 @@
  * chan.c) runs unchanged with real concurrency: each fake task is a POSIX
  * thread, a spinlock spins on its word, and waitq_wait() sleeps on a
  * condition variable with the contract of <kernel/sched.h> (FIFO, w_data,
- * deadlines in time_ns()). Also fakes time_ns(), heap_alloc/heap_free
- * (malloc), panic() and the trace (it counts events per type). Link both
- * files and -pthread. This header includes no POSIX header, so a test may
- * include it next to <kernel/sched.h> (whose sched_yield() is not POSIX's).
+ * deadlines in time_ns(), waitq_wait_handoff_head()). Also fakes
+ * time_ns(), heap_alloc/heap_free (malloc), panic() and the trace (it
+ * counts events per type). Link both files and -pthread. This header
+ * includes no POSIX header, so a test may include it next to
+ * <kernel/sched.h> (whose sched_yield() is not POSIX's).
  */
 #ifndef FAKE_SCHED_H
 #define FAKE_SCHED_H
@@ -30,6 +31,14 @@ void fake_trace_reset(void);
 
 /* Tasks sleeping in waitq_wait() now, over all queues. */
 unsigned int fake_sleepers(void);
+
+/*
+ * While `hold` is set, a task woken from waitq_wait() (and its handoff
+ * variants) stays asleep, no longer counted by fake_sleepers(), until
+ * fake_hold_wakeups(false): a test can act between a wake-up and the
+ * woken task's next step. A timed-out wait is not held.
+ */
+void fake_hold_wakeups(bool hold);
 
 /* Waits (polling) until fake_sleepers() == n; false after about 10 s. */
 bool fake_wait_sleepers(unsigned int n);

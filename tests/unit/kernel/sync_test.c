@@ -2,10 +2,11 @@
 /*
  * Host tests for kernel/sched/sync.c over the threaded fake scheduler
  * (tests/unit/fakes/fake_sched.h): mutual exclusion with exact totals,
- * FIFO hand-off, contract panics (also with waiters queued), condition
- * variables (no lost signal, timeouts, signal wakes one), semaphores (limit,
- * hand-off, timeouts) and rwlocks (exclusion, no writer starvation, reader
- * batches).
+ * FIFO wake-ups, barging and its bound (a woken waiter that loses once
+ * gets the next hand-off), contract panics (also with waiters queued),
+ * condition variables (no lost signal, timeouts, signal wakes one),
+ * semaphores (limit, hand-off, timeouts) and rwlocks (exclusion, no
+ * writer starvation, reader batches).
  */
 #include <kernel/sync.h>
 
@@ -112,7 +113,7 @@ static void test_mutex_trylock_and_owner(void **state)
 	mutex_unlock(&m);
 }
 
-/* Tasks queue in a known order; unlocking hands over in that order. */
+/* Tasks queue in a known order; unlocking wakes them in that order. */
 static int order[4], norder; /* [mtx2] */
 static struct mutex mtx2 = MUTEX_INIT("mtx2");
 
@@ -124,24 +125,87 @@ static int fifo_task(void *arg)
 	return 0;
 }
 
-static void test_mutex_fifo_handoff(void **state)
+static void start_fifo_task(int i)
+{
+	tasks[i] = fake_task_start(fifo_task, (void *)(intptr_t)i);
+}
+
+static void test_mutex_fifo_wakeups(void **state)
 {
 	(void)state;
+	norder = 0;
 	mutex_lock(&mtx2);
 	for (int i = 0; i < 4; i++) {
-		tasks[i] = fake_task_start(fifo_task, (void *)(intptr_t)i);
+		start_fifo_task(i);
 		assert_true(fake_wait_sleepers((unsigned int)i + 1));
 	}
-	/* Hand-off: the mutex is not free even for a moment (unless all
-	 * four already had their turn). */
+	/* Nobody else locks: each unlock's woken waiter takes it. */
 	mutex_unlock(&mtx2);
-	if (mutex_trylock(&mtx2)) {
-		assert_int_equal(norder, 4);
-		mutex_unlock(&mtx2);
-	}
 	join_all(4);
+	assert_int_equal(norder, 4);
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(order[i], i);
+}
+
+/*
+ * Barging and its bound. Tasks 0 and 1 queue; the unlock frees the mutex
+ * and wakes 0, which is held asleep: the owner takes the mutex back ahead
+ * of it. Then 0 runs, loses and queues again, at the head; newcomer 2
+ * queues behind 1. The next unlock hands the mutex straight to 0 (it is
+ * not free even while 0 is held asleep), then 1 and 2 follow in order.
+ */
+static void test_mutex_barging_bounded(void **state)
+{
+	(void)state;
+	norder = 0;
+	mutex_lock(&mtx2);
+	start_fifo_task(0);
+	assert_true(fake_wait_sleepers(1));
+	start_fifo_task(1);
+	assert_true(fake_wait_sleepers(2));
+	fake_hold_wakeups(true);
+	mutex_unlock(&mtx2);
+	assert_true(fake_wait_sleepers(1)); /* 0 woken, 1 asleep */
+	assert_true(mutex_trylock(&mtx2)); /* barged ahead of 0 */
+	fake_hold_wakeups(false);
+	assert_true(fake_wait_sleepers(2)); /* 0 lost and queued again */
+	start_fifo_task(2);
+	assert_true(fake_wait_sleepers(3));
+	fake_hold_wakeups(true);
+	mutex_unlock(&mtx2);
+	assert_true(fake_wait_sleepers(2)); /* 0 woken, owning it */
+	assert_false(mutex_trylock(&mtx2));
+	fake_hold_wakeups(false);
+	join_all(3);
+	assert_int_equal(norder, 3);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(order[i], i);
+	assert_true(mutex_trylock(&mtx2)); /* left free */
+	mutex_unlock(&mtx2);
+}
+
+/* The last waiter woken leaves the mutex free with no waiters bit: a
+ * newcomer takes it with the plain compare-and-swap, and the woken one
+ * queues again, then gets it at the unlock. */
+static void test_mutex_barging_last_waiter(void **state)
+{
+	(void)state;
+	norder = 0;
+	mutex_lock(&mtx2);
+	start_fifo_task(0);
+	assert_true(fake_wait_sleepers(1));
+	fake_hold_wakeups(true);
+	mutex_unlock(&mtx2);
+	assert_true(fake_wait_sleepers(0));
+	assert_true(mutex_trylock(&mtx2)); /* barged ahead of 0 */
+	fake_hold_wakeups(false);
+	assert_true(fake_wait_sleepers(1));
+	assert_int_equal(norder, 0);
+	mutex_unlock(&mtx2);
+	join_all(1);
+	assert_int_equal(norder, 1);
+	assert_true(mutex_trylock(&mtx2));
+	mutex_unlock(&mtx2);
 }
 
 static void unlock_unowned(void *arg)
@@ -236,7 +300,7 @@ static void test_mutex_contracts_with_waiters(void **state)
 				      "mutex \"queued\": unlocked by a task"));
 	assert_true(fake_expect_panic(lock_twice_queued, NULL,
 				      "mutex \"queued\": locked twice"));
-	/* And the hand-off itself: the waiter owns it, then frees it, and
+	/* And the wake-up itself: the waiter takes it, then frees it, and
 	 * the fast path works again. */
 	mutex_lock(&queued_mtx);
 	t = fake_task_start(queue_on, &queued_mtx);
@@ -597,7 +661,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mutex_exact_total),
 		cmocka_unit_test(test_mutex_trylock_and_owner),
-		cmocka_unit_test(test_mutex_fifo_handoff),
+		cmocka_unit_test(test_mutex_fifo_wakeups),
+		cmocka_unit_test(test_mutex_barging_bounded),
+		cmocka_unit_test(test_mutex_barging_last_waiter),
 		cmocka_unit_test(test_mutex_contracts_panic),
 		cmocka_unit_test(test_mutex_contracts_with_waiters),
 		cmocka_unit_test(test_cond_producers_consumers),
