@@ -895,23 +895,7 @@ static __always_inline int wait_common(struct waitq *q, struct spinlock *lock,
 	}
 	w->w_task = self;
 	w->w_woken = false;
-	if (head) {
-		w->w_prev = NULL;
-		w->w_next = q->wq_head;
-		if (q->wq_head)
-			q->wq_head->w_prev = w;
-		else
-			q->wq_tail = w;
-		q->wq_head = w;
-	} else {
-		w->w_next = NULL;
-		w->w_prev = q->wq_tail;
-		if (q->wq_tail)
-			q->wq_tail->w_next = w;
-		else
-			q->wq_head = w;
-		q->wq_tail = w;
-	}
+	waitq_link(q, w, head);
 
 	for (;;) {
 		/* Blocked before the lock drops: a waker that takes the lock
@@ -947,14 +931,7 @@ static __always_inline int wait_common(struct waitq *q, struct spinlock *lock,
 		}
 	}
 	/* Timed out: leave the queue. */
-	if (w->w_prev)
-		w->w_prev->w_next = w->w_next;
-	else
-		q->wq_head = w->w_next;
-	if (w->w_next)
-		w->w_next->w_prev = w->w_prev;
-	else
-		q->wq_tail = w->w_prev;
+	waitq_unlink(q, w);
 	return rc;
 }
 

@@ -210,6 +210,43 @@ static inline struct task *waitq_first(const struct waitq *q, bool *more)
 	return q->wq_head ? q->wq_head->w_task : NULL;
 }
 
+/* Links w into q, at the head when `head`, else at the tail. Caller holds
+ * the lock. The wait calls do this themselves; for them and for the host
+ * tests' fake scheduler. */
+static inline void waitq_link(struct waitq *q, struct waiter *w, bool head)
+{
+	if (head) {
+		w->w_prev = NULL;
+		w->w_next = q->wq_head;
+		if (q->wq_head)
+			q->wq_head->w_prev = w;
+		else
+			q->wq_tail = w;
+		q->wq_head = w;
+	} else {
+		w->w_next = NULL;
+		w->w_prev = q->wq_tail;
+		if (q->wq_tail)
+			q->wq_tail->w_next = w;
+		else
+			q->wq_head = w;
+		q->wq_tail = w;
+	}
+}
+
+/* Takes w, which is in q, out of it. Caller holds the lock. */
+static inline void waitq_unlink(struct waitq *q, struct waiter *w)
+{
+	if (w->w_prev)
+		w->w_prev->w_next = w->w_next;
+	else
+		q->wq_head = w->w_next;
+	if (w->w_next)
+		w->w_next->w_prev = w->w_prev;
+	else
+		q->wq_tail = w->w_prev;
+}
+
 /* The first waiter's w_handoff (false when nobody waits). Caller holds
  * the lock. */
 static inline bool waitq_first_wants_handoff(const struct waitq *q)

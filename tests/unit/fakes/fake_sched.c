@@ -105,40 +105,6 @@ void spin_contract_failed(const char *what, const char *lock)
 
 /* --- wait queues: FIFO lists; sleeping is on the host gate --- */
 
-static void wq_append(struct waitq *q, struct waiter *w)
-{
-	w->w_next = NULL;
-	w->w_prev = q->wq_tail;
-	if (q->wq_tail)
-		q->wq_tail->w_next = w;
-	else
-		q->wq_head = w;
-	q->wq_tail = w;
-}
-
-static void wq_prepend(struct waitq *q, struct waiter *w)
-{
-	w->w_prev = NULL;
-	w->w_next = q->wq_head;
-	if (q->wq_head)
-		q->wq_head->w_prev = w;
-	else
-		q->wq_tail = w;
-	q->wq_head = w;
-}
-
-static void wq_remove(struct waitq *q, struct waiter *w)
-{
-	if (w->w_prev)
-		w->w_prev->w_next = w->w_next;
-	else
-		q->wq_head = w->w_next;
-	if (w->w_next)
-		w->w_next->w_prev = w->w_prev;
-	else
-		q->wq_tail = w->w_prev;
-}
-
 /* waitq_wait(), queueing w at the head of q when `head`. */
 static int wait_at(struct waitq *q, struct spinlock *lock, uint64_t deadline_ns,
 		   struct waiter *w, bool head)
@@ -151,10 +117,7 @@ static int wait_at(struct waitq *q, struct spinlock *lock, uint64_t deadline_ns,
 		panic("waitq_wait: the queue's lock must be the only one held");
 	w->w_task = sched_self();
 	w->w_woken = false;
-	if (head)
-		wq_prepend(q, w);
-	else
-		wq_append(q, w);
+	waitq_link(q, w, head);
 	spin_unlock(lock);
 
 	host_gate_lock();
@@ -173,7 +136,7 @@ static int wait_at(struct waitq *q, struct spinlock *lock, uint64_t deadline_ns,
 	/* w_woken is written under the queue lock (and the gate). */
 	if (w->w_woken)
 		return 0;
-	wq_remove(q, w);
+	waitq_unlink(q, w);
 	return -ETIMEDOUT;
 }
 
@@ -218,7 +181,7 @@ bool waitq_wake_one(struct waitq *q, uintptr_t data)
 
 	if (!w)
 		return false;
-	wq_remove(q, w);
+	waitq_unlink(q, w);
 	wake(w, data);
 	return true;
 }
