@@ -33,6 +33,16 @@
  *     selector only while holding such a lock, so afterwards nobody can:
  *     the stack frame may go. Poked and not fired: back to 1.
  * Lock order: channel locks (address order), then one selector lock.
+ *
+ * A plain send or receive (one op, one channel) takes a shorter way with
+ * the same outcome: its selector is "single" and has no lock of its own.
+ * Everybody who can reach the one waiter holds the channel's lock (the
+ * waiter lists are guarded by it), and so does the sleeper when it
+ * queues, so that lock guards the selector too and is the wait queue's
+ * lock. A queued single waiter is always live; a firer or poker pops it,
+ * sets the outcome and wakes the task as its very last touch, so the
+ * woken task needs no lock at all (step 4 has nothing left to undo), and
+ * one that times out finds its waiter still queued under the lock.
  */
 #include <kernel/chan.h>
 
@@ -70,12 +80,14 @@ struct chan {
 #define SEL_BLOCKED (-4096) /* waiters queued: sleep */
 #define SEL_AGAIN (-4097) /* poked: scan again */
 
-/* Locking: [L] ss_lock */
+/* Locking: [L] ss_lock, or for a single op its channel's c_lock
+ * [I] set before the selector is reachable */
 struct chan_selector {
-	struct spinlock ss_lock;
+	struct spinlock ss_lock; /* not used by a single op */
 	struct waitq ss_wq; /* [L] the selecting task alone */
 	int ss_fired; /* [L] SEL_OPEN, SEL_GAVE_UP or an op index */
 	bool ss_poked; /* [L] a channel closed: scan again */
+	bool ss_single; /* [I] one send or receive (chan_op()) */
 };
 
 static uint32_t chan_last_id; /* [a] */
@@ -153,6 +165,13 @@ bool chan_waiter_fire(struct chan_waiter *w, void *to, const void *from,
 	struct chan_selector *s = w->cw_sel;
 	bool fired = false;
 
+	if (s->ss_single) {
+		/* Queued, hence open; the wake-up is the last touch. */
+		memcpy(to, from, size);
+		s->ss_fired = 0;
+		(void)waitq_wake_one(&s->ss_wq, 0);
+		return true;
+	}
 	spin_lock_inl(&s->ss_lock);
 	if (s->ss_fired == SEL_OPEN) {
 		memcpy(to, from, size);
@@ -168,6 +187,11 @@ void chan_waiter_poke(struct chan_waiter *w)
 {
 	struct chan_selector *s = w->cw_sel;
 
+	if (s->ss_single) {
+		s->ss_poked = true;
+		(void)waitq_wake_one(&s->ss_wq, 0);
+		return;
+	}
 	spin_lock(&s->ss_lock);
 	if (s->ss_fired == SEL_OPEN) {
 		s->ss_poked = true;
@@ -223,6 +247,7 @@ static void sel_init(struct chan_selector *s)
 	s->ss_wq = (struct waitq)WAITQ_INIT;
 	s->ss_fired = SEL_OPEN;
 	s->ss_poked = false;
+	s->ss_single = false;
 }
 
 /*
@@ -361,25 +386,71 @@ int chan_select(const struct chan_sel *ops, unsigned int n,
 
 /* --- single ops --- */
 
+/*
+ * One send or receive, the short way (the protocol's last paragraph):
+ * 0, -EPIPE, -ETIMEDOUT. The caller checked c and msg.
+ */
+static int chan_op(struct chan *c, bool send, void *msg, uint64_t deadline_ns)
+{
+	struct chan_selector sel;
+	struct chan_waiter w;
+	struct waiter wt;
+	int rc;
+
+	assert_may_yield();
+	for (;;) {
+		spin_lock_inl(&c->c_lock);
+		rc = send ? chan_core_send(&c->c_core, msg)
+			  : chan_core_recv(&c->c_core, msg);
+		if (rc != -EAGAIN)
+			break;
+		if (deadline_ns != 0 && time_ns() >= deadline_ns) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		sel.ss_wq = (struct waitq)WAITQ_INIT;
+		sel.ss_fired = SEL_OPEN;
+		sel.ss_poked = false;
+		sel.ss_single = true;
+		w.cw_sel = &sel;
+		w.cw_index = 0;
+		w.cw_send = send;
+		w.cw_msg = msg;
+		chan_core_enqueue(&c->c_core, &w);
+		wt.w_reason = TRACE_BLOCK_CHAN;
+		if (waitq_wait_handoff(&sel.ss_wq, &c->c_lock, deadline_ns,
+				       &wt) == 0) {
+			/* Fired (the message moved) or poked (closed). */
+			if (sel.ss_fired == 0)
+				goto done;
+			continue;
+		}
+		/* Timed out with the lock held: nobody took the waiter. */
+		chan_core_dequeue(&c->c_core, &w);
+		rc = -ETIMEDOUT;
+		break;
+	}
+	spin_unlock_inl(&c->c_lock);
+	if (rc)
+		return rc;
+done:
+	trace_op(c, send);
+	return 0;
+}
+
 int chan_timedsend(struct chan *c, const void *msg, uint64_t deadline_ns)
 {
-	/* cs_msg is not const, but a send only reads it. */
-	struct chan_sel op = { c, CHAN_OP_SEND, (void *)msg };
-	struct chan_waiter w;
-	void *lock;
-	int rc = sel_run(&op, 1, deadline_ns, &w, &lock);
-
-	return rc > 0 ? 0 : rc;
+	if (!c || !msg)
+		return -EINVAL;
+	/* msg is not const for chan_op(), but a send only reads it. */
+	return chan_op(c, true, (void *)msg, deadline_ns);
 }
 
 int chan_timedrecv(struct chan *c, void *msg, uint64_t deadline_ns)
 {
-	struct chan_sel op = { c, CHAN_OP_RECV, msg };
-	struct chan_waiter w;
-	void *lock;
-	int rc = sel_run(&op, 1, deadline_ns, &w, &lock);
-
-	return rc > 0 ? 0 : rc;
+	if (!c || !msg)
+		return -EINVAL;
+	return chan_op(c, false, msg, deadline_ns);
 }
 
 int chan_send(struct chan *c, const void *msg)

@@ -14,6 +14,11 @@
  *                wake-up by any channel, timeouts, all closed, and
  *                exactly-once delivery with selecting senders and
  *                receivers on every CPU
+ *   deadline     senders and receivers on every CPU whose timed sends and
+ *                receives keep running out (deadlines of tens of us), on
+ *                a rendezvous and a buffered channel: a message sent is
+ *                received exactly once even when it meets a deadline
+ *                passing on the other side
  */
 #include <mosaic/chan.h>
 #include <mosaic/mapp.h>
@@ -456,6 +461,116 @@ static int test_select(void)
 	return failures != 0;
 }
 
+/* --- deadline ------------------------------------------------------------ */
+
+#define DL_SENDERS 3
+#define DL_RECEIVERS 3
+#define DL_MSGS 600 /* per sender */
+static struct chan *dl_chan;
+static unsigned char dl_seen[DL_SENDERS][DL_MSGS];
+
+struct dl_task {
+	unsigned int id;
+	unsigned long timeouts;
+	int rc; /* written before the microapp returns */
+};
+
+/* Tens of microseconds, varied, so that deadlines pass at every point of
+ * the other side's operation. */
+static uint64_t dl_deadline(unsigned long k)
+{
+	return now_ns() + 10000 + (k % 7) * 15000;
+}
+
+static int dl_send(void *arg)
+{
+	struct dl_task *t = arg;
+	unsigned long k;
+	int rc;
+
+	for (k = 0; k < DL_MSGS; k++) {
+		uint64_t v = (uint64_t)t->id << 32 | k;
+
+		while ((rc = chan_timedsend(dl_chan, &v, dl_deadline(k))) ==
+		       CHAN_ETIMEDOUT)
+			t->timeouts++;
+		if (rc)
+			return 1;
+	}
+	return 0;
+}
+
+static int dl_recv(void *arg)
+{
+	struct dl_task *t = arg;
+	unsigned long k = 0;
+	uint64_t v;
+	int rc;
+
+	for (;; k++) {
+		rc = chan_timedrecv(dl_chan, &v, dl_deadline(k));
+		if (rc == CHAN_ETIMEDOUT) {
+			t->timeouts++;
+			continue;
+		}
+		if (rc == CHAN_EPIPE)
+			return 0;
+		if (rc || (v >> 32) >= DL_SENDERS ||
+		    (v & 0xffffffffu) >= DL_MSGS)
+			return 1;
+		__atomic_fetch_add(&dl_seen[v >> 32][v & 0xffffffffu], 1,
+				   __ATOMIC_RELAXED);
+	}
+}
+
+static void deadline_round(size_t capacity)
+{
+	struct dl_task ts[DL_SENDERS + DL_RECEIVERS];
+	unsigned int n = mapp_ncpus(), i, k, lost = 0, twice = 0;
+	unsigned long timeouts = 0;
+	mapp_t t[DL_SENDERS + DL_RECEIVERS];
+
+	memset(dl_seen, 0, sizeof(dl_seen));
+	dl_chan = make(sizeof(uint64_t), capacity);
+	for (i = 0; i < DL_SENDERS + DL_RECEIVERS; i++) {
+		ts[i] = (struct dl_task){ .id = i };
+		CHECK(spawn_on(&t[i], i < DL_SENDERS ? "dlsend" : "dlrecv",
+			       i < DL_SENDERS ? dl_send : dl_recv, &ts[i],
+			       i % n) == 0,
+		      "spawn");
+	}
+	for (i = 0; i < DL_SENDERS; i++)
+		CHECK(joined_ok(t[i]), "sender %u failed", i);
+	CHECK(chan_close(dl_chan) == 0, "close");
+	for (i = DL_SENDERS; i < DL_SENDERS + DL_RECEIVERS; i++)
+		CHECK(joined_ok(t[i]), "receiver %u failed", i);
+	for (i = 0; i < DL_SENDERS + DL_RECEIVERS; i++)
+		timeouts += ts[i].timeouts;
+	for (i = 0; i < DL_SENDERS; i++) {
+		for (k = 0; k < DL_MSGS; k++) {
+			lost += dl_seen[i][k] == 0;
+			twice += dl_seen[i][k] > 1;
+		}
+	}
+	CHECK(lost == 0 && twice == 0,
+	      "capacity %lu: %u messages lost, %u received twice",
+	      (unsigned long)capacity, lost, twice);
+	CHECK(chan_destroy(dl_chan) == 0, "destroy");
+	/* How often the deadlines ran out depends on the machine: shown,
+	 * not checked. */
+	printf("deadline: capacity %lu: %u messages, %u lost, %u received "
+	       "twice (%lu deadlines passed)\n",
+	       (unsigned long)capacity, DL_SENDERS * DL_MSGS, lost, twice,
+	       timeouts);
+}
+
+static int test_deadline(void)
+{
+	deadline_round(0);
+	deadline_round(1);
+	return failures != 0;
+}
+
 int main(int argc, char **argv)
 {
 	int rc = 1;
@@ -472,6 +587,8 @@ int main(int argc, char **argv)
 		rc = test_close();
 	else if (!strcmp(argv[1], "select"))
 		rc = test_select();
+	else if (!strcmp(argv[1], "deadline"))
+		rc = test_deadline();
 	else
 		printf("TEST FAIL: unknown subcommand %s\n", argv[1]);
 	if (rc == 0 && failures == 0)

@@ -4,8 +4,9 @@
  * threaded fake scheduler (tests/unit/fakes/fake_sched.h): argument
  * checks, many senders and receivers with exact totals and per-sender
  * order, ping-pong, rendezvous, close and destroy semantics, try and
- * timed variants, and chan_select (readiness, fairness, wake-up from any
- * channel, exactly one op per select under contention, close, timeout).
+ * timed variants (also with deadlines passing mid-operation), and
+ * chan_select (readiness, fairness, wake-up from any channel, exactly one
+ * op per select under contention, close, timeout).
  */
 #include <kernel/chan.h>
 
@@ -288,6 +289,100 @@ static void test_timed_ops(void **state)
 	assert_int_equal(chan_destroy(c), 0);
 }
 
+/* Timed sends and receives whose deadlines keep passing while the other
+ * side is mid-operation: every message still arrives exactly once. */
+#define RACE_SIDES 3
+#define RACE_MSGS 2000 /* per sender */
+static unsigned char race_seen[RACE_SIDES][RACE_MSGS];
+
+struct race {
+	struct chan *c;
+	int id;
+	uint64_t timeouts;
+};
+
+static uint64_t race_deadline(uint64_t k)
+{
+	return time_ns() + 5000 + (k % 5) * 20000; /* 5-85 us */
+}
+
+static int race_sender(void *arg)
+{
+	struct race *r = arg;
+	int rc;
+
+	for (uint64_t k = 0; k < RACE_MSGS; k++) {
+		uint64_t v = ((uint64_t)r->id << 32) | k;
+
+		while ((rc = chan_timedsend(r->c, &v, race_deadline(k))) ==
+		       -ETIMEDOUT)
+			r->timeouts++;
+		if (rc != 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int race_receiver(void *arg)
+{
+	struct race *r = arg;
+	uint64_t v;
+	int rc;
+
+	for (uint64_t k = 0;; k++) {
+		rc = chan_timedrecv(r->c, &v, race_deadline(k));
+		if (rc == -ETIMEDOUT) {
+			r->timeouts++;
+			continue;
+		}
+		if (rc == -EPIPE)
+			return 0;
+		if (rc != 0 || (v >> 32) >= RACE_SIDES ||
+		    (v & 0xffffffffu) >= RACE_MSGS)
+			return 2;
+		__atomic_fetch_add(&race_seen[v >> 32][v & 0xffffffffu], 1,
+				   __ATOMIC_RELAXED);
+	}
+}
+
+static void run_timed_race(size_t cap)
+{
+	struct race s[RACE_SIDES], r[RACE_SIDES];
+	struct fake_task *ts[RACE_SIDES], *tr[RACE_SIDES];
+	struct chan *c = make(sizeof(uint64_t), cap);
+	int i, k;
+
+	memset(race_seen, 0, sizeof(race_seen));
+	for (i = 0; i < RACE_SIDES; i++) {
+		r[i] = (struct race){ .c = c, .id = i };
+		s[i] = (struct race){ .c = c, .id = i };
+		tr[i] = fake_task_start(race_receiver, &r[i]);
+		ts[i] = fake_task_start(race_sender, &s[i]);
+	}
+	for (i = 0; i < RACE_SIDES; i++)
+		assert_int_equal(fake_task_join(ts[i]), 0);
+	assert_int_equal(chan_close(c), 0);
+	for (i = 0; i < RACE_SIDES; i++)
+		assert_int_equal(fake_task_join(tr[i]), 0);
+	for (i = 0; i < RACE_SIDES; i++)
+		for (k = 0; k < RACE_MSGS; k++)
+			assert_int_equal(race_seen[i][k], 1);
+	assert_false(fake_sleepers());
+	assert_int_equal(chan_destroy(c), 0);
+}
+
+static void test_timed_race_rendezvous(void **state)
+{
+	(void)state;
+	run_timed_race(0);
+}
+
+static void test_timed_race_cap1(void **state)
+{
+	(void)state;
+	run_timed_race(1);
+}
+
 /* --- select --- */
 
 static void test_select_checks(void **state)
@@ -514,6 +609,8 @@ int main(void)
 		cmocka_unit_test(test_close_wakes_everyone),
 		cmocka_unit_test(test_try_ops),
 		cmocka_unit_test(test_timed_ops),
+		cmocka_unit_test(test_timed_race_rendezvous),
+		cmocka_unit_test(test_timed_race_cap1),
 		cmocka_unit_test(test_select_checks),
 		cmocka_unit_test(test_select_ready_and_fair),
 		cmocka_unit_test(test_select_wakes_on_any),
