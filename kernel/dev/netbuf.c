@@ -24,7 +24,7 @@ static void stat_sub(uint64_t *c, uint64_t n)
 
 /* Every frame in flight carries one: the offload fields live in what
  * was padding. */
-BUILD_ASSERT(sizeof(struct netbuf) <= 96);
+BUILD_ASSERT(sizeof(struct netbuf) <= NETBUF_STRUCT_MAX);
 
 void netbuf_init(struct netbuf *nb, void *base, size_t cap, size_t headroom,
 		 void (*release)(struct netbuf *nb), void *owner)

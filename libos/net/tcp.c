@@ -645,11 +645,10 @@ static size_t sb_append(struct tcp_pcb *pcb, const uint8_t *buf, size_t len)
 		struct netbuf *tail = pcb->t_sb_tail;
 		if (tail == NULL || tail->nb_priv[0] != TCP_SB_OWN ||
 		    netbuf_tailroom(tail) == 0) {
-			size_t want = len - done;
-			size_t cap = want < TCP_BUF_MIN	   ? TCP_BUF_MIN
-				     : want > TCP_SB_CHUNK ? TCP_SB_CHUNK
-							   : want;
-			tail = netbuf_alloc(0, cap);
+			size_t cap = tcp_chunk_cap(tail, TCP_SB_OWN, len - done,
+						   TCP_SB_CHUNK);
+			tail = netbuf_alloc(
+				0, cap < TCP_SB_CHUNK ? cap : TCP_SB_CHUNK);
 			if (tail == NULL)
 				break;
 			tail->nb_priv[0] = TCP_SB_OWN;

@@ -691,9 +691,9 @@ static bool rq_append(struct tcp_pcb *pcb, struct netbuf *nb)
 	if (tail != NULL && tail->nb_priv[0] == TCP_RQ_OWN)
 		room = netbuf_tailroom(tail);
 	if (room < len) {
-		uint32_t need = len - (uint32_t)room;
-		fresh = netbuf_alloc(0,
-				     need > TCP_RQ_CHUNK ? need : TCP_RQ_CHUNK);
+		fresh = netbuf_alloc(0, tcp_chunk_cap(tail, TCP_RQ_OWN,
+						      len - (uint32_t)room,
+						      TCP_RQ_CHUNK));
 		if (fresh == NULL) {
 			netbuf_put(nb);
 			return false;

@@ -50,6 +50,7 @@
 #include <stdint.h>
 
 #include <kernel/compiler.h>
+#include <kernel/heap.h>
 
 #define NB_CSUM_PARTIAL 0x0001u /* TX: device completes the checksum */
 #define NB_CSUM_VALID 0x0002u /* RX: device checked the checksum */
@@ -63,6 +64,14 @@
  * (14), IPv4 with options (60), TCP with options (60), rounded up.
  */
 #define NETBUF_HEADROOM 160u
+
+/*
+ * The most a struct netbuf may take, and the largest area netbuf_alloc()
+ * gives within one small heap block (HEAP_SMALL_MAX, <kernel/heap.h>):
+ * a larger one takes whole pages, which cost more to allocate and free.
+ */
+#define NETBUF_STRUCT_MAX 96u
+#define NETBUF_SMALL_AREA (HEAP_SMALL_MAX - NETBUF_STRUCT_MAX)
 
 struct netdev;
 

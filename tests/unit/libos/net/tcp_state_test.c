@@ -1985,6 +1985,68 @@ static void test_send_netbuf(void **state)
 	drain();
 }
 
+/* The chunks of the send buffer and of the receive queue: an empty
+ * one's first is a 256-byte heap block, each further one doubles while
+ * data is held, up to the largest; the bytes stay in order. */
+static uint32_t next_chunk(uint32_t cap, uint32_t max)
+{
+	return cap * 2 > max ? max : cap * 2;
+}
+
+static void test_buffer_chunks(void **state)
+{
+	static char buf[30000], in[30000];
+	uint32_t want = TCP_CHUNK_MIN, total = 0;
+	const struct netbuf *nb;
+	struct conn c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)(i % 253);
+	est_active(&c, &plain);
+	/* Send: a closed window keeps every byte in the buffer. */
+	peer_send(&c, TCP_ACK, NULL, 0, 0);
+	for (size_t off = 0; off < sizeof(buf); off += 100)
+		assert_int_equal(tcp_send(c.pcb, buf + off, 100, 0), 100);
+	no_out();
+	for (nb = c.pcb->t_sb_head; nb != NULL; nb = nb->nb_next) {
+		assert_int_equal(nb->nb_cap, want);
+		if (nb->nb_next != NULL)
+			assert_int_equal(nb->nb_len, nb->nb_cap);
+		assert_memory_equal(nb->nb_data, buf + total, nb->nb_len);
+		total += nb->nb_len;
+		want = next_chunk(want, TCP_SB_CHUNK);
+	}
+	assert_int_equal(total, sizeof(buf));
+	assert_int_equal(want, TCP_SB_CHUNK); /* the doubling reached it */
+	tcp_abort(c.pcb);
+	drain();
+
+	/* Receive: small segments are copied into chunks alike. */
+	est_active(&c, &plain);
+	for (size_t off = 0; off < 10000; off += 100) {
+		peer_send(&c, TCP_ACK, buf + off, 100, 65535);
+		drain(); /* the ACKs */
+	}
+	want = TCP_CHUNK_MIN;
+	total = 0;
+	for (nb = c.pcb->t_rq_head; nb != NULL; nb = nb->nb_next) {
+		assert_int_equal(nb->nb_cap, want);
+		total += nb->nb_len;
+		want = next_chunk(want, TCP_RQ_CHUNK);
+	}
+	assert_int_equal(total, 10000);
+	assert_int_equal(want, TCP_RQ_CHUNK);
+	assert_int_equal(tcp_recv(c.pcb, in, sizeof(in), 0), 10000);
+	assert_memory_equal(in, buf, 10000);
+	/* Empty again: the next chunk is small again. */
+	peer_send(&c, TCP_ACK, buf, 100, 65535);
+	assert_non_null(c.pcb->t_rq_head);
+	assert_int_equal(c.pcb->t_rq_head->nb_cap, TCP_CHUNK_MIN);
+	tcp_abort(c.pcb);
+	drain();
+}
+
 static void test_pcb_small(void **state)
 {
 	(void)state;
@@ -2121,6 +2183,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ports, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_netbuf, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_buffer_chunks, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_window_closed_in_flight,
 						setup, teardown),
