@@ -150,6 +150,7 @@ struct poll_entry {
 	struct poll_sleeper *pe_ps; /* [I] */
 	struct file *pe_file; /* referenced, or NULL */
 	unsigned int pe_want; /* [I] events asked, with ERR and HUP */
+	unsigned int pe_index; /* [I] its pollfd in the caller's array */
 };
 
 #define POLL_STACK_ENTRIES 8
@@ -168,25 +169,29 @@ static void entry_wake(struct pollwait *pw, unsigned int events)
 	spin_unlock(&ps->ps_lock);
 }
 
-/* Takes a reference to each descriptor's file; a closed one gets
- * POLLNVAL. Returns how many entries have revents set. */
-static int poll_begin(struct pollfd *fds, struct poll_entry *pe,
-		      unsigned long n, struct poll_sleeper *ps)
+/* Makes an entry for each descriptor of fds that is not negative (a
+ * negative one is ignored: its revents is 0), taking a reference to its
+ * file; a closed one gets POLLNVAL. pe has room for them all. Returns
+ * how many pollfds have revents set. */
+static int poll_begin(struct pollfd *fds, unsigned long n,
+		      struct poll_entry *pe, struct poll_sleeper *ps)
 {
 	int count = 0;
 
 	for (unsigned long i = 0; i < n; i++) {
-		pollwait_init(&pe[i].pe_pw, entry_wake, NULL);
-		pe[i].pe_ps = ps;
-		pe[i].pe_file = NULL;
-		pe[i].pe_want = (unsigned short)fds[i].events | POLL_ALWAYS;
 		fds[i].revents = 0;
 		if (fds[i].fd < 0)
 			continue;
-		if (fd_get(fds[i].fd, &pe[i].pe_file)) {
+		pollwait_init(&pe->pe_pw, entry_wake, NULL);
+		pe->pe_ps = ps;
+		pe->pe_file = NULL;
+		pe->pe_want = (unsigned short)fds[i].events | POLL_ALWAYS;
+		pe->pe_index = (unsigned int)i;
+		if (fd_get(fds[i].fd, &pe->pe_file)) {
 			fds[i].revents = POLLNVAL;
 			count++;
 		}
+		pe++;
 	}
 	return count;
 }
@@ -207,7 +212,7 @@ static int poll_scan(struct pollfd *fds, struct poll_entry *pe, unsigned long n,
 		if (reg && count == 0 && !pe[i].pe_pw.pw_head)
 			pw = &pe[i].pe_pw;
 		ev = file_poll(pe[i].pe_file, pw) & pe[i].pe_want;
-		fds[i].revents = (short)ev;
+		fds[pe[i].pe_index].revents = (short)ev;
 		if (ev)
 			count++;
 	}
@@ -237,39 +242,48 @@ static bool poll_sleep(struct poll_sleeper *ps, uint64_t deadline)
 	return err == 0;
 }
 
-static int poll_loop(struct pollfd *fds, struct poll_entry *pe, unsigned long n,
-		     int64_t timeout_ns)
+/* poll() over the n pollfds of fds, with room in pe for the m that are
+ * not negative. */
+static int poll_loop(struct pollfd *fds, unsigned long n, struct poll_entry *pe,
+		     unsigned long m, int64_t timeout_ns)
 {
 	struct poll_sleeper ps = { SPINLOCK_INIT("poll"), WAITQ_INIT, false };
 	uint64_t deadline = poll_deadline(timeout_ns);
-	int nval = poll_begin(fds, pe, n, &ps), count;
+	int nval = poll_begin(fds, n, pe, &ps), count;
 	bool more = timeout_ns != 0 && nval == 0;
 
 	for (;;) {
 		/* Registered objects set ps_fired from here on, so a change
 		 * after this scan looked at an object is not lost. */
-		count = nval + poll_scan(fds, pe, n, more);
+		count = nval + poll_scan(fds, pe, m, more);
 		if (count || !more)
 			break;
 		more = poll_sleep(&ps, deadline);
 	}
-	poll_end(pe, n);
+	poll_end(pe, m);
 	return count;
 }
 
 int poll_fds(struct pollfd *fds, unsigned long n, int64_t timeout_ns)
 {
 	struct poll_entry stack_pe[POLL_STACK_ENTRIES], *pe = stack_pe;
+	unsigned long m = 0;
 	int count;
 
 	if (n > FD_MAX)
 		return -EINVAL;
-	if (n > POLL_STACK_ENTRIES) {
-		pe = calloc(n, sizeof(*pe));
+	/* Entries only for the descriptors polled: an array with unused
+	 * slots set to -1 (a server's table of connections) stays on the
+	 * stack while few are open. */
+	for (unsigned long i = 0; i < n; i++)
+		m += fds[i].fd >= 0;
+	if (m > POLL_STACK_ENTRIES) {
+		/* poll_begin() sets every field. */
+		pe = malloc(m * sizeof(*pe));
 		if (!pe)
 			return -ENOMEM;
 	}
-	count = poll_loop(fds, pe, n, timeout_ns);
+	count = poll_loop(fds, n, pe, m, timeout_ns);
 	if (pe != stack_pe)
 		free(pe);
 	return count;

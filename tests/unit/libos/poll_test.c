@@ -439,6 +439,59 @@ static void test_poll_wakes(void **state)
 	assert_int_equal(pf[0].revents, POLLHUP);
 }
 
+/* A server's table: most slots -1 (ignored, revents 0), the descriptors
+ * polled anywhere in it, few (on the stack) or many (on the heap); each
+ * result lands in its own slot, a wake-up too. */
+static void test_poll_sparse(void **state)
+{
+	struct pollfd pf[64];
+	struct poller pl = { .pf = pf, .n = 64, .timeout = GUARD_NS };
+	struct fake_task *t;
+	int p[12][2], slot[12], q[2];
+
+	(void)state;
+	for (int k = 0; k < 12; k++) {
+		new_pipe(p[k], false);
+		slot[k] = 5 * k + 3;
+	}
+	for (int used = 3; used <= 12; used += 9) {
+		for (int i = 0; i < 64; i++)
+			pf[i] = (struct pollfd){ .fd = -1,
+						 .events = POLLIN,
+						 .revents = 7 };
+		for (int k = 0; k < used; k++)
+			pf[slot[k]] = (struct pollfd){ .fd = p[k][0],
+						       .events = POLLIN };
+		assert_int_equal(poll_fds(pf, 64, 0), 0);
+		for (int i = 0; i < 64; i++)
+			assert_int_equal(pf[i].revents, 0);
+		/* Ready descriptors report in their own slots. */
+		assert_int_equal(wr(p[used - 1][1], "x", 1), 1);
+		assert_int_equal(poll_fds(pf, 64, 0), 1);
+		for (int i = 0; i < 64; i++)
+			assert_int_equal(pf[i].revents,
+					 i == slot[used - 1] ? POLLIN : 0);
+		assert_int_equal(rd(p[used - 1][0], (char[4]){ 0 }, 4), 1);
+		/* A wake-up of the one in the first used slot. */
+		t = fake_task_start(poll_task, &pl);
+		assert_true(fake_wait_sleepers(1));
+		assert_int_equal(wr(p[0][1], "y", 1), 1);
+		assert_int_equal(fake_task_join(t), 0);
+		assert_int_equal(pl.result, 1);
+		for (int i = 0; i < 64; i++)
+			assert_int_equal(pf[i].revents,
+					 i == slot[0] ? POLLIN : 0);
+		assert_int_equal(rd(p[0][0], (char[4]){ 0 }, 4), 1);
+	}
+	/* A closed descriptor among them: POLLNVAL in its slot. */
+	new_pipe(q, false);
+	assert_int_equal(fd_close(q[1]), 0);
+	pf[60] = (struct pollfd){ .fd = q[1], .events = POLLIN };
+	assert_int_equal(poll_fds(pf, 64, 0), 1);
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(pf[i].revents, i == 60 ? POLLNVAL : 0);
+}
+
 /* A wake whose state is not enough (too little room) leaves the poller
  * asleep: it returns only with what it asked for. */
 static void test_poll_rechecks(void **state)
@@ -851,6 +904,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_poll_states, teardown),
 		cmocka_unit_test_teardown(test_poll_timeout, teardown),
 		cmocka_unit_test_teardown(test_poll_wakes, teardown),
+		cmocka_unit_test_teardown(test_poll_sparse, teardown),
 		cmocka_unit_test_teardown(test_poll_rechecks, teardown),
 		cmocka_unit_test_teardown(test_select, teardown),
 		cmocka_unit_test_teardown(test_epoll_level, teardown),
