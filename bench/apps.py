@@ -56,6 +56,7 @@ import http.client
 import os
 import random
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -529,20 +530,21 @@ def run_args(a, image, append, net_spec, smp, initrd=None, extra=()):
             *extra]
 
 
-def command(a, who, side, app, link, port, smp):
-    """(the command booting app on side who, the QEMU command it runs)."""
+def command(a, who, side, app, link, port, smp, qemu_extra=()):
+    """(the command booting app on side who, the QEMU command it runs);
+    qemu_extra goes on both sides' QEMU command line."""
     gport = HTTP_PORT if app == "http" else KV_PORT
     spec = link.net(gport, port)
     if who == "mosaic":
         image, args, initrd = side[app]
         append = " ".join(x for x in (link.mosaic_append(), args) if x)
-        cmd = run_args(a, image, append, spec, smp, initrd)
+        cmd = run_args(a, image, append, spec, smp, initrd, qemu_extra)
         return link.wrap(cmd), link.wrap(blk.qemu_command(cmd))
     vmlinuz, initrd = side
     # tools/run boots only ELF images: run the QEMU command it would.
     cmd = link.wrap(blk.qemu_command(run_args(
         a, vmlinuz, f"{LINUX_APPEND} appsbench={app}", spec, smp,
-        extra=("-initrd", initrd))))
+        extra=("-initrd", initrd, *qemu_extra))))
     return cmd, cmd
 
 
@@ -718,6 +720,132 @@ def wrk(link, addr, path, body_bytes, a, raw):
     return r
 
 
+# Names QEMU's threads ("CPU 0/TCG", ...) so that the SMP part can tell
+# the vCPUs from the main loop; it changes nothing else.
+THREAD_NAMES = ("-name", "debug-threads=on")
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def ppid(pid):
+    """pid's parent, or None when pid is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            st = f.read()
+        return int(st[st.rindex(")") + 2:].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def qemu_under(root):
+    """The PID of the QEMU process that descends from process root (a
+    guest's tools/run or `ip netns exec`), or None."""
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/comm", encoding="ascii") as f:
+                if not f.read().startswith("qemu-system"):
+                    continue
+        except OSError:
+            continue
+        p = int(pid)
+        for _ in range(8):
+            if p == root:
+                return int(pid)
+            p = ppid(p)
+            if not p:
+                break
+    return None
+
+
+def thread_cpu(pid):
+    """{kind: CPU seconds} of QEMU process pid's threads: vCPU threads
+    ("vcpuN"), the main loop ("main") and the rest ("qemu other")."""
+    out = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat", encoding="ascii",
+                      errors="replace") as f:
+                st = f.read()
+        except OSError:
+            continue
+        name = st[st.index("(") + 1:st.rindex(")")]
+        fields = st[st.rindex(")") + 2:].split()
+        m = re.match(r"CPU (\d+)/", name)
+        kind = (f"vcpu{m.group(1)}" if m else
+                "main" if tid == str(pid) else "qemu other")
+        out[kind] = out.get(kind, 0) + (int(fields[11]) + int(fields[12])) / HZ
+    return out
+
+
+def host_cpu():
+    """(busy, all) CPU seconds of the whole host since boot."""
+    with open("/proc/stat", encoding="ascii") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v) - v[3] - v[4]) / HZ, sum(v) / HZ
+
+
+class CpuSplit:
+    """Host CPU time spent while a load runs: the guest's QEMU threads
+    (from /proc), the client (this process's waited-for children, i.e.
+    the client run in between), and the host as a whole; the "rest" is
+    what neither took (the host kernel's tap and loopback work outside
+    those threads, and whatever else shares the host)."""
+
+    def __init__(self, g):
+        self.pid = qemu_under(g.p.pid)
+        self.q0 = thread_cpu(self.pid) if self.pid else {}
+        self.c0 = self.children()
+        self.h0 = host_cpu()
+        self.t0 = time.monotonic()
+
+    @staticmethod
+    def children():
+        r = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return r.ru_utime + r.ru_stime
+
+    def done(self):
+        """{kind: percent of one core} over the load, None when the QEMU
+        process was not found."""
+        secs = time.monotonic() - self.t0
+        if not self.pid or secs <= 0:
+            return None
+        q1 = thread_cpu(self.pid)
+        h1 = host_cpu()
+        out = {k: (v - self.q0.get(k, 0)) / secs * 100
+               for k, v in sorted(q1.items())}
+        out["client"] = (self.children() - self.c0) / secs * 100
+        hb = (h1[0] - self.h0[0]) / (h1[1] - self.h0[1]) if \
+            h1[1] > self.h0[1] else 0
+        out["host"] = hb * (os.cpu_count() or 1) * 100
+        out["rest"] = out["host"] - sum(v for k, v in out.items()
+                                        if k != "host")
+        return out
+
+
+def cpu_note(splits, n):
+    """The median host CPU split of the runs in splits, in words."""
+    runs = [s for s in splits if s]
+    if not runs:
+        return "host CPU split not sampled"
+    keys = [f"vcpu{i}" for i in range(n)] + ["main", "qemu other",
+                                             "client", "rest", "host"]
+    words = {"main": "QEMU main loop", "qemu other": "other QEMU threads",
+             "client": "wrk", "rest": "host kernel and other work",
+             "host": "host busy"}
+    parts = []
+    for k in keys:
+        v = med([r.get(k, 0) for r in runs])
+        parts.append(f"{words.get(k, k.replace('vcpu', 'vCPU'))} {v:.0f} %")
+    return (f"host CPU while wrk ran, -smp {n} (median of {len(runs)}, % "
+            f"of one of the host's {os.cpu_count()} cores): "
+            + ", ".join(parts))
+
+
 def parse_memcaslap(out):
     """{ops (per second), gets, sets, get_misses, verify_failed,
     verify_misses, seconds} of memcaslap's output, None when it lacks any
@@ -785,11 +913,11 @@ class Bench:
         self.raw = os.path.join(work, "raw")
         os.makedirs(self.raw, exist_ok=True)
 
-    def boot(self, who, app, link, smp):
+    def boot(self, who, app, link, smp, qemu_extra=()):
         """A started Guest and the address its server answers on."""
         port = net.free_port()
         cmd, qemu = command(self.a, who, self.sides[who], app, link, port,
-                            smp)
+                            smp, qemu_extra)
         self.shown.setdefault(f"{who} {SERVER[who, app]} -smp {smp}, "
                               f"{link.kind}", shlex.join(qemu))
         g = Guest(cmd, who, READY[who, app], self.a.timeout)
@@ -953,18 +1081,24 @@ def part_smp(b):
     # Scheduler events per request on Mosaic's side: what a request
     # costs besides its instructions when it spans CPUs.
     events = {n: {k: [] for k in SCHED_COUNTS} for n in (1, 2)}
+    # Where the host's CPU time goes during each load: the ratio is
+    # bounded by the host's cores, which wrk and QEMU's main loop share
+    # with the vCPUs.
+    split = {(who, n): [] for who in b.sides for n in (1, 2)}
     for _ in range(a.runs):
         for who in b.sides:
             for n in (1, 2):
-                g, addr = b.boot(who, "http", link, n)
+                g, addr = b.boot(who, "http", link, n, THREAD_NAMES)
                 with g:
                     http_check(g, link, addr, b.www, (SMALL,))
                     if who == "mosaic":
                         before = sched_counts(g, link, addr)
+                    cs = CpuSplit(g)
                     r = wrk(link, addr, SMALL, len(b.www[SMALL]), a,
                             os.path.join(b.raw, f"smp-{link.kind}-"
                                          f"{SERVER[who, 'http']}-smp{n}"
                                          ".txt"))
+                    split[who, n].append(cs.done())
                     res[who, n].append(r)
                     if who == "mosaic":
                         after = sched_counts(g, link, addr)
@@ -985,6 +1119,22 @@ def part_smp(b):
             ratio.get("linux"))] +
           [(f"-smp {n} {k}", "/req", events[n][k] or None, None)
            for n in (1, 2) for k in SCHED_COUNTS])
+    notes = {(who, n): cpu_note(split[who, n], n)
+             for who in b.sides for n in (1, 2)}
+    for (who, n), words in notes.items():
+        print(f"{who} {words}")
+    # The most -smp 2 can give when the guest's work splits perfectly:
+    # the host's cores, less what other work took, over what QEMU and
+    # wrk took at -smp 1 (both scale with the requests served).
+    ceiling = None
+    one = [s for s in split.get(("mosaic", 1), [])
+           if s and s["host"] - s["rest"] > 0]
+    if one:
+        ceiling = med([((os.cpu_count() or 1) * 100 - max(s["rest"], 0)) /
+                       (s["host"] - s["rest"]) for s in one])
+        print(f"host-bound ceiling of Mosaic's ratio: {ceiling:.2f}x "
+              f"(the {os.cpu_count()} cores less other work, over what "
+              "QEMU and wrk took at -smp 1)")
     if "mosaic" not in b.sides:
         return
     lx = "linux" in b.sides
@@ -994,7 +1144,10 @@ def part_smp(b):
     for n in (1, 2):
         record.figure("smp", f"requests/s, -smp {n}", "req/s",
                       rps["mosaic", n], rps["linux", n] if lx else None,
-                      commands=b.commands(link, n), note=note, plot="smp")
+                      commands=b.commands(link, n),
+                      note=note + "; Mosaic's " + notes["mosaic", n] +
+                      ("; Linux's " + notes["linux", n] if lx else ""),
+                      plot="smp")
     for n in (1, 2):
         for k in SCHED_COUNTS:
             record.figure("smp", f"scheduler {k} per request, -smp {n} "
@@ -1008,7 +1161,13 @@ def part_smp(b):
                   target="1.8x (Mosaic)",
                   met=None if a.smoke else med(ratio["mosaic"]) >= 1.8,
                   commands=b.commands(link), note=note + "; the ratio of "
-                  "each run's two figures")
+                  "each run's two figures" +
+                  (f"; on this host the ratio cannot pass about "
+                   f"{ceiling:.2f}x even with the guest's work split "
+                   f"perfectly (the {os.cpu_count()} cores, less what "
+                   "other work took, over the CPU time QEMU and wrk took "
+                   "at -smp 1, which both grow with the requests served)"
+                   if ceiling else ""))
 
 
 PARTS = {"http": part_http, "kv": part_kv, "smp": part_smp}
