@@ -171,28 +171,36 @@ static void entry_wake(struct pollwait *pw, unsigned int events)
 
 /* Makes an entry for each descriptor of fds that is not negative (a
  * negative one is ignored: its revents is 0), taking a reference to its
- * file; a closed one gets POLLNVAL. pe has room for them all. Returns
- * how many pollfds have revents set. */
+ * file; a closed one gets POLLNVAL. pe has room for *m entries; *m is set
+ * to how many were made. Each fd is read once: the array is the
+ * caller's, and another task may change it meanwhile (poll_fds() counted
+ * the entries from an earlier read). Returns how many pollfds have
+ * revents set. */
 static int poll_begin(struct pollfd *fds, unsigned long n,
-		      struct poll_entry *pe, struct poll_sleeper *ps)
+		      struct poll_entry *pe, unsigned long *m,
+		      struct poll_sleeper *ps)
 {
+	struct poll_entry *first = pe, *end = pe + *m;
 	int count = 0;
 
 	for (unsigned long i = 0; i < n; i++) {
+		int fd = __atomic_load_n(&fds[i].fd, __ATOMIC_RELAXED);
+
 		fds[i].revents = 0;
-		if (fds[i].fd < 0)
+		if (fd < 0 || pe == end)
 			continue;
 		pollwait_init(&pe->pe_pw, entry_wake, NULL);
 		pe->pe_ps = ps;
 		pe->pe_file = NULL;
 		pe->pe_want = (unsigned short)fds[i].events | POLL_ALWAYS;
 		pe->pe_index = (unsigned int)i;
-		if (fd_get(fds[i].fd, &pe->pe_file)) {
+		if (fd_get(fd, &pe->pe_file)) {
 			fds[i].revents = POLLNVAL;
 			count++;
 		}
 		pe++;
 	}
+	*m = (unsigned long)(pe - first);
 	return count;
 }
 
@@ -249,7 +257,7 @@ static int poll_loop(struct pollfd *fds, unsigned long n, struct poll_entry *pe,
 {
 	struct poll_sleeper ps = { SPINLOCK_INIT("poll"), WAITQ_INIT, false };
 	uint64_t deadline = poll_deadline(timeout_ns);
-	int nval = poll_begin(fds, n, pe, &ps), count;
+	int nval = poll_begin(fds, n, pe, &m, &ps), count;
 	bool more = timeout_ns != 0 && nval == 0;
 
 	for (;;) {
@@ -276,7 +284,7 @@ int poll_fds(struct pollfd *fds, unsigned long n, int64_t timeout_ns)
 	 * slots set to -1 (a server's table of connections) stays on the
 	 * stack while few are open. */
 	for (unsigned long i = 0; i < n; i++)
-		m += fds[i].fd >= 0;
+		m += __atomic_load_n(&fds[i].fd, __ATOMIC_RELAXED) >= 0;
 	if (m > POLL_STACK_ENTRIES) {
 		/* poll_begin() sets every field. */
 		pe = malloc(m * sizeof(*pe));

@@ -492,6 +492,46 @@ static void test_poll_sparse(void **state)
 		assert_int_equal(pf[i].revents, i == 60 ? POLLNVAL : 0);
 }
 
+/* Another task changes a slot while poll() runs: between the count of
+ * the descriptors and the making of their entries. The entries stay
+ * within their room and every one made is set up (ASan and UBSan watch). */
+static struct pollfd flip_pf[9];
+static int flip_fd;
+static int flip_stop;
+
+static int flip_slot(void *arg)
+{
+	(void)arg;
+	while (!__atomic_load_n(&flip_stop, __ATOMIC_RELAXED)) {
+		__atomic_store_n(&flip_pf[8].fd, flip_fd, __ATOMIC_RELAXED);
+		__atomic_store_n(&flip_pf[8].fd, -1, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+static void test_poll_array_changes(void **state)
+{
+	struct fake_task *t;
+	int p[9][2];
+
+	(void)state;
+	for (int k = 0; k < 9; k++) {
+		new_pipe(p[k], false);
+		flip_pf[k] = (struct pollfd){ .fd = p[k][0], .events = POLLIN };
+	}
+	flip_fd = p[8][0];
+	flip_pf[8].fd = -1;
+	__atomic_store_n(&flip_stop, 0, __ATOMIC_RELAXED);
+	t = fake_task_start(flip_slot, NULL);
+	for (int i = 0; i < 300000; i++) {
+		int r = poll_fds(flip_pf, 9, 0);
+
+		assert_true(r == 0);
+	}
+	__atomic_store_n(&flip_stop, 1, __ATOMIC_RELAXED);
+	assert_int_equal(fake_task_join(t), 0);
+}
+
 /* A wake whose state is not enough (too little room) leaves the poller
  * asleep: it returns only with what it asked for. */
 static void test_poll_rechecks(void **state)
@@ -905,6 +945,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_poll_timeout, teardown),
 		cmocka_unit_test_teardown(test_poll_wakes, teardown),
 		cmocka_unit_test_teardown(test_poll_sparse, teardown),
+		cmocka_unit_test_teardown(test_poll_array_changes, teardown),
 		cmocka_unit_test_teardown(test_poll_rechecks, teardown),
 		cmocka_unit_test_teardown(test_select, teardown),
 		cmocka_unit_test_teardown(test_epoll_level, teardown),
