@@ -179,6 +179,23 @@ class Monitor:
         match = re.search(r":\s*(0x[0-9a-f]+)", self.cmd(f"xp /1hx {addr}"))
         return int(match.group(1), 16) if match else None
 
+    def quads(self, addr, n):
+        """n 64-bit words of guest memory from physical address addr."""
+        return re.findall(r"0x[0-9a-f]{16}",
+                          self.cmd(f"xp /{n}gx {addr}").split(":", 1)[-1])
+
+
+def data_symbol(image, name):
+    """The address of the image's one data or bss symbol `name`, or None
+    (the image is loaded where it is linked: addresses are physical)."""
+    if not image or not shutil.which("nm"):
+        return None
+    out = subprocess.run(["nm", image], capture_output=True, text=True,
+                         check=False).stdout
+    hits = [int(f[0], 16) for f in (ln.split() for ln in out.splitlines())
+            if len(f) == 3 and f[2] == name and f[1] in "bBdD"]
+    return hits[0] if len(hits) == 1 else None
+
 
 def symbolize(image):
     """A function from a code address to symbol+offset, by nm."""
@@ -251,6 +268,20 @@ def guest_state(nsx, monitor, image):
                 r"CPU#(\d+).*?RIP=([0-9a-f]+).*?HLT=(\d)", regs, re.S):
             parts.append(f"cpu{cpu} at {name(int(rip, 16))}"
                          + (" (halted)" if hlt == "1" else ""))
+        # An interrupt still in the local APIC's IRR, or one in service
+        # (ISR) whose end never came, would stop the NIC's from arriving.
+        for cpu in sorted({c for c, _, _ in re.findall(
+                r"CPU#(\d+).*?RIP=([0-9a-f]+).*?HLT=(\d)", regs, re.S)}):
+            lapic = mon.cmd(f"info lapic {cpu}")
+            vec = dict(re.findall(r"^(ISR|IRR)\s+(.*?)\s*$", lapic, re.M))
+            parts.append(f"cpu{cpu} lapic ISR {vec.get('ISR', '?')} "
+                         f"IRR {vec.get('IRR', '?')}")
+        # netd's next timer (all ones: none, it sleeps until poked) and
+        # the semaphore it sleeps on, as raw words.
+        for sym, n in (("netd_sleep_until", 1), ("netd_sem", 4)):
+            addr = data_symbol(image, sym)
+            if addr is not None:
+                parts.append(f"{sym} " + " ".join(mon.quads(addr, n)))
         match = re.search(r"^(\S+)\s+\[virtio-net\]",
                           mon.cmd("info virtio"), re.M)
         if match:
