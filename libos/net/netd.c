@@ -46,13 +46,16 @@
 /* How often the exit drain looks at a device's transmit queue. */
 #define NETD_EXIT_POLL_NS 1000000ull
 
+/* Locking: [M] net_stack_mutex, the stack's (net_lock()); its name is
+ * one nm finds alone, for a stall report reading it from outside. */
+
 /* One device under the stack. */
 struct netd_if {
 	struct netif ni;
 	struct netdev *nd;
-	bool kick; /* [lock] frames posted with `more` */
-	bool link_up; /* [lock] what the stack was last told */
-	struct dhcp_client *dhcp; /* [lock] NULL unless mosaic.net=dhcp */
+	bool kick; /* [M] frames posted with `more` */
+	bool link_up; /* [M] what the stack was last told */
+	struct dhcp_client *dhcp; /* [M] NULL unless mosaic.net=dhcp */
 };
 
 enum net_mode { NET_DHCP, NET_STATIC, NET_NONE };
@@ -64,15 +67,15 @@ static struct {
 
 static struct netstack stack;
 static bool started; /* [a] set once the instance works */
-static struct mutex lock = MUTEX_INIT("net");
+static struct mutex net_stack_mutex = MUTEX_INIT("net");
 static struct cond configured_cv = COND_INIT("net configured");
 /* exit() waits on it for the stack to deliver queued data (lock). */
 static struct cond drain_cv = COND_INIT("net drain");
-static bool draining; /* [lock] */
+static bool draining; /* [M] */
 static struct netd_if ifs[NETD_IFS_MAX];
 static unsigned int nifs;
-static uint32_t dns[NETD_DNS_MAX]; /* [lock] */
-static unsigned int ndns; /* [lock] */
+static uint32_t dns[NETD_DNS_MAX]; /* [M] */
+static unsigned int ndns; /* [M] */
 
 /* netd's wake-up: a unit in the semaphore means "look again". pending
  * keeps the count at one however many events arrive. */
@@ -217,7 +220,7 @@ static void kick_devices(void)
 
 void net_lock(void)
 {
-	mutex_lock(&lock);
+	mutex_lock(&net_stack_mutex);
 }
 
 void net_unlock(void)
@@ -226,12 +229,12 @@ void net_unlock(void)
 	/* Whatever ran under the lock may have moved a connection on. */
 	if (draining)
 		cond_broadcast(&drain_cv);
-	mutex_unlock(&lock);
+	mutex_unlock(&net_stack_mutex);
 }
 
 struct mutex *net_mutex(void)
 {
-	return &lock;
+	return &net_stack_mutex;
 }
 
 struct netstack *net_stack(void)
@@ -337,7 +340,8 @@ int net_wait_configured(uint64_t deadline_ns)
 		deadline_ns = time_ns() + NETD_DHCP_TIMEOUT_NS;
 	net_lock();
 	while (!any_configured() && err == 0)
-		err = cond_timedwait(&configured_cv, &lock, deadline_ns);
+		err = cond_timedwait(&configured_cv, &net_stack_mutex,
+				     deadline_ns);
 	if (any_configured())
 		err = 0;
 	net_unlock();
@@ -566,7 +570,7 @@ static void drain_at_exit(void)
 		uint64_t until = deadline;
 		if (frames != 0 && time_ns() + NETD_EXIT_POLL_NS < until)
 			until = time_ns() + NETD_EXIT_POLL_NS;
-		err = cond_timedwait(&drain_cv, &lock, until);
+		err = cond_timedwait(&drain_cv, &net_stack_mutex, until);
 		if (err == -ETIMEDOUT && until != deadline)
 			err = 0;
 	}

@@ -276,9 +276,10 @@ def guest_state(nsx, monitor, image):
             vec = dict(re.findall(r"^(ISR|IRR)\s+(.*?)\s*$", lapic, re.M))
             parts.append(f"cpu{cpu} lapic ISR {vec.get('ISR', '?')} "
                          f"IRR {vec.get('IRR', '?')}")
-        # netd's next timer (all ones: none, it sleeps until poked) and
-        # the semaphore it sleeps on, as raw words.
-        for sym, n in (("netd_sleep_until", 1), ("netd_sem", 4)):
+        # netd's next timer (all ones: none, it sleeps until poked), the
+        # semaphore it sleeps on and the stack's mutex, as raw words.
+        for sym, n in (("netd_sleep_until", 1), ("netd_sem", 4),
+                       ("net_stack_mutex", 6)):
             addr = data_symbol(image, sym)
             if addr is not None:
                 parts.append(f"{sym} " + " ".join(mon.quads(addr, n)))
