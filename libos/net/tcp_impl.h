@@ -43,16 +43,18 @@
 #define TCP_BUF_MAX (4u * 1024 * 1024)
 /*
  * The chunks that hold a send buffer's bytes and the copies of small
- * received segments: an empty buffer's first chunk is small (a 256-byte
- * heap block: a request or its answer often fits), each one after it,
- * while the buffer holds data, twice the one before, up to the largest.
- * The hardened heap poisons a freed block whole and checks it whole when
- * it is handed out again, so a block's size is paid twice per use: on a
- * keep-alive request/response loop 2 KiB chunks cost 14 % more guest
- * instructions per request than these (bench/net.py, -icount).
+ * received segments: an empty buffer's first is a 256-byte heap block
+ * with its netbuf (a request or its answer often fits), each one after
+ * it, while the buffer holds data, a block twice the one before (areas
+ * of 160, 416, 928, 1,952 bytes, then page runs of 4,000, 8,096 and
+ * 16,288), up to the largest. The hardened heap poisons a freed block
+ * whole and checks it whole when it is handed out again, so a block's
+ * size is paid twice per use: on a keep-alive request/response loop 2
+ * KiB chunks cost 14 % more guest instructions per request than these
+ * (bench/net.py, -icount).
  */
 #define TCP_CHUNK_MIN (256u - NETBUF_STRUCT_MAX)
-#define TCP_SB_CHUNK 16384u /* largest send buffer chunk */
+#define TCP_SB_CHUNK (16384u - NETBUF_STRUCT_MAX) /* largest send chunk */
 #define TCP_RQ_CHUNK NETBUF_SMALL_AREA /* largest receive copy chunk */
 #define TCP_COPY_MAX 256u /* payloads up to this are copied, not sliced */
 /* Out-of-order segments held per connection: 32, or one per 2 KiB of
@@ -447,8 +449,12 @@ static inline size_t tcp_chunk_cap(const struct netbuf *tail, uintptr_t own,
 {
 	size_t cap = TCP_CHUNK_MIN;
 
-	if (tail != NULL && tail->nb_priv[0] == own)
-		cap = tail->nb_cap >= max / 2 ? max : 2 * (size_t)tail->nb_cap;
+	if (tail != NULL && tail->nb_priv[0] == own) {
+		cap = 2 * ((size_t)tail->nb_cap + NETBUF_STRUCT_MAX) -
+		      NETBUF_STRUCT_MAX;
+		if (cap > max)
+			cap = max;
+	}
 	return need > cap ? need : cap;
 }
 

@@ -1986,11 +1986,14 @@ static void test_send_netbuf(void **state)
 }
 
 /* The chunks of the send buffer and of the receive queue: an empty
- * one's first is a 256-byte heap block, each further one doubles while
- * data is held, up to the largest; the bytes stay in order. */
+ * one's first is a 256-byte heap block, each further one a block twice
+ * as big while data is held, up to the largest; the bytes stay in
+ * order. */
 static uint32_t next_chunk(uint32_t cap, uint32_t max)
 {
-	return cap * 2 > max ? max : cap * 2;
+	uint32_t next = 2 * (cap + NETBUF_STRUCT_MAX) - NETBUF_STRUCT_MAX;
+
+	return next > max ? max : next;
 }
 
 static void test_buffer_chunks(void **state)
