@@ -785,7 +785,9 @@ def thread_cpu(pid):
 def host_cpu():
     """(busy, all) CPU seconds of the whole host since boot."""
     with open("/proc/stat", encoding="ascii") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
+        # user nice system idle iowait irq softirq steal: guest time is
+        # in user and nice already.
+        v = [int(x) for x in f.readline().split()[1:9]]
     return (sum(v) - v[3] - v[4]) / HZ, sum(v) / HZ
 
 
