@@ -185,16 +185,19 @@ class Monitor:
                           self.cmd(f"xp /{n}gx {addr}").split(":", 1)[-1])
 
 
-def data_symbol(image, name):
-    """The address of the image's one data or bss symbol `name`, or None
-    (the image is loaded where it is linked: addresses are physical)."""
+def data_symbols(image):
+    """{name: address} of the image's data and bss symbols that have a
+    name of their own (the image is loaded where it is linked: the
+    addresses are physical)."""
     if not image or not shutil.which("nm"):
-        return None
+        return {}
     out = subprocess.run(["nm", image], capture_output=True, text=True,
                          check=False).stdout
-    hits = [int(f[0], 16) for f in (ln.split() for ln in out.splitlines())
-            if len(f) == 3 and f[2] == name and f[1] in "bBdD"]
-    return hits[0] if len(hits) == 1 else None
+    seen = {}
+    for f in (ln.split() for ln in out.splitlines()):
+        if len(f) == 3 and f[1] in "bBdD":
+            seen.setdefault(f[2], []).append(int(f[0], 16))
+    return {n: a[0] for n, a in seen.items() if len(a) == 1}
 
 
 def symbolize(image):
@@ -263,24 +266,24 @@ def guest_state(nsx, monitor, image):
     try:
         mon = Monitor(monitor)
         name = symbolize(image)
-        regs = mon.cmd("info registers -a")
-        for cpu, rip, hlt in re.findall(
-                r"CPU#(\d+).*?RIP=([0-9a-f]+).*?HLT=(\d)", regs, re.S):
+        cpus = re.findall(r"CPU#(\d+).*?RIP=([0-9a-f]+).*?HLT=(\d)",
+                          mon.cmd("info registers -a"), re.S)
+        for cpu, rip, hlt in cpus:
             parts.append(f"cpu{cpu} at {name(int(rip, 16))}"
                          + (" (halted)" if hlt == "1" else ""))
         # An interrupt still in the local APIC's IRR, or one in service
         # (ISR) whose end never came, would stop the NIC's from arriving.
-        for cpu in sorted({c for c, _, _ in re.findall(
-                r"CPU#(\d+).*?RIP=([0-9a-f]+).*?HLT=(\d)", regs, re.S)}):
+        for cpu, _, _ in cpus:
             lapic = mon.cmd(f"info lapic {cpu}")
             vec = dict(re.findall(r"^(ISR|IRR)\s+(.*?)\s*$", lapic, re.M))
             parts.append(f"cpu{cpu} lapic ISR {vec.get('ISR', '?')} "
                          f"IRR {vec.get('IRR', '?')}")
         # netd's next timer (all ones: none, it sleeps until poked), the
         # semaphore it sleeps on and the stack's mutex, as raw words.
+        data = data_symbols(image)
         for sym, n in (("netd_sleep_until", 1), ("netd_sem", 4),
                        ("net_stack_mutex", 6)):
-            addr = data_symbol(image, sym)
+            addr = data.get(sym)
             if addr is not None:
                 parts.append(f"{sym} " + " ".join(mon.quads(addr, n)))
         match = re.search(r"^(\S+)\s+\[virtio-net\]",
