@@ -12,6 +12,7 @@
 
 #include <kernel/errno.h>
 #include <kernel/heap.h>
+#include <kernel/io.h>
 #include <kernel/log.h>
 
 #include "virtq_reg.h"
@@ -91,10 +92,11 @@ static inline void vq_barrier_consume(void)
 
 /* Our store (avail index, used_event or avail flags) is visible before we
  * load the device's (avail_event or used flags, used index); TSO lets a
- * later load pass an earlier store, so this one is a real fence. */
+ * later load pass an earlier store, so this one is a real fence, and one
+ * that holds under QEMU's TCG too (<kernel/io.h>). */
 static inline void vq_barrier_full(void)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	io_fence_device();
 }
 
 /* vring_need_event() (§2.7.10): true when `event` is in [old, new_idx). */
