@@ -8,9 +8,11 @@
 #include <kernel/errno.h>
 #include <kernel/fmt.h>
 #include <kernel/heap.h>
+#include <kernel/io.h>
 #include <kernel/irq.h>
 #include <kernel/log.h>
 #include <kernel/pci.h>
+#include <kernel/sched.h>
 #include <kernel/string.h>
 
 #include "virtio_impl.h"
@@ -318,6 +320,122 @@ void virtio_stop(struct virtio_dev *vd)
 	}
 }
 
+/* Lost notifications ---------------------------------------------------------
+ *
+ * Where io_fence_device() may not hold (QEMU's TCG, <kernel/io.h>), the
+ * event-index handshake can lose an interrupt or a doorbell: each side
+ * stores its index, then reads the other's stale. Nothing would come
+ * after: the driver waits for the device and the device for the driver.
+ * Rather than a fence that takes QEMU's global lock on every handshake
+ * (a third of the throughput under load), the handshakes keep
+ * io_fence_device() and this repairs what was lost whenever a CPU is
+ * about to idle, the point where a driver waiting for its device would
+ * otherwise sleep: if some queue started to rely on its device since the
+ * last check (virtq_take_unconfirmed()), one io_fence_host() and a look at
+ * every queue (virtq_owed()); anything owed raises the repair vector on
+ * this CPU, whose handler runs the queue's handler (the interrupt it
+ * missed) or rings its doorbell. A CPU that never idles runs its tasks
+ * meanwhile, as it would have with the interrupt (scheduling is
+ * cooperative), and a yield with nothing else to run counts as idle.
+ */
+
+static int repair_vector; /* [I] once set; 0: fences hold, no repair */
+/* Devices bound, newest first; pushed at probe (probes run one at a time,
+ * at boot), never removed. */
+static struct virtio_dev *repair_list; /* [a] */
+static bool repair_joined; /* [a] a device joined: look at it */
+/* What was repaired (for a debugger; the first is logged). */
+static unsigned long repaired_intrs, repaired_kicks; /* [a] */
+
+static void repair_count(unsigned long *n, const struct virtio_dev *vd,
+			 const struct virtq *q, const char *what)
+{
+	if (__atomic_fetch_add(n, 1, __ATOMIC_RELAXED) == 0)
+		log_info("virtio: %s queue %u: repaired a lost %s (the first; "
+			 "TCG drops fences, see <kernel/io.h>)\n",
+			 vd->vd_name, virtq_index(q), what);
+}
+
+/* True when some queue of a live device may be owed something; with
+ * `act`, also settles what is owed. */
+static bool repair_scan(bool act)
+{
+	struct virtio_dev *vd;
+	bool any = false;
+
+	for (vd = __atomic_load_n(&repair_list, __ATOMIC_ACQUIRE); vd;
+	     vd = vd->vd_repair_next) {
+		if (__atomic_load_n(&vd->vd_stopped, __ATOMIC_RELAXED))
+			continue;
+		for (unsigned int i = 0; i < vd->vd_nqueues; i++) {
+			struct vq_slot *s = &vd->vd_queues[i];
+			struct virtq *q =
+				__atomic_load_n(&s->vs_q, __ATOMIC_ACQUIRE);
+			unsigned int owed = q ? virtq_owed(q) : 0;
+
+			if (!owed)
+				continue;
+			any = true;
+			if (!act)
+				return true;
+			if (owed & VIRTQ_OWED_KICK) {
+				repair_count(&repaired_kicks, vd, q,
+					     "doorbell");
+				virtio_notify(vd, q);
+			}
+			if (owed & VIRTQ_OWED_INTR) {
+				repair_count(&repaired_intrs, vd, q,
+					     "interrupt");
+				s->vs_fn(q, s->vs_arg);
+			}
+		}
+	}
+	return any;
+}
+
+/* The scheduler's idle hook: interrupts off, must not wake anyone. */
+static void repair_idle(void)
+{
+	bool look = virtq_take_unconfirmed();
+
+	if (__atomic_load_n(&repair_joined, __ATOMIC_RELAXED) &&
+	    __atomic_exchange_n(&repair_joined, false, __ATOMIC_ACQ_REL))
+		look = true;
+	if (!look)
+		return;
+	io_fence_host();
+	if (repair_scan(false))
+		irq_raise_self(repair_vector);
+}
+
+static void repair_irq(void *arg)
+{
+	(void)arg;
+	(void)repair_scan(true);
+}
+
+/* Puts a bound device on the repair list (when repairs are needed). */
+static void repair_join(struct virtio_dev *vd)
+{
+	if (!io_fences_lossy())
+		return;
+	if (!repair_vector) {
+		int v = irq_alloc_vector(repair_irq, NULL);
+
+		if (v < 0) {
+			log_warn("virtio: no vector to repair lost "
+				 "notifications (%d); a device may stall\n",
+				 v);
+			return;
+		}
+		repair_vector = v;
+		sched_set_idle_hook(repair_idle);
+	}
+	vd->vd_repair_next = repair_list;
+	__atomic_store_n(&repair_list, vd, __ATOMIC_RELEASE);
+	__atomic_store_n(&repair_joined, true, __ATOMIC_RELEASE);
+}
+
 /* Binding --------------------------------------------------------------------
  */
 
@@ -352,6 +470,7 @@ static int virtio_probe(const struct driver *drv, struct device *dev)
 	rc = vdrv->vd_probe(vd);
 	if (rc == 0) {
 		dev->d_drvdata = vd;
+		repair_join(vd);
 		return 0;
 	}
 	/* The driver stopped the device before freeing what its handlers

@@ -96,6 +96,8 @@ struct virtio_dev {
 	int vd_config_vector; /* MSI-X: its own vector, or 0 */
 	struct vq_slot vd_queues[VIRTIO_QUEUES_MAX];
 	unsigned int vd_nqueues;
+	/* The repair list (virtio.c) of devices bound; [I] once on it. */
+	struct virtio_dev *vd_repair_next;
 };
 
 /* Volatile MMIO access (the mappings are uncached). */

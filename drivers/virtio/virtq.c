@@ -65,6 +65,7 @@ struct virtq {
 	uint16_t vq_num_free; /* [D] */
 	uint16_t vq_avail_idx; /* [D] the avail index we last published */
 	uint16_t vq_kick_idx; /* [D] vq_avail_idx at the last kick_prepare */
+	uint16_t vq_kicked_idx; /* [D] vq_kick_idx when it last said kick */
 	uint32_t vq_unkicked; /* [D] chains added since then (saturating) */
 	uint16_t vq_last_used; /* [D] next used entry to take */
 	uint16_t vq_used_idx; /* [D] device's used index, read and checked */
@@ -92,11 +93,21 @@ static inline void vq_barrier_consume(void)
 
 /* Our store (avail index, used_event or avail flags) is visible before we
  * load the device's (avail_event or used flags, used index); TSO lets a
- * later load pass an earlier store, so this one is a real fence, and one
- * that holds under QEMU's TCG too (<kernel/io.h>). */
+ * later load pass an earlier store, so this one is a real fence. Where it
+ * may not hold (<kernel/io.h>), virtq_owed() finds what was lost. */
 static inline void vq_barrier_full(void)
 {
 	io_fence_device();
+}
+
+/* Set when a queue starts to rely on the device for its next step (an
+ * interrupt, or looking at the avail ring without a doorbell); taken by
+ * virtq_take_unconfirmed(). For all queues: one store, no lock. */
+static bool unconfirmed; /* [a] */
+
+static inline void vq_relies(void)
+{
+	__atomic_store_n(&unconfirmed, true, __ATOMIC_RELAXED);
 }
 
 /* vring_need_event() (§2.7.10): true when `event` is in [old, new_idx). */
@@ -380,8 +391,12 @@ bool virtq_kick_prepare(struct virtq *q)
 		kick = vq_need_event(*q->vq_avail_event, new_idx, old);
 	else
 		kick = !(q->vq_used->flags & VIRTQ_USED_F_NO_NOTIFY);
-	if (kick)
+	if (kick) {
+		q->vq_kicked_idx = new_idx;
 		q->vq_stats.vqs_kicks++;
+	} else {
+		vq_relies();
+	}
 	return kick;
 }
 
@@ -459,6 +474,7 @@ int virtq_get(struct virtq *q, void **cookie, uint32_t *written)
 	if (q->vq_event_idx && q->vq_cb_enabled) {
 		*q->vq_used_event = q->vq_last_used;
 		vq_barrier_full();
+		vq_relies();
 	}
 	return 1;
 }
@@ -486,7 +502,40 @@ bool virtq_enable_cb(struct virtq *q)
 	/* A chain completed before the device saw the request above raised
 	 * no interrupt: look at the used index after the request is out. */
 	vq_barrier_full();
-	return q->vq_used->idx == q->vq_last_used;
+	if (q->vq_used->idx != q->vq_last_used)
+		return false;
+	vq_relies();
+	return true;
+}
+
+bool virtq_take_unconfirmed(void)
+{
+	return __atomic_load_n(&unconfirmed, __ATOMIC_RELAXED) &&
+	       __atomic_exchange_n(&unconfirmed, false, __ATOMIC_ACQ_REL);
+}
+
+unsigned int virtq_owed(const struct virtq *q)
+{
+	unsigned int owed = 0;
+	uint16_t kick, kicked;
+
+	/* Plain loads of the driver's fields, racing with it: see the
+	 * header for why a stale value does no harm. */
+	if (__atomic_load_n(&q->vq_broken, __ATOMIC_RELAXED))
+		return 0;
+	if (__atomic_load_n(&q->vq_cb_enabled, __ATOMIC_RELAXED) &&
+	    q->vq_used->idx !=
+		    __atomic_load_n(&q->vq_last_used, __ATOMIC_RELAXED))
+		owed |= VIRTQ_OWED_INTR;
+	kick = __atomic_load_n(&q->vq_kick_idx, __ATOMIC_RELAXED);
+	kicked = __atomic_load_n(&q->vq_kicked_idx, __ATOMIC_RELAXED);
+	/* Chains published since the last doorbell, and the device asks
+	 * for one within them (or, without the event index, for any). */
+	if (kick != kicked &&
+	    (q->vq_event_idx ? vq_need_event(*q->vq_avail_event, kick, kicked)
+			     : !(q->vq_used->flags & VIRTQ_USED_F_NO_NOTIFY)))
+		owed |= VIRTQ_OWED_KICK;
+	return owed;
 }
 
 void virtq_break(struct virtq *q)

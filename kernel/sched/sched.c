@@ -178,6 +178,7 @@ enum idle_state {
  * give it work, and they end a halt too.
  */
 static uint64_t idle_poll_ns = 50000; /* [I] */
+static void (*idle_hook)(void); /* [a] sched_set_idle_hook() */
 /* idle_poll() reads the clock once in this many turns. */
 #define IDLE_POLL_CLOCK_EVERY 16
 
@@ -639,6 +640,15 @@ static __always_inline void switch_to(struct percpu *pc, struct task *prev,
 	finish_switch(prev);
 }
 
+/* The idle hook, if any. Interrupts off. */
+static __always_inline void run_idle_hook(void)
+{
+	void (*fn)(void) = __atomic_load_n(&idle_hook, __ATOMIC_ACQUIRE);
+
+	if (unlikely(fn != NULL))
+		fn();
+}
+
 /*
  * Gives up the CPU. The caller has set its state: RUNNING to stay
  * runnable (yield), BLOCKED or EXITED to leave. Interrupts off, no
@@ -665,8 +675,13 @@ static void schedule(void)
 	if (!next && (!stay || prev->t_idle))
 		next = steal(pc->pc_id);
 	if (!next) {
-		if (stay)
+		if (stay) {
+			/* A yield with nothing else to run is as good as
+			 * idle (the idle task halts next instead). */
+			if (!prev->t_idle)
+				run_idle_hook();
 			return; /* nothing else to run: go on */
+		}
 		next = &rq->rq_idle;
 	}
 	if (next == prev) {
@@ -852,6 +867,11 @@ void sched_yield_cpu(void)
 	irq_disable();
 	schedule();
 	irq_enable();
+}
+
+void sched_set_idle_hook(void (*fn)(void))
+{
+	__atomic_store_n(&idle_hook, fn, __ATOMIC_RELEASE);
 }
 
 void sched_set_batch_waker(bool on)
@@ -1278,6 +1298,8 @@ void sched_detach(struct task *t)
  * and on return. */
 static void idle_halt(struct sched_rq *rq)
 {
+	/* An interrupt it raises ends the halt at once. */
+	run_idle_hook();
 	__atomic_store_n(&rq->rq_halted, IDLE_HALTED, __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&rq->rq_queued, __ATOMIC_RELAXED) == 0) {

@@ -11,7 +11,7 @@
 #include <kernel/log.h>
 #include <kernel/string.h>
 
-/* The port io_fence_device() reads under TCG: the POST diagnostic port,
+/* The port io_fence_host() reads under TCG: the POST diagnostic port,
  * which nothing reads for a value, and an unassigned port where no device
  * has it (microvm); QEMU takes its lock for either. */
 #define FENCE_PORT 0x80
@@ -57,10 +57,15 @@ void io_outl(uint16_t port, uint32_t v)
 	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
 }
 
-void io_fence_device(void)
+bool io_fences_lossy(void)
+{
+	return fence_by_port;
+}
+
+void io_fence_host(void)
 {
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__builtin_expect(fence_by_port, 0)) {
+	if (fence_by_port) {
 		uint8_t v;
 
 		__asm__ volatile("inb %1, %0"
@@ -91,7 +96,8 @@ static int io_fence_init(void)
 {
 	fence_by_port = under_tcg();
 	if (fence_by_port)
-		log_info("io: QEMU TCG: device fences also read port %#x\n",
+		log_info("io: QEMU TCG: lost device notifications are "
+			 "repaired before idling (port %#x fences)\n",
 			 FENCE_PORT);
 	return 0;
 }

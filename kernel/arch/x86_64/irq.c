@@ -76,6 +76,17 @@ void irq_set_fixed(int vector, irq_handler_t fn, void *arg)
 	__atomic_store_n(&slots[vector].is_fn, fn, __ATOMIC_RELEASE);
 }
 
+void irq_raise_self(int vector)
+{
+	unsigned long flags;
+
+	if (vector < VEC_DYN_FIRST || vector > VEC_DYN_LAST)
+		return;
+	flags = irq_save(); /* this CPU's id, and this CPU's ICR */
+	lapic_send_ipi(this_cpu()->pc_apic_id, (uint8_t)vector);
+	irq_restore(flags);
+}
+
 void irq_msi_message(int vector, unsigned int cpu, uint64_t *address,
 		     uint32_t *data)
 {

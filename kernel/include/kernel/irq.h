@@ -54,6 +54,11 @@ int irq_unmask_gsi(uint32_t gsi);
  * boot CPU during init only. */
 void irq_set_fixed(int vector, irq_handler_t fn, void *arg);
 
+/* Sends `vector` to this CPU as an interrupt: its handler runs once
+ * interrupts are on (at once if they are). For a vector from
+ * irq_alloc_vector(). Any context. */
+void irq_raise_self(int vector);
+
 /* The MSI address and data words that deliver `vector` to CPU `cpu`
  * (edge, fixed delivery), for the virtio MSI-X work. */
 void irq_msi_message(int vector, unsigned int cpu, uint64_t *address,

@@ -124,6 +124,15 @@ void sched_yield_cpu(void);
  */
 void sched_set_batch_waker(bool on);
 
+/*
+ * Sets what each CPU calls when it is about to idle: before it halts, and
+ * when a yielding task finds nothing else to run. Interrupts are off; the
+ * hook must be quick and must neither block nor wake tasks (it may raise
+ * an interrupt that does). One hook, for the virtio core's repair of
+ * device notifications lost under TCG (<kernel/io.h>); set once, at boot.
+ */
+void sched_set_idle_hook(void (*fn)(void));
+
 /* Blocks for at least `ns` nanoseconds of time_ns(). May yield. */
 void sched_sleep_ns(uint64_t ns);
 

@@ -1113,6 +1113,120 @@ static void test_break(void **state)
 	teardown(q, NULL);
 }
 
+/*
+ * The repair of lost notifications (virtq_owed()): the state a lost
+ * interrupt or doorbell leaves behind is reported, and nothing else is.
+ */
+static void test_owed_intr(void **state)
+{
+	struct virtq *q = make_q(8, true, 0, VIRTQ_LAYOUT_MODERN);
+	struct fake_dev *d = dev_attach(q, true);
+	struct req r[2];
+
+	(void)state;
+	(void)virtq_take_unconfirmed();
+	/* Interrupts on with nothing done: the queue relies on the device. */
+	virtq_disable_cb(q);
+	assert_false(virtq_take_unconfirmed());
+	assert_true(virtq_enable_cb(q));
+	assert_true(virtq_take_unconfirmed());
+	assert_false(virtq_take_unconfirmed());
+	assert_int_equal(virtq_owed(q), 0);
+	/* A completion whose interrupt never came: owed. */
+	add_one(q, &r[0], 0);
+	dev_fetch(d);
+	dev_complete(d, 0);
+	assert_int_equal(virtq_owed(q), VIRTQ_OWED_INTR);
+	get_expect(q, &r[0]); /* the handler ran */
+	assert_int_equal(virtq_owed(q), 0);
+	/* Interrupts off: the driver polls, and is owed nothing. */
+	virtq_disable_cb(q);
+	add_one(q, &r[1], 1);
+	dev_fetch(d);
+	dev_complete(d, 0);
+	assert_int_equal(virtq_owed(q), 0);
+	assert_false(virtq_enable_cb(q));
+	get_expect(q, &r[1]);
+	assert_true(virtq_enable_cb(q));
+	assert_int_equal(virtq_owed(q), 0);
+	/* Broken: never owed anything. */
+	add_one(q, &r[0], 2);
+	dev_fetch(d);
+	dev_complete(d, 0);
+	assert_int_equal(virtq_owed(q), VIRTQ_OWED_INTR);
+	virtq_break(q);
+	assert_int_equal(virtq_owed(q), 0);
+	teardown(q, d);
+}
+
+static void test_owed_kick_event_idx(void **state)
+{
+	struct virtq *q = make_q(16, true, 0, VIRTQ_LAYOUT_MODERN);
+	struct fake_dev *d = dev_attach(q, true);
+	struct req r[4];
+
+	(void)state;
+	(void)virtq_take_unconfirmed();
+	add_one(q, &r[0], 0); /* 0 -> 1, the device asks at 0 */
+	assert_true(virtq_kick_prepare(q));
+	assert_false(virtq_take_unconfirmed()); /* rung: nothing relied on */
+	assert_int_equal(virtq_owed(q), 0);
+	add_one(q, &r[1], 1); /* 1 -> 2: the device asked at 0, still busy */
+	assert_false(virtq_kick_prepare(q));
+	assert_true(virtq_take_unconfirmed());
+	assert_int_equal(virtq_owed(q), 0);
+	/* The device went idle having seen only up to 1 (it read our index
+	 * stale) and asks for a doorbell past it: owed. */
+	*d->fd_avail_event = 1;
+	assert_int_equal(virtq_owed(q), VIRTQ_OWED_KICK);
+	/* It saw everything after all: nothing owed. */
+	*d->fd_avail_event = 2;
+	assert_int_equal(virtq_owed(q), 0);
+	/* Owed until a doorbell rings: a later decision alone does not
+	 * cover the window it missed. */
+	*d->fd_avail_event = 1;
+	add_one(q, &r[2], 2); /* 2 -> 3: 1 is behind this window */
+	assert_false(virtq_kick_prepare(q));
+	assert_int_equal(virtq_owed(q), VIRTQ_OWED_KICK);
+	*d->fd_avail_event = 2;
+	assert_int_equal(virtq_owed(q), VIRTQ_OWED_KICK);
+	*d->fd_avail_event = 3;
+	assert_int_equal(virtq_owed(q), 0);
+	/* Published but not yet through kick_prepare: not owed yet. */
+	add_one(q, &r[3], 3);
+	assert_int_equal(virtq_owed(q), 0);
+	assert_true(virtq_kick_prepare(q)); /* 3 -> 4 crosses 3 */
+	assert_int_equal(virtq_owed(q), 0);
+	dev_fetch(d);
+	dev_complete_all(d);
+	for (unsigned int i = 0; i < 4; i++)
+		get_expect(q, &r[i]);
+	teardown(q, d);
+}
+
+static void test_owed_kick_flags(void **state)
+{
+	struct virtq *q = make_q(8, false, 0, VIRTQ_LAYOUT_MODERN);
+	struct fake_dev *d = dev_attach(q, false);
+	struct req r[2];
+
+	(void)state;
+	add_one(q, &r[0], 0);
+	assert_true(virtq_kick_prepare(q));
+	assert_int_equal(virtq_owed(q), 0);
+	d->fd_used->flags = VIRTQ_USED_F_NO_NOTIFY; /* busy, will look */
+	add_one(q, &r[1], 1);
+	assert_false(virtq_kick_prepare(q));
+	assert_int_equal(virtq_owed(q), 0);
+	d->fd_used->flags = 0; /* idle again, asking: owed */
+	assert_int_equal(virtq_owed(q), VIRTQ_OWED_KICK);
+	dev_fetch(d);
+	dev_complete_all(d);
+	get_expect(q, &r[0]);
+	get_expect(q, &r[1]);
+	teardown(q, d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1141,6 +1255,9 @@ int main(void)
 		cmocka_unit_test(test_hostile_repeat),
 		cmocka_unit_test(test_drain_after_reset),
 		cmocka_unit_test(test_break),
+		cmocka_unit_test(test_owed_intr),
+		cmocka_unit_test(test_owed_kick_event_idx),
+		cmocka_unit_test(test_owed_kick_flags),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -125,6 +125,26 @@ int virtq_get(struct virtq *q, void **cookie, uint32_t *written);
 void virtq_disable_cb(struct virtq *q);
 bool __must_check virtq_enable_cb(struct virtq *q);
 
+/*
+ * Repair of notifications lost where the handshake's fence may not hold
+ * (<kernel/io.h>: io_fences_lossy()). A queue that starts to rely on the
+ * device for its next step -- an interrupt once virtq_enable_cb() found
+ * nothing or virtq_get() asked for the next completion, or the device's
+ * own look at the avail ring after virtq_kick_prepare() said no doorbell
+ * -- sets one flag for all queues. virtq_take_unconfirmed() returns it and
+ * clears it. After io_fence_host(), virtq_owed() says what q may be owed:
+ * VIRTQ_OWED_INTR (completions wait while interrupts are on: run the
+ * queue's handler) and VIRTQ_OWED_KICK (the device asked for a doorbell
+ * within the chains published since the last one: ring it). It reads the
+ * driver's fields without the driver's lock; a stale value costs one
+ * needless handler run or doorbell (both harmless), or leaves the repair
+ * to the next check, which the driver's next step flags again.
+ */
+#define VIRTQ_OWED_INTR 0x1
+#define VIRTQ_OWED_KICK 0x2
+bool virtq_take_unconfirmed(void);
+unsigned int virtq_owed(const struct virtq *q);
+
 /* Marks the queue broken (also done by virtq_get() on a violation). */
 void virtq_break(struct virtq *q);
 bool virtq_is_broken(const struct virtq *q);
