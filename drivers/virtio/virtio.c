@@ -332,11 +332,10 @@ void virtio_stop(struct virtio_dev *vd)
  * about to idle, the point where a driver waiting for its device would
  * otherwise sleep: if some queue started to rely on its device since the
  * last check (virtq_take_unconfirmed()), one io_fence_host() and a look at
- * every queue (virtq_owed()); anything owed raises the repair vector on
- * this CPU, whose handler runs the queue's handler (the interrupt it
- * missed) or rings its doorbell. A CPU that never idles runs its tasks
- * meanwhile, as it would have with the interrupt (scheduling is
- * cooperative), and a yield with nothing else to run counts as idle.
+ * every queue (virtq_owed()). A doorbell owed is rung there; an
+ * interrupt owed raises the repair vector on this CPU, whose handler runs
+ * the queue's handler. A yield with nothing else to run counts as idle,
+ * and a CPU that never idles runs the hook once in 64 task switches.
  */
 
 static int repair_vector; /* [I] once set; 0: fences hold, no repair */
@@ -356,9 +355,11 @@ static void repair_count(unsigned long *n, const struct virtio_dev *vd,
 			 vd->vd_name, virtq_index(q), what);
 }
 
-/* True when some queue of a live device may be owed something; with
- * `act`, also settles what is owed. */
-static bool repair_scan(bool act)
+/* The idle hook's pass (`handlers` false) rings every doorbell owed and
+ * returns true when some queue is owed an interrupt; the repair vector's
+ * handler's pass (`handlers` true) runs the handler of each such queue,
+ * which the hook may not (a handler wakes tasks). */
+static bool repair_scan(bool handlers)
 {
 	struct virtio_dev *vd;
 	bool any = false;
@@ -373,17 +374,15 @@ static bool repair_scan(bool act)
 				__atomic_load_n(&s->vs_q, __ATOMIC_ACQUIRE);
 			unsigned int owed = q ? virtq_owed(q) : 0;
 
-			if (!owed)
-				continue;
-			any = true;
-			if (!act)
-				return true;
-			if (owed & VIRTQ_OWED_KICK) {
+			if ((owed & VIRTQ_OWED_KICK) && !handlers) {
 				repair_count(&repaired_kicks, vd, q,
 					     "doorbell");
 				virtio_notify(vd, q);
 			}
-			if (owed & VIRTQ_OWED_INTR) {
+			if (!(owed & VIRTQ_OWED_INTR))
+				continue;
+			any = true;
+			if (handlers) {
 				repair_count(&repaired_intrs, vd, q,
 					     "interrupt");
 				s->vs_fn(q, s->vs_arg);

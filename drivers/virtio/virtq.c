@@ -395,6 +395,12 @@ bool virtq_kick_prepare(struct virtq *q)
 		q->vq_kicked_idx = new_idx;
 		q->vq_stats.vqs_kicks++;
 	} else {
+		/* A device left waiting by a lost doorbell waits at most
+		 * vq_size chains back (those after it are outstanding):
+		 * virtq_owed()'s window need not reach further, and must
+		 * not wrap. */
+		if ((uint16_t)(new_idx - q->vq_kicked_idx) > q->vq_size)
+			q->vq_kicked_idx = (uint16_t)(new_idx - q->vq_size);
 		vq_relies();
 	}
 	return kick;

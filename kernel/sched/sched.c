@@ -179,6 +179,8 @@ enum idle_state {
  */
 static uint64_t idle_poll_ns = 50000; /* [I] */
 static void (*idle_hook)(void); /* [a] sched_set_idle_hook() */
+/* A busy CPU runs the idle hook once in this many switches. */
+#define IDLE_HOOK_EVERY 64
 /* idle_poll() reads the clock once in this many turns. */
 #define IDLE_POLL_CLOCK_EVERY 16
 
@@ -704,6 +706,11 @@ static void schedule(void)
 		rq_unlock(rq);
 		next = &rq->rq_idle;
 	}
+	/* A CPU that never idles (tasks yielding to each other) still runs
+	 * the hook now and then. */
+	if (!(__atomic_load_n(&rq->rq_switches, __ATOMIC_RELAXED) &
+	      (IDLE_HOOK_EVERY - 1)))
+		run_idle_hook();
 	switch_to(pc, prev, next);
 }
 

@@ -126,7 +126,8 @@ void sched_set_batch_waker(bool on);
 
 /*
  * Sets what each CPU calls when it is about to idle: before it halts, and
- * when a yielding task finds nothing else to run. Interrupts are off; the
+ * when a yielding task finds nothing else to run; a CPU that never idles
+ * calls it once in 64 task switches. Interrupts are off; the
  * hook must be quick and must neither block nor wake tasks (it may raise
  * an interrupt that does). One hook, for the virtio core's repair of
  * device notifications lost under TCG (<kernel/io.h>); set once, at boot.

@@ -279,10 +279,13 @@ def guest_state(nsx, monitor, image):
             parts.append(f"cpu{cpu} lapic ISR {vec.get('ISR', '?')} "
                          f"IRR {vec.get('IRR', '?')}")
         # netd's next timer (all ones: none, it sleeps until poked), the
-        # semaphore it sleeps on and the stack's mutex, as raw words.
+        # semaphore it sleeps on and the stack's mutex, as raw words; and
+        # under TCG how many lost interrupts and doorbells the virtio
+        # core repaired before idling.
         data = data_symbols(image)
-        for sym, n in (("netd_sleep_until", 1), ("netd_sem", 4),
-                       ("net_stack_mutex", 6)):
+        for sym, n in (("netd_sleep_until", 1), ("netd_sem", 6),
+                       ("net_stack_mutex", 6), ("repaired_intrs", 1),
+                       ("repaired_kicks", 1)):
             addr = data.get(sym)
             if addr is not None:
                 parts.append(f"{sym} " + " ".join(mon.quads(addr, n)))

@@ -1204,6 +1204,47 @@ static void test_owed_kick_event_idx(void **state)
 	teardown(q, d);
 }
 
+/* The doorbell window reaches no further back than the queue's size: a
+ * device stalled by a lost doorbell waits at most that far back, and an
+ * older index must not look owed (nor the 16-bit window wrap). */
+static void test_owed_kick_window(void **state)
+{
+	struct virtq *q = make_q(16, true, 0, VIRTQ_LAYOUT_MODERN);
+	struct fake_dev *d = dev_attach(q, true);
+	struct req r;
+
+	(void)state;
+	add_one(q, &r, 0);
+	assert_true(virtq_kick_prepare(q)); /* rung at 1 */
+	dev_fetch(d);
+	dev_complete(d, 0);
+	get_expect(q, &r);
+	*d->fd_avail_event = 0; /* behind every window from here */
+	(void)virtq_take_unconfirmed();
+	assert_false(virtq_kick_prepare(q)); /* nothing added */
+	assert_false(virtq_take_unconfirmed());
+	for (unsigned int i = 1; i <= 100; i++) {
+		add_one(q, &r, i);
+		assert_false(virtq_kick_prepare(q));
+		dev_fetch(d);
+		dev_complete(d, 0);
+		get_expect(q, &r);
+	}
+	assert_true(virtq_take_unconfirmed()); /* get and kick_prepare */
+	/* Published up to 101, rung at 1: only [85, 101) can be owed. */
+	*d->fd_avail_event = 50;
+	assert_int_equal(virtq_owed(q), 0);
+	*d->fd_avail_event = 84;
+	assert_int_equal(virtq_owed(q), 0);
+	*d->fd_avail_event = 85;
+	assert_int_equal(virtq_owed(q), VIRTQ_OWED_KICK);
+	*d->fd_avail_event = 100;
+	assert_int_equal(virtq_owed(q), VIRTQ_OWED_KICK);
+	*d->fd_avail_event = 101;
+	assert_int_equal(virtq_owed(q), 0);
+	teardown(q, d);
+}
+
 static void test_owed_kick_flags(void **state)
 {
 	struct virtq *q = make_q(8, false, 0, VIRTQ_LAYOUT_MODERN);
@@ -1257,6 +1298,7 @@ int main(void)
 		cmocka_unit_test(test_break),
 		cmocka_unit_test(test_owed_intr),
 		cmocka_unit_test(test_owed_kick_event_idx),
+		cmocka_unit_test(test_owed_kick_window),
 		cmocka_unit_test(test_owed_kick_flags),
 	};
 
