@@ -11,6 +11,7 @@
 #include <kernel/io.h>
 #include <kernel/irq.h>
 #include <kernel/log.h>
+#include <kernel/param.h>
 #include <kernel/pci.h>
 #include <kernel/sched.h>
 #include <kernel/string.h>
@@ -139,13 +140,54 @@ void *virtio_drvdata(const struct virtio_dev *vd)
 /* Queues and interrupts -----------------------------------------------------
  */
 
+/* mosaic.virtio_lose_irqs=N: the first N queue interrupts are ignored, as
+ * if lost, and the repair below is on wherever the kernel runs: a test
+ * that the repair recovers them (tests/integration/blk). */
+static unsigned long lose_irqs; /* [a] */
+
+static int set_lose_irqs(const char *value)
+{
+	unsigned long n = 0;
+	const char *p = value;
+
+	if (!p || *p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9' && n <= 1000; p++)
+		n = n * 10 + (unsigned long)(*p - '0');
+	if (*p || n > 1000)
+		return -EINVAL;
+	lose_irqs = n;
+	return 0;
+}
+KERNEL_PARAM("virtio_lose_irqs", set_lose_irqs,
+	     "test only: ignore the first N (0-1000) virtqueue interrupts");
+
+/* The repair (below) is to look at every queue at the next idle: a device
+ * joined, or an interrupt was lost on purpose. */
+static bool repair_look; /* [a] */
+
+/* True (and one fewer left) while interrupts are to be lost. A real loss
+ * comes with virtq_take_unconfirmed() set; this one asks for a look. */
+static bool lose_irq(void)
+{
+	unsigned long n = __atomic_load_n(&lose_irqs, __ATOMIC_RELAXED);
+
+	while (n &&
+	       !__atomic_compare_exchange_n(&lose_irqs, &n, n - 1, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	if (n)
+		__atomic_store_n(&repair_look, true, __ATOMIC_RELEASE);
+	return n != 0;
+}
+
 void virtio_queue_irq(void *arg)
 {
 	struct vq_slot *s = arg;
 	/* The vector is live before the queue is published. */
 	struct virtq *q = __atomic_load_n(&s->vs_q, __ATOMIC_ACQUIRE);
 
-	if (q)
+	if (q && !lose_irq())
 		s->vs_fn(q, s->vs_arg);
 }
 
@@ -167,7 +209,7 @@ void virtio_shared_irq(void *arg)
 
 	if (isr & VIRTIO_ISR_CONFIG)
 		virtio_config_intr(vd);
-	if (!(isr & VIRTIO_ISR_QUEUE))
+	if (!(isr & VIRTIO_ISR_QUEUE) || lose_irq())
 		return; /* another device on the line, or a config change */
 	for (i = 0; i < vd->vd_nqueues; i++) {
 		struct vq_slot *s = &vd->vd_queues[i];
@@ -342,7 +384,6 @@ static int repair_vector; /* [I] once set; 0: fences hold, no repair */
 /* Devices bound, newest first; pushed at probe (probes run one at a time,
  * at boot), never removed. */
 static struct virtio_dev *repair_list; /* [a] */
-static bool repair_joined; /* [a] a device joined: look at it */
 /* What was repaired (for a debugger; the first is logged). */
 static unsigned long repaired_intrs, repaired_kicks; /* [a] */
 
@@ -350,8 +391,8 @@ static void repair_count(unsigned long *n, const struct virtio_dev *vd,
 			 const struct virtq *q, const char *what)
 {
 	if (__atomic_fetch_add(n, 1, __ATOMIC_RELAXED) == 0)
-		log_info("virtio: %s queue %u: repaired a lost %s (the first; "
-			 "TCG drops fences, see <kernel/io.h>)\n",
+		log_info("virtio: %s queue %u: repaired a lost %s (the "
+			 "first; see <kernel/io.h>)\n",
 			 vd->vd_name, virtq_index(q), what);
 }
 
@@ -397,8 +438,8 @@ static void repair_idle(void)
 {
 	bool look = virtq_take_unconfirmed();
 
-	if (__atomic_load_n(&repair_joined, __ATOMIC_RELAXED) &&
-	    __atomic_exchange_n(&repair_joined, false, __ATOMIC_ACQ_REL))
+	if (__atomic_load_n(&repair_look, __ATOMIC_RELAXED) &&
+	    __atomic_exchange_n(&repair_look, false, __ATOMIC_ACQ_REL))
 		look = true;
 	if (!look)
 		return;
@@ -416,7 +457,8 @@ static void repair_irq(void *arg)
 /* Puts a bound device on the repair list (when repairs are needed). */
 static void repair_join(struct virtio_dev *vd)
 {
-	if (!io_fences_lossy())
+	if (!io_fences_lossy() &&
+	    !__atomic_load_n(&lose_irqs, __ATOMIC_RELAXED))
 		return;
 	if (!repair_vector) {
 		int v = irq_alloc_vector(repair_irq, NULL);
@@ -432,7 +474,7 @@ static void repair_join(struct virtio_dev *vd)
 	}
 	vd->vd_repair_next = repair_list;
 	__atomic_store_n(&repair_list, vd, __ATOMIC_RELEASE);
-	__atomic_store_n(&repair_joined, true, __ATOMIC_RELEASE);
+	__atomic_store_n(&repair_look, true, __ATOMIC_RELEASE);
 }
 
 /* Binding --------------------------------------------------------------------

@@ -20,8 +20,9 @@ stand still) ends the script with that TCP state and the relay's counts,
 and, given QEMU's human monitor on 127.0.0.1:PORT and the guest's ELF,
 with the guest's side: whether it answers a ping, where each vCPU is, and
 the state of the NIC's queues as QEMU and the guest's rings hold it.
-The namespace, the tap and the processes are removed at the end,
-whatever happened.
+TAPCLIENT_HOLD=SECONDS keeps a stalled guest alive that long for gdb
+(see hold()). The namespace, the tap and the processes are removed at
+the end, whatever happened.
 
 With `here`, the script already runs in a namespace whose tap QEMU uses
 directly (tools/testrun's netns = yes: 192.168.77.1/24 on it, `-netdev
@@ -301,6 +302,30 @@ def guest_state(nsx, monitor, image):
     return "; ".join(parts)
 
 
+def hold(monitor, image, report):
+    """With TAPCLIENT_HOLD=SECONDS (1 to 3600) in the environment and a
+    monitor: prints the report, starts QEMU's gdb stub on
+    127.0.0.1:TAPCLIENT_GDB (1234) and keeps the stalled guest alive that
+    long (within the case's timeout), for gdb on the image. Never fails."""
+    try:
+        secs = int(os.environ.get("TAPCLIENT_HOLD", "0"))
+        port = int(os.environ.get("TAPCLIENT_GDB", "1234"))
+    except ValueError:
+        return
+    if monitor is None or not 0 < secs <= 3600:
+        return
+    print(report, file=sys.stderr, flush=True)
+    try:
+        Monitor(monitor).cmd(f"gdbserver tcp:127.0.0.1:{port}")
+    except (OSError, ValueError) as e:
+        print(f"tapclient: no gdb stub: {e!r}", file=sys.stderr)
+        return
+    print(f"tapclient: holding the stalled guest {secs} s: gdb -ex "
+          f"'target remote 127.0.0.1:{port}' {image}", file=sys.stderr,
+          flush=True)
+    time.sleep(secs)
+
+
 def run_nc(nsx, cmd, key, relay, stdin, stdout, monitor=None, image=None):
     """Runs nc until it exits; ends it and the script when the
     connection makes no progress (ss's counter `key` stands still) for
@@ -326,9 +351,11 @@ def run_nc(nsx, cmd, key, relay, stdin, stdout, monitor=None, image=None):
             proc.wait()
             relayed = relay.counts() if relay else "no relay"
             guest = guest_state(nsx, monitor, image)
-            sys.exit(f"tapclient: no progress for {STALL_S} s at {key} "
-                     f"{seen}; peer TCP: {state or 'no connection'}; "
-                     f"{relayed}; {guest}")
+            report = (f"tapclient: no progress for {STALL_S} s at {key} "
+                      f"{seen}; peer TCP: {state or 'no connection'}; "
+                      f"{relayed}; {guest}")
+            hold(monitor, image, report)
+            sys.exit(report)
     err = proc.stderr.read()
     if proc.returncode != 0:
         sys.exit(f"tapclient: nc failed (status {proc.returncode}): "

@@ -64,6 +64,16 @@ int irq_alloc_vector(irq_handler_t fn, void *arg)
 	return -ENOSPC;
 }
 
+void irq_raise_self(int vector)
+{
+	(void)vector;
+}
+
+void sched_set_idle_hook(void (*fn)(void))
+{
+	(void)fn;
+}
+
 void irq_free_vector(int vector)
 {
 	(void)vector;
