@@ -96,8 +96,8 @@ static int io_fence_init(void)
 {
 	fence_by_port = under_tcg();
 	if (fence_by_port)
-		log_info("io: QEMU TCG: lost device notifications are "
-			 "repaired before idling (port %#x fences)\n",
+		log_info("io: QEMU TCG: device fences may be lost; "
+			 "io_fence_host() reads port %#x\n",
 			 FENCE_PORT);
 	return 0;
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Port I/O for code outside kernel/arch (drivers, ACPI), and the fence
- * drivers use against device models. Out of line on purpose: every port
- * access is a device exit anyway, and this keeps inline asm inside
- * kernel/arch/x86_64.
+ * Port I/O for code outside kernel/arch (drivers, ACPI), and the fences
+ * drivers use against device models. The port accesses are out of line on
+ * purpose: each is a device exit anyway, and this keeps inline asm inside
+ * kernel/arch/x86_64. io_fence_device() is a compiler builtin, inline.
  */
 #ifndef KERNEL_IO_H
 #define KERNEL_IO_H
