@@ -344,12 +344,14 @@ test-apps: $(APP_IMAGES) $(APP_IMAGES:.elf=.stripped.elf)
 	$(Q)tools/testrun --build $(BUILD) $(addprefix tests/apps/,$(APP_TESTS))
 
 # The mosaic CLI end to end (tests/tools/run: new, build, run, debug, ...),
-# and what images link (tests/tools/selection).
+# what images link (tests/tools/selection) and tools/check-image's rules
+# (tests/tools/image).
 SELECTION_IMAGES := $(foreach a,hello echo httpd,$(BUILD)/tests/app-$(a).elf) \
 	$(BUILD)/tests/app-hello.stripped.elf
 test-tools: $(BUILD)/os.o $(BUILD)/ksyms-empty.o $(SELECTION_IMAGES)
 	$(Q)tests/tools/run $(BUILD)
 	$(Q)tests/tools/selection $(BUILD)
+	$(Q)tests/tools/image $(BUILD)
 
 # Porting: small C programs with their own plain Makefiles, built by
 # tools/mosaic-cc from a copy under $(BUILD)/porting (the tree stays clean)

@@ -44,7 +44,7 @@ mb1_header:
 	.long	(0 - (MB1_MAGIC + MB1_FLAGS)) & 0xffffffff
 	.long	mb1_header		/* header_addr */
 	.long	__image_start		/* load_addr */
-	.long	__load_end		/* load_end_addr: last byte in the file */
+	.long	__mb1_load_end		/* load_end_addr: the file's last byte */
 	.long	__bss_end		/* bss_end_addr: the loader zeroes up to here */
 	.long	_start32		/* entry_addr */
 
@@ -250,14 +250,39 @@ long_mode:
 	mov	%eax, %gs
 	mov	$boot_stack_top, %rsp
 	xor	%ebp, %ebp		/* ends every frame-pointer backtrace */
-	mov	boot_loader_kind, %edi
+	cmpl	$BOOT_LOADER_MULTIBOOT1, boot_loader_kind
+	jne	1f
+	call	mb1_unpack
+1:	mov	boot_loader_kind, %edi
 	mov	boot_loader_info, %esi
 	call	boot_main
-1:	hlt
-	jmp	1b
+2:	hlt
+	jmp	2b
+
+/* Multiboot1 copied the file as one run, so rodata and data still sit
+ * where the file has them: right after the 512-byte-aligned end of the
+ * segment before (linker/image.ld). Each moves up to its page, data first;
+ * both may overlap their own source, so the copies run backwards. Nothing
+ * reads rodata or data before this (no_lm_msg and the GDT are in text).
+ * The page tails left behind are cleared by boot_main(). */
+mb1_unpack:
+	std
+	mov	$__mb1_data_len, %ecx
+	shr	$3, %ecx
+	lea	__mb1_data - 8(, %rcx, 8), %rsi
+	lea	__rodata_end - 8(, %rcx, 8), %rdi
+	rep movsq
+	mov	$__mb1_rodata_len, %ecx
+	shr	$3, %ecx
+	lea	__mb1_rodata - 8(, %rcx, 8), %rsi
+	lea	__rodata_start - 8(, %rcx, 8), %rdi
+	rep movsq
+	cld
+	ret
 
 /* ------------------------------------------------------------------- data */
-	.section .rodata
+	/* Read before mb1_unpack() has put rodata in place: kept in text. */
+	.section .boot.text
 no_lm_msg:
 	.asciz	"mosaic: this CPU has no 64-bit long mode; cannot boot\r\n"
 
@@ -292,16 +317,14 @@ boot_pd:
 boot_pt:
 	.skip	4096
 
-	/* In .data, not .bss: a file-backed word needs no loader to clear it
-	 * first, so the value stored at entry is the only one it ever had. */
-	.section .data
+	/* In .bss, which every loader clears before entry (all three specs
+	 * require it) and mb1_unpack() does not touch: .data is not in place
+	 * yet when the entry stores the TSC. */
+	.section .bss, "aw", @nobits
 	.balign 8
 	.globl	boot_entry_tsc_value
 boot_entry_tsc_value:
-	.quad	0
-
-	.section .bss, "aw", @nobits
-	.balign 4
+	.skip	8
 boot_loader_kind:
 	.skip	4
 boot_loader_info:
