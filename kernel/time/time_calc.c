@@ -316,6 +316,21 @@ uint64_t time_hv_tsc_hz(uint32_t hv_max_leaf, uint32_t eax_khz)
 	return eax_khz * 1000ull;
 }
 
+uint64_t time_pvclock_tsc_hz(uint32_t mul, int8_t shift)
+{
+	/* 10^9 * 2^32 is below 2^62: the division cannot overflow. */
+	uint64_t hz;
+
+	if (!mul || shift < -31 || shift > 31)
+		return 0;
+	hz = (1000000000ull << 32) / mul;
+	if (shift >= 0)
+		return hz >> shift;
+	if (hz > UINT64_MAX >> -shift)
+		return 0;
+	return hz << -shift;
+}
+
 uint64_t time_pit_tsc_hz(uint64_t cycles, uint64_t ticks)
 {
 	uint64_t hz;

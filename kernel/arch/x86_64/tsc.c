@@ -2,15 +2,18 @@
 /*
  * TSC rate calibration for <arch/clock.h>: CPUID leaf 0x15 (Intel SDM vol.
  * 3B §20.7.3), the hypervisor timing leaf 0x40000010 (VMware's, which QEMU
- * and others copy), else a short measurement against the 8254 PIT, refined
- * seconds later by one more PIT read (tsc_refine()). Every loop is
- * bounded; kvmclock and the HPET are not used.
+ * and others copy), KVM's clock (kvmclock: the rate the host scales the
+ * TSC by, Linux's Documentation/virt/kvm/x86/msr.rst), else a short
+ * measurement against the 8254 PIT, refined seconds later by one more PIT
+ * read (tsc_refine()). Every loop is bounded; the HPET is not used, and
+ * kvmclock only for its rate (the TSC stays the clock).
  */
 #include <arch/clock.h>
 
 #include <arch/cpu.h>
 #include <kernel/errno.h>
 #include <kernel/log.h>
+#include <kernel/mm.h>
 
 #define PIT_CH0 0x40
 #define PIT_CH2 0x42
@@ -70,6 +73,15 @@
 #define CPUID_HV_BASE 0x40000000
 #define CPUID_HV_TIMING 0x40000010
 
+/* KVM's leaves: "KVMKVMKVM\0\0\0" at 0x40000000, or at 0x40000100 when
+ * Hyper-V's leaves come first; features one leaf up. */
+#define KVM_SIG_EBX 0x4b4d564b
+#define KVM_SIG_ECX 0x564b4d56
+#define KVM_SIG_EDX 0x0000004d
+#define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
+#define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
+#define PVCLOCK_TRIES 16
+
 static uint32_t cpuid_max_leaf(bool *intel)
 {
 	uint32_t r[4];
@@ -107,6 +119,83 @@ static uint64_t from_hypervisor(void)
 		return 0;
 	cpu_cpuid(CPUID_HV_TIMING, 0, r);
 	return time_hv_tsc_hz(max, r[0]);
+}
+
+/*
+ * What the host writes for kvmclock (KVM's ABI): `version` is odd while it
+ * writes. Aligned to its size so that it never crosses a page.
+ */
+struct pvclock_info {
+	uint32_t pv_version;
+	uint32_t pv_pad0;
+	uint64_t pv_tsc_timestamp;
+	uint64_t pv_system_time;
+	uint32_t pv_mul;
+	int8_t pv_shift;
+	uint8_t pv_flags;
+	uint8_t pv_pad1[2];
+} __attribute__((aligned(32)));
+
+/* [I] written by the host only between tsc_calibrate()'s two MSR writes. */
+static struct pvclock_info kvmclock_info;
+
+static bool kvm_has_clock(void)
+{
+	static const uint32_t bases[] = { CPUID_HV_BASE,
+					  CPUID_HV_BASE + 0x100 };
+	uint32_t r[4], max;
+	unsigned int i;
+
+	cpu_cpuid(1, 0, r);
+	if (!(r[2] & (1u << 31)))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(bases); i++) {
+		cpu_cpuid(bases[i], 0, r);
+		if (r[1] != KVM_SIG_EBX || r[2] != KVM_SIG_ECX ||
+		    r[3] != KVM_SIG_EDX)
+			continue;
+		/* Older hosts leave the maximum leaf 0: features exist. */
+		max = r[0];
+		if (max && max < bases[i] + 1)
+			return false;
+		cpu_cpuid(bases[i] + 1, 0, r);
+		return r[0] & KVM_FEATURE_CLOCKSOURCE2;
+	}
+	return false;
+}
+
+/*
+ * Asks the host to fill kvmclock_info (it does before this vCPU runs on),
+ * takes a consistent mul and shift, and turns the updates off again.
+ */
+static uint64_t from_kvmclock(void)
+{
+	struct pvclock_info *pv = &kvmclock_info;
+	uint32_t version = 0, mul = 0;
+	int8_t shift = 0;
+	unsigned int i;
+	paddr_t pa;
+
+	if (!kvm_has_clock() || mm_query((uintptr_t)pv, &pa, NULL))
+		return 0;
+	cpu_wrmsr(MSR_KVM_SYSTEM_TIME_NEW, pa | 1);
+	for (i = 0; i < PVCLOCK_TRIES; i++) {
+		version = __atomic_load_n(&pv->pv_version, __ATOMIC_ACQUIRE);
+		mul = __atomic_load_n(&pv->pv_mul, __ATOMIC_RELAXED);
+		shift = __atomic_load_n(&pv->pv_shift, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (version && !(version & 1) &&
+		    version ==
+			    __atomic_load_n(&pv->pv_version, __ATOMIC_RELAXED))
+			break;
+	}
+	cpu_wrmsr(MSR_KVM_SYSTEM_TIME_NEW, 0);
+	if (i == PVCLOCK_TRIES) {
+		log_warn("time: kvmclock never settled (version %u)\n",
+			 version);
+		return 0;
+	}
+	return time_pvclock_tsc_hz(mul, shift);
 }
 
 uint64_t tsc_base_freq_hint(void)
@@ -427,6 +516,7 @@ int tsc_calibrate(uint64_t *hz, const char **source)
 	} sources[] = {
 		{ from_cpuid15, "cpuid-15h" },
 		{ from_hypervisor, "hypervisor" },
+		{ from_kvmclock, "kvmclock" },
 		{ from_pit, "pit" },
 	};
 	unsigned int i;

@@ -187,6 +187,15 @@ uint32_t time_known_crystal_hz(uint32_t cpuid1_eax, bool intel);
 uint64_t time_hv_tsc_hz(uint32_t hv_max_leaf, uint32_t eax_khz);
 
 /*
+ * The TSC rate from KVM's clock (kvmclock, the pvclock ABI): the host turns
+ * a TSC delta into ns as (delta << shift, or >> -shift when shift < 0)
+ * times mul / 2^32, so the rate is 10^9 * 2^32 / mul, shifted right by
+ * `shift` (left when it is negative). Returns Hz, or 0 when mul is 0,
+ * shift is outside -31..31 or the rate does not fit in 64 bits.
+ */
+uint64_t time_pvclock_tsc_hz(uint32_t mul, int8_t shift);
+
+/*
  * The TSC rate from a PIT measurement: `cycles` TSC cycles over `ticks`
  * PIT input ticks. Returns Hz, or 0 when ticks is 0.
  */

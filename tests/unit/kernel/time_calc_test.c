@@ -626,6 +626,64 @@ static void test_hypervisor_leaf(void **state)
 			 0xffffffffull * 1000);
 }
 
+/* The host's side of the pvclock ABI for a TSC of `hz`: the shift that
+ * puts mul in [2^31, 2^32), and mul = 10^9 * 2^32 / (hz << shift)
+ * (KVM's kvm_get_time_scale() picks the same pair by its own steps). */
+static void pvclock_scale(uint64_t hz, uint32_t *mul, int8_t *shift)
+{
+	/* ns per tick times 2^32, as a fraction: (10^9 << 32) / hz. */
+	unsigned __int128 m = ((unsigned __int128)1000000000u << 32) / hz;
+	int s = 0;
+
+	while (m >= (1ull << 32)) {
+		m >>= 1;
+		s++;
+	}
+	while (m < (1ull << 31)) {
+		m <<= 1;
+		s--;
+	}
+	*mul = (uint32_t)m;
+	*shift = (int8_t)s;
+}
+
+static void test_pvclock_rate(void **state)
+{
+	static const uint64_t rates[] = {
+		10000000ull,   1000000000ull, 1999999999ull,
+		2096000000ull, 2893204000ull, 3000000000ull,
+		4294967296ull, 5123456789ull, 99999999999ull,
+	};
+	uint32_t mul;
+	int8_t shift;
+	uint64_t hz, err;
+	size_t i;
+
+	(void)state;
+	/* ns = (delta << 1) * 2^31 / 2^32 = delta: 1 GHz. */
+	assert_int_equal(time_pvclock_tsc_hz(1u << 31, 1), 1000000000ull);
+	/* ns = (delta >> 1) * (2/3 * 2^32) / 2^32: 3 GHz, to a few Hz. */
+	hz = time_pvclock_tsc_hz(2863311531u, -1);
+	assert_true(hz > 2999999990ull && hz <= 3000000000ull);
+	/* Back from what a host would publish, to within 1 ppm. */
+	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		pvclock_scale(rates[i], &mul, &shift);
+		hz = time_pvclock_tsc_hz(mul, shift);
+		err = hz > rates[i] ? hz - rates[i] : rates[i] - hz;
+		if (err > rates[i] / 1000000)
+			fail_msg("%llu Hz came back as %llu (mul %u shift %d)",
+				 (unsigned long long)rates[i],
+				 (unsigned long long)hz, mul, shift);
+	}
+	/* Nothing to divide by, a shift no host uses, or no room. */
+	assert_int_equal(time_pvclock_tsc_hz(0, 0), 0);
+	assert_int_equal(time_pvclock_tsc_hz(1u << 31, 32), 0);
+	assert_int_equal(time_pvclock_tsc_hz(1u << 31, -32), 0);
+	assert_int_equal(time_pvclock_tsc_hz(1, -31), 0);
+	assert_int_equal(time_pvclock_tsc_hz(1u << 31, -31),
+			 2000000000ull << 31);
+}
+
 static void test_pit_rate(void **state)
 {
 	(void)state;
@@ -643,6 +701,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mul_div),
+		cmocka_unit_test(test_pvclock_rate),
 		cmocka_unit_test(test_scale_refuses_bad_rates),
 		cmocka_unit_test(test_scale_failure_leaves_scale),
 		cmocka_unit_test(test_scale_accuracy),
