@@ -44,7 +44,7 @@ mb1_header:
 	.long	(0 - (MB1_MAGIC + MB1_FLAGS)) & 0xffffffff
 	.long	mb1_header		/* header_addr */
 	.long	__image_start		/* load_addr */
-	.long	__mb1_load_end		/* load_end_addr: the file's last byte */
+	.long	__mb1_load_end		/* load_end_addr: end of the file's run */
 	.long	__bss_end		/* bss_end_addr: the loader zeroes up to here */
 	.long	_start32		/* entry_addr */
 
@@ -289,8 +289,9 @@ no_lm_msg:
 	.balign 8
 boot_gdt:
 	.quad	0
-	.quad	0x00af9a000000ffff	/* 0x08: 64-bit code, DPL 0 */
-	.quad	0x00cf92000000ffff	/* 0x10: data, DPL 0 */
+	/* Accessed bits preset: the CPU need not write them into text. */
+	.quad	0x00af9b000000ffff	/* 0x08: 64-bit code, DPL 0 */
+	.quad	0x00cf93000000ffff	/* 0x10: data, DPL 0 */
 boot_gdt_end:
 	.balign 8
 boot_gdt_ptr:
