@@ -154,22 +154,35 @@ def http_req(port, count):
     print(f"http: {done} requests answered")
 
 
+def echoed(s, i, want):
+    """Reads len(want) bytes from connection i and checks they are want."""
+    got = b""
+    while len(got) < len(want):
+        chunk = s.recv(64)
+        if not chunk:
+            break
+        got += chunk
+    if got != want:
+        sys.exit(f"conc: connection {i} echoed {got!r}, not {want!r}")
+
+
 def conc(port, count):
+    # QEMU's user network listens on the host with a backlog of 1
+    # (libslirp's tcp_listen()): a connect made before QEMU has taken the
+    # one before waits for the host's SYN retransmission (1 s, 2 s, ...),
+    # which made this case take 60-95 s. So each connection has a line
+    # echoed, which shows QEMU took it, before the next one is opened;
+    # then all of them, held open, send again at once.
     socks = []
     for i in range(count):
-        socks.append(connect(port))
+        s = connect(port)
+        s.sendall(f"hello {i}\n".encode())
+        echoed(s, i, f"hello {i}\n".encode())
+        socks.append(s)
     for i, s in enumerate(socks):
         s.sendall(f"line {i}\n".encode())
     for i, s in enumerate(socks):
-        want = f"line {i}\n".encode()
-        got = b""
-        while len(got) < len(want):
-            chunk = s.recv(64)
-            if not chunk:
-                break
-            got += chunk
-        if got != want:
-            sys.exit(f"conc: connection {i} echoed {got!r}")
+        echoed(s, i, f"line {i}\n".encode())
     for s in socks:
         s.close()
     print(f"conc: {count} connections echoed")
